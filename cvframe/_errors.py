@@ -1,0 +1,111 @@
+"""The exceptions and warnings cvframe raises.
+
+Every failure a user can meet while reading, validating or storing call volume
+ends in a subclass of :class:`CvframeError`; bad arguments to a function raise a
+plain :class:`ValueError` (or :class:`ConfigurationError`, which is both).
+
+The tree::
+
+    CvframeError
+    ├── ConfigurationError (also a ValueError)  a setting is missing or malformed
+    ├── TransportError                          the API could not be reached
+    ├── APIError                                the API answered with an error status
+    │   ├── AuthenticationError                 401 / 403: token rejected
+    │   └── RateLimitError                      429 and retries exhausted
+    ├── ResponseError                           the body is not the documented JSON
+    └── SchemaError                             the frame breaks the column contract
+
+    SchemaDriftWarning (a UserWarning)          the API sent fields cvframe does not know
+
+Messages never contain the token or the client secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "CvframeError",
+    "RateLimitError",
+    "ResponseError",
+    "SchemaDriftWarning",
+    "SchemaError",
+    "TransportError",
+]
+
+
+class CvframeError(Exception):
+    """Base class of every error cvframe raises on purpose."""
+
+
+class ConfigurationError(CvframeError, ValueError):
+    """A connection setting is missing or malformed.
+
+    The message names both the keyword argument and the environment variable
+    that can supply it.
+    """
+
+
+class TransportError(CvframeError):
+    """The API could not be reached (connection refused, reset, timed out) after retries."""
+
+
+class APIError(CvframeError):
+    """The API answered with an error status.
+
+    Attributes
+    ----------
+    status_code : int
+        The HTTP status of the last response.
+    server_message : str or None
+        The error text the server sent, if any.
+    request_id : str or None
+        The server's request id header, if it sent one; quote it to Kore.ai support.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        server_message: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.server_message = server_message
+        self.request_id = request_id
+
+
+class AuthenticationError(APIError):
+    """The API rejected the credentials (HTTP 401 or 403). Never retried."""
+
+
+class RateLimitError(APIError):
+    """The API kept answering 429 (rate limit exceeded) until retries ran out."""
+
+
+class ResponseError(CvframeError):
+    """The API's answer is not the documented JSON (or its pages contradict each other)."""
+
+
+class SchemaError(CvframeError):
+    """A frame does not follow the column contract.
+
+    Attributes
+    ----------
+    failure_cases : pandas.DataFrame or None
+        One row per failing check and value, as pandera reports them
+        (columns ``schema_context``, ``column``, ``check``, ``failure_case``, ``index``).
+    """
+
+    def __init__(self, message: str, *, failure_cases: Any = None) -> None:
+        super().__init__(message)
+        self.failure_cases = failure_cases
+
+
+class SchemaDriftWarning(UserWarning):
+    """The API sent fields the column contract does not know; they were dropped."""
