@@ -11,6 +11,8 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
+from . import emulator
+from ._client import CallVolumeClient
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -22,6 +24,7 @@ from ._errors import (
     SchemaError,
     TransportError,
 )
+from ._read import read_callvolume
 from ._schema import (
     API_FIELDS,
     COLUMNS,
@@ -40,6 +43,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "APIError",
     "AuthenticationError",
+    "CallVolumeClient",
     "CallVolumeSchema",
     "ConfigurationError",
     "CvframeError",
@@ -51,6 +55,8 @@ __all__ = [
     "__version__",
     "contract_dtypes",
     "empty_frame",
+    "emulator",
+    "read_callvolume",
     "records_to_frame",
     "validate",
 ]

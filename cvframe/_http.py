@@ -251,8 +251,9 @@ class HttpTransport:
         if self._own_session:
             self.session.close()
 
-    def post_json(self, body: dict[str, Any], *, on_retry: Callable[[str], None] | None = None
-                  ) -> Any:
+    def post_json(
+        self, body: dict[str, Any], *, on_retry: Callable[[str], None] | None = None
+    ) -> Any:
         """POST ``body`` and return the decoded JSON answer, retrying what may be retried."""
         secrets = self.credentials.secrets()
         attempt = 0
@@ -285,7 +286,10 @@ class HttpTransport:
                 status = response.status_code
                 log.debug(
                     "POST %s skip=%s limit=%s -> %s in %.3fs",
-                    self.url, body.get("skip"), body.get("limit"), status,
+                    self.url,
+                    body.get("skip"),
+                    body.get("limit"),
+                    status,
                     self.clock.monotonic() - started,
                 )
                 if 200 <= status < 300:
@@ -307,8 +311,9 @@ class HttpTransport:
             delay = self.retry.delay(attempt, retry_after)
             attempt += 1
             self.retries += 1
-            log.info("cvframe: %s; retry %d/%d in %.1fs", reason, attempt,
-                     self.retry.max_retries, delay)
+            log.info(
+                "cvframe: %s; retry %d/%d in %.1fs", reason, attempt, self.retry.max_retries, delay
+            )
             if on_retry is not None:
                 on_retry(reason)
             self.clock.sleep(delay)

@@ -190,24 +190,18 @@ class CallVolumeSchema(pa.DataFrameModel):
     csat_responses: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
     csat_score: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0)
     queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    max_queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(
-        nullable=True, ge=pd.Timedelta(0)
-    )
-    queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(
-        nullable=True, ge=pd.Timedelta(0)
-    )
+    max_queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
     max_queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(
         nullable=True, ge=pd.Timedelta(0)
     )
-    conversation_handle_time: Series[pd.Timedelta] = pa.Field(
-        nullable=True, ge=pd.Timedelta(0)
-    )
+    conversation_handle_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
     conversation_talk_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
     hold_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
     acw_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
 
     @pa.dataframe_check(name="interval_end > interval_start")
-    def _interval_end_after_start(cls, df: pd.DataFrame) -> pd.Series:
+    def _interval_end_after_start(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
         return (df["interval_end"] > df["interval_start"]).fillna(False).astype(bool)
 
     class Config:
@@ -280,7 +274,8 @@ def validate(
         if extra:
             parts.append(f"unexpected columns {extra}")
         raise SchemaError(
-            "the frame does not have the call-volume columns: " + "; ".join(parts)
+            "the frame does not have the call-volume columns: "
+            + "; ".join(parts)
             + ". Build it with cvframe.read_callvolume or cvframe.read_snapshot"
         )
     wrong = {
@@ -363,8 +358,9 @@ def _is_whole(value: Any) -> bool:
     return _is_number(value) and float(value).is_integer()
 
 
-def _int_array(column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
-               ) -> pa_arrow.Array:
+def _int_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
@@ -379,8 +375,9 @@ def _int_array(column: Column, records: Sequence[Mapping[str, Any]], values: lis
     raise _bad_value(column, records, values, _is_whole)
 
 
-def _float_array(column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
-                 ) -> pa_arrow.Array:
+def _float_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
@@ -402,8 +399,9 @@ def _string_array(values: list[Any]) -> pa_arrow.Array:
         return pa_arrow.array([None if v is None else str(v) for v in values], pa_arrow.string())
 
 
-def _datetime_array(column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
-                    ) -> pa_arrow.Array:
+def _datetime_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+) -> pa_arrow.Array:
     target = _ARROW_TYPES["datetime"]
     try:
         return pa_arrow.array(values, pa_arrow.string()).cast(target)
@@ -415,6 +413,7 @@ def _datetime_array(column: Column, records: Sequence[Mapping[str, Any]], values
     try:
         parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError):
+
         def parses(v: Any) -> bool:
             try:
                 pd.Timestamp(v)
@@ -517,8 +516,12 @@ def _dedupe(table: pa_arrow.Table) -> pa_arrow.Table:
     if len(ids) == 0:
         return table
     first = pc.not_equal(ids[1:], ids[:-1])
-    keep = pa_arrow.concat_arrays([pa_arrow.array([True]), first.combine_chunks()
-                                   if isinstance(first, pa_arrow.ChunkedArray) else first])
+    keep = pa_arrow.concat_arrays(
+        [
+            pa_arrow.array([True]),
+            first.combine_chunks() if isinstance(first, pa_arrow.ChunkedArray) else first,
+        ]
+    )
     # A null id cannot be told apart from another: keep every such row for the schema to flag.
     keep = pc.or_kleene(keep, pc.is_null(ids))
     return ranked.filter(keep).drop_columns(["__order", "__version"])

@@ -1,0 +1,166 @@
+"""The Contact Volume client: settings -> credentials -> transport -> pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from ._auth import Credentials
+from ._http import Clock, HttpTransport
+from ._pages import Page, SkipLimitPaginator, parse_page
+from ._settings import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT,
+    Settings,
+    resolve_org_id,
+)
+from ._times import TimeLike, format_api_time, resolve_window
+
+__all__ = ["DEFAULT_PAGE_SIZE", "CallVolumeClient"]
+
+#: Records asked for per request. The API documents no maximum; 1000 keeps pages small
+#: enough to parse quickly and few enough to stay far below the rate limit.
+DEFAULT_PAGE_SIZE = 1000
+
+
+class CallVolumeClient:
+    """A connection to one account's Contact Volume endpoint.
+
+    Every setting left as None is read from its environment variable.
+
+    Parameters
+    ----------
+    host : str, optional
+        ``platform.kore.ai`` (https implied) or a base URL. ``$CVFRAME_HOST``.
+        Plain ``http://`` only for loopback hosts (or with ``allow_insecure_http``).
+    account_id : str, optional
+        The account id in the endpoint's path. ``$CVFRAME_ACCOUNT_ID``.
+    token : str, optional
+        A ready JWT, sent raw in the ``auth`` header. ``$CVFRAME_TOKEN``.
+    client_id, client_secret : str, optional
+        The app's credentials, used to sign a JWT (HS256, ``{"appId": client_id}``)
+        when no token is given. ``$CVFRAME_CLIENT_ID``, ``$CVFRAME_CLIENT_SECRET``.
+    instance_id : str, optional
+        Sent as the ``iId`` header, which newer API revisions require.
+        ``$CVFRAME_INSTANCE_ID``.
+    requests_per_minute : float, default 60
+        Client-side limit per account; 60 is the documented API limit.
+    max_retries : int, default 5
+        Retries of 429, 502, 503, 504, connection errors and read timeouts.
+    timeout : float, default 30.0
+        Seconds for connecting and for each read.
+    session : requests.Session, optional
+        Your own session (proxies, certificates, a test double). Not closed by cvframe.
+    allow_insecure_http : bool, default False
+        Allow ``http://`` to a host that is not loopback.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe.emulator import Emulator
+    >>> with Emulator(days=1) as emu, cvframe.CallVolumeClient(**emu.client_settings()) as c:
+    ...     pages = list(c.iter_pages(emu.org_id, "2023-01-02", "2023-01-03", page_size=100))
+    >>> pages[-1].has_more, sum(len(p.records) for p in pages) == pages[0].total_count
+    (False, True)
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        account_id: str | None = None,
+        *,
+        token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        instance_id: str | None = None,
+        requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        allow_insecure_http: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = Settings.resolve(
+            host,
+            account_id,
+            token=token,
+            client_id=client_id,
+            client_secret=client_secret,
+            instance_id=instance_id,
+            requests_per_minute=requests_per_minute,
+            max_retries=max_retries,
+            timeout=timeout,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._transport = HttpTransport(
+            self.settings.url,
+            Credentials(self.settings),
+            requests_per_minute=self.settings.requests_per_minute,
+            max_retries=self.settings.max_retries,
+            timeout=self.settings.timeout,
+            session=session,
+            clock=clock,
+        )
+
+    @property
+    def transport(self) -> HttpTransport:
+        """The HTTP layer (its counters ``requests_sent`` and ``retries`` are public)."""
+        return self._transport
+
+    def iter_pages(
+        self,
+        org_id: str | None = None,
+        start: TimeLike | None = None,
+        end: TimeLike | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[Page]:
+        """Yield the raw pages of ``[start, end)`` one request at a time.
+
+        Parameters
+        ----------
+        org_id : str, optional
+            The organization id; ``$CVFRAME_ORG_ID`` when None.
+        start : str, datetime or Timestamp, optional
+            Window start (naive = UTC). None asks from the first record there is.
+        end : str, datetime or Timestamp, optional
+            Window end (naive = UTC); None is now.
+        page_size : int, default 1000
+            The ``limit`` of each request. The server may send fewer.
+
+        Yields
+        ------
+        Page
+            ``records`` (API field names), ``has_more``, ``total_count``, ``skip``.
+        """
+        org = resolve_org_id(org_id)
+        begin, stop = resolve_window(start, end)
+        paginator = SkipLimitPaginator(page_size)
+        base: dict[str, Any] = {"orgId": org}
+        if begin is not None:
+            base["fromTimeStamp"] = format_api_time(begin)
+        base["toTimeStamp"] = format_api_time(stop)
+        while paginator.has_next_page:
+            params = paginator.request_params()
+            body = self._transport.post_json({**base, **params})
+            page = parse_page(body, skip=params["skip"])
+            paginator.update_state(page)
+            yield page
+
+    def close(self) -> None:
+        """Release the HTTP session (if cvframe opened it)."""
+        self._transport.close()
+
+    def __enter__(self) -> CallVolumeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        auth = "token" if s.token is not None else f"client_id={s.client_id!r}"
+        return f"<CallVolumeClient {s.base_url} account={s.account_id!r} auth={auth}>"

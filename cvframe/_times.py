@@ -1,0 +1,65 @@
+"""Times as the API takes them: UTC, ISO 8601 with a ``Z``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TypeAlias
+
+import pandas as pd
+
+__all__ = ["TimeLike", "format_api_time", "resolve_window", "to_utc"]
+
+#: What a ``start`` or ``end`` argument may be.
+TimeLike: TypeAlias = str | datetime | date | pd.Timestamp
+
+
+def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
+    """Parse ``value`` into a UTC Timestamp; a naive one is taken as UTC.
+
+    >>> to_utc("2023-01-07T09:45:00Z", "start")
+    Timestamp('2023-01-07 09:45:00+0000', tz='UTC')
+    >>> to_utc("2023-01-07", "end")
+    Timestamp('2023-01-07 00:00:00+0000', tz='UTC')
+    """
+    if isinstance(value, bool) or not isinstance(value, str | datetime | date | pd.Timestamp):
+        raise ValueError(
+            f"{name} must be an ISO 8601 string, a datetime or a pandas Timestamp, "
+            f"got {type(value).__name__}"
+        )
+    try:
+        moment = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(
+            f"{name}={value!r} is not a time cvframe can read; use ISO 8601, "
+            "e.g. '2023-01-07T09:45:00Z'"
+        ) from None
+    if moment is pd.NaT or pd.isna(moment):
+        raise ValueError(f"{name} is NaT; pass a real time")
+    if moment.tzinfo is None:
+        return moment.tz_localize("UTC")
+    return moment.tz_convert("UTC")
+
+
+def format_api_time(moment: pd.Timestamp) -> str:
+    """``2023-01-07T09:45:00Z`` (milliseconds only when there are some).
+
+    >>> format_api_time(pd.Timestamp("2023-01-07 09:45:00.250", tz="UTC"))
+    '2023-01-07T09:45:00.250Z'
+    """
+    utc = moment.tz_convert("UTC")
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    millis = utc.microsecond // 1000
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+
+
+def resolve_window(
+    start: TimeLike | None, end: TimeLike | None, *, now: pd.Timestamp | None = None
+) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """``(start, end)`` in UTC; ``end=None`` is now; ``start`` must come before ``end``."""
+    stop = to_utc(end, "end") if end is not None else (now or pd.Timestamp.now(tz="UTC"))
+    begin = to_utc(start, "start") if start is not None else None
+    if begin is not None and stop <= begin:
+        raise ValueError(
+            f"end ({format_api_time(stop)}) must be after start ({format_api_time(begin)})"
+        )
+    return begin, stop
