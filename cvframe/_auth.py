@@ -16,9 +16,10 @@ def make_jwt(client_id: str, client_secret: str) -> str:
     This is the token Kore.ai's docs describe for apps mapped to an API scope
     (only HS256 is allowed there); it carries no ``exp``.
 
-    >>> token = make_jwt("cs-1234", "s3cret")
+    >>> secret = "an-app-client-secret-of-32-bytes-or-more"
+    >>> token = make_jwt("cs-1234", secret)
     >>> import jwt
-    >>> jwt.decode(token, "s3cret", algorithms=["HS256"])
+    >>> jwt.decode(token, secret, algorithms=["HS256"])
     {'appId': 'cs-1234'}
     """
     if not client_id:
