@@ -168,7 +168,10 @@ class Emulator:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="cvframe-emulator", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # so stop() returns promptly
+            name="cvframe-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
