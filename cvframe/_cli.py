@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read every record of [--from, --to) into one validated file. "
         "Credentials come from CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
     )
-    fetch.add_argument("--from", dest="start", help="window start, ISO 8601 (default: first record)")
+    fetch.add_argument(
+        "--from", dest="start", help="window start, ISO 8601 (default: first record)"
+    )
     fetch.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
     fetch.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
     fetch.add_argument("-o", "--output", required=True, help="out.parquet or out.csv")

@@ -16,9 +16,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cvframe  # noqa: E402
-from cvframe.emulator import Emulator  # noqa: E402
-from tests._cassettes import CASSETTES, make_vcr  # noqa: E402
+import cvframe
+from cvframe.emulator import Emulator
+from tests._cassettes import CASSETTES, make_vcr
 
 #: The window and page size of the recorded read; tests/test_cassettes.py uses the same.
 EMULATOR_WINDOW = ("2023-01-02T00:00:00Z", "2023-01-04T00:00:00Z")
@@ -98,11 +98,13 @@ def write_sample() -> Path:
 def record_emulator() -> Path:
     name = "emulator_two_days.yaml"
     (CASSETTES / name).unlink(missing_ok=True)
-    with Emulator(days=3, queues=2) as emu:
-        with make_vcr("all", base_url=emu.base_url).use_cassette(name):
-            cvframe.read_callvolume(
-                *EMULATOR_WINDOW, page_size=EMULATOR_PAGE_SIZE, progress=False, **emu.settings()
-            )
+    with (
+        Emulator(days=3, queues=2) as emu,
+        make_vcr("all", base_url=emu.base_url).use_cassette(name),
+    ):
+        cvframe.read_callvolume(
+            *EMULATOR_WINDOW, page_size=EMULATOR_PAGE_SIZE, progress=False, **emu.settings()
+        )
     return CASSETTES / name
 
 

@@ -19,8 +19,9 @@ def read_with(session: FakeSession, clock: FakeClock, **extra: object) -> list:
 
 
 def test_retries_429_honouring_retry_after_seconds(clock: FakeClock) -> None:
-    session = FakeSession([make_response(429, {"errors": [{"msg": "slow"}]}, {"Retry-After": "7"}),
-                           OK])
+    session = FakeSession(
+        [make_response(429, {"errors": [{"msg": "slow"}]}, {"Retry-After": "7"}), OK]
+    )
     pages = read_with(session, clock)
     assert len(pages) == 1 and len(session.calls) == 2
     assert clock.sleeps == [7.0]
@@ -82,14 +83,18 @@ def test_auth_failure_is_not_retried(clock: FakeClock, status: int) -> None:
 
 def test_client_error_carries_status_message_and_request_id(clock: FakeClock) -> None:
     response = make_response(
-        400, {"errors": [{"msg": "toTimeStamp is required", "code": 400}]},
+        400,
+        {"errors": [{"msg": "toTimeStamp is required", "code": 400}]},
         {"x-request-id": "req-77"},
     )
     with pytest.raises(cvframe.APIError) as info:
         read_with(FakeSession([response]), clock)
     err = info.value
     assert (err.status_code, err.server_message, err.request_id) == (
-        400, "toTimeStamp is required", "req-77")
+        400,
+        "toTimeStamp is required",
+        "req-77",
+    )
     assert "req-77" in str(err) and "HTTP 400" in str(err)
 
 
@@ -123,7 +128,11 @@ def test_redirect_is_an_error_not_followed_with_the_token(clock: FakeClock, stat
 
 @pytest.mark.parametrize(
     ("body", "match"),
-    [(b"", "empty body"), (b"<html>502 Bad Gateway</html>", "not JSON"), (b'{"hasMore": tr', "not JSON")],
+    [
+        (b"", "empty body"),
+        (b"<html>502 Bad Gateway</html>", "not JSON"),
+        (b'{"hasMore": tr', "not JSON"),
+    ],
 )
 def test_body_that_is_not_json_is_a_response_error(
     clock: FakeClock, body: bytes, match: str
@@ -135,9 +144,7 @@ def test_body_that_is_not_json_is_a_response_error(
 def test_token_echoed_by_server_is_redacted(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = cvframe.CallVolumeClient(
-        **client_kwargs(), session=FakeSession([]), clock=clock
-    )
+    client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]), clock=clock)
     token = client.transport.credentials.headers()["auth"]
     client.transport.session = FakeSession(
         [make_response(401, {"message": f"bad token {token} for secret {CLIENT_SECRET}"})]

@@ -38,7 +38,10 @@ def test_initial_sync_omits_from_timestamp(clock: FakeClock) -> None:
     client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
     list(client.iter_pages("o-1", None, "2023-01-08T10:00:00Z", page_size=2))
     assert session.calls[0]["json"] == {
-        "orgId": "o-1", "toTimeStamp": "2023-01-08T10:00:00Z", "skip": 0, "limit": 2,
+        "orgId": "o-1",
+        "toTimeStamp": "2023-01-08T10:00:00Z",
+        "skip": 0,
+        "limit": 2,
     }
 
 

@@ -30,11 +30,13 @@ def test_full_read_against_the_emulator_returns_every_record_once(emulator: Emul
     assert df["interval_start"].max() < pd.Timestamp(WINDOW[1])
 
 
-@pytest.mark.parametrize(("backend", "names"), [("numpy_nullable", NUMPY_NULLABLE),
-                                                ("pyarrow", PYARROW)])
+@pytest.mark.parametrize(
+    ("backend", "names"), [("numpy_nullable", NUMPY_NULLABLE), ("pyarrow", PYARROW)]
+)
 def test_both_dtype_backends_end_to_end(emulator: Emulator, backend: str, names: dict) -> None:
-    df = cvframe.read_callvolume(*WINDOW, dtype_backend=backend, progress=False,
-                                 **emulator.settings())
+    df = cvframe.read_callvolume(
+        *WINDOW, dtype_backend=backend, progress=False, **emulator.settings()
+    )
     for column in cvframe.COLUMNS:
         assert str(df[column.name].dtype) == names[column.kind]
 
@@ -49,8 +51,12 @@ def test_initial_sync_reads_from_the_first_record() -> None:
 
 def test_naive_times_are_utc_and_sent_as_iso_z() -> None:
     with Emulator(days=1, queues=1) as emu:
-        cvframe.read_callvolume(datetime(2023, 1, 2, 6), pd.Timestamp("2023-01-02 12:00"),
-                                progress=False, **emu.settings())
+        cvframe.read_callvolume(
+            datetime(2023, 1, 2, 6),
+            pd.Timestamp("2023-01-02 12:00"),
+            progress=False,
+            **emu.settings(),
+        )
         body = emu.requests[0].body
     assert body["fromTimeStamp"] == "2023-01-02T06:00:00Z"
     assert body["toTimeStamp"] == "2023-01-02T12:00:00Z"
@@ -58,28 +64,35 @@ def test_naive_times_are_utc_and_sent_as_iso_z() -> None:
 
 def test_aware_times_are_converted_to_utc() -> None:
     with Emulator(days=1, queues=1) as emu:
-        cvframe.read_callvolume("2023-01-02T09:00:00+05:30", "2023-01-02T12:00:00-05:00",
-                                progress=False, **emu.settings())
+        cvframe.read_callvolume(
+            "2023-01-02T09:00:00+05:30",
+            "2023-01-02T12:00:00-05:00",
+            progress=False,
+            **emu.settings(),
+        )
         body = emu.requests[0].body
     assert (body["fromTimeStamp"], body["toTimeStamp"]) == (
-        "2023-01-02T03:30:00Z", "2023-01-02T17:00:00Z")
+        "2023-01-02T03:30:00Z",
+        "2023-01-02T17:00:00Z",
+    )
 
 
 def test_queue_filter_by_name_or_id(emulator: Emulator) -> None:
     all_rows = cvframe.read_callvolume(*WINDOW, progress=False, **emulator.settings())
     billing_id = all_rows.loc[all_rows["queue_name"] == "Billing", "queue_id"].iloc[0]
-    by_name = cvframe.read_callvolume(*WINDOW, queues="Billing", progress=False,
-                                      **emulator.settings())
-    by_id = cvframe.read_callvolume(*WINDOW, queues=[billing_id, "Sales"], progress=False,
-                                    **emulator.settings())
+    by_name = cvframe.read_callvolume(
+        *WINDOW, queues="Billing", progress=False, **emulator.settings()
+    )
+    by_id = cvframe.read_callvolume(
+        *WINDOW, queues=[billing_id, "Sales"], progress=False, **emulator.settings()
+    )
     assert set(by_name["queue_name"]) == {"Billing"}
     assert len(by_name) == (all_rows["queue_name"] == "Billing").sum()
     assert set(by_id["queue_name"]) == {"Billing", "Sales"}
 
 
 def test_empty_window_gives_an_empty_frame_with_the_contract(emulator: Emulator) -> None:
-    df = cvframe.read_callvolume("2022-01-01", "2022-01-02", progress=False,
-                                 **emulator.settings())
+    df = cvframe.read_callvolume("2022-01-01", "2022-01-02", progress=False, **emulator.settings())
     assert df.empty
     assert (df.dtypes == cvframe.empty_frame().dtypes).all()
 
@@ -114,10 +127,8 @@ def test_client_and_settings_together_is_an_error(emulator: Emulator) -> None:
 
 def test_reusing_a_client(emulator: Emulator) -> None:
     with cvframe.CallVolumeClient(**emulator.client_settings()) as client:
-        a = cvframe.read_callvolume(*WINDOW, org_id=emulator.org_id, client=client,
-                                    progress=False)
-        b = cvframe.read_callvolume(*WINDOW, org_id=emulator.org_id, client=client,
-                                    progress=False)
+        a = cvframe.read_callvolume(*WINDOW, org_id=emulator.org_id, client=client, progress=False)
+        b = cvframe.read_callvolume(*WINDOW, org_id=emulator.org_id, client=client, progress=False)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -143,8 +154,7 @@ def test_wrong_secret_is_an_authentication_error_without_the_secret(
 
 def test_instance_id_is_sent_as_iid_header() -> None:
     with Emulator(days=1, queues=1, require_instance_id=True) as emu:
-        df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False,
-                                     **emu.settings())
+        df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **emu.settings())
         assert {r.instance_id for r in emu.requests} == {emu.instance_id}
         settings = {k: v for k, v in emu.settings().items() if k != "instance_id"}
         with pytest.raises(cvframe.APIError, match="iId"):
@@ -156,8 +166,9 @@ def test_injected_429_and_503_are_survived(fresh_emulator: Emulator) -> None:
     emu = fresh_emulator
     emu.inject(429, retry_after="0")
     emu.inject(503, times=1, retry_after="0")
-    df = cvframe.read_callvolume("2023-01-02", "2023-01-05", page_size=200, progress=False,
-                                 **emu.settings())
+    df = cvframe.read_callvolume(
+        "2023-01-02", "2023-01-05", page_size=200, progress=False, **emu.settings()
+    )
     statuses = [r.status for r in emu.requests]
     assert statuses[:3] == [429, 503, 200]
     assert len(df) == len(emu.records("2023-01-02T00:00:00Z", "2023-01-05T00:00:00Z"))
@@ -183,8 +194,9 @@ def test_emulator_rate_limit_answers_429_with_retry_after(fresh_emulator: Emulat
 def test_progress_bar_sized_from_total_count(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cvframe.read_callvolume("2023-01-02", "2023-01-03", page_size=100, progress=True,
-                            **emulator.settings())
+    cvframe.read_callvolume(
+        "2023-01-02", "2023-01-03", page_size=100, progress=True, **emulator.settings()
+    )
     err = capsys.readouterr().err
     total = len(emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z"))
     assert f"/{total}" in err and "cvframe" in err
@@ -195,9 +207,9 @@ def test_validate_false_returns_a_frame_that_breaks_the_contract() -> None:
         first = emu.records()[0]["_id"]
         emu.touch([first], offeredContacts=-4)
         with pytest.raises(cvframe.SchemaError, match="offered_contacts"):
-            cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False,
-                                    **emu.settings())
-        df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False,
-                                     validate=False, **emu.settings())
+            cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **emu.settings())
+        df = cvframe.read_callvolume(
+            "2023-01-02", "2023-01-03", progress=False, validate=False, **emu.settings()
+        )
     assert (df["offered_contacts"] < 0).sum() == 1
     assert df.loc[df["id"] == first, "version"].item() == 1

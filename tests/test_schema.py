@@ -65,8 +65,9 @@ def test_model_agrees_with_the_contract_table() -> None:
     assert len(cvframe.API_FIELDS) == len(cvframe.COLUMNS) == 25
 
 
-@pytest.mark.parametrize(("backend", "names"), [("numpy_nullable", NUMPY_NULLABLE),
-                                                ("pyarrow", PYARROW)])
+@pytest.mark.parametrize(
+    ("backend", "names"), [("numpy_nullable", NUMPY_NULLABLE), ("pyarrow", PYARROW)]
+)
 def test_every_column_has_its_contract_dtype(backend: str, names: dict) -> None:
     df = cvframe.records_to_frame([SAMPLE], dtype_backend=backend)
     for column in cvframe.COLUMNS:
@@ -128,8 +129,11 @@ def test_no_drift_warning_for_known_fields() -> None:
 
 @pytest.mark.parametrize("order", [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
 def test_duplicate_ids_keep_the_highest_version(order: list[int]) -> None:
-    versions = [rec(__v=0, offeredContacts=1), rec(__v=2, offeredContacts=3),
-                rec(__v=1, offeredContacts=2)]
+    versions = [
+        rec(__v=0, offeredContacts=1),
+        rec(__v=2, offeredContacts=3),
+        rec(__v=1, offeredContacts=2),
+    ]
     df = cvframe.records_to_frame([versions[i] for i in order])
     assert len(df) == 1
     assert df.loc[0, "version"] == 2 and df.loc[0, "offered_contacts"] == 3
@@ -137,8 +141,12 @@ def test_duplicate_ids_keep_the_highest_version(order: list[int]) -> None:
 
 def test_sorted_by_interval_then_queue_with_range_index() -> None:
     records = [
-        rec(_id="c", queueId="qu-b", intervalStartTimeStamp="2023-06-01T10:00:00Z",
-            intervalEndTimeStamp="2023-06-01T10:15:00Z"),
+        rec(
+            _id="c",
+            queueId="qu-b",
+            intervalStartTimeStamp="2023-06-01T10:00:00Z",
+            intervalEndTimeStamp="2023-06-01T10:15:00Z",
+        ),
         rec(_id="b", queueId="qu-b"),
         rec(_id="a", queueId="qu-a"),
     ]
@@ -149,14 +157,20 @@ def test_sorted_by_interval_then_queue_with_range_index() -> None:
 
 def test_whole_floats_are_accepted_as_counts_but_fractions_are_not() -> None:
     assert cvframe.records_to_frame([rec(offeredContacts=4.0)]).loc[0, "offered_contacts"] == 4
-    with pytest.raises(cvframe.ResponseError, match="offeredContacts.*2.5"):
+    with pytest.raises(cvframe.ResponseError, match=r"offeredContacts.*2\.5"):
         cvframe.records_to_frame([rec(offeredContacts=2.5)])
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("offeredContacts", "7"), ("answeredContacts", True), ("acwDuration", "fast"),
-     ("intervalStartTimeStamp", "yesterday"), ("intervalEndTimeStamp", 12), ("csatScore", "4")],
+    [
+        ("offeredContacts", "7"),
+        ("answeredContacts", True),
+        ("acwDuration", "fast"),
+        ("intervalStartTimeStamp", "yesterday"),
+        ("intervalEndTimeStamp", 12),
+        ("csatScore", "4"),
+    ],
 )
 def test_wrong_types_from_the_server_name_field_and_record(field: str, value: object) -> None:
     with pytest.raises(cvframe.ResponseError) as info:
@@ -166,8 +180,12 @@ def test_wrong_types_from_the_server_name_field_and_record(field: str, value: ob
 
 def test_timestamps_without_zone_or_with_microseconds_are_read_as_utc() -> None:
     df = cvframe.records_to_frame(
-        [rec(intervalStartTimeStamp="2023-06-01T09:45:00.123456Z",
-             intervalEndTimeStamp="2023-06-01T10:00:00")]
+        [
+            rec(
+                intervalStartTimeStamp="2023-06-01T09:45:00.123456Z",
+                intervalEndTimeStamp="2023-06-01T10:00:00",
+            )
+        ]
     )
     assert df.loc[0, "interval_start"] == pd.Timestamp("2023-06-01 09:45:00.123", tz="UTC")
     assert df.loc[0, "interval_end"] == pd.Timestamp("2023-06-01 10:00", tz="UTC")
@@ -180,8 +198,10 @@ def test_numeric_ids_are_read_as_text() -> None:
 def test_lazy_validation_lists_every_failing_check() -> None:
     good = cvframe.records_to_frame([SAMPLE])
     bad = cvframe.records_to_frame(
-        [rec(_id="x", offeredContacts=-1, acwDuration=-5),
-         rec(_id="y", intervalEndTimeStamp="2023-06-01T09:00:00Z")]
+        [
+            rec(_id="x", offeredContacts=-1, acwDuration=-5),
+            rec(_id="y", intervalEndTimeStamp="2023-06-01T09:00:00Z"),
+        ]
     )
     frame = pd.concat([bad, good, good], ignore_index=True)
     with pytest.raises(cvframe.SchemaError) as info:

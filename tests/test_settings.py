@@ -49,8 +49,9 @@ def test_missing_credentials_name_both_ways_to_give_them() -> None:
 
 def test_missing_org_id_names_the_variable() -> None:
     with pytest.raises(ValueError, match="CVFRAME_ORG_ID"):
-        cvframe.read_callvolume("2023-01-01", "2023-01-02", host="h.example", account_id="a",
-                                token="t")
+        cvframe.read_callvolume(
+            "2023-01-01", "2023-01-02", host="h.example", account_id="a", token="t"
+        )
 
 
 @pytest.mark.parametrize(
