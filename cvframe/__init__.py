@@ -18,10 +18,12 @@ from ._errors import (
     AuthenticationError,
     ConfigurationError,
     CvframeError,
+    LockError,
     RateLimitError,
     ResponseError,
     SchemaDriftWarning,
     SchemaError,
+    SnapshotError,
     TransportError,
 )
 from ._read import read_callvolume
@@ -35,7 +37,10 @@ from ._schema import (
     records_to_frame,
     validate,
 )
+from ._snapshot import read_snapshot, write_snapshot
+from ._sync import SyncReport, sync
 from ._version import __version__
+from ._wfm import to_wfm, write_wfm
 
 __all__ = [
     "API_FIELDS",
@@ -47,16 +52,24 @@ __all__ = [
     "CallVolumeSchema",
     "ConfigurationError",
     "CvframeError",
+    "LockError",
     "RateLimitError",
     "ResponseError",
     "SchemaDriftWarning",
     "SchemaError",
+    "SnapshotError",
+    "SyncReport",
     "TransportError",
     "__version__",
     "contract_dtypes",
     "empty_frame",
     "emulator",
     "read_callvolume",
+    "read_snapshot",
     "records_to_frame",
+    "sync",
+    "to_wfm",
     "validate",
+    "write_snapshot",
+    "write_wfm",
 ]

@@ -13,7 +13,9 @@ The tree::
     │   ├── AuthenticationError                 401 / 403: token rejected
     │   └── RateLimitError                      429 and retries exhausted
     ├── ResponseError                           the body is not the documented JSON
-    └── SchemaError                             the frame breaks the column contract
+    ├── SchemaError                             the frame breaks the column contract
+    └── SnapshotError                           a snapshot dataset cannot be read or written
+        └── LockError                           another sync or write holds the dataset's lock
 
     SchemaDriftWarning (a UserWarning)          the API sent fields cvframe does not know
 
@@ -29,10 +31,12 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "CvframeError",
+    "LockError",
     "RateLimitError",
     "ResponseError",
     "SchemaDriftWarning",
     "SchemaError",
+    "SnapshotError",
     "TransportError",
 ]
 
@@ -105,6 +109,14 @@ class SchemaError(CvframeError):
     def __init__(self, message: str, *, failure_cases: Any = None) -> None:
         super().__init__(message)
         self.failure_cases = failure_cases
+
+
+class SnapshotError(CvframeError):
+    """A snapshot dataset cannot be read or written (missing, foreign or newer schema)."""
+
+
+class LockError(SnapshotError):
+    """Another sync or write holds the dataset's lock and did not let go in time."""
 
 
 class SchemaDriftWarning(UserWarning):

@@ -1,0 +1,516 @@
+"""Parquet snapshots: a hive-partitioned dataset with one file per UTC day.
+
+Layout::
+
+    PATH/
+      .cvframe.lock                   the writers' lock (hidden from Parquet readers)
+      date=2023-01-02/part-0.parquet  every record whose interval starts that UTC day
+      date=2023-01-03/part-0.parquet
+
+A day's file is only ever replaced whole: the new file is written beside it under
+a hidden temporary name, flushed to disk and moved over the old one with
+``os.replace``, which is atomic. A reader sees the old file or the new one, never
+a partial one; a writer killed half way leaves at most a hidden temporary file,
+which the next writer removes. Days are written in ascending order, so the
+dataset's own high-water mark (its latest ``interval_start``) is a safe point to
+resume an interrupted sync from.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ._errors import SnapshotError
+from ._lock import DEFAULT_LOCK_TIMEOUT, DatasetLock
+from ._schema import (
+    SCHEMA_VERSION,
+    DtypeBackend,
+    _dedupe,
+    _types_mapper,
+    arrow_schema,
+    check_dtype_backend,
+    column_names,
+    empty_frame,
+)
+from ._schema import validate as validate_frame
+from ._times import TimeLike, to_utc
+from ._version import __version__
+
+__all__ = [
+    "PARTITION_FIELD",
+    "PART_FILE",
+    "UpsertResult",
+    "high_water_mark",
+    "read_snapshot",
+    "upsert_table",
+    "write_snapshot",
+]
+
+#: The hive partition key: the UTC date of ``interval_start``, ``YYYY-MM-DD``.
+PARTITION_FIELD = "date"
+#: The one data file of each partition.
+PART_FILE = "part-0.parquet"
+#: Keys of the Parquet file metadata that say who wrote the file.
+SCHEMA_VERSION_KEY = b"cvframe.schema_version"
+CVFRAME_VERSION_KEY = b"cvframe.version"
+
+_SORT_KEYS = [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
+_TEMP_SUFFIX = ".tmp"
+_PARTITIONING = ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
+_MS = pd.Timedelta(milliseconds=1)
+
+WriteMode = Literal["upsert", "replace"]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What one write changed: rows inserted and updated, partitions rewritten."""
+
+    inserted: int
+    updated: int
+    partitions: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _file_metadata() -> dict[bytes, bytes]:
+    """The schema metadata every file carries: pandas dtypes and who wrote it."""
+    # The pandas block is that of the numpy_nullable contract frame, whatever backend
+    # the written frame had, so plain pandas.read_parquet gives the contract dtypes.
+    pandas_meta = pa.Schema.from_pandas(empty_frame(), preserve_index=False).metadata
+    return {
+        **(pandas_meta or {}),
+        SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode(),
+        CVFRAME_VERSION_KEY: __version__.encode(),
+    }
+
+
+def frame_to_table(df: pd.DataFrame, *, validate: bool = True) -> pa.Table:
+    """A contract frame (either backend) as an Arrow table of :func:`arrow_schema`."""
+    if validate:
+        validate_frame(df)
+    table = pa.Table.from_pandas(df[column_names()], preserve_index=False)
+    return table.cast(arrow_schema())
+
+
+def _day_keys(table: pa.Table) -> pa.Array:
+    """The partition value (UTC date of interval_start, ``YYYY-MM-DD``) of each row."""
+    starts = table["interval_start"].combine_chunks()
+    # Dropping the zone keeps the UTC wall time, so the cast to date is the UTC date.
+    days = pc.cast(starts.cast(pa.timestamp("ms")), pa.date32())
+    return pc.cast(days, pa.string())
+
+
+def _split_by_day(table: pa.Table) -> dict[str, pa.Table]:
+    keys = _day_keys(table)
+    return {day: table.filter(pc.equal(keys, day)) for day in sorted(pc.unique(keys).to_pylist())}
+
+
+def _partition_file(root: Path, day: str) -> Path:
+    return root / f"{PARTITION_FIELD}={day}" / PART_FILE
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(table: pa.Table, final: Path) -> Path:
+    """Write ``table`` to a hidden temporary file beside ``final`` and flush it to disk."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=_TEMP_SUFFIX, dir=final.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(table, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _commit(tmp: Path, final: Path) -> None:
+    """Move the temporary file over the final one (atomic) and make the rename durable."""
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+
+
+def _atomic_write(table: pa.Table, final: Path) -> None:
+    """Replace ``final`` with ``table``: readers see the old file or the new, never a part."""
+    if not final.parent.is_dir():
+        final.parent.mkdir(parents=True)
+        _fsync_dir(final.parent.parent)
+    tmp = _write_temp(table, final)
+    try:
+        _commit(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_temp_files(root: Path) -> None:
+    """Delete temporary files a killed writer left behind (call with the lock held)."""
+    for stale in root.glob(f"{PARTITION_FIELD}=*/.*{_TEMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
+
+
+def _check_file_schema(schema: pa.Schema, where: Path | str) -> None:
+    meta = schema.metadata or {}
+    found = meta.get(SCHEMA_VERSION_KEY)
+    if found is None:
+        raise SnapshotError(
+            f"{where} was not written by cvframe (no {SCHEMA_VERSION_KEY.decode()} in its "
+            "metadata); a snapshot directory must hold only cvframe's files"
+        )
+    if found != str(SCHEMA_VERSION).encode():
+        writer = meta.get(CVFRAME_VERSION_KEY, b"?").decode()
+        raise SnapshotError(
+            f"{where} has column schema version {found.decode()} (written by cvframe "
+            f"{writer}); this cvframe reads version {SCHEMA_VERSION}. Re-create the "
+            "snapshot with this version (e.g. cvframe sync into a new directory)"
+        )
+
+
+def _read_partition(path: Path) -> pa.Table | None:
+    if not path.exists():
+        return None
+    table = pq.read_table(path)
+    _check_file_schema(table.schema, path)
+    return table.select(column_names()).cast(arrow_schema())
+
+
+def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Element-wise equality where null equals null."""
+    equal = pc.fill_null(pc.equal(a, b), False)
+    return pc.or_(equal, pc.and_(pc.is_null(a), pc.is_null(b)))
+
+
+def _merge(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
+    """Upsert ``new`` into ``old`` by id: ``(merged or None if unchanged, inserted, updated)``.
+
+    A stored row is replaced by a fetched one with a higher version, or with the
+    same version and different values (the latest answer wins); never by a lower one.
+    """
+    if old is None or old.num_rows == 0:
+        return new.sort_by(_SORT_KEYS), new.num_rows, 0
+    old_ids = old["id"].combine_chunks()
+    known = pc.fill_null(pc.is_in(new["id"], value_set=old_ids), False)
+    fresh = new.filter(pc.invert(known))
+    seen = new.filter(known)
+    changed = seen
+    if seen.num_rows:
+        before = old.take(pc.index_in(seen["id"], value_set=old_ids))
+        v_new = pc.fill_null(seen["version"], -1)
+        v_old = pc.fill_null(before["version"], -1)
+        differs = pc.invert(_same(seen[column_names()[0]], before[column_names()[0]]))
+        for name in column_names()[1:]:
+            differs = pc.or_(differs, pc.invert(_same(seen[name], before[name])))
+        replace = pc.or_(pc.greater(v_new, v_old), pc.and_(pc.equal(v_new, v_old), differs))
+        changed = seen.filter(replace)
+    if fresh.num_rows == 0 and changed.num_rows == 0:
+        return None, 0, 0
+    replaced = pc.is_in(old["id"], value_set=changed["id"].combine_chunks())
+    kept = old.filter(pc.invert(pc.fill_null(replaced, False)))
+    merged = pa.concat_tables([kept, changed, fresh]).sort_by(_SORT_KEYS)
+    return merged, fresh.num_rows, changed.num_rows
+
+
+def _replace(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
+    """Make the day exactly ``new``: ``(table or None if unchanged, inserted, updated)``."""
+    new = new.sort_by(_SORT_KEYS)
+    if old is None:
+        return new, new.num_rows, 0
+    old = old.sort_by(_SORT_KEYS)
+    if old.equals(new):
+        return None, 0, 0
+    kept = pc.is_in(new["id"], value_set=old["id"].combine_chunks())
+    known = int(pc.sum(pc.cast(pc.fill_null(kept, False), pa.int64())).as_py() or 0)
+    return new, new.num_rows - known, known
+
+
+def upsert_table(root: Path, table: pa.Table, *, mode: WriteMode = "upsert") -> UpsertResult:
+    """Write ``table`` into the dataset at ``root`` day by day (call with the lock held).
+
+    Only days whose rows change are rewritten, in ascending order, each atomically.
+    """
+    if mode not in ("upsert", "replace"):
+        raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
+    combine = _merge if mode == "upsert" else _replace
+    _remove_stale_temp_files(root)
+    if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
+        table = _dedupe(table)
+    inserted = updated = 0
+    rewritten: list[str] = []
+    for day, rows in _split_by_day(table).items():
+        final = _partition_file(root, day)
+        merged, ins, upd = combine(_read_partition(final), rows)
+        if merged is None:
+            continue
+        _atomic_write(merged.replace_schema_metadata(_file_metadata()), final)
+        inserted += ins
+        updated += upd
+        rewritten.append(day)
+    return UpsertResult(inserted, updated, tuple(rewritten))
+
+
+def _prepare_root(path: str | os.PathLike[str]) -> Path:
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise SnapshotError(f"{root} is a file; a snapshot is a directory")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def write_snapshot(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    mode: WriteMode = "upsert",
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write a call-volume frame to a Parquet snapshot, one partition per UTC day.
+
+    The snapshot is a hive-partitioned dataset (``PATH/date=YYYY-MM-DD/part-0.parquet``)
+    that pandas, pyarrow, polars, DuckDB and Spark read. Durations are stored as
+    Arrow ``duration[ms]``: pandas and polars get timedeltas back, DuckDB and Spark
+    read integer milliseconds. Each file's metadata records the column schema
+    version and the cvframe version that wrote it.
+
+    Each day is rewritten atomically (a temporary file beside the old one, flushed,
+    then renamed over it), so a reader never sees a partial file and a crash leaves
+    the previous state. Days not in ``df`` are left as they are, and a day whose
+    rows do not change is not rewritten.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame following the column contract (either ``dtype_backend``), as
+        :func:`cvframe.read_callvolume` returns it; it is validated first.
+    path : str or os.PathLike
+        The dataset directory; created if missing.
+    mode : {"upsert", "replace"}, default "upsert"
+        ``"upsert"`` merges by ``id``, keeping the highest ``version`` (a stored
+        row is never replaced by a lower version). ``"replace"`` makes each day
+        present in ``df`` hold exactly ``df``'s rows of that day.
+    lock_timeout : float, default 60.0
+        Seconds to wait for another sync or write on the same path.
+
+    Raises
+    ------
+    cvframe.SchemaError
+        If ``df`` breaks the column contract.
+    cvframe.SnapshotError
+        If ``path`` is a file, or holds files of another schema version.
+    cvframe.LockError
+        If another writer kept the lock longer than ``lock_timeout``.
+
+    See Also
+    --------
+    read_snapshot : Read it back, with filters pushed down to the files.
+    sync : Keep a snapshot up to date from the API.
+
+    Examples
+    --------
+    >>> import tempfile, cvframe
+    >>> df = cvframe.records_to_frame([{
+    ...     "_id": "a1", "queueId": "qu-1", "queueName": "Billing", "__v": 0,
+    ...     "intervalStartTimeStamp": "2023-06-01T09:45:00.000Z",
+    ...     "intervalEndTimeStamp": "2023-06-01T10:00:00.000Z",
+    ...     "offeredContacts": 3, "conversationHandleTime": 68043}])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     cvframe.write_snapshot(df, tmp)
+    ...     back = cvframe.read_snapshot(tmp)
+    ...     files = sorted(p.name for p in __import__("pathlib").Path(tmp).iterdir())
+    >>> files
+    ['.cvframe.lock', 'date=2023-06-01']
+    >>> back.equals(df)
+    True
+    """
+    table = frame_to_table(df)
+    root = _prepare_root(path)
+    with DatasetLock(root, timeout=lock_timeout):
+        upsert_table(root, table, mode=mode)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _partition_days(root: Path) -> list[str]:
+    prefix = f"{PARTITION_FIELD}="
+    return sorted(
+        p.name[len(prefix) :] for p in root.glob(f"{prefix}*") if (p / PART_FILE).is_file()
+    )
+
+
+def high_water_mark(path: str | os.PathLike[str]) -> pd.Timestamp | None:
+    """The latest ``interval_start`` stored at ``path``, or None for no data."""
+    root = Path(path)
+    for day in reversed(_partition_days(root)):
+        table = _read_partition(_partition_file(root, day))
+        if table is not None and table.num_rows:
+            latest = pc.max(table["interval_start"]).as_py()
+            return pd.Timestamp(latest).tz_convert("UTC")
+    return None
+
+
+def _check_columns(columns: Sequence[str] | None) -> list[str]:
+    names = column_names()
+    if columns is None:
+        return names
+    if isinstance(columns, str):
+        raise ValueError("columns must be a list of column names, not one string")
+    wanted = list(columns)
+    unknown = [c for c in wanted if c not in names]
+    if unknown or not wanted:
+        raise ValueError(
+            f"columns {unknown or wanted} are not call-volume columns; choose from "
+            + ", ".join(names)
+        )
+    return wanted
+
+
+def _queue_values(queues: str | Iterable[str] | None) -> list[str] | None:
+    if queues is None:
+        return None
+    values = [queues] if isinstance(queues, str) else list(queues)
+    if not values or not all(isinstance(q, str) for q in values):
+        raise ValueError("queues must be a queue id or name, or a non-empty list of them")
+    return values
+
+
+def _ms_scalar(moment: pd.Timestamp) -> pa.Scalar:
+    # Stored times are whole milliseconds, so rounding a bound up keeps >= and < exact.
+    return pa.scalar(moment.ceil("ms").to_pydatetime(), pa.timestamp("ms", tz="UTC"))
+
+
+def _filter(
+    begin: pd.Timestamp | None, stop: pd.Timestamp | None, queues: list[str] | None
+) -> ds.Expression | None:
+    """The row filter, with the partition bounds that let pyarrow skip whole days."""
+    parts: list[ds.Expression] = []
+    day = ds.field(PARTITION_FIELD)
+    start_field = ds.field("interval_start")
+    if begin is not None:
+        parts.append(day >= begin.strftime("%Y-%m-%d"))
+        parts.append(start_field >= _ms_scalar(begin))
+    if stop is not None:
+        parts.append(day <= (stop.ceil("ms") - _MS).strftime("%Y-%m-%d"))
+        parts.append(start_field < _ms_scalar(stop))
+    if queues is not None:
+        parts.append(ds.field("queue_id").isin(queues) | ds.field("queue_name").isin(queues))
+    if not parts:
+        return None
+    expr = parts[0]
+    for part in parts[1:]:
+        expr = expr & part
+    return expr
+
+
+def open_dataset(root: Path) -> ds.Dataset:
+    """The snapshot at ``root`` as a pyarrow dataset (hive partitions, contract schema)."""
+    schema = arrow_schema().append(pa.field(PARTITION_FIELD, pa.string()))
+    return ds.dataset(root, format="parquet", partitioning=_PARTITIONING, schema=schema)
+
+
+def read_snapshot(
+    path: str | os.PathLike[str],
+    *,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
+    queues: str | Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    validate: bool = True,
+) -> pd.DataFrame:
+    """Read a Parquet snapshot back into a call-volume frame.
+
+    The filters are pushed down to pyarrow's dataset scanner: days outside
+    ``[start, end)`` are not opened at all, and row groups are skipped by their
+    statistics.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A directory written by :func:`write_snapshot` or :func:`sync`.
+    start, end : str, datetime or Timestamp, optional
+        Keep intervals with ``start <= interval_start < end`` (UTC when naive).
+    queues : str or list of str, optional
+        Keep only these queues, given by queue id or queue name.
+    columns : list of str, optional
+        Read only these contract columns, in this order (default: all of them).
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+    validate : bool, default True
+        Check a full frame (``columns=None``) against the contract.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The contract's columns and dtypes, one row per record, sorted by
+        ``interval_start``, ``queue_id`` and ``id``, with a RangeIndex.
+
+    Raises
+    ------
+    cvframe.SnapshotError
+        If ``path`` is not a directory, or holds files of another schema version.
+    ValueError
+        For unknown columns, unparseable times or ``end <= start``.
+
+    Examples
+    --------
+    >>> import tempfile, cvframe
+    >>> df = cvframe.records_to_frame([
+    ...     {"_id": f"r{day}", "queueId": "qu-1", "queueName": "Billing", "__v": 0,
+    ...      "intervalStartTimeStamp": f"2023-06-0{day}T09:45:00.000Z",
+    ...      "intervalEndTimeStamp": f"2023-06-0{day}T10:00:00.000Z",
+    ...      "offeredContacts": day, "acwDuration": 3949}
+    ...     for day in (1, 2, 3)])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     cvframe.write_snapshot(df, tmp)
+    ...     part = cvframe.read_snapshot(tmp, start="2023-06-02", end="2023-06-03",
+    ...                                  columns=["interval_start", "acw_duration"])
+    >>> part
+                 interval_start    acw_duration
+    0 2023-06-02 09:45:00+00:00 0 days 00:00:03.949000
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise SnapshotError(
+            f"no snapshot at {root}: create one with cvframe.write_snapshot or cvframe sync"
+        )
+    wanted = _check_columns(columns)
+    backend = check_dtype_backend(dtype_backend)
+    begin = to_utc(start, "start") if start is not None else None
+    stop = to_utc(end, "end") if end is not None else None
+    if begin is not None and stop is not None and stop <= begin:
+        raise ValueError(f"end ({stop}) must be after start ({begin})")
+    expr = _filter(begin, stop, _queue_values(queues))
+    dataset = open_dataset(root)
+    for fragment in dataset.get_fragments(filter=expr):
+        _check_file_schema(fragment.physical_schema, fragment.path)
+    needed = list(dict.fromkeys([*wanted, "id", "version", "interval_start", "queue_id"]))
+    table = dataset.to_table(columns=needed, filter=expr)
+    if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
+        table = _dedupe(table)  # never written so; a hand-copied file could cause it
+    table = table.sort_by(_SORT_KEYS).select(wanted)
+    df = table.to_pandas(types_mapper=_types_mapper(backend))
+    df.index = pd.RangeIndex(len(df))
+    if validate and columns is None:
+        validate_frame(df, dtype_backend=backend)
+    return df
