@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import requests
@@ -22,6 +22,7 @@ from ._auth import Credentials
 from ._errors import (
     APIError,
     AuthenticationError,
+    CvframeError,
     RateLimitError,
     ResponseError,
     TransportError,
@@ -33,6 +34,14 @@ log = logging.getLogger("cvframe")
 
 #: Statuses that mean "try again later" rather than "you asked for something wrong".
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Failures on the way that a second try may not meet: refused or reset connections,
+#: timeouts, and bodies cut short.
+_RETRYABLE_EXCEPTIONS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 #: The window the API's rate limit counts requests over, in seconds.
 RATE_WINDOW_SECONDS = 60.0
 
@@ -251,18 +260,22 @@ class HttpTransport:
         if self._own_session:
             self.session.close()
 
-    def post_json(
-        self, body: dict[str, Any], *, on_retry: Callable[[str], None] | None = None
-    ) -> Any:
-        """POST ``body`` and return the decoded JSON answer, retrying what may be retried."""
+    def post_json(self, body: dict[str, Any]) -> Any:
+        """POST ``body`` and return the decoded JSON answer, retrying what may be retried.
+
+        Retried: 429, 502, 503, 504, connection errors, resets, read timeouts and 2xx
+        bodies that are not JSON (a proxy's page, a truncated body). A 401 is retried
+        once with a freshly made JWT when cvframe made the token itself.
+        """
         secrets = self.credentials.secrets()
         attempt = 0
+        refreshed = False
         while True:
             self.limiter.acquire()
             self.requests_sent += 1
             started = self.clock.monotonic()
-            reason: str
             retry_after: float | None = None
+            failure: CvframeError
             try:
                 response = self.session.post(
                     self.url,
@@ -271,13 +284,11 @@ class HttpTransport:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = type(exc).__name__
-                if attempt >= self.retry.max_retries:
-                    raise TransportError(
-                        f"could not reach the API at {self.url} after {attempt + 1} attempts "
-                        f"({reason}); check host and the network, then retry"
-                    ) from None
+            except _RETRYABLE_EXCEPTIONS as exc:
+                failure = TransportError(
+                    f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
+                    f"(last: {type(exc).__name__}); check host and the network, then retry"
+                )
             except requests.RequestException as exc:
                 raise TransportError(
                     f"the request to {self.url} failed: {redact(str(exc), secrets)}"
@@ -293,8 +304,11 @@ class HttpTransport:
                     self.clock.monotonic() - started,
                 )
                 if 200 <= status < 300:
-                    return self._decode(response)
-                if 300 <= status < 400:
+                    try:
+                        return self._decode(response)
+                    except ResponseError as exc:
+                        failure = exc
+                elif 300 <= status < 400:
                     target = response.headers.get("location", "?")
                     raise APIError(
                         f"the API answered HTTP {status}, a redirect to {target}; cvframe "
@@ -302,20 +316,33 @@ class HttpTransport:
                         "address if you trust it",
                         status_code=status,
                     )
-                if status not in RETRY_STATUSES or attempt >= self.retry.max_retries:
+                elif status == 401 and not refreshed and self.credentials.can_refresh:
+                    # The server may have stopped accepting the JWT (a key rotation, a
+                    # cache): one fresh signature is worth a try; a given token is not.
+                    refreshed = True
+                    self.credentials.refresh()
+                    secrets = self.credentials.secrets()
+                    log.info("cvframe: HTTP 401; signing a fresh JWT and trying once more")
+                    continue
+                elif status in RETRY_STATUSES:
+                    failure = error_for_response(response, secrets)
+                    retry_after = parse_retry_after(
+                        response.headers.get("Retry-After"), self.clock.time()
+                    )
+                else:
                     raise error_for_response(response, secrets)
-                reason = f"HTTP {status}"
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), self.clock.time()
-                )
+            if attempt >= self.retry.max_retries:
+                raise failure
             delay = self.retry.delay(attempt, retry_after)
             attempt += 1
             self.retries += 1
             log.info(
-                "cvframe: %s; retry %d/%d in %.1fs", reason, attempt, self.retry.max_retries, delay
+                "cvframe: %s; retry %d/%d in %.1fs",
+                type(failure).__name__,
+                attempt,
+                self.retry.max_retries,
+                delay,
             )
-            if on_retry is not None:
-                on_retry(reason)
             self.clock.sleep(delay)
 
     def _decode(self, response: requests.Response) -> Any:

@@ -17,10 +17,13 @@ may cap ``limit`` below what was asked for.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ResponseError
+
+log = logging.getLogger("cvframe")
 
 __all__ = ["Page", "SkipLimitPaginator", "parse_page"]
 
@@ -100,6 +103,9 @@ class SkipLimitPaginator:
         self.skip = 0
         self.has_next_page = True
         self.pages = 0
+        #: Every ``totalCount`` the server sent, page by page.
+        self.total_counts: list[int | None] = []
+        self._last_first_id: object = None
 
     def request_params(self) -> dict[str, int]:
         """The ``skip`` and ``limit`` of the next request."""
@@ -108,10 +114,26 @@ class SkipLimitPaginator:
     def update_state(self, page: Page) -> None:
         """Advance past ``page``; refuse a page that promises more but carries nothing."""
         self.pages += 1
+        self.total_counts.append(page.total_count)
         if page.has_more and not page.records:
+            if page.total_count is not None and page.skip >= page.total_count:
+                # hasMore is wrong but totalCount says we are past the end: stop here.
+                log.warning(
+                    "cvframe: the API said hasMore=true past totalCount=%d; stopping",
+                    page.total_count,
+                )
+                self.has_next_page = False
+                return
             raise ResponseError(
                 f"the API said hasMore=true but sent no records at skip={page.skip}; "
                 "stopping instead of asking for the same page forever. Retry later"
             )
+        first_id = page.records[0].get("_id") if page.records else None
+        if first_id is not None and first_id == self._last_first_id:
+            raise ResponseError(
+                f"the API sent the same page again at skip={page.skip} (first record "
+                f"{first_id!r}); it seems to ignore skip. Stopping instead of looping"
+            )
+        self._last_first_id = first_id
         self.skip += len(page.records)
         self.has_next_page = page.has_more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._client import DEFAULT_PAGE_SIZE, CallVolumeClient
+from ._errors import ResponseError
 from ._schema import (
     DtypeBackend,
     DurationUnit,
@@ -25,7 +27,9 @@ from ._schema import (
 from ._settings import resolve_org_id
 from ._times import TimeLike, resolve_window
 
-__all__ = ["read_callvolume"]
+__all__ = ["MAX_READ_PASSES", "read_callvolume"]
+
+log = logging.getLogger("cvframe")
 
 
 def _progress_wanted(progress: bool | None) -> bool:
@@ -43,6 +47,100 @@ def _queue_filter(queues: str | Iterable[str] | None) -> pa.Array | None:
     if not names or not all(isinstance(q, str) for q in names):
         raise ValueError("queues must be a queue id or name, or a non-empty list of them")
     return pa.array(names, pa.string())
+
+
+#: Whole-window passes a read may make when the server's pages contradict each other
+#: (records inserted or removed under the read shift them between pages).
+MAX_READ_PASSES = 3
+
+
+class _WindowReader:
+    """Reads one window page by page, re-reading it when the pages do not add up.
+
+    A pass is complete when the distinct ids received reach the last ``totalCount``.
+    Records inserted after the cursor are simply read; one inserted before it shifts a
+    record onto the next page (read twice, harmless) and is itself missed, as is a
+    record shifted back by a deletion. Either way the distinct ids fall short of
+    ``totalCount``, and another pass (united with the earlier ones, newest version
+    winning) picks up what was missed.
+    """
+
+    def __init__(
+        self,
+        client: CallVolumeClient,
+        org_id: str,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp,
+        *,
+        page_size: int,
+        duration_unit: DurationUnit,
+        queues: pa.Array | None,
+        progress: bool,
+    ) -> None:
+        self.client = client
+        self.org_id = org_id
+        self.start = start
+        self.end = end
+        self.page_size = page_size
+        self.duration_unit = duration_unit
+        self.queues = queues
+        self.progress = progress
+        self.unknown_fields: set[str] = set()
+        self._ids: list[pa.Array] = []
+
+    def read(self) -> list[pa.Table]:
+        tables: list[pa.Table] = []
+        for attempt in range(1, MAX_READ_PASSES + 1):
+            last_total = self._one_pass(tables, attempt)
+            distinct = pc.count_distinct(pa.chunked_array(self._ids, pa.string())).as_py()
+            if last_total is None or distinct >= last_total:
+                return tables
+            log.warning(
+                "cvframe: pass %d ended with %d distinct records but totalCount=%d; "
+                "records changed under the read, reading the window again",
+                attempt,
+                distinct,
+                last_total,
+            )
+        raise ResponseError(
+            f"after {MAX_READ_PASSES} passes over the window the API still reports "
+            f"totalCount={last_total} but only {distinct} distinct records arrived; records "
+            "are changing under the read (or totalCount is wrong). Retry later, or read a "
+            "narrower window"
+        )
+
+    def _one_pass(self, tables: list[pa.Table], attempt: int) -> int | None:
+        bar = None
+        last_total: int | None = None
+        try:
+            for page in self.client.iter_pages(
+                self.org_id, self.start, self.end, page_size=self.page_size
+            ):
+                last_total = page.total_count
+                if bar is None and self.progress:
+                    from tqdm.auto import tqdm
+
+                    desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
+                    bar = tqdm(total=page.total_count, unit="rec", desc=desc, leave=False)
+                table = records_to_table(
+                    page.records,
+                    duration_unit=self.duration_unit,
+                    unknown_fields=self.unknown_fields,
+                )
+                self._ids.append(table["id"].combine_chunks())
+                if self.queues is not None:
+                    keep = pc.or_(
+                        pc.is_in(table["queue_id"], value_set=self.queues),
+                        pc.is_in(table["queue_name"], value_set=self.queues),
+                    )
+                    table = table.filter(pc.fill_null(keep, False))
+                tables.append(table)
+                if bar is not None:
+                    bar.update(len(page.records))
+        finally:
+            if bar is not None:
+                bar.close()
+        return last_total
 
 
 def read_callvolume(
@@ -144,32 +242,22 @@ def read_callvolume(
         )
     own_client = client is None
     active = client if client is not None else CallVolumeClient(**client_settings)
-    tables: list[pa.Table] = []
-    unknown: set[str] = set()
-    bar = None
+    reader = _WindowReader(
+        active,
+        org,
+        begin,
+        stop,
+        page_size=page_size,
+        duration_unit=duration_unit,
+        queues=wanted_queues,
+        progress=_progress_wanted(progress),
+    )
     try:
-        for page in active.iter_pages(org, begin, stop, page_size=page_size):
-            if bar is None and _progress_wanted(progress):
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=page.total_count, unit="rec", desc="cvframe", leave=False)
-            table = records_to_table(
-                page.records, duration_unit=duration_unit, unknown_fields=unknown
-            )
-            if wanted_queues is not None:
-                keep = pc.or_(
-                    pc.is_in(table["queue_id"], value_set=wanted_queues),
-                    pc.is_in(table["queue_name"], value_set=wanted_queues),
-                )
-                table = table.filter(pc.fill_null(keep, False))
-            tables.append(table)
-            if bar is not None:
-                bar.update(len(page.records))
+        tables = reader.read()
     finally:
-        if bar is not None:
-            bar.close()
         if own_client:
             active.close()
+    unknown = reader.unknown_fields
     warn_drift(unknown, stacklevel=2)
     df = frame_from_tables(tables, dtype_backend=backend)
     if validate:

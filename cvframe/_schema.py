@@ -210,13 +210,15 @@ class CallVolumeSchema(pa.DataFrameModel):
         coerce = False
 
 
-def _pandera_schema(dtype_backend: DtypeBackend) -> pa.DataFrameSchema:
+def _pandera_schema(df: pd.DataFrame, dtype_backend: DtypeBackend) -> pa.DataFrameSchema:
     schema = CallVolumeSchema.to_schema()
     if dtype_backend == "pyarrow":
-        schema = schema.update_columns(
+        return schema.update_columns(
             {name: {"dtype": dtype} for name, dtype in contract_dtypes("pyarrow").items()}
         )
-    return schema
+    # Either string storage (python or pyarrow) is fine; validate() checked it is one.
+    strings = [c.name for c in COLUMNS if c.kind == "string"]
+    return schema.update_columns({name: {"dtype": df[name].dtype} for name in strings})
 
 
 def _dtype_matches(actual: Any, expected: Any) -> bool:
@@ -293,7 +295,7 @@ def validate(
             ),
         )
     try:
-        _pandera_schema(backend).validate(df, lazy=lazy)
+        _pandera_schema(df, backend).validate(df, lazy=lazy)
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
         raise SchemaError(_summarize(exc, cases), failure_cases=cases) from None

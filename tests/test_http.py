@@ -72,13 +72,37 @@ def test_server_error_becomes_api_error_when_retries_run_out(clock: FakeClock) -
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_auth_failure_is_not_retried(clock: FakeClock, status: int) -> None:
+def test_auth_failure_with_a_given_token_is_not_retried(clock: FakeClock, status: int) -> None:
     session = FakeSession([make_response(status, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    client = cvframe.CallVolumeClient(
+        "api.example.test", "acc-1", token="given.jwt", session=session, clock=clock
+    )
     with pytest.raises(cvframe.AuthenticationError, match="Unauthorized") as info:
-        read_with(session, clock)
+        list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
     assert len(session.calls) == 1
     assert info.value.status_code == status
     assert clock.sleeps == []
+
+
+def test_401_with_a_self_made_jwt_signs_afresh_once_and_goes_on(clock: FakeClock) -> None:
+    session = FakeSession([make_response(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    assert len(read_with(session, clock)) == 1
+    assert len(session.calls) == 2
+    assert clock.sleeps == []
+
+
+def test_401_twice_with_a_self_made_jwt_is_an_authentication_error(clock: FakeClock) -> None:
+    session = FakeSession([make_response(401, b"")] * 2 + [OK])
+    with pytest.raises(cvframe.AuthenticationError):
+        read_with(session, clock)
+    assert len(session.calls) == 2
+
+
+def test_403_is_never_retried_even_with_a_self_made_jwt(clock: FakeClock) -> None:
+    session = FakeSession([make_response(403, b""), OK])
+    with pytest.raises(cvframe.AuthenticationError):
+        read_with(session, clock)
+    assert len(session.calls) == 1
 
 
 def test_client_error_carries_status_message_and_request_id(clock: FakeClock) -> None:
@@ -98,15 +122,22 @@ def test_client_error_carries_status_message_and_request_id(clock: FakeClock) ->
     assert "req-77" in str(err) and "HTTP 400" in str(err)
 
 
-def test_connection_errors_and_timeouts_are_retried(clock: FakeClock) -> None:
-    session = FakeSession([requests.ConnectionError("reset"), requests.ReadTimeout("slow"), OK])
+def test_connection_errors_resets_and_timeouts_are_retried(clock: FakeClock) -> None:
+    session = FakeSession(
+        [
+            requests.ConnectionError("refused"),
+            requests.ReadTimeout("slow"),
+            requests.exceptions.ChunkedEncodingError("connection reset mid-body"),
+            OK,
+        ]
+    )
     assert len(read_with(session, clock)) == 1
-    assert len(session.calls) == 3
+    assert len(session.calls) == 4
 
 
 def test_unreachable_api_ends_in_transport_error(clock: FakeClock) -> None:
     session = FakeSession([requests.ConnectionError("refused")] * 2)
-    with pytest.raises(cvframe.TransportError, match="could not reach"):
+    with pytest.raises(cvframe.TransportError, match="could not get an answer"):
         read_with(session, clock, max_retries=1)
 
 
@@ -134,11 +165,16 @@ def test_redirect_is_an_error_not_followed_with_the_token(clock: FakeClock, stat
         (b'{"hasMore": tr', "not JSON"),
     ],
 )
-def test_body_that_is_not_json_is_a_response_error(
+def test_body_that_is_not_json_is_retried_then_a_response_error(
     clock: FakeClock, body: bytes, match: str
 ) -> None:
+    bad = make_response(200, body, {"Content-Type": "text/html"})
+    session = FakeSession([bad, OK])
+    assert len(read_with(session, clock)) == 1
+    session = FakeSession([bad] * 3)
     with pytest.raises(cvframe.ResponseError, match=match):
-        read_with(FakeSession([make_response(200, body, {"Content-Type": "text/html"})]), clock)
+        read_with(session, clock, max_retries=2)
+    assert len(session.calls) == 3
 
 
 def test_token_echoed_by_server_is_redacted(
@@ -146,9 +182,8 @@ def test_token_echoed_by_server_is_redacted(
 ) -> None:
     client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]), clock=clock)
     token = client.transport.credentials.headers()["auth"]
-    client.transport.session = FakeSession(
-        [make_response(401, {"message": f"bad token {token} for secret {CLIENT_SECRET}"})]
-    )
+    echo = make_response(401, {"message": f"bad token {token} for secret {CLIENT_SECRET}"})
+    client.transport.session = FakeSession([echo, echo])
     caplog.set_level(logging.DEBUG, logger="cvframe")
     with pytest.raises(cvframe.AuthenticationError) as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))

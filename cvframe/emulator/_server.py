@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 
@@ -28,14 +29,27 @@ _RATE_MESSAGE = (
 _ORDER = itemgetter("intervalStartTimeStamp", "queueId")
 
 
+FaultKind = Literal["status", "reset", "truncate", "timeout"]
+
+
 @dataclass
 class Fault:
-    """A scripted answer served instead of the real one, ``times`` times in a row."""
+    """A scripted misbehaviour for the next ``times`` requests.
+
+    Kinds:
+
+    - ``"status"``: answer ``status`` with ``body`` (a JSON error by default) and ``headers``;
+    - ``"reset"``: start the real answer, then close the connection mid-body;
+    - ``"truncate"``: send the real answer cut in half, as a complete 200 response;
+    - ``"timeout"``: wait ``delay`` seconds, then send the real answer.
+    """
 
     status: int
     times: int = 1
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    kind: FaultKind = "status"
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,15 @@ class Emulator:
         self.requests: list[RequestRecord] = []
         self._faults: deque[Fault] = deque()
         self._overrides: dict[str, dict[str, Any]] = {}
+        self._inserted: list[dict[str, Any]] = []
+        #: Pagination lies, for tests: ``hasMore`` true on the last page, and a
+        #: ``totalCount`` that grows by this much with every request answered.
+        self.lie_has_more = False
+        self.total_count_drift = 0
+        #: Called with the request number (1, 2, ...) before each answer: live-mode tests
+        #: insert or touch records here, as if they arrived during the read.
+        self.before_answer: Callable[[int], None] | None = None
+        self._answered = 0
         self._accepted: deque[float] = deque()
         self._lock = threading.Lock()
         self._window_cache: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
@@ -265,6 +288,12 @@ class Emulator:
             self.data_end = _as_day(end)
             self._generation += 1
 
+    def insert(self, records: Iterable[dict[str, Any]]) -> None:
+        """Serve these extra records too (API field names), in their sorted place."""
+        with self._lock:
+            self._inserted.extend(dict(r) for r in records)
+            self._generation += 1
+
     def inject(
         self,
         status: int,
@@ -273,8 +302,16 @@ class Emulator:
         retry_after: str | float | None = None,
         body: bytes | str | dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        kind: FaultKind = "status",
+        delay: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` requests with ``status`` (before auth and paging)."""
+        """Misbehave for the next ``times`` requests (see :class:`Fault` for the kinds).
+
+        A ``"status"`` fault is served before auth and paging; the others mangle
+        the real answer.
+        """
+        if kind not in ("status", "reset", "truncate", "timeout"):
+            raise ValueError(f"unknown fault kind {kind!r}")
         extra = dict(headers or {})
         if retry_after is not None:
             extra["Retry-After"] = str(retry_after)
@@ -285,7 +322,7 @@ class Emulator:
         else:
             payload = body
         with self._lock:
-            self._faults.append(Fault(status, times, payload, extra))
+            self._faults.append(Fault(status, times, payload, extra, kind, delay))
 
     def _iter_all(self) -> Iterator[dict[str, Any]]:
         day = self.data_start
@@ -316,6 +353,9 @@ class Emulator:
                 if lo_text <= r["intervalStartTimeStamp"] < hi_text
             )
             day += timedelta(days=1)
+        extra = [r for r in self._inserted if lo_text <= r["intervalStartTimeStamp"] < hi_text]
+        if extra:
+            out = sorted(out + extra, key=_ORDER)
         self._window_cache = (key, out)
         return out
 
@@ -344,23 +384,42 @@ class Emulator:
         except ValueError:
             body = None
         with self._lock:
+            self._answered += 1
+            number = self._answered
+            fault = None
             if self._faults:
                 fault = self._faults[0]
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.popleft()
-                payload = (
-                    fault.body
-                    if fault.body is not None
-                    else _error_body(fault.status, "injected fault")
-                )
-                return fault.status, fault.headers, payload, body
+        if fault is not None and fault.kind == "status":
+            payload = (
+                fault.body
+                if fault.body is not None
+                else _error_body(fault.status, "injected fault")
+            )
+            return fault.status, fault.headers, payload, body
+        if self.before_answer is not None:
+            self.before_answer(number)
+        status, extra, payload = self._real_answer(account, headers, body)
+        if fault is not None:
+            if fault.kind == "timeout":
+                time.sleep(fault.delay)
+            elif fault.kind == "truncate":
+                payload = payload[: len(payload) // 2]
+            elif fault.kind == "reset":
+                extra = {**extra, "X-Emulator-Reset": "1"}
+        return status, extra, payload, body
+
+    def _real_answer(
+        self, account: str, headers: Any, body: dict[str, Any] | None
+    ) -> tuple[int, dict[str, str], bytes]:
         if account != self.account_id:
-            return 404, {}, _error_body(404, f"account {account} not found"), body
+            return 404, {}, _error_body(404, f"account {account} not found")
         if not self._token_ok(headers.get("auth")):
-            return 401, {}, _error_body(401, "Unauthorized"), body
+            return 401, {}, _error_body(401, "Unauthorized")
         if self.require_instance_id and headers.get("iId") != self.instance_id:
-            return 400, {}, _error_body(400, "iId header is missing or invalid"), body
+            return 400, {}, _error_body(400, "iId header is missing or invalid")
         with self._lock:
             wait = self._rate_limited()
         if wait is not None:
@@ -368,14 +427,13 @@ class Emulator:
                 429,
                 {"Retry-After": str(max(1, math.ceil(wait)))},
                 _error_body(429, _RATE_MESSAGE),
-                body,
             )
         if body is None:
-            return 400, {}, _error_body(400, "request body must be a JSON object"), body
+            return 400, {}, _error_body(400, "request body must be a JSON object")
         try:
             lo, hi, skip, limit = self._check_body(body)
         except ValueError as exc:
-            return 400, {}, _error_body(400, str(exc)), body
+            return 400, {}, _error_body(400, str(exc))
         if self.latency:
             time.sleep(self.latency)
         with self._lock:
@@ -388,7 +446,7 @@ class Emulator:
             "CallVolumeUpdate": chunk,
             "totalCount": len(window),
         }
-        return 200, {}, json.dumps(page, separators=(",", ":")).encode(), body
+        return 200, {}, json.dumps(page, separators=(",", ":")).encode()
 
     def _token_ok(self, token: str | None) -> bool:
         if not token:
@@ -436,12 +494,20 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+            reset = headers.pop("X-Emulator-Reset", None) is not None
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if reset:
+                # Promise the whole body, send half of it, then drop the connection.
+                self.wfile.write(payload[: len(payload) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.wfile.write(payload)
 
         def do_POST(self) -> None:
