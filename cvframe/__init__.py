@@ -11,8 +11,10 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
+from . import _erlang as erlang_c
 from . import emulator
 from ._client import CallVolumeClient
+from ._erlang import required_agents, staffing
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -26,7 +28,9 @@ from ._errors import (
     SnapshotError,
     TransportError,
 )
+from ._kpis import kpis
 from ._read import read_callvolume
+from ._resample import IntervalSchema, resample_intervals
 from ._schema import (
     API_FIELDS,
     COLUMNS,
@@ -37,6 +41,7 @@ from ._schema import (
     records_to_frame,
     validate,
 )
+from ._series import to_series
 from ._snapshot import read_snapshot, write_snapshot
 from ._sync import SyncReport, sync
 from ._version import __version__
@@ -52,6 +57,7 @@ __all__ = [
     "CallVolumeSchema",
     "ConfigurationError",
     "CvframeError",
+    "IntervalSchema",
     "LockError",
     "RateLimitError",
     "ResponseError",
@@ -64,10 +70,16 @@ __all__ = [
     "contract_dtypes",
     "empty_frame",
     "emulator",
+    "erlang_c",
+    "kpis",
     "read_callvolume",
     "read_snapshot",
     "records_to_frame",
+    "required_agents",
+    "resample_intervals",
+    "staffing",
     "sync",
+    "to_series",
     "to_wfm",
     "validate",
     "write_snapshot",

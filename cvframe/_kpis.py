@@ -1,0 +1,265 @@
+"""Contact-centre KPIs from the totals of each row, with honest service-level bounds.
+
+Every KPI is a ratio of two totals of the same row (never an average of averages),
+so it is right for a 15-minute record and for any bucket of
+:func:`cvframe.resample_intervals` alike. Definitions: ``shared/reference/NOTES.md``
+(Genesys glossary for AHT and ASA; Genesys, Amazon Connect and Cisco UCCE for the
+service-level denominators).
+
+The records carry the total and the longest wait of the answered contacts, not each
+contact's wait, so the number answered within the threshold ``T`` is known exactly
+only when the longest wait ``M`` is at most ``T``. Otherwise, with ``S`` the total
+wait of the ``A`` answered contacts, the contact that waited ``M`` missed ``T``, and
+every other one that missed it waited more than ``T`` out of the remaining
+``S - M``; so between 1 and ``min(A, 1 + floor((S - M) / T))`` contacts missed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._resample import measure_arrays, measure_series, require_columns
+from ._schema import COLUMNS
+
+__all__ = ["KPI_COLUMNS", "SL_DENOMINATORS", "SlDenominator", "kpis"]
+
+SlDenominator = Literal["offered", "answered", "answered+abandoned"]
+
+#: What service level is divided by, per ``sl_denominator``: "offered" counts
+#: abandons as misses (Cisco's "negative", Amazon Connect), "answered" ignores them,
+#: "answered+abandoned" is Genesys' default.
+SL_DENOMINATORS: Mapping[str, tuple[str, ...]] = {
+    "offered": ("offered_contacts",),
+    "answered": ("answered_contacts",),
+    "answered+abandoned": ("answered_contacts", "abandoned_contacts"),
+}
+
+#: Average durations: KPI -> (total duration, count), kept as data for the README table.
+AVERAGES: Mapping[str, tuple[str, str]] = {
+    "aht": ("conversation_handle_time", "completed_contacts"),
+    "asa": ("queue_hold_time_answered", "answered_contacts"),
+    "avg_abandon_wait": ("queue_hold_time_abandoned", "abandoned_contacts"),
+    "avg_talk_time": ("conversation_talk_time", "completed_contacts"),
+    "avg_hold_time": ("hold_duration", "completed_contacts"),
+    "avg_acw_time": ("acw_duration", "completed_contacts"),
+}
+
+#: Ratios: KPI -> (numerator, denominator).
+RATIOS: Mapping[str, tuple[str, str]] = {
+    "abandon_rate": ("abandoned_contacts", "offered_contacts"),
+    "answer_rate": ("answered_contacts", "offered_contacts"),
+    "csat_average": ("csat_score", "csat_responses"),  # csat_score is a sum of scores
+}
+
+#: The columns :func:`kpis` adds, in order.
+KPI_COLUMNS: tuple[str, ...] = (
+    *AVERAGES,
+    *RATIOS,
+    "service_level_low",
+    "service_level",
+    "service_level_high",
+    "service_level_exact",
+)
+
+_KIND = {c.name: c.kind for c in COLUMNS}
+_REQUIRED: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *(name for pair in AVERAGES.values() for name in pair),
+            *(name for pair in RATIOS.values() for name in pair),
+            "max_queue_hold_time_answered",
+        ]
+    )
+)
+
+
+def threshold_ms(value: Any, *, name: str = "sl_threshold") -> float:
+    """A positive duration (``"20s"``, a Timedelta) in milliseconds, or ValueError."""
+    if isinstance(value, bool | int | float | np.number):
+        raise ValueError(
+            f"{name} must be a duration such as '20s' or pd.Timedelta(seconds=20), got the "
+            f"bare number {value!r} (whose unit would be a guess)"
+        )
+    try:
+        delta = pd.Timedelta(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a duration such as '20s', got {value!r}") from None
+    if delta is pd.NaT or delta <= pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive duration, got {value!r}")
+    return float(delta / pd.Timedelta(milliseconds=1))
+
+
+def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    values, missing = measure_arrays(df[name], _KIND[name])
+    return values.astype(np.float64), missing
+
+
+def _ratio(df: pd.DataFrame, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
+    """numerator / denominator as floats, and where it is NA (missing input or 0 count)."""
+    num, num_missing = _arrays(df, numerator)
+    den, den_missing = _arrays(df, denominator)
+    na = num_missing | den_missing | (den == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(na, 0.0, num / np.where(na, 1.0, den))
+    return value, na
+
+
+def service_level_bounds(
+    answered: np.ndarray,
+    total_wait: np.ndarray,
+    max_wait: np.ndarray,
+    max_wait_missing: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fewest, estimate, most) answered contacts that waited longer than ``threshold``.
+
+    All in the same unit; NA inputs are the caller's business.
+    """
+    a, s, m, t = answered, total_wait, max_wait, threshold
+    over = (a > 0) & ~max_wait_missing & (m > t)
+    unknown_max = (a > 0) & max_wait_missing
+    low = np.where(over, 1.0, 0.0)
+    high = np.zeros_like(a)
+    high = np.where(over, np.minimum(a, 1.0 + np.floor(np.maximum(s - m, 0.0) / t)), high)
+    high = np.where(unknown_max, np.minimum(a, np.floor(s / t)), high)
+    high = np.maximum(high, low)
+    # The estimate: the waits other than the longest taken as exponential with their mean.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        others = np.maximum(a - 1.0, 0.0)
+        mean_other = np.where(others > 0, np.maximum(s - m, 0.0) / others, 0.0)
+        tail_other = np.where(mean_other > 0, np.exp(-t / mean_other), 0.0)
+        mean_all = np.where(a > 0, s / a, 0.0)
+        tail_all = np.where(mean_all > 0, np.exp(-t / mean_all), 0.0)
+    estimate = np.where(over, 1.0 + others * tail_other, 0.0)
+    estimate = np.where(unknown_max, a * tail_all, estimate)
+    return low, np.clip(estimate, low, high), high
+
+
+def kpis(
+    df: pd.DataFrame,
+    *,
+    sl_threshold: str | pd.Timedelta | dt.timedelta = "20s",
+    sl_denominator: SlDenominator = "offered",
+) -> pd.DataFrame:
+    """Add KPI columns computed from the totals of each row.
+
+    Works on call-volume records and on the buckets of
+    :func:`cvframe.resample_intervals` alike; resample first, then compute KPIs, so
+    that every KPI is a ratio of totals. A zero (or missing) denominator gives NA,
+    never ``inf`` or an error.
+
+    ======================  =====================================================
+    column                  definition
+    ======================  =====================================================
+    ``aht``                 conversation_handle_time / completed_contacts
+    ``asa``                 queue_hold_time_answered / answered_contacts
+    ``avg_abandon_wait``    queue_hold_time_abandoned / abandoned_contacts
+    ``avg_talk_time``       conversation_talk_time / completed_contacts
+    ``avg_hold_time``       hold_duration / completed_contacts
+    ``avg_acw_time``        acw_duration / completed_contacts
+    ``abandon_rate``        abandoned_contacts / offered_contacts
+    ``answer_rate``         answered_contacts / offered_contacts
+    ``csat_average``        csat_score / csat_responses (csat_score is a sum)
+    ``service_level_low``   fewest possible answered within T / denominator
+    ``service_level``       estimate (see below) / denominator
+    ``service_level_high``  most possible answered within T / denominator
+    ``service_level_exact``  True when low == high (the value is known exactly)
+    ======================  =====================================================
+
+    Averages are ``timedelta64[ms]`` (rounded to the millisecond); rates are
+    ``Float64``; ``service_level_exact`` is ``bool``.
+
+    "Answered within T" means a queue wait of at most T. With A answered
+    contacts, S their total wait and M the longest: if M ≤ T all A made it (exact);
+    if M > T, at least 1 and at most ``min(A, 1 + floor((S - M) / T))`` missed T
+    (a missing M gives at most ``min(A, floor(S / T))``). The estimate takes the
+    longest wait as one miss and the other A - 1 waits as exponentially distributed
+    with their known mean ``(S - M) / (A - 1)``, so ``1 + (A - 1) exp(-T (A - 1) /
+    (S - M))`` missed; it is clipped to the bounds, so it always lies within them.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame with the contract's count and duration columns.
+    sl_threshold : str or Timedelta, default "20s"
+        The service-level threshold T; a positive duration.
+    sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
+        What "answered within T" is divided by: offered contacts (abandons count as
+        misses), answered contacts (abandons ignored), or answered plus abandoned
+        (Genesys' default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` with :data:`KPI_COLUMNS` added (replacing any already there).
+
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks contract columns (they are named), ``sl_denominator`` is
+        unknown or ``sl_threshold`` is not a positive duration.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> df = cvframe.records_to_frame([{
+    ...     "_id": "a", "queueId": "q1",
+    ...     "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+    ...     "intervalEndTimeStamp": "2024-01-01T09:15:00Z",
+    ...     "offeredContacts": 10, "answeredContacts": 8, "abandonedContacts": 2,
+    ...     "completedContacts": 8, "conversationHandleTime": 1_440_000,
+    ...     "queueHoldTimeAnswered": 120_000, "maxQueueHoldTimeAnswered": 45_000,
+    ...     "csatResponses": 4, "csatScore": 18}])
+    >>> out = cvframe.kpis(df, sl_threshold="20s")
+    >>> out.loc[0, "aht"], out.loc[0, "asa"]
+    (Timedelta('0 days 00:03:00'), Timedelta('0 days 00:00:15'))
+    >>> out[["abandon_rate", "csat_average", "service_level_low", "service_level_high"]]
+       abandon_rate  csat_average  service_level_low  service_level_high
+    0           0.2           4.5                0.4                 0.7
+    >>> print(f"{out.loc[0, 'service_level']:.3f}", out.loc[0, "service_level_exact"])
+    0.592 False
+    """
+    threshold = threshold_ms(sl_threshold)
+    if sl_denominator not in SL_DENOMINATORS:
+        raise ValueError(
+            f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
+        )
+    require_columns(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
+
+    out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])
+    for name, (total, count) in AVERAGES.items():
+        value, na = _ratio(df, total, count)
+        series = measure_series(np.rint(value).astype(np.int64), na, "duration")
+        out[name] = series.set_axis(df.index)
+    for name, (numerator, denominator) in RATIOS.items():
+        value, na = _ratio(df, numerator, denominator)
+        out[name] = measure_series(value, na, "float").set_axis(df.index)
+
+    answered, answered_missing = _arrays(df, "answered_contacts")
+    total_wait, total_missing = _arrays(df, "queue_hold_time_answered")
+    max_wait, max_missing = _arrays(df, "max_queue_hold_time_answered")
+    missed_low, missed_estimate, missed_high = service_level_bounds(
+        answered, total_wait, max_wait, max_missing, threshold
+    )
+    sl_base = np.zeros(len(df))
+    na = answered_missing | total_missing
+    for name in SL_DENOMINATORS[sl_denominator]:
+        values, missing = _arrays(df, name)
+        sl_base += values
+        na |= missing
+    na |= sl_base == 0
+    safe = np.where(na, 1.0, sl_base)
+    for column, missed in (
+        ("service_level_low", missed_high),
+        ("service_level", missed_estimate),
+        ("service_level_high", missed_low),
+    ):
+        level = np.where(na, 0.0, (answered - missed) / safe)
+        out[column] = measure_series(level, na, "float").set_axis(df.index)
+    out["service_level_exact"] = pd.Series(~na & (missed_low == missed_high), index=df.index)
+    return out

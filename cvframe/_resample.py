@@ -1,0 +1,680 @@
+"""Rolling interval records up into coarser buckets, and the contract of the result.
+
+The API sends one record per queue per 15-minute interval. :func:`resample_intervals`
+sums the counts and total durations of the records that fall in each bucket
+(``max_*`` fields take the maximum), in UTC or on a local clock, and can fill the
+buckets that have no record with explicit zeros. Its output follows
+:data:`IntervalSchema`, so it can be resampled again or fed to :func:`cvframe.kpis`.
+
+How a bucket is found, for a record starting at the UTC instant ``t``:
+
+1. read ``t`` on the wall clock of ``tz``;
+2. floor that wall time to ``freq`` (a multiple of minutes or days from the Unix
+   epoch, a week or a calendar month);
+3. map the floored wall time back to an instant, keeping ``t``'s UTC offset when the
+   wall time exists with it (so the repeated hour at a fall-back is not merged with
+   its twin), else the first instant the wall clock shows it.
+
+The buckets' bounds are then read off a grid of all 15-minute slots around the data:
+a bucket starts at its first slot and ends after its last. That is what makes a
+local day 23 or 25 hours long on a DST day without any special case.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandas.tseries.frequencies import to_offset
+
+from ._errors import SchemaError
+from ._schema import COLUMNS, Column, contract_dtypes
+
+__all__ = [
+    "AGGREGATIONS",
+    "INTERVAL_LENGTH",
+    "KEY_COLUMNS",
+    "MEASURE_COLUMNS",
+    "IntervalSchema",
+    "resample_intervals",
+]
+
+#: The length of one API record's interval. A fixed ``freq`` must be a whole multiple
+#: of it (and of the intervals of the frame being resampled).
+INTERVAL_LENGTH = pd.Timedelta(minutes=15)
+
+#: Contract columns that identify a series; ``by`` takes any of them. (``id`` names a
+#: record, not a series, so it is not one.)
+KEY_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in COLUMNS if c.kind == "string" and c.name != "id"
+)
+
+#: Contract columns that hold a count, a score or a duration: what a bucket adds up.
+MEASURE_COLUMNS: tuple[Column, ...] = tuple(
+    c for c in COLUMNS if c.kind in ("int", "float", "duration") and c.name != "version"
+)
+
+#: How each measure combines over a bucket: the ``max_*`` fields are maxima, the
+#: rest are totals. Kept as data: the README's resampling section lists the same rule.
+AGGREGATIONS: Mapping[str, Literal["sum", "max"]] = {
+    c.name: "max" if c.name.startswith("max_") else "sum" for c in MEASURE_COLUMNS
+}
+
+_MS_PER_DAY = 86_400_000
+_EPOCH = pd.Timestamp(0, tz="UTC")
+#: More than any DST shift (the largest in tzdata is 2 hours), for margins around data.
+_DST_SLACK_MS = 3 * 3_600_000
+_SLOT_MS = int(INTERVAL_LENGTH / pd.Timedelta(milliseconds=1))
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def _is_ms_datetime_tz(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ms"
+
+
+def _has_dtype(expected: Any) -> Any:
+    def check(series: pd.Series) -> bool:
+        if isinstance(expected, pd.StringDtype):
+            return isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is pd.NA
+        return bool(series.dtype == expected)
+
+    return check
+
+
+def _one_row_per_series_and_bucket(df: pd.DataFrame) -> bool:
+    keys = [k for k in KEY_COLUMNS if k in df.columns and k != "queue_name"]
+    if "queue_name" in df.columns and "queue_id" not in df.columns:
+        keys.append("queue_name")
+    return not df.duplicated([*keys, "interval_start"]).any()
+
+
+def _interval_schema() -> pa.DataFrameSchema:
+    """Build the pandera schema of a resampled frame from the contract table."""
+    dtypes = contract_dtypes()
+    columns: dict[str, pa.Column] = {}
+    for name in KEY_COLUMNS:
+        columns[name] = pa.Column(
+            checks=pa.Check(_has_dtype(dtypes[name]), element_wise=False, name="dtype string"),
+            nullable=True,
+            required=False,
+        )
+    for name in ("interval_start", "interval_end"):
+        columns[name] = pa.Column(
+            checks=pa.Check(
+                _is_ms_datetime_tz, element_wise=False, name="dtype datetime64[ms, <tz>]"
+            ),
+            nullable=False,
+        )
+    for column in MEASURE_COLUMNS:
+        zero = pd.Timedelta(0) if column.kind == "duration" else 0
+        columns[column.name] = pa.Column(
+            checks=[
+                pa.Check(
+                    _has_dtype(dtypes[column.name]),
+                    element_wise=False,
+                    name=f"dtype {dtypes[column.name]}",
+                ),
+                pa.Check.ge(zero),
+            ],
+            nullable=True,
+        )
+    return pa.DataFrameSchema(
+        columns,
+        checks=[
+            pa.Check(
+                lambda df: df["interval_end"] > df["interval_start"],
+                name="interval_end > interval_start",
+            ),
+            pa.Check(
+                _one_row_per_series_and_bucket,
+                element_wise=False,
+                name="one row per series and bucket",
+            ),
+        ],
+        strict=True,
+        coerce=False,
+        name="IntervalSchema",
+    )
+
+
+#: The pandera schema of a frame of buckets, as :func:`resample_intervals` returns it.
+#:
+#: Columns, in this order: the ``by`` key columns that are present (any of
+#: :data:`KEY_COLUMNS`, ``queue_name`` following ``queue_id``), ``interval_start`` and
+#: ``interval_end`` (``datetime64[ms, tz]`` in the bucketing time zone), then every
+#: measure of the call-volume contract with its contract dtype (``Int64``,
+#: ``Float64``, ``timedelta64[ms]``), non-negative. One row per series and bucket.
+#: Validate with ``cvframe.IntervalSchema.validate(df)``.
+IntervalSchema: pa.DataFrameSchema = _interval_schema()
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def require_columns(df: Any, names: Sequence[str], *, what: str) -> None:
+    """Raise ValueError naming every column of ``names`` that ``df`` lacks."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
+    missing = [name for name in names if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} needs the call-volume contract columns {missing}, which the frame "
+            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
+            "cvframe.resample_intervals"
+        )
+
+
+def key_list(by: str | Sequence[str] | None) -> list[str]:
+    """``by`` as a list of key columns, or ValueError if it names anything else."""
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    unknown = [k for k in keys if k not in KEY_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"by must name key columns among {list(KEY_COLUMNS)} (or be None), got {unknown}"
+        )
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"by names a column twice: {keys}")
+    return keys
+
+
+def instants_ms(series: pd.Series, *, name: str) -> np.ndarray:
+    """Milliseconds since the epoch (UTC) of a tz-aware datetime column."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        series = series.astype(f"datetime64[ms, {dtype.pyarrow_dtype.tz or 'UTC'}]")
+    if not isinstance(series.dtype, pd.DatetimeTZDtype):
+        raise ValueError(
+            f"{name} must be a timezone-aware datetime column (the contract's "
+            f"datetime64[ms, UTC]), got {series.dtype}"
+        )
+    if series.isna().any():
+        raise ValueError(f"{name} has missing values; every record needs its interval")
+    index = pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ms")
+    return np.asarray(index.asi8, dtype=np.int64)
+
+
+def column_tz(series: pd.Series) -> str:
+    """The time zone name of a tz-aware datetime column."""
+    dtype = series.dtype
+    tz = dtype.pyarrow_dtype.tz if isinstance(dtype, pd.ArrowDtype) else getattr(dtype, "tz", None)
+    return "UTC" if tz is None else str(tz)
+
+
+def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """A measure column as (values with 0 for missing, missing mask); durations in ms."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if kind == "duration":
+        dtype = series.dtype
+        if not (
+            pd.api.types.is_timedelta64_dtype(dtype)
+            or (isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("duration"))
+        ):
+            raise ValueError(
+                f"{series.name} must hold durations (the contract's timedelta64[ms]), got "
+                f"{dtype}; convert milliseconds with pd.to_timedelta(values, unit='ms')"
+            )
+        values = series.astype("timedelta64[ms]").to_numpy().view(np.int64).copy()
+        values[missing] = 0
+        return values, missing
+    if kind == "float":
+        return series.astype("Float64").to_numpy(dtype=np.float64, na_value=0.0), missing
+    return series.astype("Int64").to_numpy(dtype=np.int64, na_value=0), missing
+
+
+def measure_series(values: np.ndarray, missing: np.ndarray, kind: str) -> pd.Series:
+    """The inverse of :func:`measure_arrays`: a Series with the contract dtype."""
+    if kind == "duration":
+        data = values.astype(np.int64).view("timedelta64[ms]").copy()
+        data[missing] = np.timedelta64("NaT", "ms")
+        return pd.Series(data, dtype="timedelta64[ms]")
+    dtype = "Float64" if kind == "float" else "Int64"
+    return pd.Series(pd.array(values, dtype=dtype).copy()).mask(missing)
+
+
+# --------------------------------------------------------------------------- buckets
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """A bucket length as cvframe understands it: fixed, days, a week or a month."""
+
+    kind: Literal["fixed", "day", "week", "month"]
+    text: str
+    step_ms: int = 0
+    #: First day of the week, Monday = 0 (weeks only).
+    week_start: int = 0
+
+    def floor_wall(self, wall_ms: np.ndarray) -> np.ndarray:
+        """Floor wall-clock times (ms since the epoch, read as naive) to bucket starts."""
+        if self.kind in ("fixed", "day"):
+            return (wall_ms // self.step_ms) * self.step_ms
+        if self.kind == "week":
+            days = wall_ms // _MS_PER_DAY
+            weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
+            return (days - (weekday - self.week_start) % 7) * _MS_PER_DAY
+        months = wall_ms.astype("datetime64[ms]").astype("datetime64[M]")
+        return months.astype("datetime64[ms]").astype(np.int64)
+
+    def longest_ms(self) -> int:
+        """An upper bound on the length of one bucket, DST days included."""
+        if self.kind == "week":
+            return 7 * _MS_PER_DAY + _DST_SLACK_MS
+        if self.kind == "month":
+            return 31 * _MS_PER_DAY + _DST_SLACK_MS
+        return self.step_ms + _DST_SLACK_MS
+
+    def index_offset(self) -> pd.DateOffset:
+        """The pandas offset that steps from one bucket start to the next."""
+        if self.kind == "week":
+            return to_offset(f"W-{_WEEKDAYS[self.week_start]}")
+        if self.kind == "month":
+            return to_offset("MS")
+        if self.kind == "day":
+            return to_offset(f"{self.step_ms // _MS_PER_DAY}D")
+        return to_offset(pd.Timedelta(milliseconds=self.step_ms))
+
+
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def parse_freq(freq: Any) -> Frequency:
+    """Read ``freq`` (an offset alias, a DateOffset or a Timedelta) as a Frequency."""
+    try:
+        offset = to_offset(pd.Timedelta(freq) if isinstance(freq, pd.Timedelta) else freq)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"freq {freq!r} is not a pandas frequency such as '30min', '1h', 'D', 'W' or 'MS'"
+        ) from None
+    text = offset.freqstr
+    if isinstance(offset, pd.offsets.Day):  # a Tick in pandas 2, a calendar day in 3
+        if offset.n < 1:
+            raise ValueError(f"freq must be positive, got {text!r}")
+        return Frequency("day", text, step_ms=offset.n * _MS_PER_DAY)
+    if isinstance(offset, pd.offsets.Tick):
+        step = pd.Timedelta(offset)
+        if step <= pd.Timedelta(0):
+            raise ValueError(f"freq must be positive, got {text!r}")
+        return Frequency("fixed", text, step_ms=int(step / pd.Timedelta(milliseconds=1)))
+    if isinstance(offset, pd.offsets.Week) and offset.n == 1 and offset.weekday is not None:
+        # "W-SUN" (pandas' "W") is the week that ends on Sunday: it starts on Monday.
+        return Frequency("week", text, week_start=(offset.weekday + 1) % 7)
+    if isinstance(offset, pd.offsets.MonthBegin | pd.offsets.MonthEnd) and offset.n == 1:
+        return Frequency("month", text)
+    raise ValueError(
+        f"freq {text!r} is not supported: use a fixed length that is a whole multiple of "
+        f"{_human(_SLOT_MS)} ('30min', '1h', ...), days ('D', '7D'), a week ('W', "
+        "'W-MON', ...) or a month ('MS')"
+    )
+
+
+def _human(ms: int) -> str:
+    """A length in words: '15 minutes', '1 hour', '90 seconds'."""
+    for unit, size in (
+        ("day", _MS_PER_DAY),
+        ("hour", 3_600_000),
+        ("minute", 60_000),
+        ("second", 1000),
+    ):
+        if ms % size == 0:
+            n = ms // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{ms} ms"
+
+
+def _wall_ms(utc_ms: np.ndarray, tz: str) -> np.ndarray:
+    if tz == "UTC":
+        return utc_ms
+    index = pd.DatetimeIndex(utc_ms.astype("datetime64[ms]")).tz_localize("UTC")
+    return np.asarray(index.tz_convert(tz).tz_localize(None).as_unit("ms").asi8, dtype=np.int64)
+
+
+def bucket_labels(utc_ms: np.ndarray, freq: Frequency, tz: str) -> np.ndarray:
+    """The instant (UTC ms) that labels the bucket of each instant in ``utc_ms``."""
+    wall = _wall_ms(utc_ms, tz)
+    floor = freq.floor_wall(wall)
+    if tz == "UTC":
+        return floor
+    # Keep the instant's own UTC offset where the floored wall time exists with it.
+    labels = floor - (wall - utc_ms)
+    other = _wall_ms(labels, tz) != floor
+    if other.any():
+        naive = pd.DatetimeIndex(floor[other].astype("datetime64[ms]"))
+        local = naive.tz_localize(
+            tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+        )
+        labels[other] = np.asarray(local.tz_convert("UTC").as_unit("ms").asi8, dtype=np.int64)
+    return labels
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Consecutive buckets: each one's label, start and end (UTC ms), sorted."""
+
+    label: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def locate(self, labels: np.ndarray) -> np.ndarray:
+        """Position of each label among the buckets (the labels must be present)."""
+        return np.searchsorted(self.label, labels)
+
+
+def bucket_grid(lo_ms: int, hi_ms: int, freq: Frequency, tz: str) -> Buckets:
+    """Every whole bucket that meets ``[lo_ms, hi_ms)``, read off a grid of slots."""
+    slot = math.gcd(_SLOT_MS, freq.step_ms) if freq.kind == "fixed" else _SLOT_MS
+    first = int(bucket_labels(np.array([lo_ms], dtype=np.int64), freq, tz)[0])
+    begin = first - freq.longest_ms() - _MS_PER_DAY
+    begin -= begin % slot
+    finish = hi_ms + freq.longest_ms() + _MS_PER_DAY
+    slots = np.arange(begin, finish, slot, dtype=np.int64)
+    labels = bucket_labels(slots, freq, tz)
+    if np.any(np.diff(labels) < 0):  # pragma: no cover - a bug, not a user error
+        raise AssertionError(f"bucket labels are not monotonic for {freq.text} in {tz}")
+    label, first_slot, count = np.unique(labels, return_index=True, return_counts=True)
+    start = slots[first_slot]
+    end = slots[first_slot + count - 1] + slot
+    # Drop the partial buckets at the two edges of the grid.
+    whole = (label >= first) & (start < hi_ms) & (end <= finish - slot)
+    return Buckets(label[whole], start[whole], end[whole])
+
+
+def _to_utc_ms(value: Any, tz: str, *, name: str) -> int:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a timestamp, got {value!r}") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"{name} must be a timestamp, got {value!r}")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz)
+    return int((stamp.tz_convert("UTC") - _EPOCH) // pd.Timedelta(milliseconds=1))
+
+
+def _check_multiple(freq: Frequency, lengths_ms: np.ndarray) -> None:
+    if freq.kind != "fixed":
+        return
+    lengths = np.unique(lengths_ms) if len(lengths_ms) else np.array([_SLOT_MS])
+    for length in lengths:
+        if freq.step_ms % int(length):
+            raise ValueError(
+                f"freq {freq.text!r} is not a whole multiple of the data's interval length "
+                f"({_human(int(length))}); pass a multiple of it"
+            )
+
+
+# --------------------------------------------------------------------------- resampling
+
+
+def resample_intervals(
+    df: pd.DataFrame,
+    freq: str | pd.DateOffset | pd.Timedelta = "30min",
+    *,
+    by: str | Sequence[str] | None = "queue_id",
+    tz: str | None = None,
+    fill_gaps: bool = True,
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Roll interval records up into buckets of ``freq``, per series.
+
+    Counts and total durations are summed; the ``max_*`` fields take the maximum;
+    ``queue_name`` follows ``queue_id``. A bucket whose records miss a value has
+    that value missing (NA propagates, so totals stay exact). The result follows
+    :data:`cvframe.IntervalSchema` and can be resampled again or passed to
+    :func:`cvframe.kpis`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Call-volume records (the contract of :func:`cvframe.read_callvolume`) or the
+        output of this function. Columns other than the keys, the interval bounds
+        and the measures are dropped.
+    freq : str, DateOffset or Timedelta, default "30min"
+        The bucket length: a fixed length that is a whole multiple of the data's
+        interval length (15 minutes for API records), e.g. ``"30min"``, ``"1h"``;
+        days (``"D"``, ``"7D"``); a week (``"W"``, i.e. Monday to Sunday, or
+        ``"W-SAT"`` for Sunday to Saturday); or a calendar month (``"MS"``).
+    by : str, list of str or None, default "queue_id"
+        Key column(s) that identify a series (see :data:`KEY_COLUMNS`); ``None``
+        adds all records together.
+    tz : str, optional
+        The time zone whose clock the buckets follow, e.g. ``"America/New_York"``:
+        a ``"D"`` bucket is then a local day (23, 24 or 25 hours). By default the
+        zone of ``df["interval_start"]`` (UTC for API records). The output's
+        ``interval_start``/``interval_end`` are in this zone.
+    fill_gaps : bool, default True
+        Add a row of zeros for every bucket without a record, for every series,
+        from the first to the last bucket of the data (or over ``[start, end)``).
+    start, end : timestamp-like, optional
+        Keep only the buckets in ``[start, end)``; both must be bucket boundaries.
+        A naive timestamp is read in ``tz``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series and bucket, sorted by ``interval_start`` then the keys.
+
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks contract columns (they are named), ``freq`` is not a whole
+        multiple of the data's interval length, a record straddles two buckets, or
+        ``start``/``end`` are not bucket boundaries.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> def rec(start, end, offered, wait):
+    ...     return {"_id": start, "queueId": "q1", "queueName": "Sales",
+    ...             "intervalStartTimeStamp": start, "intervalEndTimeStamp": end,
+    ...             "offeredContacts": offered, "answeredContacts": offered,
+    ...             "queueHoldTimeAnswered": wait, "maxQueueHoldTimeAnswered": wait}
+    >>> df = cvframe.records_to_frame([
+    ...     rec("2024-01-01T09:00:00Z", "2024-01-01T09:15:00Z", 3, 30_000),
+    ...     rec("2024-01-01T09:15:00Z", "2024-01-01T09:30:00Z", 2, 50_000),
+    ...     rec("2024-01-01T10:00:00Z", "2024-01-01T10:15:00Z", 1, 5_000)])
+    >>> out = cvframe.resample_intervals(df, "30min")
+    >>> out[["queue_name", "interval_start", "offered_contacts"]]
+      queue_name            interval_start  offered_contacts
+    0      Sales 2024-01-01 09:00:00+00:00                 5
+    1      Sales 2024-01-01 09:30:00+00:00                 0
+    2      Sales 2024-01-01 10:00:00+00:00                 1
+    >>> out["max_queue_hold_time_answered"].tolist()
+    [Timedelta('0 days 00:00:50'), Timedelta('0 days 00:00:00'), Timedelta('0 days 00:00:05')]
+    >>> cvframe.resample_intervals(df, "D", tz="Europe/Paris")["interval_start"].iloc[0]
+    Timestamp('2024-01-01 00:00:00+0100', tz='Europe/Paris')
+    """
+    keys = key_list(by)
+    required = ["interval_start", "interval_end", *(c.name for c in MEASURE_COLUMNS), *keys]
+    require_columns(df, required, what="resample_intervals")
+    spec = parse_freq(freq)
+    zone = column_tz(df["interval_start"]) if tz is None else str(tz)
+    row_start = instants_ms(df["interval_start"], name="interval_start")
+    row_end = instants_ms(df["interval_end"], name="interval_end")
+    if np.any(row_end <= row_start):
+        raise ValueError("every record needs interval_end after interval_start")
+    _check_multiple(spec, row_end - row_start)
+
+    lo = _to_utc_ms(start, zone, name="start") if start is not None else None
+    hi = _to_utc_ms(end, zone, name="end") if end is not None else None
+    if lo is not None and hi is not None and hi <= lo:
+        raise ValueError(f"end ({end}) must be after start ({start})")
+    keep = np.ones(len(row_start), dtype=bool)
+    if lo is not None:
+        keep &= row_end > lo
+    if hi is not None:
+        keep &= row_start < hi
+    frame = df.loc[keep]
+    row_start, row_end = row_start[keep], row_end[keep]
+
+    no_rows = len(row_start) == 0
+    if no_rows and (keys or lo is None or hi is None or not fill_gaps):
+        return _validated(_empty(df, keys, zone))
+    edges = [v for v in (lo, hi) if v is not None]
+    grid = bucket_grid(
+        min([*row_start.tolist(), *edges]), max([*row_end.tolist(), *edges]), spec, zone
+    )
+    _check_edge(grid, lo, spec, zone, name="start", at_end=False)
+    _check_edge(grid, hi, spec, zone, name="end", at_end=True)
+
+    where = grid.locate(bucket_labels(row_start, spec, zone))
+    bad = (row_start < grid.start[where]) | (row_end > grid.end[where])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"the record for [{_stamp(row_start[i], zone)}, {_stamp(row_end[i], zone)}) "
+            f"straddles two {spec.text!r} buckets in {zone}: the data's intervals do not "
+            "nest in freq (is freq a whole multiple of them?)"
+        )
+    first = _locate(grid, lo, spec, zone) if lo is not None else int(where.min())
+    last = _locate(grid, hi - 1, spec, zone) if hi is not None else int(where.max())
+    return _validated(_aggregate(frame, keys, where, grid, first, last, zone, fill_gaps))
+
+
+def _validated(out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` if it follows IntervalSchema; a broken input (e.g. negative counts) fails here."""
+    try:
+        return IntervalSchema.validate(out, lazy=False)
+    except (pa.errors.SchemaError, pa.errors.SchemaErrors) as exc:
+        raise SchemaError(
+            f"the resampled frame breaks IntervalSchema ({exc}); check the input with "
+            "cvframe.validate",
+            failure_cases=getattr(exc, "failure_cases", None),
+        ) from None
+
+
+def _stamp(ms: int, tz: str) -> str:
+    return str(pd.Timestamp(int(ms), unit="ms", tz="UTC").tz_convert(tz))
+
+
+def _locate(grid: Buckets, instant: int, freq: Frequency, tz: str) -> int:
+    return int(grid.locate(bucket_labels(np.array([instant], dtype=np.int64), freq, tz))[0])
+
+
+def _check_edge(
+    grid: Buckets, edge: int | None, freq: Frequency, tz: str, *, name: str, at_end: bool
+) -> None:
+    if edge is None:
+        return
+    i = _locate(grid, edge - 1 if at_end else edge, freq, tz)
+    bound = grid.end[i] if at_end else grid.start[i]
+    if bound != edge:
+        raise ValueError(
+            f"{name} ({_stamp(edge, tz)}) is not a boundary of the {freq.text!r} buckets in "
+            f"{tz}; the nearest one before it is {_stamp(grid.start[i], tz)}"
+        )
+
+
+def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """A group id per row, and the key values of each group (sorted, NA last)."""
+    dtypes = contract_dtypes()
+    key_frame = pd.DataFrame(
+        {k: frame[k].astype(dtypes[k]) for k in keys}, index=pd.RangeIndex(len(frame))
+    )
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64), key_frame.iloc[:1]
+    ids = key_frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)
+    first_rows = pd.Series(np.arange(len(frame))).groupby(ids).first().to_numpy()
+    return ids, key_frame.iloc[first_rows].reset_index(drop=True)
+
+
+def _aggregate(
+    frame: pd.DataFrame,
+    keys: list[str],
+    where: np.ndarray,
+    grid: Buckets,
+    first: int,
+    last: int,
+    tz: str,
+    fill_gaps: bool,
+) -> pd.DataFrame:
+    ids, groups = _group_ids(frame, keys)
+    n_groups = len(groups) if keys else 1
+    n_buckets = max(last - first + 1, 0)
+    # One integer per (bucket, group), bucket-major: the output's sort order.
+    codes = (where - first) * n_groups + ids
+    every = np.arange(n_buckets * n_groups, dtype=np.int64)
+    out_codes = every if fill_gaps else np.unique(codes)
+
+    columns: dict[str, Any] = {}
+    out_groups = out_codes % n_groups
+    for key in keys:
+        columns[key] = groups[key].to_numpy()[out_groups]
+    out_buckets = out_codes // n_groups + first
+    start_ms, end_ms = grid.start[out_buckets], grid.end[out_buckets]
+    columns["interval_start"] = _datetimes(start_ms, tz)
+    columns["interval_end"] = _datetimes(end_ms, tz)
+
+    positions = pd.Index(out_codes).get_indexer(codes)
+    for column in MEASURE_COLUMNS:
+        values, missing = measure_arrays(frame[column.name], column.kind)
+        columns[column.name] = _reduce(
+            values, missing, positions, len(out_codes), AGGREGATIONS[column.name], column.kind
+        )
+
+    out = pd.DataFrame(columns)
+    dtypes = contract_dtypes()
+    for key in keys:
+        out[key] = out[key].astype(dtypes[key])
+    if "queue_id" in keys and "queue_name" not in keys and "queue_name" in frame.columns:
+        names = _latest_names(frame, ids, len(groups))
+        out.insert(keys.index("queue_id") + 1, "queue_name", names[out_groups])
+        out["queue_name"] = out["queue_name"].astype(dtypes["queue_name"])
+    order = [k for k in KEY_COLUMNS if k in out.columns]
+    rest = [c for c in out.columns if c not in order]
+    return out[order + rest]
+
+
+def _datetimes(ms: np.ndarray, tz: str) -> pd.Series:
+    index = pd.DatetimeIndex(ms.astype("datetime64[ms]")).tz_localize("UTC").tz_convert(tz)
+    return pd.Series(index.as_unit("ms"))
+
+
+def _reduce(
+    values: np.ndarray,
+    missing: np.ndarray,
+    positions: np.ndarray,
+    size: int,
+    how: Literal["sum", "max"],
+    kind: str,
+) -> pd.Series:
+    """Sum or max ``values`` into ``size`` slots; a slot with any missing input is missing."""
+    out = np.zeros(size, dtype=values.dtype)
+    if how == "sum":
+        np.add.at(out, positions, values)
+    else:
+        np.maximum.at(out, positions, values)
+    out_missing = np.zeros(size, dtype=bool)
+    np.logical_or.at(out_missing, positions, missing)
+    return measure_series(out, out_missing, kind)
+
+
+def _latest_names(frame: pd.DataFrame, ids: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's queue_name from its latest record that has one."""
+    order = np.argsort(instants_ms(frame["interval_start"], name="interval_start"), kind="stable")
+    names = pd.Series(frame["queue_name"].to_numpy()[order], dtype=contract_dtypes()["queue_name"])
+    latest = names.groupby(ids[order]).last()
+    return latest.reindex(range(n_groups)).to_numpy()
+
+
+def _empty(df: pd.DataFrame, keys: list[str], tz: str) -> pd.DataFrame:
+    dtypes = contract_dtypes()
+    names = list(keys)
+    if "queue_id" in keys and "queue_name" not in keys and "queue_name" in df.columns:
+        names.insert(keys.index("queue_id") + 1, "queue_name")
+    columns: dict[str, Any] = {k: pd.Series([], dtype=dtypes[k]) for k in names}
+    columns["interval_start"] = pd.Series([], dtype=f"datetime64[ms, {tz}]")
+    columns["interval_end"] = pd.Series([], dtype=f"datetime64[ms, {tz}]")
+    for column in MEASURE_COLUMNS:
+        columns[column.name] = pd.Series([], dtype=dtypes[column.name])
+    out = pd.DataFrame(columns)
+    order = [k for k in KEY_COLUMNS if k in out.columns]
+    return out[order + [c for c in out.columns if c not in order]]

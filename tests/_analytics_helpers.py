@@ -1,0 +1,122 @@
+"""Frames for the analytics tests: API-style records by hand, or synthetic by the thousand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import cvframe
+from cvframe._resample import MEASURE_COLUMNS
+
+#: Contract column -> API field, to write records in the wire format.
+API_NAME = {column: api for api, column in cvframe.API_FIELDS.items()}
+
+QUARTER = pd.Timedelta(minutes=15)
+COUNTS = [c.name for c in MEASURE_COLUMNS if c.kind == "int"]
+DURATIONS = [c.name for c in MEASURE_COLUMNS if c.kind == "duration"]
+MEASURES = [c.name for c in MEASURE_COLUMNS]
+
+
+def record(
+    start: str | pd.Timestamp,
+    *,
+    queue: str = "q1",
+    name: str | None = None,
+    length: pd.Timedelta = QUARTER,
+    **fields: Any,
+) -> dict[str, Any]:
+    """One API record (wire field names) for ``queue`` starting at ``start`` (UTC if naive).
+
+    ``fields`` use contract names; durations are milliseconds, as on the wire.
+    """
+    begin = pd.Timestamp(start)
+    begin = begin.tz_localize("UTC") if begin.tzinfo is None else begin.tz_convert("UTC")
+    out: dict[str, Any] = {
+        "_id": f"{queue}@{begin.isoformat()}",
+        "queueId": queue,
+        "queueName": name if name is not None else f"Queue {queue}",
+        "intervalStartTimeStamp": begin.isoformat(),
+        "intervalEndTimeStamp": (begin + length).isoformat(),
+    }
+    for column, value in fields.items():
+        out[API_NAME[column]] = value
+    return out
+
+
+def frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """The contract frame of ``records`` (validated, so tests start from a legal frame)."""
+    return cvframe.validate(cvframe.records_to_frame(list(records)))
+
+
+def quarter_hours(day: str, tz: str) -> pd.DatetimeIndex:
+    """Every quarter-hour start of the local calendar ``day`` in ``tz``, in UTC."""
+    begin = pd.Timestamp(day, tz=tz)
+    end = (begin.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(tz)
+    return pd.date_range(begin, end, freq=QUARTER, inclusive="left").tz_convert("UTC")
+
+
+def synthetic(
+    rng: np.random.Generator,
+    *,
+    queues: Sequence[str] = ("q1", "q2", "q3"),
+    start: str = "2024-03-08",
+    days: int = 4,
+    keep: float = 0.8,
+) -> pd.DataFrame:
+    """A contract frame of random but self-consistent quarter-hour records.
+
+    Some (queue, quarter) records are left out (``keep``) so there are gaps. Counts
+    and waits are drawn so that answered + abandoned = offered, max <= total, and
+    handle = talk + hold + ACW; csat_score is a whole number (a sum of 1-5 scores).
+    """
+    slots = pd.date_range(start, periods=days * 96, freq=QUARTER, tz="UTC")
+    rows: list[dict[str, Any]] = []
+    for queue in queues:
+        for slot in slots[rng.random(len(slots)) < keep]:
+            rows.append(_random_record(rng, slot, queue))
+    df = cvframe.records_to_frame(rows)
+    return cvframe.validate(df)
+
+
+def _random_record(rng: np.random.Generator, slot: pd.Timestamp, queue: str) -> dict[str, Any]:
+    offered = int(rng.poisson(rng.choice([0.5, 4, 20])))
+    abandoned = int(rng.binomial(offered, 0.1))
+    answered = offered - abandoned
+    completed = answered
+    waits = (rng.exponential(15_000, answered) * (rng.random(answered) < 0.6)).astype(int)
+    abandon_waits = rng.exponential(40_000, abandoned).astype(int)
+    talk = rng.integers(30_000, 400_000, completed).sum() if completed else 0
+    hold = rng.integers(0, 60_000, completed).sum() if completed else 0
+    acw = rng.integers(0, 90_000, completed).sum() if completed else 0
+    responses = int(rng.binomial(completed, 0.3))
+    return record(
+        slot,
+        queue=queue,
+        offered_contacts=offered,
+        answered_contacts=answered,
+        completed_contacts=completed,
+        abandoned_contacts=abandoned,
+        message_count=int(rng.integers(0, 50)),
+        saved_message_count=int(rng.integers(0, 5)),
+        csat_responses=responses,
+        csat_score=float(rng.integers(1, 6, responses).sum()),
+        queue_hold_time_answered=int(waits.sum()),
+        max_queue_hold_time_answered=int(waits.max()) if answered else 0,
+        queue_hold_time_abandoned=int(abandon_waits.sum()),
+        max_queue_hold_time_abandoned=int(abandon_waits.max()) if abandoned else 0,
+        conversation_handle_time=int(talk + hold + acw),
+        conversation_talk_time=int(talk),
+        hold_duration=int(hold),
+        acw_duration=int(acw),
+    )
+
+
+def totals(df: pd.DataFrame) -> dict[str, Any]:
+    """Column totals (counts, score, durations) and maxima of the max_* fields."""
+    out: dict[str, Any] = {}
+    for name in MEASURES:
+        out[name] = df[name].max() if name.startswith("max_") else df[name].sum()
+    return out
