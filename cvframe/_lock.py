@@ -34,7 +34,7 @@ class DatasetLock:
     """Exclusive lock on a dataset directory, as a context manager.
 
     ``timeout`` is how many seconds to wait for another holder (0: fail at once).
-    Raises :class:`cvframe.LockError` naming the path and the holder's pid.
+    Raises :class:`cvframe.LockError` naming the path.
     """
 
     def __init__(self, root: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
@@ -56,10 +56,9 @@ class DatasetLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
                     os.close(fd)
                     raise LockError(
-                        f"another cvframe sync or write{holder} holds the lock on "
+                        f"another cvframe sync or write holds the lock on "
                         f"{self.path.parent} and did not finish within {self.timeout:g} s; "
                         "try again later or raise lock_timeout"
                     ) from None
@@ -67,9 +66,7 @@ class DatasetLock:
             except BaseException:
                 os.close(fd)
                 raise
-        # The pid is only for the message another waiter prints.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # Nothing is written into the lock file: a sync that changes nothing changes no file.
         self._fd = fd
 
     def release(self) -> None:
@@ -89,12 +86,3 @@ class DatasetLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
-
-
-def _read_holder(fd: int) -> str:
-    """`` (pid N)`` from the lock file, or an empty string."""
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return ""
-    return f" (pid {text})" if text.isdigit() else ""

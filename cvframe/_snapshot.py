@@ -468,7 +468,8 @@ def read_snapshot(
     Raises
     ------
     cvframe.SnapshotError
-        If ``path`` is not a directory, or holds files of another schema version.
+        If ``path`` is not a directory, a file in the window is not readable
+        Parquet, or holds another schema version.
     ValueError
         For unknown columns, unparseable times or ``end <= start``.
 
@@ -501,11 +502,14 @@ def read_snapshot(
     if begin is not None and stop is not None and stop <= begin:
         raise ValueError(f"end ({stop}) must be after start ({begin})")
     expr = _filter(begin, stop, _queue_values(queues))
-    dataset = open_dataset(root)
-    for fragment in dataset.get_fragments(filter=expr):
-        _check_file_schema(fragment.physical_schema, fragment.path)
     needed = list(dict.fromkeys([*wanted, "id", "version", "interval_start", "queue_id"]))
-    table = dataset.to_table(columns=needed, filter=expr)
+    try:
+        dataset = open_dataset(root)
+        for fragment in dataset.get_fragments(filter=expr):
+            _check_file_schema(fragment.physical_schema, fragment.path)
+        table = dataset.to_table(columns=needed, filter=expr)
+    except (OSError, pa.ArrowException) as exc:
+        raise SnapshotError(f"cannot read the snapshot at {root}: {exc}") from exc
     if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
         table = _dedupe(table)  # never written so; a hand-copied file could cause it
     table = table.sort_by(_SORT_KEYS).select(wanted)

@@ -1,0 +1,355 @@
+"""Incremental sync against the emulator: resume, upsert, kill -9, locks, report, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe._cli import main
+from cvframe._lock import DatasetLock
+from cvframe.emulator import Emulator
+
+CHILD = Path(__file__).with_name("_sync_child.py")
+FIRST_DAY = "2023-01-02T00:00:00Z"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """Four days of two queues, ours to touch."""
+    with Emulator(days=4, queues=2) as emulator:
+        yield emulator
+
+
+def served(emu: Emulator, end: str) -> pd.DataFrame:
+    """What a perfect snapshot up to ``end`` holds: every served record once, latest version."""
+    return cvframe.records_to_frame(emu.records(FIRST_DAY, end))
+
+
+def file_states(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file below ``root`` -> (inode, mtime in ns)."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_child(job: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(CHILD)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_first_sync_stores_the_window_and_a_second_changes_no_file(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    first = cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    expected = served(emu, "2023-01-04T00:00:00Z")
+    assert first.initial
+    assert first.rows_fetched == first.rows_inserted == len(expected)
+    assert first.rows_updated == 0
+    assert first.partitions_rewritten == ("2023-01-02", "2023-01-03")
+    assert first.high_water_mark == expected["interval_start"].max()
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), expected)
+
+    before = file_states(tmp_path)
+    second = cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+    assert not second.initial
+    assert second.window_start == first.high_water_mark - pd.Timedelta("2h")
+    assert second.rows_fetched > 0
+    assert (second.rows_inserted, second.rows_updated, second.partitions_rewritten) == (0, 0, ())
+    assert file_states(tmp_path) == before
+
+
+def test_first_sync_without_start_reads_from_the_first_record(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    report = cvframe.sync(tmp_path, end="2023-01-03", **emu.settings())
+    assert report.window_start is None
+    assert emu.requests[0].body is not None
+    assert emu.requests[0].body.get("fromTimeStamp") is None
+    pd.testing.assert_frame_equal(
+        cvframe.read_snapshot(tmp_path), served(emu, "2023-01-03T00:00:00Z")
+    )
+
+
+def test_later_syncs_resume_from_the_high_water_mark_minus_lookback(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    first = cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-03", **emu.settings())
+    assert first.high_water_mark is not None
+    report = cvframe.sync(tmp_path, end="2023-01-06", lookback="30min", **emu.settings())
+    resume = first.high_water_mark - pd.Timedelta("30min")
+    assert report.window_start == resume
+    bodies = [r.body for r in emu.requests if r.body is not None]
+    assert bodies[-1]["fromTimeStamp"] == resume.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert report.partitions_rewritten == ("2023-01-03", "2023-01-04", "2023-01-05")
+    pd.testing.assert_frame_equal(
+        cvframe.read_snapshot(tmp_path), served(emu, "2023-01-06T00:00:00Z")
+    )
+
+
+def test_an_update_with_a_higher_version_replaces_the_row(emu: Emulator, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    late = [r["_id"] for r in emu.records("2023-01-03T22:30:00Z", "2023-01-04T00:00:00Z")]
+    before = file_states(tmp_path)
+    emu.touch(late, offeredContacts=500)
+
+    report = cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+    assert (report.rows_inserted, report.rows_updated) == (0, len(late))
+    assert report.partitions_rewritten == ("2023-01-03",)
+    after = file_states(tmp_path)
+    assert after["date=2023-01-02/part-0.parquet"] == before["date=2023-01-02/part-0.parquet"]
+    stored = cvframe.read_snapshot(tmp_path)
+    rows = stored[stored["id"].isin(late)]
+    assert set(rows["version"]) == {1}
+    assert set(rows["offered_contacts"]) == {500}
+    pd.testing.assert_frame_equal(stored, served(emu, "2023-01-04T00:00:00Z"))
+
+
+def test_updates_older_than_the_lookback_need_a_longer_lookback(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    early = emu.records("2023-01-02T10:00:00Z", "2023-01-02T10:15:00Z")[0]["_id"]
+    emu.touch([early], answeredContacts=0)
+    assert cvframe.sync(tmp_path, end="2023-01-04", **emu.settings()).rows_updated == 0
+    wide = cvframe.sync(tmp_path, end="2023-01-04", lookback="2D", **emu.settings())
+    assert wide.rows_updated == 1
+    assert wide.partitions_rewritten == ("2023-01-02",)
+
+
+def test_start_is_a_floor_for_later_runs(emu: Emulator, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start="2023-01-03", end="2023-01-04", **emu.settings())
+    report = cvframe.sync(
+        tmp_path, start="2023-01-03", end="2023-01-04", lookback="3D", **emu.settings()
+    )
+    assert report.window_start == pd.Timestamp("2023-01-03", tz="UTC")
+    assert cvframe.read_snapshot(tmp_path)["interval_start"].min() >= report.window_start
+
+
+def test_an_api_failure_leaves_the_dataset_as_it_was(emu: Emulator, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-03", **emu.settings())
+    before = file_states(tmp_path)
+    emu.inject(403)  # a rejected token is never retried
+    with pytest.raises(cvframe.AuthenticationError):
+        cvframe.sync(tmp_path, end="2023-01-05", **emu.settings())
+    assert file_states(tmp_path) == before
+    # The lock was released: the next run goes through.
+    assert cvframe.sync(tmp_path, end="2023-01-05", lock_timeout=0, **emu.settings()).rows_inserted
+
+
+def test_report_prints_a_short_table_and_json_without_secrets(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    report = cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-03", **emu.settings())
+    text = str(report)
+    for label in ("rows fetched", "rows inserted", "rows updated", "partitions rewritten"):
+        assert label in text
+    assert f"rows inserted         {report.rows_inserted:,}" in text
+    assert "high-water mark       2023-01-02T23:45:00Z" in text
+    assert len(text.splitlines()) == 9
+    data = json.loads(report.to_json())
+    assert data == report.to_dict()
+    assert data["partitions_rewritten"] == ["2023-01-02"]
+    assert data["window_start"] == "2023-01-02T00:00:00Z"
+    for secret in (emu.client_secret, "client_secret", "token"):
+        assert secret not in text
+        assert secret not in report.to_json()
+
+
+def test_bad_arguments_fail_before_anything_is_read(emu: Emulator, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="lookback"):
+        cvframe.sync(tmp_path, end="2023-01-03", lookback="soon", **emu.settings())
+    with pytest.raises(ValueError, match="lookback"):
+        cvframe.sync(tmp_path, end="2023-01-03", lookback="-1h", **emu.settings())
+    with pytest.raises(ValueError, match="must be after start"):
+        cvframe.sync(tmp_path, start="2023-01-03", end="2023-01-02", **emu.settings())
+    assert emu.requests == []
+
+
+# Where a sync is killed: (step, occurrence). Three days are written in the run.
+KILL_POINTS = [
+    ("before_upsert", 1),  # fetched, nothing written yet
+    ("partial_temp", 1),  # first day's temporary file half written
+    ("temp_written", 2),  # second day's temporary file complete, not renamed
+    ("before_commit", 3),  # two days in place, the third about to move
+    ("after_commit", 1),  # first day in place
+    ("after_commit", 3),  # every day in place, lock not yet released
+]
+
+
+@pytest.mark.parametrize("initial", [False, True], ids=["incremental", "initial"])
+@pytest.mark.parametrize(("step", "n"), KILL_POINTS, ids=[f"{s}-{n}" for s, n in KILL_POINTS])
+def test_a_sync_killed_with_sigkill_then_rerun_has_every_record_exactly_once(
+    emu: Emulator, tmp_path: Path, step: str, n: int, initial: bool
+) -> None:
+    path = tmp_path / "snap"
+    if not initial:
+        cvframe.sync(path, start="2023-01-02", end="2023-01-03", **emu.settings())
+        late = [r["_id"] for r in emu.records("2023-01-02T23:00:00Z", "2023-01-03T00:00:00Z")]
+        emu.touch(late, offeredContacts=321)
+        start = None
+    else:
+        start = "2023-01-03"  # days 3, 4 and 5 (the emulator serves up to 2023-01-06)
+    end = "2023-01-06" if initial else "2023-01-05"
+
+    killed = run_child(
+        {
+            "path": str(path),
+            "settings": emu.settings(),
+            "start": start,
+            "end": end,
+            "kill": {"step": step, "n": n},
+        }
+    )
+    assert killed.returncode == -9, killed.stderr
+
+    # Whatever instant it died at, the dataset reads, with no record twice.
+    partial = cvframe.read_snapshot(path)
+    assert partial["id"].is_unique
+    assert len(pd.read_parquet(path)) == len(partial)
+
+    report = cvframe.sync(path, start=start, end=end, lock_timeout=5, **emu.settings())
+    stored = cvframe.read_snapshot(path)
+    expected = cvframe.records_to_frame(
+        emu.records(f"{start}T00:00:00Z" if start else FIRST_DAY, f"{end}T00:00:00Z")
+    )
+    pd.testing.assert_frame_equal(stored, expected)
+    assert report.high_water_mark == expected["interval_start"].max()
+    assert not list(path.rglob("*.tmp"))
+
+
+def test_two_syncs_on_one_path_never_interleave(emu: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "snap"
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    job = {
+        "path": str(path),
+        "settings": emu.settings(),
+        "start": "2023-01-02",
+        "end": "2023-01-04",
+        "pause": {"ready": str(ready), "release": str(release)},
+    }
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(job))
+    child.stdin.close()
+    try:
+        deadline = threading.Event()
+        for _ in range(3000):
+            if ready.exists() or child.poll() is not None:
+                break
+            deadline.wait(0.01)
+        assert ready.exists(), child.stderr.read() if child.stderr else ""
+
+        # While the child holds the lock, an impatient sync fails with a clear error...
+        with pytest.raises(cvframe.LockError, match="holds the lock on"):
+            cvframe.sync(path, end="2023-01-05", lock_timeout=0.2, **emu.settings())
+
+        # ...and a patient one waits, then runs after the child, never alongside it.
+        reports: list[cvframe.SyncReport] = []
+        waiter = threading.Thread(
+            target=lambda: reports.append(
+                cvframe.sync(path, end="2023-01-05", lock_timeout=60, **emu.settings())
+            )
+        )
+        waiter.start()
+        release.write_text("go")
+        assert child.stdout is not None and child.stderr is not None
+        out, err = child.stdout.read(), child.stderr.read()
+        child.wait(timeout=120)
+        waiter.join(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    first = json.loads(out)
+    assert first["initial"] is True
+    assert first["partitions_rewritten"] == ["2023-01-02", "2023-01-03"]
+    (second,) = reports
+    assert second.initial is False
+    assert second.partitions_rewritten == ("2023-01-04",)
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(path), served(emu, "2023-01-05T00:00:00Z"))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def emu_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    return emu
+
+
+def test_cli_sync_prints_the_report_and_exits_0(
+    emu_env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "snap")
+    assert main(["sync", path, "--from", "2023-01-02", "--to", "2023-01-03", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["initial"] is True
+    assert data["rows_inserted"] == len(served(emu_env, "2023-01-03T00:00:00Z"))
+    assert main(["sync", path, "--to", "2023-01-03", "--lookback", "1h"]) == 0
+    out = capsys.readouterr().out
+    assert "incremental sync" in out
+    assert "partitions rewritten  0" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--lookback", "later"], "cvframe: error: lookback='later' is not a duration"),
+        (["--from", "yesterday-ish"], "cvframe: error: start='yesterday-ish'"),
+    ],
+)
+def test_cli_sync_fails_with_one_line_and_exit_1(
+    emu_env: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    assert main(["sync", str(tmp_path / "snap"), "--to", "2023-01-03", *extra]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_sync_without_credentials_or_with_a_held_lock_exits_1(
+    emu_env: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "snap"
+    path.mkdir()
+    with DatasetLock(path, timeout=0):
+        assert main(["sync", str(path), "--to", "2023-01-03", "--lock-timeout", "0"]) == 1
+    assert "holds the lock on" in capsys.readouterr().err
+    monkeypatch.delenv("CVFRAME_CLIENT_SECRET")
+    assert main(["sync", str(path), "--to", "2023-01-03"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cvframe: error: missing credentials")
+    assert emu_env.client_secret not in err
