@@ -16,6 +16,8 @@ TimeLike: TypeAlias = str | datetime | date | pd.Timestamp
 def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
     """Parse ``value`` into a UTC Timestamp; a naive one is taken as UTC.
 
+    Strings must be ISO 8601 (``2023-01-07``, ``2023-01-07T09:45:00Z``, with any offset).
+
     >>> to_utc("2023-01-07T09:45:00Z", "start")
     Timestamp('2023-01-07 09:45:00+0000', tz='UTC')
     >>> to_utc("2023-01-07", "end")
@@ -27,7 +29,9 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
             f"got {type(value).__name__}"
         )
     try:
-        moment = pd.Timestamp(value)
+        # Strings must be ISO 8601: "01/02/2023" would be a guess between two days.
+        parsed = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
+        moment = pd.Timestamp(parsed)
     except (ValueError, TypeError, OverflowError):
         raise ValueError(
             f"{name}={value!r} is not a time cvframe can read; use ISO 8601, "

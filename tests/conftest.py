@@ -17,6 +17,49 @@ CLIENT_ID = "cs-test-client"
 URL = "https://api.example.test/agentassist/api/public/analytics/account/acc-1/callvolume"
 
 
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _is_loopback(host: object) -> bool:
+    import ipaddress
+
+    if not isinstance(host, str):
+        return False
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """Fail any test that tries to connect anywhere but loopback (or resolve a name)."""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise AssertionError(f"test tried to connect to {address[0]}: loopback only")
+        return real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback(host):
+            raise AssertionError(f"test tried to resolve {host!r}: loopback only")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.getaddrinfo = real_getaddrinfo  # type: ignore[assignment]
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's own CVFRAME_* variables."""

@@ -442,9 +442,9 @@ class Emulator:
             limit = min(limit, self.max_page_size)
         chunk = window[skip : skip + limit]
         page = {
-            "hasMore": skip + len(chunk) < len(window),
+            "hasMore": skip + len(chunk) < len(window) or self.lie_has_more,
             "CallVolumeUpdate": chunk,
-            "totalCount": len(window),
+            "totalCount": len(window) + self.total_count_drift * self._answered,
         }
         return 200, {}, json.dumps(page, separators=(",", ":")).encode()
 
