@@ -18,6 +18,7 @@ resume an interrupted sync from.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -89,9 +90,15 @@ def _file_metadata() -> dict[bytes, bytes]:
     """The schema metadata every file carries: pandas dtypes and who wrote it."""
     # The pandas block is that of the numpy_nullable contract frame, whatever backend
     # the written frame had, so plain pandas.read_parquet gives the contract dtypes.
-    pandas_meta = pa.Schema.from_pandas(empty_frame(), preserve_index=False).metadata
+    pandas_meta = json.loads(
+        pa.Schema.from_pandas(empty_frame(), preserve_index=False).metadata[b"pandas"]
+    )
+    for column in pandas_meta["columns"]:
+        if column["numpy_type"] == "string":
+            # Plain "string" is python storage on pandas 2.x; the contract's is pyarrow.
+            column["numpy_type"] = "string[pyarrow]"
     return {
-        **(pandas_meta or {}),
+        b"pandas": json.dumps(pandas_meta).encode(),
         SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode(),
         CVFRAME_VERSION_KEY: __version__.encode(),
     }
