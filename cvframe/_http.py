@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 import requests
+import requests.adapters
 
 from ._auth import Credentials
 from ._errors import (
@@ -76,11 +77,14 @@ class RateLimiter:
     flight share one budget.
     """
 
-    def __init__(self, requests_per_minute: float, clock: Clock) -> None:
+    def __init__(
+        self, requests_per_minute: float, clock: Clock, *, window: float = RATE_WINDOW_SECONDS
+    ) -> None:
         self.requests_per_minute = requests_per_minute
         self._clock = clock
         self._capacity = max(1, int(requests_per_minute))
-        self._window = RATE_WINDOW_SECONDS * self._capacity / requests_per_minute
+        # Below one request a minute, stretch the window so one request still fits.
+        self._window = window * self._capacity / requests_per_minute
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -228,6 +232,18 @@ def error_for_response(response: requests.Response, secrets: Iterable[str]) -> A
     )
 
 
+#: Connections kept per host: as many as requests a client may have in flight.
+POOL_SIZE = 16
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class HttpTransport:
     """POSTs JSON to one URL with auth, rate limiting, timeouts and retries."""
 
@@ -250,7 +266,7 @@ class HttpTransport:
         self.limiter = RateLimiter(requests_per_minute, self.clock)
         self.retry = retry or RetryPolicy(max_retries)
         self._own_session = session is None
-        self.session = session or requests.Session()
+        self.session = session or _new_session()
         #: Counters a caller may read after a read: requests sent, retries made.
         self.requests_sent = 0
         self.retries = 0

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._client import DEFAULT_PAGE_SIZE, CallVolumeClient
+from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._errors import ResponseError
 from ._schema import (
     DtypeBackend,
@@ -76,6 +76,7 @@ class _WindowReader:
         duration_unit: DurationUnit,
         queues: pa.Array | None,
         progress: bool,
+        concurrency: int,
     ) -> None:
         self.client = client
         self.org_id = org_id
@@ -85,6 +86,7 @@ class _WindowReader:
         self.duration_unit = duration_unit
         self.queues = queues
         self.progress = progress
+        self.concurrency = concurrency
         self.unknown_fields: set[str] = set()
         self._ids: list[pa.Array] = []
 
@@ -114,7 +116,11 @@ class _WindowReader:
         last_total: int | None = None
         try:
             for page in self.client.iter_pages(
-                self.org_id, self.start, self.end, page_size=self.page_size
+                self.org_id,
+                self.start,
+                self.end,
+                page_size=self.page_size,
+                concurrency=self.concurrency,
             ):
                 last_total = page.total_count
                 if bar is None and self.progress:
@@ -154,6 +160,7 @@ def read_callvolume(
     dtype_backend: DtypeBackend = "numpy_nullable",
     validate: bool = True,
     progress: bool | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
     client: CallVolumeClient | None = None,
     **client_settings: Any,
 ) -> pd.DataFrame:
@@ -188,6 +195,10 @@ def read_callvolume(
     progress : bool, optional
         Show a tqdm progress bar sized from ``totalCount``. None: on in a terminal
         or a notebook, off otherwise.
+    concurrency : int, default 4
+        Requests in flight at once once the first page has told ``totalCount``
+        (1 to 16). The client's rate limit holds whatever this is; more requests in
+        flight only hide each page's latency.
     client : CallVolumeClient, optional
         A client to reuse; otherwise one is made from ``client_settings``.
     **client_settings
@@ -251,6 +262,7 @@ def read_callvolume(
         duration_unit=duration_unit,
         queues=wanted_queues,
         progress=_progress_wanted(progress),
+        concurrency=concurrency,
     )
     try:
         tables = reader.read()

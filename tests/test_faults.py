@@ -188,7 +188,9 @@ def test_token_rejected_mid_read_given_token_fails_at_once(emu: Emulator, clock:
         cvframe.read_callvolume(
             *WINDOW, org_id=emu.org_id, page_size=PAGE, progress=False, client=client
         )
-    assert statuses(emu) == [200, 200, 401]
+    # One 401 and no retry of it; pages already in flight (concurrency 4) may finish.
+    assert statuses(emu).count(401) == 1
+    assert len(emu.requests) <= 2 + cvframe._client.DEFAULT_CONCURRENCY
 
 
 def test_connection_refused_is_a_transport_error(clock: FakeClock) -> None:

@@ -174,6 +174,9 @@ class Emulator:
         #: insert or touch records here, as if they arrived during the read.
         self.before_answer: Callable[[int], None] | None = None
         self._answered = 0
+        self._in_flight = 0
+        #: The most requests the emulator was answering at the same moment.
+        self.max_in_flight = 0
         self._accepted: deque[float] = deque()
         self._lock = threading.Lock()
         self._window_cache: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
@@ -511,6 +514,16 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
         def do_POST(self) -> None:
+            with emulator._lock:
+                emulator._in_flight += 1
+                emulator.max_in_flight = max(emulator.max_in_flight, emulator._in_flight)
+            try:
+                self._post()
+            finally:
+                with emulator._lock:
+                    emulator._in_flight -= 1
+
+        def _post(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             match = _PATH.match(self.path.split("?", 1)[0])
