@@ -69,3 +69,13 @@ def test_missing_record_list_on_last_page_means_no_records() -> None:
 def test_page_size_must_be_a_positive_whole_number(size: object) -> None:
     with pytest.raises(ValueError, match="page_size"):
         SkipLimitPaginator(size)  # type: ignore[arg-type]
+
+
+def test_server_that_ignores_skip_is_a_response_error(clock: FakeClock) -> None:
+    records = [{"_id": f"r{i}", "intervalStartTimeStamp": "2023-01-01T00:00:00Z"} for i in range(2)]
+    same = make_response(200, page(records, True, 100))
+    session = FakeSession([same, same, same])
+    client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
+    with pytest.raises(cvframe.ResponseError, match="same page again"):
+        list(client.iter_pages("o-1", "2023-01-01", "2023-01-02", page_size=2))
+    assert len(session.calls) == 2
