@@ -18,6 +18,7 @@ resume an interrupted sync from.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -112,17 +114,19 @@ def frame_to_table(df: pd.DataFrame, *, validate: bool = True) -> pa.Table:
     return table.cast(arrow_schema())
 
 
-def _day_keys(table: pa.Table) -> pa.Array:
-    """The partition value (UTC date of interval_start, ``YYYY-MM-DD``) of each row."""
+def _split_by_day(table: pa.Table) -> dict[str, pa.Table]:
+    """The rows of each UTC day of interval_start, keyed ``YYYY-MM-DD``, ascending."""
+    table = table.sort_by(_SORT_KEYS)
     starts = table["interval_start"].combine_chunks()
     # Dropping the zone keeps the UTC wall time, so the cast to date is the UTC date.
     days = pc.cast(starts.cast(pa.timestamp("ms")), pa.date32())
-    return pc.cast(days, pa.string())
-
-
-def _split_by_day(table: pa.Table) -> dict[str, pa.Table]:
-    keys = _day_keys(table)
-    return {day: table.filter(pc.equal(keys, day)) for day in sorted(pc.unique(keys).to_pylist())}
+    ordinals = np.asarray(days.cast(pa.int32()).to_numpy(zero_copy_only=False))
+    edges = [0, *(np.flatnonzero(np.diff(ordinals)) + 1).tolist(), len(ordinals)]
+    return {
+        days[lo].as_py().isoformat(): table.slice(lo, hi - lo)
+        for lo, hi in itertools.pairwise(edges)
+        if hi > lo
+    }
 
 
 def _partition_file(root: Path, day: str) -> Path:
@@ -335,6 +339,7 @@ def write_snapshot(
     Examples
     --------
     >>> import tempfile, cvframe
+    >>> from pathlib import Path
     >>> df = cvframe.records_to_frame([{
     ...     "_id": "a1", "queueId": "qu-1", "queueName": "Billing", "__v": 0,
     ...     "intervalStartTimeStamp": "2023-06-01T09:45:00.000Z",
@@ -343,9 +348,9 @@ def write_snapshot(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     cvframe.write_snapshot(df, tmp)
     ...     back = cvframe.read_snapshot(tmp)
-    ...     files = sorted(p.name for p in __import__("pathlib").Path(tmp).iterdir())
+    ...     files = sorted(str(p.relative_to(tmp)) for p in Path(tmp).rglob("*"))
     >>> files
-    ['.cvframe.lock', 'date=2023-06-01']
+    ['.cvframe.lock', 'date=2023-06-01', 'date=2023-06-01/part-0.parquet']
     >>> back.equals(df)
     True
     """
@@ -369,9 +374,12 @@ def high_water_mark(path: str | os.PathLike[str]) -> pd.Timestamp | None:
     """The latest ``interval_start`` stored at ``path``, or None for no data."""
     root = Path(path)
     for day in reversed(_partition_days(root)):
-        table = _read_partition(_partition_file(root, day))
-        if table is not None and table.num_rows:
-            latest = pc.max(table["interval_start"]).as_py()
+        where = _partition_file(root, day)
+        with pq.ParquetFile(where) as file:
+            _check_file_schema(file.schema_arrow, where)
+            starts = file.read(columns=["interval_start"])["interval_start"]
+        latest = pc.max(starts).as_py()
+        if latest is not None:
             return pd.Timestamp(latest).tz_convert("UTC")
     return None
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ._lock import DEFAULT_LOCK_TIMEOUT, DatasetLock
 from ._read import read_callvolume
+from ._settings import resolve_org_id
 from ._snapshot import _prepare_root, frame_to_table, high_water_mark, upsert_table
 from ._times import TimeLike, format_api_time, resolve_window
 
@@ -211,6 +212,7 @@ def sync(
     began = time.monotonic()
     back = _lookback(lookback)
     floor, stop = resolve_window(start, end)
+    org_id = resolve_org_id(org_id)  # fail before creating anything
     root = _prepare_root(path)
     with DatasetLock(root, timeout=lock_timeout):
         mark = high_water_mark(root)

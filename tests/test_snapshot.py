@@ -77,6 +77,12 @@ def test_files_store_durations_as_arrow_milliseconds_and_say_who_wrote_them(
     assert schema.metadata[b"cvframe.version"] == cvframe.__version__.encode()
 
 
+def test_rows_in_any_order_land_in_their_day(tmp_path: Path, frame: pd.DataFrame) -> None:
+    shuffled = frame.sample(frac=1, random_state=7)
+    cvframe.write_snapshot(shuffled, tmp_path)
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), frame)
+
+
 def test_partitions_are_the_utc_days_of_interval_start(tmp_path: Path, frame: pd.DataFrame) -> None:
     cvframe.write_snapshot(frame, tmp_path)
     days = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())

@@ -179,6 +179,9 @@ def test_bad_arguments_fail_before_anything_is_read(emu: Emulator, tmp_path: Pat
         cvframe.sync(tmp_path, end="2023-01-03", lookback="-1h", **emu.settings())
     with pytest.raises(ValueError, match="must be after start"):
         cvframe.sync(tmp_path, start="2023-01-03", end="2023-01-02", **emu.settings())
+    with pytest.raises(cvframe.ConfigurationError, match="org_id"):
+        cvframe.sync(tmp_path / "new", end="2023-01-03", **emu.client_settings())
+    assert not (tmp_path / "new").exists()
     assert emu.requests == []
 
 
