@@ -132,7 +132,7 @@ def add_commands(subparsers: Any) -> None:
 
     export = subparsers.add_parser(
         "export",
-        help="write a WFM import (Genesys Cloud, generic CSV or your mapping) from a snapshot",
+        help="write a WFM import (Genesys Cloud, generic or mapped CSV)",
         description="Read a snapshot (optionally a window and some queues) and write it "
         "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
         "generic and --mapping write one CSV file.",
