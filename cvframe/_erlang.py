@@ -208,18 +208,21 @@ def _required(
 ) -> np.ndarray:
     """Fewest agents meeting the target (and occupancy cap), before shrinkage."""
     known = ~np.isnan(load) & ((load == 0) | ~np.isnan(aht_s))
-    agents = np.where(known & (load > 0), np.floor(np.where(known, load, 0.0)) + 1.0, 0.0)
-    blocking = _erlang_b(agents, np.where(known, load, 0.0))
+    load = np.where(known, load, 0.0)
     safe_aht = np.where(known & (aht_s > 0), aht_s, 1.0)
-    # Agents rise one at a time where the target is missed, carrying B forward.
-    for _ in range(1_000_000):
+    agents = np.where(load > 0, np.floor(load) + 1.0, 0.0)
+    blocking = _erlang_b(agents, load)
+    # Agents rise one at a time where the target is missed, carrying B forward. This ends:
+    # the service level tends to 1 as agents grow, and the target is below 1.
+    while True:
         wait = _erlang_c_from_b(agents, load, blocking)
         level = _service_level(agents, load, safe_aht, np.asarray(threshold_s), wait)
-        short = known & (load > 0) & (level < sl_target)
+        short = (load > 0) & (level < sl_target)
         if not short.any():
             break
         agents = np.where(short, agents + 1.0, agents)
-        blocking = np.where(short, load * blocking / (agents + load * blocking), blocking)
+        step = load * blocking / np.where(short, agents + load * blocking, 1.0)
+        blocking = np.where(short, step, blocking)
     if max_occupancy is not None:
         cap = np.ceil(load / max_occupancy - _CEIL_SLACK)
         agents = np.where(known, np.maximum(agents, cap), agents)

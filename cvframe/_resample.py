@@ -6,18 +6,20 @@ sums the counts and total durations of the records that fall in each bucket
 buckets that have no record with explicit zeros. Its output follows
 :data:`IntervalSchema`, so it can be resampled again or fed to :func:`cvframe.kpis`.
 
-How a bucket is found, for a record starting at the UTC instant ``t``:
+How buckets are found: every 15-minute slot (UTC) around the data is
 
-1. read ``t`` on the wall clock of ``tz``;
-2. floor that wall time to ``freq`` (a multiple of minutes or days from the Unix
-   epoch, a week or a calendar month);
-3. map the floored wall time back to an instant, keeping ``t``'s UTC offset when the
-   wall time exists with it (so the repeated hour at a fall-back is not merged with
-   its twin), else the first instant the wall clock shows it.
+1. read on the wall clock of ``tz``;
+2. floored to ``freq`` there (a multiple of minutes or days from the Unix epoch, a
+   week or a calendar month);
+3. mapped back to an instant, keeping the slot's own UTC offset when the floored
+   wall time exists with it (so at a fall-back the repeated hour is a bucket of its
+   own), else the first instant the wall clock shows it;
+4. and, if that instant is earlier than the previous slot's (the wall clock went back
+   into a bucket that has ended), given the previous slot's bucket instead.
 
-The buckets' bounds are then read off a grid of all 15-minute slots around the data:
-a bucket starts at its first slot and ends after its last. That is what makes a
-local day 23 or 25 hours long on a DST day without any special case.
+Consecutive slots with the same result form a bucket, from its first slot to the end
+of its last, which is what makes a local day 23 or 25 hours long on a DST day without
+a special case. A record belongs to the bucket that holds its start and must end in it.
 """
 
 from __future__ import annotations
@@ -356,34 +358,34 @@ def bucket_labels(utc_ms: np.ndarray, freq: Frequency, tz: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Buckets:
-    """Consecutive buckets: each one's label, start and end (UTC ms), sorted."""
+    """Consecutive buckets: each one's start and end (UTC ms), sorted, end = next start."""
 
-    label: np.ndarray
     start: np.ndarray
     end: np.ndarray
 
-    def locate(self, labels: np.ndarray) -> np.ndarray:
-        """Position of each label among the buckets (the labels must be present)."""
-        return np.searchsorted(self.label, labels)
+    def locate(self, instants: np.ndarray) -> np.ndarray:
+        """Position of the bucket that holds each instant."""
+        return np.searchsorted(self.start, instants, side="right") - 1
 
 
 def bucket_grid(lo_ms: int, hi_ms: int, freq: Frequency, tz: str) -> Buckets:
-    """Every whole bucket that meets ``[lo_ms, hi_ms)``, read off a grid of slots."""
+    """Every bucket that meets ``[lo_ms, hi_ms)``, read off a grid of slots around it."""
     slot = math.gcd(_SLOT_MS, freq.step_ms) if freq.kind == "fixed" else _SLOT_MS
-    first = int(bucket_labels(np.array([lo_ms], dtype=np.int64), freq, tz)[0])
-    begin = first - freq.longest_ms() - _MS_PER_DAY
+    margin = freq.longest_ms() + _MS_PER_DAY
+    begin = lo_ms - margin
     begin -= begin % slot
-    finish = hi_ms + freq.longest_ms() + _MS_PER_DAY
-    slots = np.arange(begin, finish, slot, dtype=np.int64)
-    labels = bucket_labels(slots, freq, tz)
-    if np.any(np.diff(labels) < 0):  # pragma: no cover - a bug, not a user error
-        raise AssertionError(f"bucket labels are not monotonic for {freq.text} in {tz}")
-    label, first_slot, count = np.unique(labels, return_index=True, return_counts=True)
+    slots = np.arange(begin, hi_ms + margin, slot, dtype=np.int64)
+    # Where the wall clock goes back (a fall-back), a slot may floor to a bucket that
+    # already ended; it joins the bucket in progress instead, so buckets never go back.
+    labels = np.maximum.accumulate(bucket_labels(slots, freq, tz))
+    change = np.flatnonzero(np.diff(labels)) + 1
+    first_slot = np.concatenate([[0], change])
+    after_last = np.concatenate([change, [len(slots)]])
     start = slots[first_slot]
-    end = slots[first_slot + count - 1] + slot
-    # Drop the partial buckets at the two edges of the grid.
-    whole = (label >= first) & (start < hi_ms) & (end <= finish - slot)
-    return Buckets(label[whole], start[whole], end[whole])
+    end = slots[after_last - 1] + slot
+    # The first and last buckets of the grid may be cut short by it: never keep them.
+    keep = (end > lo_ms) & (start < hi_ms) & (first_slot > 0) & (after_last < len(slots))
+    return Buckets(start[keep], end[keep])
 
 
 def _to_utc_ms(value: Any, tz: str, *, name: str) -> int:
@@ -525,7 +527,7 @@ def resample_intervals(
     _check_edge(grid, lo, spec, zone, name="start", at_end=False)
     _check_edge(grid, hi, spec, zone, name="end", at_end=True)
 
-    where = grid.locate(bucket_labels(row_start, spec, zone))
+    where = grid.locate(row_start)
     bad = (row_start < grid.start[where]) | (row_end > grid.end[where])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -534,8 +536,8 @@ def resample_intervals(
             f"straddles two {spec.text!r} buckets in {zone}: the data's intervals do not "
             "nest in freq (is freq a whole multiple of them?)"
         )
-    first = _locate(grid, lo, spec, zone) if lo is not None else int(where.min())
-    last = _locate(grid, hi - 1, spec, zone) if hi is not None else int(where.max())
+    first = int(grid.locate(np.array([lo]))[0]) if lo is not None else int(where.min())
+    last = int(grid.locate(np.array([hi - 1]))[0]) if hi is not None else int(where.max())
     return _validated(_aggregate(frame, keys, where, grid, first, last, zone, fill_gaps))
 
 
@@ -555,16 +557,12 @@ def _stamp(ms: int, tz: str) -> str:
     return str(pd.Timestamp(int(ms), unit="ms", tz="UTC").tz_convert(tz))
 
 
-def _locate(grid: Buckets, instant: int, freq: Frequency, tz: str) -> int:
-    return int(grid.locate(bucket_labels(np.array([instant], dtype=np.int64), freq, tz))[0])
-
-
 def _check_edge(
     grid: Buckets, edge: int | None, freq: Frequency, tz: str, *, name: str, at_end: bool
 ) -> None:
     if edge is None:
         return
-    i = _locate(grid, edge - 1 if at_end else edge, freq, tz)
+    i = int(grid.locate(np.array([edge - 1 if at_end else edge]))[0])
     bound = grid.end[i] if at_end else grid.start[i]
     if bound != edge:
         raise ValueError(

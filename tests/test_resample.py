@@ -412,3 +412,32 @@ def test_quarter_hours_to_hours_to_local_days_equals_quarter_hours_to_local_days
     direct = resample_intervals(df, "D", tz=tz)
     stepwise = resample_intervals(resample_intervals(df, "1h", tz=tz), "D")
     pd.testing.assert_frame_equal(stepwise, direct)
+
+
+@pytest.mark.parametrize(
+    ("tz", "around"),
+    [
+        ("America/New_York", "2024-03-10"),
+        ("America/New_York", "2024-11-03"),
+        ("Europe/London", "2024-10-27"),
+        ("Australia/Lord_Howe", "2024-04-07"),  # a 30-minute DST shift
+        ("Australia/Lord_Howe", "2024-10-06"),
+        ("Asia/Kathmandu", "2024-01-01"),  # UTC+05:45
+    ],
+)
+@pytest.mark.parametrize("freq", ["30min", "45min", "1h", "90min", "2h", "3h", "D", "W", "MS"])
+def test_every_quarter_hour_lands_in_exactly_one_contiguous_bucket(
+    tz: str, around: str, freq: str
+) -> None:
+    starts = pd.date_range(
+        pd.Timestamp(around, tz="UTC") - pd.Timedelta("2D"), periods=4 * 96, freq=QUARTER
+    )
+    df = frame(record(t, offered_contacts=1) for t in starts)
+    out = resample_intervals(df, freq, tz=tz)
+    assert out["offered_contacts"].sum() == len(starts)
+    assert (
+        out["interval_start"].iloc[1:].to_numpy() == out["interval_end"].iloc[:-1].to_numpy()
+    ).all()
+    inner = out.iloc[1:-1]  # the first and last buckets hold only part of the data
+    lengths = (inner["interval_end"] - inner["interval_start"]) / QUARTER
+    assert (inner["offered_contacts"].astype(float) == lengths).all()
