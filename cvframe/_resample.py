@@ -574,9 +574,7 @@ def _check_edge(
 def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """A group id per row, and the key values of each group (sorted, NA last)."""
     dtypes = contract_dtypes()
-    key_frame = pd.DataFrame(
-        {k: frame[k].astype(dtypes[k]) for k in keys}, index=pd.RangeIndex(len(frame))
-    )
+    key_frame = frame[keys].reset_index(drop=True).astype({k: dtypes[k] for k in keys})
     if not keys:
         return np.zeros(len(frame), dtype=np.int64), key_frame.iloc[:1]
     ids = key_frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)

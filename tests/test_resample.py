@@ -135,6 +135,14 @@ def test_pyarrow_backed_frame_gives_the_same_buckets() -> None:
     pd.testing.assert_frame_equal(resample_intervals(arrow, "1h"), expected)
 
 
+def test_a_filtered_frame_keeps_every_row_whatever_its_index() -> None:
+    df = synthetic(np.random.default_rng(6), days=1)
+    subset = df[df["queue_id"] != "q1"]  # index with holes
+    out = resample_intervals(subset, "1h")
+    pd.testing.assert_frame_equal(out, resample_intervals(subset.reset_index(drop=True), "1h"))
+    assert out["offered_contacts"].sum() == subset["offered_contacts"].sum()
+
+
 def test_resampled_frame_can_be_resampled_again_and_fed_to_kpis() -> None:
     hourly = resample_intervals(synthetic(np.random.default_rng(2), days=2), "1h")
     daily = resample_intervals(hourly, "D")
