@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -113,6 +114,7 @@ _NUMPY_NULLABLE_DTYPES: Mapping[Kind, Any] = {
     "duration": "timedelta64[ms]",
 }
 
+_ARROW_SCHEMA = pa_arrow.schema([pa_arrow.field(c.name, _ARROW_TYPES[c.kind]) for c in COLUMNS])
 _DTYPE_BACKENDS: tuple[str, ...] = ("numpy_nullable", "pyarrow")
 _KNOWN_API_FIELDS = frozenset(API_FIELDS)
 
@@ -147,7 +149,7 @@ def contract_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str,
 
 def arrow_schema() -> pa_arrow.Schema:
     """The contract as an Arrow schema (also what snapshots store)."""
-    return pa_arrow.schema([pa_arrow.field(c.name, _ARROW_TYPES[c.kind]) for c in COLUMNS])
+    return _ARROW_SCHEMA
 
 
 # --------------------------------------------------------------------------- pandera
@@ -332,7 +334,7 @@ def _record_id(records: Sequence[Mapping[str, Any]], position: int) -> str:
 
 
 def _bad_value(
-    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any], ok: Any
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any], ok: Any
 ) -> ResponseError:
     for i, value in enumerate(values):
         if value is not None and not ok(value):
@@ -361,7 +363,7 @@ def _is_whole(value: Any) -> bool:
 
 
 def _int_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
 ) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
@@ -378,7 +380,7 @@ def _int_array(
 
 
 def _float_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
 ) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
@@ -393,7 +395,7 @@ def _float_array(
     raise _bad_value(column, records, values, _is_number)
 
 
-def _string_array(values: list[Any]) -> pa_arrow.Array:
+def _string_array(values: Sequence[Any]) -> pa_arrow.Array:
     try:
         return pa_arrow.array(values, pa_arrow.string())
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
@@ -402,7 +404,7 @@ def _string_array(values: list[Any]) -> pa_arrow.Array:
 
 
 def _datetime_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: list[Any]
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
 ) -> pa_arrow.Array:
     target = _ARROW_TYPES["datetime"]
     try:
@@ -430,7 +432,7 @@ def _datetime_array(
 def _duration_array(
     column: Column,
     records: Sequence[Mapping[str, Any]],
-    values: list[Any],
+    values: Sequence[Any],
     duration_unit: DurationUnit,
 ) -> pa_arrow.Array:
     if duration_unit == "ms":
@@ -439,6 +441,26 @@ def _duration_array(
         seconds = _float_array(column, records, values)
         millis = pc.round(pc.multiply(seconds, 1000.0)).cast(pa_arrow.int64())
     return millis.cast(_ARROW_TYPES["duration"])
+
+
+_GET_EVERY_FIELD = itemgetter(*(c.api_name for c in COLUMNS))
+
+
+def _column_values(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[list[Sequence[Any]], bool]:
+    """The values of each contract column, and whether every record had every field.
+
+    One C-level pass (``itemgetter`` on each record, then ``zip`` to transpose) when
+    every record has every field, as the API sends them; per-field ``get`` otherwise.
+    """
+    try:
+        rows = list(map(_GET_EVERY_FIELD, records))
+    except KeyError:
+        return [[r.get(c.api_name) for r in records] for c in COLUMNS], False
+    if not rows:
+        return [() for _ in COLUMNS], True
+    return list(zip(*rows, strict=True)), True
 
 
 def records_to_table(
@@ -454,12 +476,18 @@ def records_to_table(
     """
     if duration_unit not in ("ms", "s"):
         raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
-    if unknown_fields is not None and records:
+    columns, complete = _column_values(records)
+    # Every record holding all the known fields and no more (the normal case) is told
+    # by a count; only otherwise are the field names gathered.
+    if (
+        unknown_fields is not None
+        and records
+        and (not complete or sum(map(len, records)) != len(COLUMNS) * len(records))
+    ):
         seen = set().union(*(r.keys() for r in records))
         unknown_fields.update(seen - _KNOWN_API_FIELDS)
     arrays = []
-    for column in COLUMNS:
-        values = [r.get(column.api_name) for r in records]
+    for column, values in zip(COLUMNS, columns, strict=True):
         if column.kind == "string":
             arrays.append(_string_array(values))
         elif column.kind == "int":
@@ -470,7 +498,7 @@ def records_to_table(
             arrays.append(_datetime_array(column, records, values))
         else:
             arrays.append(_duration_array(column, records, values, duration_unit))
-    return pa_arrow.Table.from_arrays(arrays, schema=arrow_schema())
+    return pa_arrow.Table.from_arrays(arrays, schema=_ARROW_SCHEMA)
 
 
 def _types_mapper(dtype_backend: DtypeBackend) -> Any:
@@ -497,12 +525,33 @@ def frame_from_tables(
     table = pa_arrow.concat_tables(tables) if tables else arrow_schema().empty_table()
     if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
         table = _dedupe(table)
-    table = table.sort_by(
-        [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
-    )
+    if not _is_sorted(table):
+        table = table.sort_by(
+            [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
+        )
     df = table.to_pandas(types_mapper=_types_mapper(dtype_backend), self_destruct=True)
     df.index = pd.RangeIndex(len(df))
     return df
+
+
+def _is_sorted(table: pa_arrow.Table) -> bool:
+    """Whether the rows already follow (interval_start, queue_id, id), ids all distinct.
+
+    The API sends records in that order, so the check (a few vectorised comparisons
+    of neighbours) usually spares a sort that would copy every column.
+    """
+    if table.num_rows < 2:
+        return True
+    keys = [table[name] for name in ("interval_start", "queue_id", "id")]
+    if any(key.null_count for key in keys):
+        return False
+    # Walk the keys from the last: "row i comes strictly before row i + 1".
+    before: Any = None
+    for key in reversed(keys):
+        head, tail = key.slice(0, len(key) - 1), key.slice(1)
+        less = pc.less(head, tail)
+        before = less if before is None else pc.or_(less, pc.and_(pc.equal(head, tail), before))
+    return bool(pc.all(before).as_py())
 
 
 def _dedupe(table: pa_arrow.Table) -> pa_arrow.Table:
