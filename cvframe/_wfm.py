@@ -289,6 +289,8 @@ def _from_mapping(
 ) -> pd.DataFrame:
     spec = _parse_mapping(target)
     _check_columns(df, {c for _, f, _ in spec for c in SOURCE_FIELDS[f].needs}, what)
+    # Output rows follow input rows by position, whatever index a filter left behind.
+    df = df.reset_index(drop=True)
     out = {
         name: _convert(SOURCE_FIELDS[field].compute(df, options), SOURCE_FIELDS[field].kind, unit)
         for name, field, unit in spec

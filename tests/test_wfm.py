@@ -364,3 +364,15 @@ def test_cli_export_errors_are_one_line_and_exit_1(
         assert err.startswith("cvframe: error: ")
         assert fragment in err
         assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["generic", {"Start": "interval_start", "Calls": "offered"}])
+def test_a_filtered_frame_exports_its_own_rows(frame: pd.DataFrame, target: Any) -> None:
+    # A filter leaves a non-default index; rows must follow by position, not by label.
+    part = frame.iloc[1:]
+    assert not part.index.equals(pd.RangeIndex(len(part)))
+    got = cvframe.to_wfm(part, target)
+    want = cvframe.to_wfm(part.reset_index(drop=True), target)
+    assert len(got) == len(part)
+    assert got.notna().any().all()
+    pd.testing.assert_frame_equal(got, want)
