@@ -16,6 +16,20 @@ agents are fine), Erlang C is ``C = N·B / (N - A·(1 - B))`` for N > A, and:
 Every function takes scalars or Series (or arrays) and broadcasts them; a Series
 in gives a Series out, with its index. Durations are durations (``"3min"``,
 Timedeltas, timedelta Series), never bare numbers whose unit would be a guess.
+
+Examples
+--------
+100 contacts in 30 minutes with a 3-minute AHT are 10 Erlangs; 14 agents answer
+80% within 20 seconds (Call Centre Helper's worked example):
+
+>>> from cvframe import erlang_c
+>>> load = erlang_c.offered_load(100, "3min", "30min")
+>>> float(load)
+10.0
+>>> round(float(erlang_c.service_level(14, load, "3min", threshold="20s")), 3)
+0.888
+>>> int(erlang_c.required_agents(100, "3min", "30min", sl_target=0.8, threshold="20s"))
+14
 """
 
 from __future__ import annotations
