@@ -19,12 +19,16 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _one_line_errors(handler: Handler) -> Handler:
-    """Exit 1 with ``cvframe: error: <first line>`` for a cvframe error or a bad argument."""
+    """Exit 1 with ``cvframe: error: <first line>`` for a cvframe error or a bad argument.
+
+    A bare OSError (e.g. the disk filling up while export writes its CSV files) gets
+    the same one line: cron and Airflow logs want the reason, not a traceback.
+    """
 
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except (CvframeError, ValueError) as exc:
+        except (CvframeError, ValueError, OSError) as exc:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"cvframe: error: {text}", file=sys.stderr)
             return 1

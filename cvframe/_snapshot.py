@@ -14,15 +14,21 @@ a partial one; a writer killed half way leaves at most a hidden temporary file,
 which the next writer removes. Days are written in ascending order, so the
 dataset's own high-water mark (its latest ``interval_start``) is a safe point to
 resume an interrupted sync from.
+
+An ``OSError`` met while writing (disk full, permission denied, read-only file
+system) removes the day's temporary file and becomes a :class:`SnapshotError`
+that names the path and what to do; the day's previous file stays in place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,7 +41,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ._errors import SnapshotError
-from ._lock import DEFAULT_LOCK_TIMEOUT, DatasetLock
+from ._lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, DatasetLock
 from ._schema import (
     SCHEMA_VERSION,
     DtypeBackend,
@@ -75,6 +81,11 @@ _MS = pd.Timedelta(milliseconds=1)
 
 WriteMode = Literal["upsert", "replace"]
 
+#: errno values that mean the file system (or the user's quota) is full.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+#: errno values that mean this user may not write there.
+_NO_PERMISSION = frozenset({errno.EACCES, errno.EPERM})
+
 
 @dataclass(frozen=True)
 class UpsertResult:
@@ -86,6 +97,48 @@ class UpsertResult:
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def _write_error(exc: OSError, root: Path, target: Path) -> SnapshotError:
+    """The SnapshotError for ``exc``, met while writing ``target`` in the dataset ``root``."""
+    reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc)
+    if exc.errno in _DISK_FULL:
+        what = f"disk full: no space left to write {target}"
+        todo = "free space on that file system (or sync to another one), then run again"
+    elif exc.errno in _NO_PERMISSION:
+        what = f"permission denied: cannot write {target}"
+        todo = f"give the user running cvframe write access to {target.parent}, then run again"
+    elif exc.errno == errno.EROFS:
+        what = f"read-only file system: cannot write {target}"
+        todo = "mount it read-write or choose another path, then run again"
+    else:
+        what = f"cannot write {target}"
+        todo = "fix the cause, then run again"
+    # One line: the CLI prints the first line of the message.
+    return SnapshotError(
+        f"{what} ({reason}); the snapshot at {root} is still whole and readable. To fix: {todo}"
+    )
+
+
+@contextlib.contextmanager
+def _writing(root: Path, target: Path) -> Iterator[None]:
+    """Turn an OSError met while writing ``target`` into a SnapshotError saying what to do."""
+    try:
+        yield
+    except OSError as exc:
+        raise _write_error(exc, root, target) from exc
+
+
+@contextlib.contextmanager
+def locked(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[DatasetLock]:
+    """Hold the dataset's writer lock; an OSError taking it becomes a SnapshotError."""
+    lock = DatasetLock(root, timeout=timeout)
+    with _writing(root, root / LOCK_FILE):
+        lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def _file_metadata() -> dict[bytes, bytes]:
@@ -141,6 +194,14 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _discard(path: Path) -> None:
+    """Remove a file we made, best effort: the error being handled matters more."""
+    # A file that cannot be removed is a hidden temporary one: readers skip it and
+    # the next writer removes it.
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 def _write_temp(table: pa.Table, final: Path) -> Path:
     """Write ``table`` to a hidden temporary file beside ``final`` and flush it to disk."""
     fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=_TEMP_SUFFIX, dir=final.parent)
@@ -151,7 +212,7 @@ def _write_temp(table: pa.Table, final: Path) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
     return tmp
 
@@ -164,14 +225,22 @@ def _commit(tmp: Path, final: Path) -> None:
 
 def _atomic_write(table: pa.Table, final: Path) -> None:
     """Replace ``final`` with ``table``: readers see the old file or the new, never a part."""
-    if not final.parent.is_dir():
-        final.parent.mkdir(parents=True)
-        _fsync_dir(final.parent.parent)
-    tmp = _write_temp(table, final)
+    new_day = not final.parent.is_dir()
     try:
-        _commit(tmp, final)
+        if new_day:
+            final.parent.mkdir(parents=True)
+            _fsync_dir(final.parent.parent)
+        tmp = _write_temp(table, final)
+        try:
+            _commit(tmp, final)
+        except BaseException:
+            _discard(tmp)
+            raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if new_day:
+            # Leave no empty day behind; rmdir fails harmlessly if the file got in.
+            with contextlib.suppress(OSError):
+                final.parent.rmdir()
         raise
 
 
@@ -201,7 +270,13 @@ def _check_file_schema(schema: pa.Schema, where: Path | str) -> None:
 def _read_partition(path: Path) -> pa.Table | None:
     if not path.exists():
         return None
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise SnapshotError(
+            f"cannot read {path} to merge into it: {exc}; restore that day's file or "
+            "remove it and sync that day again"
+        ) from exc
     _check_file_schema(table.schema, path)
     return table.select(column_names()).cast(arrow_schema())
 
@@ -263,7 +338,8 @@ def upsert_table(root: Path, table: pa.Table, *, mode: WriteMode = "upsert") -> 
     if mode not in ("upsert", "replace"):
         raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
     combine = _merge if mode == "upsert" else _replace
-    _remove_stale_temp_files(root)
+    with _writing(root, root):
+        _remove_stale_temp_files(root)
     if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
         table = _dedupe(table)
     inserted = updated = 0
@@ -273,7 +349,8 @@ def upsert_table(root: Path, table: pa.Table, *, mode: WriteMode = "upsert") -> 
         merged, ins, upd = combine(_read_partition(final), rows)
         if merged is None:
             continue
-        _atomic_write(merged.replace_schema_metadata(_file_metadata()), final)
+        with _writing(root, final):
+            _atomic_write(merged.replace_schema_metadata(_file_metadata()), final)
         inserted += ins
         updated += upd
         rewritten.append(day)
@@ -284,7 +361,8 @@ def _prepare_root(path: str | os.PathLike[str]) -> Path:
     root = Path(path)
     if root.exists() and not root.is_dir():
         raise SnapshotError(f"{root} is a file; a snapshot is a directory")
-    root.mkdir(parents=True, exist_ok=True)
+    with _writing(root, root):
+        root.mkdir(parents=True, exist_ok=True)
     return root
 
 
@@ -327,7 +405,10 @@ def write_snapshot(
     cvframe.SchemaError
         If ``df`` breaks the column contract.
     cvframe.SnapshotError
-        If ``path`` is a file, or holds files of another schema version.
+        If ``path`` is a file, or holds files of another schema version; or if
+        writing fails (disk full, permission denied: the message names the path
+        and what to do). The day being written keeps its previous file, and no
+        partial file is left where a reader would see it.
     cvframe.LockError
         If another writer kept the lock longer than ``lock_timeout``.
 
@@ -356,7 +437,7 @@ def write_snapshot(
     """
     table = frame_to_table(df)
     root = _prepare_root(path)
-    with DatasetLock(root, timeout=lock_timeout):
+    with locked(root, lock_timeout):
         upsert_table(root, table, mode=mode)
 
 
@@ -375,9 +456,15 @@ def high_water_mark(path: str | os.PathLike[str]) -> pd.Timestamp | None:
     root = Path(path)
     for day in reversed(_partition_days(root)):
         where = _partition_file(root, day)
-        with pq.ParquetFile(where) as file:
-            _check_file_schema(file.schema_arrow, where)
-            starts = file.read(columns=["interval_start"])["interval_start"]
+        try:
+            with pq.ParquetFile(where) as file:
+                _check_file_schema(file.schema_arrow, where)
+                starts = file.read(columns=["interval_start"])["interval_start"]
+        except (OSError, pa.ArrowException) as exc:
+            raise SnapshotError(
+                f"cannot read {where} to find the high-water mark: {exc}; restore that "
+                "day's file or remove it and sync that day again"
+            ) from exc
         latest = pc.max(starts).as_py()
         if latest is not None:
             return pd.Timestamp(latest).tz_convert("UTC")

@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._lock import DEFAULT_LOCK_TIMEOUT, DatasetLock
+from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._read import read_callvolume
 from ._settings import resolve_org_id
-from ._snapshot import _prepare_root, frame_to_table, high_water_mark, upsert_table
+from ._snapshot import _prepare_root, frame_to_table, high_water_mark, locked, upsert_table
 from ._times import TimeLike, format_api_time, resolve_window
 
 __all__ = ["DEFAULT_LOOKBACK", "SyncReport", "sync"]
@@ -181,6 +181,10 @@ def sync(
     ------
     cvframe.LockError
         Another sync kept the lock longer than ``lock_timeout``.
+    cvframe.SnapshotError
+        Writing failed (disk full, permission denied: the message names the path
+        and what to do). Days already written stay written, the day being written
+        keeps its previous file, and the next run picks up from there.
     cvframe.CvframeError
         As :func:`cvframe.read_callvolume` raises; the dataset is left as it was.
     ValueError
@@ -214,7 +218,7 @@ def sync(
     floor, stop = resolve_window(start, end)
     org_id = resolve_org_id(org_id)  # fail before creating anything
     root = _prepare_root(path)
-    with DatasetLock(root, timeout=lock_timeout):
+    with locked(root, lock_timeout):
         mark = high_water_mark(root)
         begin = floor if mark is None else mark - back
         if floor is not None and begin is not None:
