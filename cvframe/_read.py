@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -149,6 +149,13 @@ class _WindowReader:
         return last_total
 
 
+def _handed_over(tables: list[pa.Table]) -> Iterator[pa.Table]:
+    """Yield the tables, dropping the list's hold on each, so converting frees them."""
+    tables.reverse()
+    while tables:
+        yield tables.pop()
+
+
 def read_callvolume(
     start: TimeLike | None = None,
     end: TimeLike | None = None,
@@ -270,8 +277,9 @@ def read_callvolume(
         if own_client:
             active.close()
     unknown = reader.unknown_fields
+    del reader  # its ids of every record are no longer needed
     warn_drift(unknown, stacklevel=2)
-    df = frame_from_tables(tables, dtype_backend=backend)
+    df = frame_from_tables(_handed_over(tables), dtype_backend=backend)
     if validate:
         validate_frame(df, dtype_backend=backend)
     return df

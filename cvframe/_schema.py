@@ -521,15 +521,21 @@ def frame_from_tables(
     sorts by ``interval_start``, ``queue_id`` (then ``id``) and gives a RangeIndex.
     """
     check_dtype_backend(dtype_backend)
-    tables = list(tables)
-    table = pa_arrow.concat_tables(tables) if tables else arrow_schema().empty_table()
+    pieces = list(tables)
+    table = pa_arrow.concat_tables(pieces) if pieces else arrow_schema().empty_table()
+    # Only ``table`` may hold the pages now, so that converting it frees them column by
+    # column (self_destruct) instead of keeping a second copy of the data until the end.
+    del pieces, tables
     if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
         table = _dedupe(table)
     if not _is_sorted(table):
         table = table.sort_by(
             [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
         )
-    df = table.to_pandas(types_mapper=_types_mapper(dtype_backend), self_destruct=True)
+    df = table.to_pandas(
+        types_mapper=_types_mapper(dtype_backend), self_destruct=True, split_blocks=True
+    )
+    del table
     df.index = pd.RangeIndex(len(df))
     return df
 

@@ -1,0 +1,525 @@
+"""cvframe's benchmarks: each figure the median of several runs, beside its anchor.
+
+Run ``make bench`` (or ``python benchmarks/run.py [--runs 3] [--quick]``). It prints one
+table and writes it to ``benchmarks/results.json``. Everything talks to the emulator on
+127.0.0.1 or to in-process fakes; nothing leaves the machine. A figure is the median of
+``--runs`` runs and its ratio is taken to an anchor measured in the same run of this
+script, so the ratios hold on any machine even where the absolute figures do not.
+
+1. fetch: read N pages from an emulator that allows R requests a minute and takes L
+   seconds per page, vs the ideal N / R; 429s met.
+2. cpu: records/s from page bytes to a validated frame, vs the naive route (json.loads,
+   pd.json_normalize, astype) and vs the floor (the fastest JSON parser installed).
+3. memory: peak RSS of a read of 1M records, vs the final frame's memory_usage(deep).
+4. analytics: resample_intervals to 1h plus kpis, vs the same SQL in DuckDB.
+5. dlt: dlt's rest_api source to Parquet vs cvframe.sync of the same window (CPU, wall).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import cvframe  # noqa: E402
+from cvframe.emulator import Emulator  # noqa: E402
+
+Row = dict[str, Any]
+
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _row(
+    bench: str, measure: str, value: float, anchor_name: str, anchor: float, target: str,
+    met: bool, unit: str, **extra: Any,
+) -> Row:  # fmt: skip
+    ratio = value / anchor if anchor else float("nan")
+    return {
+        "benchmark": bench,
+        "measure": measure,
+        "unit": unit,
+        "cvframe": value,
+        "anchor": anchor_name,
+        "anchor_value": anchor,
+        "ratio": ratio,
+        "target": target,
+        "met": met,
+        **extra,
+    }
+
+
+# --------------------------------------------------------------------------- 1. fetch
+
+
+def bench_fetch(runs: int, quick: bool) -> list[Row]:
+    rate, latency, page_size = 600.0, 0.3, 100
+    days = 7 if quick else 14
+    walls, pages, rejected, busiest = [], [], [], []
+    for _ in range(runs):
+        with Emulator(
+            queues=8, days=days, requests_per_minute=rate, latency=latency,
+            max_page_size=page_size,
+        ) as emu:  # fmt: skip
+            end = pd.Timestamp("2023-01-02") + pd.Timedelta(days=days)
+            emu.records("2023-01-02T00:00:00Z", None)  # generate the data before timing
+            started = time.perf_counter()
+            df = cvframe.read_callvolume(
+                "2023-01-02", end, page_size=page_size, progress=False, **emu.settings()
+            )
+            walls.append(time.perf_counter() - started)
+            times = sorted(r.at for r in emu.requests)
+            pages.append(sum(r.status == 200 for r in emu.requests))
+            rejected.append(sum(r.status == 429 for r in emu.requests))
+            # The most requests the emulator saw in any 60 seconds.
+            busiest.append(
+                max(sum(1 for u in times if t <= u < t + 60.0) for t in times) if times else 0
+            )
+            assert len(df) > 0
+    n = int(_median([float(p) for p in pages]))
+    ideal = n / rate * 60.0
+    wall = _median(walls)
+    return [
+        _row(
+            "1 fetch", f"wall s, {n} pages, R={rate:.0f}/min, L={latency}s", wall,
+            "ideal N/R", ideal, "<= 1.10x ideal", wall <= 1.10 * ideal, "s",
+            one_at_a_time_s=n * latency, max_requests_in_60s=max(busiest),
+        ),
+        _row(
+            "1 fetch", "429s met", float(max(rejected)), "target", 0.0, "0",
+            max(rejected) == 0, "count",
+        ),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 2. cpu
+
+
+class _PageSession:
+    """A requests.Session stand-in answering each POST with prepared page bytes."""
+
+    def __init__(self, bodies: list[bytes], page_size: int) -> None:
+        self.bodies = bodies
+        self.page_size = page_size
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        import requests
+
+        skip = json.loads(kwargs["data"])["skip"]
+        response = requests.Response()
+        response.status_code = 200
+        response._content = self.bodies[skip // self.page_size]
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def _cpu_seconds(fn: Callable[[], Any]) -> float:
+    started = time.process_time()
+    fn()
+    return time.process_time() - started
+
+
+def _parsers() -> dict[str, Callable[[bytes], Any]]:
+    found: dict[str, Callable[[bytes], Any]] = {"json": json.loads}
+    for name in ("orjson", "msgspec.json", "simdjson", "ujson"):
+        try:
+            module = __import__(name, fromlist=["loads"])
+        except ImportError:
+            continue
+        loads = getattr(module, "decode", None) if name == "msgspec.json" else module.loads
+        if loads is not None:
+            found[name] = loads
+    return found
+
+
+def naive_frame(bodies: list[bytes]) -> pd.DataFrame:
+    """What a user writes without cvframe: json.loads, json_normalize, astype."""
+    records: list[dict[str, Any]] = []
+    for body in bodies:
+        records.extend(json.loads(body)["CallVolumeUpdate"])
+    df = pd.json_normalize(records).rename(columns=dict(cvframe.API_FIELDS))
+    df = df[[c.name for c in cvframe.COLUMNS]]
+    for column in cvframe.COLUMNS:
+        if column.kind == "string":
+            df[column.name] = df[column.name].astype("string")
+        elif column.kind == "int":
+            df[column.name] = df[column.name].astype("Int64")
+        elif column.kind == "float":
+            df[column.name] = df[column.name].astype("Float64")
+        elif column.kind == "datetime":
+            df[column.name] = pd.to_datetime(df[column.name], utc=True)
+        else:
+            df[column.name] = pd.to_timedelta(df[column.name], unit="ms")
+    return df.sort_values(["interval_start", "queue_id"], ignore_index=True)
+
+
+def bench_cpu(runs: int, quick: bool) -> list[Row]:
+    from _frames import pages
+
+    total, page_size = (20_000 if quick else 100_000), 1000
+    bodies = list(pages(total, page_size))
+
+    def cvframe_read() -> pd.DataFrame:
+        client = cvframe.CallVolumeClient(
+            host="http://127.0.0.1:9", account_id="bench", token="bench",
+            requests_per_minute=1e9, session=_PageSession(bodies, page_size),  # type: ignore[arg-type]
+        )  # fmt: skip
+        return cvframe.read_callvolume(
+            "2020-01-01", "2030-01-01", org_id="o-bench", client=client, page_size=page_size,
+            progress=False, concurrency=1,
+        )  # fmt: skip
+
+    assert len(cvframe_read()) == total
+    parsers = _parsers()
+    ours, naive, floors = [], [], {name: [] for name in parsers}  # type: dict[str, list[float]]
+    for _ in range(runs):
+        ours.append(total / _cpu_seconds(cvframe_read))
+        naive.append(total / _cpu_seconds(lambda: naive_frame(bodies)))
+        for name, loads in parsers.items():
+            floors[name].append(
+                total / _cpu_seconds(lambda loads=loads: [loads(b) for b in bodies])
+            )
+    floor_name = max(floors, key=lambda name: _median(floors[name]))
+    value = _median(ours)
+    naive_value, floor_value = _median(naive), _median(floors[floor_name])
+    return [
+        _row(
+            "2 cpu", f"records/s, page bytes -> validated frame ({total:,} records)", value,
+            "naive json_normalize", naive_value, ">= 3x", value >= 3 * naive_value, "rec/s",
+        ),
+        _row(
+            "2 cpu", "records/s vs parsing alone", value, f"floor: {floor_name}.loads",
+            floor_value, ">= 0.5x", value >= 0.5 * floor_value, "rec/s",
+            parsers={name: _median(v) for name, v in floors.items()},
+        ),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 3. memory
+
+
+def _child(job: str, **args: Any) -> tuple[dict[str, Any], float, float]:
+    """Run a job of _children.py; return its answer, its CPU seconds and wall seconds."""
+    env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", "PYTHONHASHSEED": "0"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_children.py"), job, json.dumps(args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = proc.communicate(timeout=300)
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        raise RuntimeError(f"{job} failed:\n{err.decode()[-3000:]}")
+    return json.loads(out.decode().strip().splitlines()[-1]), _last_child_cpu(), wall
+
+
+_CHILD_CPU = [0.0]
+
+
+def _last_child_cpu() -> float:
+    """CPU seconds (user + system) of the children ended since the last call."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    spent, _CHILD_CPU[0] = total - _CHILD_CPU[0], total
+    return spent
+
+
+def bench_memory(runs: int, quick: bool) -> list[Row]:
+    records = 200_000 if quick else 1_000_000
+    ratios, ratios_unvalidated, answers = [], [], []
+    for _ in range(runs):
+        answer, _cpu, _wall = _child("memory", records=records, page_size=1000)
+        answers.append(answer)
+        ratios.append((answer["peak_rss"] - answer["baseline_rss"]) / answer["frame_bytes"])
+    os.environ["BENCH_VALIDATE"] = "0"
+    try:
+        answer, _cpu, _wall = _child("memory", records=records, page_size=1000)
+        ratios_unvalidated.append(
+            (answer["peak_rss"] - answer["baseline_rss"]) / answer["frame_bytes"]
+        )
+    finally:
+        del os.environ["BENCH_VALIDATE"]
+    frame_mb = _median([a["frame_bytes"] for a in answers]) / 1e6
+    peak_mb = _median([a["peak_rss"] - a["baseline_rss"] for a in answers]) / 1e6
+    return [
+        _row(
+            "3 memory", f"peak RSS growth, MB, read of {records:,} records", peak_mb,
+            "frame memory_usage(deep)", frame_mb, "<= 2.5x", peak_mb <= 2.5 * frame_mb, "MB",
+            ratio_with_validate_false=ratios_unvalidated[0],
+            absolute_peak_rss_mb=_median([a["peak_rss"] for a in answers]) / 1e6,
+        )
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 4. analytics
+
+
+def duckdb_hourly_kpis(con: Any, threshold_ms: float) -> pd.DataFrame:
+    """resample_intervals(df, "1h") then kpis(df), as one DuckDB query on table ``df``."""
+    from cvframe._resample import AGGREGATIONS
+
+    durations = {c.name for c in cvframe.COLUMNS if c.kind == "duration"}
+    ms = "(epoch({}) * 1000)"
+
+    def aggregate(name: str, how: str) -> str:
+        # DuckDB cannot add INTERVALs: add their milliseconds and turn them back.
+        if how == "sum" and name in durations:
+            return f"to_milliseconds(round(sum({ms.format(name)}))::BIGINT) AS {name}"
+        return f"{how}({name}) AS {name}"
+
+    measures = ",\n".join(aggregate(name, how) for name, how in AGGREGATIONS.items())
+    averages = {
+        "aht": ("conversation_handle_time", "completed_contacts"),
+        "asa": ("queue_hold_time_answered", "answered_contacts"),
+        "avg_abandon_wait": ("queue_hold_time_abandoned", "abandoned_contacts"),
+        "avg_talk_time": ("conversation_talk_time", "completed_contacts"),
+        "avg_hold_time": ("hold_duration", "completed_contacts"),
+        "avg_acw_time": ("acw_duration", "completed_contacts"),
+    }
+    ratios = {
+        "abandon_rate": ("abandoned_contacts", "offered_contacts"),
+        "answer_rate": ("answered_contacts", "offered_contacts"),
+        "csat_average": ("csat_score", "csat_responses"),
+    }
+    kpi = [
+        f"to_milliseconds(round({ms.format(t)} / nullif({c}, 0))::BIGINT) AS {name}"
+        for name, (t, c) in averages.items()
+    ] + [f"{n}::DOUBLE / nullif({d}, 0) AS {name}" for name, (n, d) in ratios.items()]
+    t = float(threshold_ms)
+    query = f"""
+    WITH b AS (
+      SELECT queue_id, any_value(queue_name) AS queue_name,
+             time_bucket(INTERVAL 1 hour, interval_start) AS interval_start,
+             time_bucket(INTERVAL 1 hour, interval_start) + INTERVAL 1 hour AS interval_end,
+             {measures}
+      FROM df GROUP BY queue_id, time_bucket(INTERVAL 1 hour, interval_start)
+    ), w AS (
+      SELECT *, answered_contacts::DOUBLE AS a,
+             epoch(queue_hold_time_answered) * 1000 AS s,
+             epoch(max_queue_hold_time_answered) * 1000 AS m
+      FROM b
+    ), sl AS (
+      SELECT *,
+        CASE WHEN a > 0 AND m > {t} THEN 1.0 ELSE 0.0 END AS low,
+        CASE WHEN a > 0 AND m > {t} THEN least(a, 1 + floor(greatest(s - m, 0) / {t}))
+             ELSE 0.0 END AS high,
+        CASE WHEN a > 1 AND m > {t} AND s > m
+             THEN 1 + (a - 1) * exp(-{t} * (a - 1) / (s - m))
+             WHEN a > 0 AND m > {t} THEN 1.0 ELSE 0.0 END AS est
+      FROM w
+    )
+    SELECT * EXCLUDE (a, s, m, low, high, est), {", ".join(kpi)},
+      (a - high) / nullif(offered_contacts, 0) AS service_level_low,
+      (a - least(greatest(est, low), high)) / nullif(offered_contacts, 0) AS service_level,
+      (a - low) / nullif(offered_contacts, 0) AS service_level_high,
+      coalesce(offered_contacts > 0 AND low = high, false) AS service_level_exact
+    FROM sl ORDER BY interval_start, queue_id
+    """
+    return con.execute(query).df()
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_timedelta64_dtype(series.dtype):
+        series = series / pd.Timedelta(milliseconds=1)
+    return series.astype("float64").to_numpy(na_value=np.nan)
+
+
+def bench_analytics(runs: int, quick: bool) -> list[Row]:
+    import duckdb
+    from _frames import interval_frame
+
+    queues, days = (50, 100) if quick else (500, 200)
+    df = interval_frame(queues, days)
+    rows = len(df)
+    con = duckdb.connect()
+    con.register("df", df)
+    ours, theirs = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = cvframe.kpis(cvframe.resample_intervals(df, "1h"))
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        sql = duckdb_hourly_kpis(con, 20_000)
+        theirs.append(time.perf_counter() - started)
+    # The same numbers, or the comparison means nothing.
+    assert len(sql) == len(result)
+    for name in ("offered_contacts", "conversation_handle_time", "aht", "service_level"):
+        assert np.allclose(_floats(result[name]), _floats(sql[name]), equal_nan=True), name
+    con.close()
+    value, anchor = _median(ours), _median(theirs)
+    return [
+        _row(
+            "4 analytics", f"s, resample 1h + kpis, {rows:,} rows ({queues} queues x {days} days)",
+            value, "DuckDB SQL", anchor, "<= 2x", value <= 2 * anchor, "s",
+        )
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 5. dlt
+
+
+def bench_dlt(runs: int, quick: bool) -> list[Row]:
+    import jwt
+
+    queues, days = (8, 14) if quick else (40, 35)
+    start, end = (
+        "2023-01-02T00:00:00Z",
+        (pd.Timestamp("2023-01-02", tz="UTC") + pd.Timedelta(days=days)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        ),
+    )
+    with Emulator(queues=queues, days=days) as emu, tempfile.TemporaryDirectory() as tmp:
+        records = len(emu.records(start, end))  # also fills the emulator's window cache
+        token = jwt.encode({"appId": emu.client_id}, emu.client_secret, algorithm="HS256")
+        path = f"/agentassist/api/public/analytics/account/{emu.account_id}/callvolume"
+        body = {"orgId": emu.org_id, "fromTimeStamp": start, "toTimeStamp": end,
+                "skip": 0, "limit": 1000}  # fmt: skip
+        settings = {**emu.settings(), "requests_per_minute": 1e6}
+        ours_cpu, ours_wall, theirs_cpu, theirs_wall = [], [], [], []
+        # With the interpreter's start and the imports, for reference.
+        ours_process: list[tuple[float, float]] = []
+        theirs_process: list[tuple[float, float]] = []
+        _last_child_cpu()
+        for i in range(runs):
+            answer, cpu, wall = _child(
+                "dlt_load", base_url=emu.base_url, path=path, token=token, body=body,
+                out=f"{tmp}/dlt-{i}", work=f"{tmp}/dlt-work-{i}",
+            )  # fmt: skip
+            assert answer["rows"] == records, (answer, records)
+            theirs_cpu.append(answer["cpu"])
+            theirs_wall.append(answer["wall"])
+            theirs_process.append((cpu, wall))
+            answer, cpu, wall = _child(
+                "cvframe_sync", settings=settings, start=start, end=end, out=f"{tmp}/cv-{i}"
+            )
+            assert answer["rows"] == records, (answer, records)
+            ours_cpu.append(answer["cpu"])
+            ours_wall.append(answer["wall"])
+            ours_process.append((cpu, wall))
+        assert len(cvframe.read_snapshot(f"{tmp}/cv-0")) == records
+    per = 100_000 / records
+    cpu, cpu_anchor = _median(ours_cpu) * per, _median(theirs_cpu) * per
+    wall, wall_anchor = _median(ours_wall), _median(theirs_wall)
+    return [
+        _row(
+            "5 dlt", f"CPU s per 100k records ({records:,} records to Parquet)", cpu,
+            "dlt rest_api", cpu_anchor, "<= 0.33x", cpu <= cpu_anchor / 3, "s",
+            whole_process_cpu_s={"cvframe": _median([c for c, _ in ours_process]),
+                                 "dlt": _median([c for c, _ in theirs_process])},
+        ),
+        _row(
+            "5 dlt", "wall s, same window", wall, "dlt rest_api",
+            wall_anchor, "<= 1x", wall <= wall_anchor, "s",
+            whole_process_wall_s={"cvframe": _median([w for _, w in ours_process]),
+                                  "dlt": _median([w for _, w in theirs_process])},
+        ),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- main
+
+BENCHMARKS: dict[str, Callable[[int, bool], list[Row]]] = {
+    "fetch": bench_fetch,
+    "cpu": bench_cpu,
+    "memory": bench_memory,
+    "analytics": bench_analytics,
+    "dlt": bench_dlt,
+}
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pa.__version__,
+        "numpy": np.__version__,
+        "cvframe": cvframe.__version__,
+    }
+
+
+def _format(value: float, unit: str) -> str:
+    if unit == "rec/s":
+        return f"{value:,.0f}"
+    if unit == "count":
+        return f"{value:.0f}"
+    return f"{value:,.2f}"
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    head = "| benchmark | measure | cvframe | anchor | anchor value | ratio | target | met |"
+    lines = [head, "|---|---|---:|---|---:|---:|---|---|"]
+    for r in rows:
+        ratio = "-" if r["ratio"] != r["ratio"] else f"{r['ratio']:.2f}"  # NaN: no anchor
+        lines.append(
+            f"| {r['benchmark']} | {r['measure']} | {_format(r['cvframe'], r['unit'])} | "
+            f"{r['anchor']} | {_format(r['anchor_value'], r['unit'])} | "
+            f"{ratio} | {r['target']} | {'yes' if r['met'] else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="a subset")
+    parser.add_argument("--output", default=str(HERE / "results.json"))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name, bench in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        began = time.perf_counter()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows.extend(bench(args.runs, args.quick))
+        print(f"  {name}: {time.perf_counter() - began:.0f}s", file=sys.stderr, flush=True)
+    print(table(rows))
+    result = {
+        "machine": _machine(),
+        "runs": args.runs,
+        "quick": args.quick,
+        "seconds": time.perf_counter() - started,
+        "rows": rows,
+    }
+    Path(args.output).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"\n{len(rows)} figures in {result['seconds']:.0f}s; written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

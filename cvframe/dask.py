@@ -1,0 +1,351 @@
+"""Call-volume analytics across a Dask cluster, with the numbers pandas gives.
+
+The API bounds how fast history can be fetched; it does not bound the analysis. This
+module reads a snapshot (written by :func:`cvframe.write_snapshot` or
+:func:`cvframe.sync`) as a Dask DataFrame, one partition per UTC day, and runs
+:func:`cvframe.resample_intervals`, :func:`cvframe.kpis` and :func:`cvframe.to_series`
+per series on the cluster's workers. Install with ``pip install 'cvframe[dask]'``.
+
+How it stays equal to pandas: the rows of each series are shuffled into one partition,
+and every partition is resampled over the same buckets (the first to the last bucket of
+the whole dataset, found first), so gap filling matches the single-machine result.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from ._kpis import SlDenominator
+from ._kpis import kpis as _kpis
+from ._resample import (
+    bucket_grid,
+    column_tz,
+    key_list,
+    parse_freq,
+)
+from ._resample import resample_intervals as _resample_intervals
+from ._schema import empty_frame
+from ._series import to_series as _to_series
+from ._snapshot import read_snapshot as _read_snapshot
+from ._times import TimeLike, resolve_window
+
+__all__ = ["kpis", "read_snapshot", "resample_intervals", "to_series"]
+
+_DAY = pd.Timedelta(days=1)
+
+
+def _days(root: Path) -> list[pd.Timestamp]:
+    """The UTC days the snapshot holds (its ``date=YYYY-MM-DD`` partitions), sorted."""
+    prefix = "date="
+    days = [
+        pd.Timestamp(entry.name[len(prefix) :], tz="UTC")
+        for entry in root.iterdir()
+        if entry.is_dir() and entry.name.startswith(prefix) and any(entry.glob("*.parquet"))
+    ]
+    return sorted(days)
+
+
+def _read_day(
+    bounds: tuple[pd.Timestamp, pd.Timestamp],
+    path: str,
+    queues: list[str] | None,
+    validate: bool,
+) -> pd.DataFrame:
+    """One day of the snapshot as a contract frame (run on a worker)."""
+    begin, stop = bounds
+    return _read_snapshot(path, start=begin, end=stop, queues=queues, validate=validate)
+
+
+def read_snapshot(
+    path: str | os.PathLike[str],
+    *,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
+    queues: str | Iterable[str] | None = None,
+    validate: bool = True,
+) -> dd.DataFrame:
+    """Read a Parquet snapshot as a Dask DataFrame, one partition per UTC day.
+
+    Each partition is what :func:`cvframe.read_snapshot` gives for its day: the
+    contract's columns and dtypes, sorted by ``interval_start`` and ``queue_id``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A directory written by :func:`cvframe.write_snapshot` or :func:`cvframe.sync`,
+        on a file system every worker can read.
+    start, end : str, datetime or Timestamp, optional
+        Keep intervals with ``start <= interval_start < end`` (UTC when naive).
+    queues : str or list of str, optional
+        Keep only these queues, given by queue id or queue name.
+    validate : bool, default True
+        Check each partition against the contract as it is read.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy; nothing is read until it is computed.
+
+    Examples
+    --------
+    >>> import tempfile, cvframe, cvframe.dask
+    >>> df = cvframe.records_to_frame([
+    ...     {"_id": "a", "queueId": "q1", "offeredContacts": 4,
+    ...      "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-01T09:15:00Z"},
+    ...     {"_id": "b", "queueId": "q1", "offeredContacts": 7,
+    ...      "intervalStartTimeStamp": "2024-01-02T10:15:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-02T10:30:00Z"}])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     cvframe.write_snapshot(df, tmp)
+    ...     ddf = cvframe.dask.read_snapshot(tmp)
+    ...     print(ddf.npartitions, int(ddf["offered_contacts"].sum().compute()))
+    2 11
+    """
+    root = Path(path)
+    begin, stop = (None, None) if start is None and end is None else _window(start, end)
+    wanted = [queues] if isinstance(queues, str) else (None if queues is None else list(queues))
+    pieces = []
+    for day in _days(root):
+        lo, hi = day, day + _DAY
+        if begin is not None:
+            lo = max(lo, begin)
+        if stop is not None:
+            hi = min(hi, stop)
+        if lo < hi:
+            pieces.append((lo, hi))
+    if not pieces:
+        return dd.from_pandas(empty_frame(), npartitions=1)
+    return dd.from_map(
+        _read_day,
+        pieces,
+        path=str(root),
+        queues=wanted,
+        validate=validate,
+        meta=empty_frame(),
+        divisions=None,
+        enforce_metadata=False,
+    )
+
+
+def _window(
+    start: TimeLike | None, end: TimeLike | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    if end is None:
+        begin, _ = resolve_window(start, None)
+        return begin, None
+    return resolve_window(start, end)
+
+
+def _bucket_span(
+    df: dd.DataFrame, freq: Any, tz: str | None
+) -> tuple[pd.Timestamp, pd.Timestamp, str] | None:
+    """The start of the first and the end of the last bucket of the whole frame."""
+    zone = column_tz(df._meta["interval_start"]) if tz is None else str(tz)
+    first, last_start, last_end = dask.compute(
+        df["interval_start"].min(), df["interval_start"].max(), df["interval_end"].max()
+    )
+    if pd.isna(first):
+        return None
+
+    def ms(moment: Any) -> int:
+        return int(pd.Timestamp(moment).value // 1_000_000)  # .value is in ns
+
+    grid = bucket_grid(ms(first), ms(last_end), parse_freq(freq), zone)
+    where = grid.locate(np.array([ms(first), ms(last_start)], dtype=np.int64))
+    lo = pd.Timestamp(int(grid.start[where[0]]), unit="ms", tz="UTC").tz_convert(zone)
+    hi = pd.Timestamp(int(grid.end[where[1]]), unit="ms", tz="UTC").tz_convert(zone)
+    return lo, hi, zone
+
+
+def _by_series(df: dd.DataFrame, by: str | Sequence[str] | None) -> tuple[dd.DataFrame, list[str]]:
+    keys = key_list(by)
+    if not keys:
+        raise ValueError(
+            "by must name at least one key column for a distributed resample; for one "
+            "series of everything, use cvframe.resample_intervals on a pandas frame"
+        )
+    return df.shuffle(on=keys), keys
+
+
+def _resample_part(part: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    out = _resample_intervals(part, **kwargs)
+    return out.reset_index(drop=True)
+
+
+def resample_intervals(
+    df: dd.DataFrame,
+    freq: str | pd.DateOffset | pd.Timedelta = "30min",
+    *,
+    by: str | Sequence[str] = "queue_id",
+    tz: str | None = None,
+    fill_gaps: bool = True,
+) -> dd.DataFrame:
+    """:func:`cvframe.resample_intervals` per series, across the cluster.
+
+    The rows of each series are brought into one partition; every partition is
+    resampled over the buckets of the whole frame, so the rows are those of
+    :func:`cvframe.resample_intervals` on the same data, gaps filled alike. Rows are
+    sorted within a partition, not across them.
+
+    Parameters
+    ----------
+    df : dask.dataframe.DataFrame
+        Call-volume records, e.g. from :func:`read_snapshot`.
+    freq : str, DateOffset or Timedelta, default "30min"
+        As for :func:`cvframe.resample_intervals`.
+    by : str or list of str, default "queue_id"
+        The key column(s) of a series (at least one).
+    tz : str, optional
+        The clock the buckets follow; by default that of ``interval_start``.
+    fill_gaps : bool, default True
+        Add a row of zeros for every bucket without a record, for every series.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy buckets; ``.compute().sort_values(["interval_start", "queue_id"],
+        ignore_index=True)`` is the pandas result.
+
+    Examples
+    --------
+    >>> import cvframe, cvframe.dask, dask.dataframe as dd
+    >>> df = cvframe.records_to_frame([
+    ...     {"_id": "a", "queueId": "q1", "offeredContacts": 4,
+    ...      "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-01T09:15:00Z"},
+    ...     {"_id": "b", "queueId": "q2", "offeredContacts": 7,
+    ...      "intervalStartTimeStamp": "2024-01-01T10:15:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-01T10:30:00Z"}])
+    >>> hourly = cvframe.dask.resample_intervals(dd.from_pandas(df, npartitions=2), "1h")
+    >>> out = hourly.compute().sort_values(["interval_start", "queue_id"], ignore_index=True)
+    >>> out[["queue_id", "interval_start", "offered_contacts"]]
+      queue_id            interval_start  offered_contacts
+    0       q1 2024-01-01 09:00:00+00:00                 4
+    1       q2 2024-01-01 09:00:00+00:00                 0
+    2       q1 2024-01-01 10:00:00+00:00                 0
+    3       q2 2024-01-01 10:00:00+00:00                 7
+    """
+    shuffled, keys = _by_series(df, by)
+    kwargs: dict[str, Any] = {"freq": freq, "by": keys, "tz": tz, "fill_gaps": fill_gaps}
+    span = _bucket_span(df, freq, tz)
+    if span is not None:
+        kwargs["start"], kwargs["end"], _zone = span
+    meta = _resample_intervals(df._meta, freq, by=keys, tz=tz, fill_gaps=fill_gaps)
+    return shuffled.map_partitions(_resample_part, meta=meta, enforce_metadata=False, **kwargs)
+
+
+def kpis(
+    df: dd.DataFrame,
+    *,
+    sl_threshold: str | pd.Timedelta = "20s",
+    sl_denominator: SlDenominator = "offered",
+) -> dd.DataFrame:
+    """:func:`cvframe.kpis` on every partition (each row's KPIs need only that row).
+
+    Parameters
+    ----------
+    df : dask.dataframe.DataFrame
+        Records, or buckets of :func:`resample_intervals`.
+    sl_threshold : str or Timedelta, default "20s"
+        As for :func:`cvframe.kpis`.
+    sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
+        As for :func:`cvframe.kpis`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``df`` with :data:`cvframe.KPI_COLUMNS` added.
+
+    Examples
+    --------
+    >>> import cvframe, cvframe.dask, dask.dataframe as dd
+    >>> df = cvframe.records_to_frame([{
+    ...     "_id": "a", "queueId": "q1", "offeredContacts": 10, "answeredContacts": 8,
+    ...     "abandonedContacts": 2, "completedContacts": 8,
+    ...     "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+    ...     "intervalEndTimeStamp": "2024-01-01T09:15:00Z"}])
+    >>> cvframe.dask.kpis(dd.from_pandas(df, npartitions=1))["abandon_rate"].compute().tolist()
+    [0.2]
+    """
+    kwargs: dict[str, Any] = {"sl_threshold": sl_threshold, "sl_denominator": sl_denominator}
+    return df.map_partitions(_kpis, meta=_kpis(df._meta, **kwargs), **kwargs)
+
+
+def _series_part(part: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    metric, freq, tz, by, start, end = (
+        kwargs[k] for k in ("metric", "freq", "tz", "by", "start", "end")
+    )
+    if part.empty:
+        return pd.DataFrame()
+    buckets = _resample_intervals(part, freq, by=by, tz=tz, start=start, end=end)
+    return _to_series(buckets, metric, freq, tz=tz, by=by)
+
+
+def to_series(
+    df: dd.DataFrame,
+    metric: str = "offered_contacts",
+    freq: str | pd.DateOffset | pd.Timedelta = "30min",
+    *,
+    tz: str | None = None,
+    by: str | Sequence[str] = "queue_id",
+) -> pd.DataFrame:
+    """:func:`cvframe.to_series` with each series computed on the cluster.
+
+    The wide result (one column per series, one row per bucket) is small, so it is
+    gathered and returned as a pandas DataFrame, equal to what
+    :func:`cvframe.to_series` gives on the same data.
+
+    Parameters
+    ----------
+    df : dask.dataframe.DataFrame
+        Records, e.g. from :func:`read_snapshot`.
+    metric : str, default "offered_contacts"
+        A count, score or total-duration column.
+    freq : str, DateOffset or Timedelta, default "30min"
+        As for :func:`cvframe.resample_intervals`.
+    tz : str, optional
+        The clock the buckets follow; the index is in this zone.
+    by : str or list of str, default "queue_id"
+        The key column(s) whose values name the columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``interval_start`` with ``freq``; columns sorted.
+
+    Examples
+    --------
+    >>> import cvframe, cvframe.dask, dask.dataframe as dd
+    >>> df = cvframe.records_to_frame([
+    ...     {"_id": "a", "queueId": "q1", "offeredContacts": 4,
+    ...      "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-01T09:15:00Z"},
+    ...     {"_id": "b", "queueId": "q2", "offeredContacts": 7,
+    ...      "intervalStartTimeStamp": "2024-01-01T10:15:00Z",
+    ...      "intervalEndTimeStamp": "2024-01-01T10:30:00Z"}])
+    >>> cvframe.dask.to_series(dd.from_pandas(df, npartitions=2), freq="1h")
+    queue_id                   q1  q2
+    interval_start
+    2024-01-01 09:00:00+00:00   4   0
+    2024-01-01 10:00:00+00:00   0   7
+    """
+    shuffled, keys = _by_series(df, by)
+    span = _bucket_span(df, freq, tz)
+    if span is None:
+        return _to_series(df._meta, metric, freq, tz=tz, by=by)
+    start, end, _zone = span
+    kwargs = {"metric": metric, "freq": freq, "tz": tz, "by": keys, "start": start, "end": end}
+    parts = [dask.delayed(_series_part)(part, **kwargs) for part in shuffled.to_delayed()]
+    wide = [w for w in dask.compute(*parts) if w.shape[1]]
+    out = pd.concat(wide, axis=1).sort_index(axis=1)
+    out.index.freq = wide[0].index.freq
+    return out

@@ -1,0 +1,109 @@
+"""cvframe.dask on a LocalCluster gives the numbers pandas gives."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe.emulator import Emulator
+
+pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+
+import cvframe.dask as cvdask  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_cvframe_as_found() -> Iterator[None]:
+    """Importing cvframe.dask puts ``dask`` in cvframe's namespace; the public-API test
+    expects only ``__all__`` there, and dask is an optional extra, not exported."""
+    yield
+    vars(cvframe).pop("dask", None)
+    sys.modules.pop("cvframe.dask", None)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    # In-process workers talking TCP on 127.0.0.1 (the in-process transport would look
+    # up the machine's public address): the test stays on this machine.
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as dask_client,
+    ):
+        yield dask_client
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    with Emulator(queues=3, days=4) as emu:
+        df = cvframe.read_callvolume("2023-01-02", "2023-01-06", progress=False, **emu.settings())
+    # A gap: one queue says nothing for half a day, so filling gaps matters.
+    quiet = (df["queue_name"] == df["queue_name"].iloc[0]) & (
+        df["interval_start"] < pd.Timestamp("2023-01-02 12:00", tz="UTC")
+    )
+    df = df[~quiet].reset_index(drop=True)
+    path = tmp_path_factory.mktemp("snapshot")
+    cvframe.write_snapshot(df, path)
+    return path, df
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(["interval_start", "queue_id"], ignore_index=True)
+
+
+def test_read_snapshot_has_a_partition_per_day_and_the_contract(
+    client: object, snapshot: tuple[Path, pd.DataFrame]
+) -> None:
+    path, df = snapshot
+    ddf = cvdask.read_snapshot(path)
+    assert ddf.npartitions == 4
+    pd.testing.assert_frame_equal(_sorted(ddf.compute()), _sorted(df))
+
+
+def test_read_snapshot_filters_by_window_and_queue(
+    client: object, snapshot: tuple[Path, pd.DataFrame]
+) -> None:
+    path, df = snapshot
+    queue = df["queue_name"].iloc[-1]
+    ddf = cvdask.read_snapshot(path, start="2023-01-03 06:00", end="2023-01-05", queues=queue)
+    expected = cvframe.read_snapshot(path, start="2023-01-03 06:00", end="2023-01-05", queues=queue)
+    assert ddf.npartitions == 2
+    pd.testing.assert_frame_equal(_sorted(ddf.compute()), _sorted(expected))
+
+
+@pytest.mark.parametrize(("freq", "tz"), [("1h", None), ("D", "America/New_York")])
+def test_resample_and_kpis_match_pandas(
+    client: object, snapshot: tuple[Path, pd.DataFrame], freq: str, tz: str | None
+) -> None:
+    path, df = snapshot
+    expected = cvframe.kpis(cvframe.resample_intervals(df, freq, tz=tz))
+    got = cvdask.kpis(cvdask.resample_intervals(cvdask.read_snapshot(path), freq, tz=tz))
+    pd.testing.assert_frame_equal(_sorted(got.compute()), _sorted(expected))
+
+
+def test_to_series_matches_pandas(client: object, snapshot: tuple[Path, pd.DataFrame]) -> None:
+    path, df = snapshot
+    expected = cvframe.to_series(df, "answered_contacts", "1h")
+    got = cvdask.to_series(cvdask.read_snapshot(path), "answered_contacts", "1h")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.index.freqstr == "h"
+
+
+def test_a_distributed_resample_needs_a_series_key(
+    snapshot: tuple[Path, pd.DataFrame],
+) -> None:
+    path, _ = snapshot
+    with pytest.raises(ValueError, match="at least one key"):
+        cvdask.resample_intervals(cvdask.read_snapshot(path), "1h", by=[])
