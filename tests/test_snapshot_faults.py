@@ -157,6 +157,8 @@ CRASH_KILLS = 20
 CRASH_MAX_RUNS = 30
 #: How many kills are hooked at an event; the others come after a random delay.
 CRASH_HOOKED_SHARE = 0.75
+#: A seed to replay. Read at import: conftest hides CVFRAME_* variables from tests.
+CRASH_REPLAY_SEED = os.environ.get("CVFRAME_CRASH_SEED")
 #: The emulator serves these days; the syncs' window end moves through them.
 CRASH_DAYS = 6
 CRASH_LAST_END = pd.Timestamp("2023-01-08", tz="UTC")
@@ -246,7 +248,7 @@ def dry_run(
 def test_syncs_killed_at_random_points_leave_a_readable_dataset_and_a_clean_run_completes(
     tmp_path: Path, fork_server: ForkServer
 ) -> None:
-    seed = int(os.environ.get("CVFRAME_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    seed = int(CRASH_REPLAY_SEED or random.SystemRandom().randrange(2**32))
     print(f"crash test seed {seed}; replay with CVFRAME_CRASH_SEED={seed}")
     rng = random.Random(seed)
     path = tmp_path / "snap"
