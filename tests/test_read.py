@@ -213,3 +213,13 @@ def test_validate_false_returns_a_frame_that_breaks_the_contract() -> None:
         )
     assert (df["offered_contacts"] < 0).sum() == 1
     assert df.loc[df["id"] == first, "version"].item() == 1
+
+
+def test_emulator_touch_twice_bumps_the_version_twice() -> None:
+    with Emulator(days=1, queues=1) as emu:
+        first = emu.records()[0]["_id"]
+        emu.touch([first], offeredContacts=7)
+        emu.touch([first], answeredContacts=3)
+        record = next(r for r in emu.records() if r["_id"] == first)
+    assert record["__v"] == 2
+    assert (record["offeredContacts"], record["answeredContacts"]) == (7, 3)

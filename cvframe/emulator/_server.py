@@ -276,8 +276,10 @@ class Emulator:
         """
         wanted = set(ids)
         with self._lock:
-            for record in self._iter_all():
-                if record["_id"] in wanted:
+            for original in self._iter_all():
+                if original["_id"] in wanted:
+                    # Build on the latest served version, so a second touch bumps again.
+                    record = self._overrides.get(original["_id"], original)
                     updated = {**record, **changes, "__v": int(record.get("__v", 0)) + 1}
                     self._overrides[record["_id"]] = updated
                     wanted.discard(record["_id"])
