@@ -40,6 +40,20 @@ def _progress_wanted(progress: bool | None) -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
+def _progress_bar_class() -> Any:
+    """tqdm's notebook widget where it can render (ipywidgets installed), else text."""
+    if "ipykernel" in sys.modules:
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            from tqdm.std import tqdm as text_bar
+
+            return text_bar
+    from tqdm.auto import tqdm as auto_bar
+
+    return auto_bar
+
+
 def _queue_filter(queues: str | Iterable[str] | None) -> pa.Array | None:
     if queues is None:
         return None
@@ -124,8 +138,7 @@ class _WindowReader:
             ):
                 last_total = page.total_count
                 if bar is None and self.progress:
-                    from tqdm.auto import tqdm
-
+                    tqdm = _progress_bar_class()
                     desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
                     bar = tqdm(total=page.total_count, unit="rec", desc=desc, leave=False)
                 table = records_to_table(

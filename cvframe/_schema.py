@@ -136,6 +136,20 @@ def check_dtype_backend(dtype_backend: str) -> DtypeBackend:
 def contract_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, Any]:
     """Column name -> pandas dtype of the contract for ``dtype_backend``.
 
+    Parameters
+    ----------
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+
+    Returns
+    -------
+    dict
+        Every contract column, in order, with its dtype.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe import contract_dtypes
     >>> contract_dtypes()["interval_start"]
     datetime64[ms, UTC]
     >>> str(contract_dtypes("pyarrow")["acw_duration"])
@@ -626,6 +640,18 @@ def warn_drift(unknown: Iterable[str], *, stacklevel: int = 2) -> None:
 def empty_frame(dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFrame:
     """A frame with no rows and the contract's columns and dtypes.
 
+    Parameters
+    ----------
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        What :func:`cvframe.read_callvolume` returns for a window without records.
+
+    Examples
+    --------
     >>> import cvframe
     >>> cvframe.empty_frame().shape
     (0, 25)

@@ -62,6 +62,18 @@ class SyncReport:
         from it minus the lookback.
     seconds : float
         Wall time the run took.
+
+    Examples
+    --------
+    >>> import tempfile, cvframe
+    >>> from cvframe.emulator import Emulator
+    >>> with Emulator(days=2, queues=2) as emu, tempfile.TemporaryDirectory() as path:
+    ...     report = cvframe.sync(path, start="2023-01-02", end="2023-01-04",
+    ...                           **emu.settings())
+    >>> report.initial, report.rows_inserted == report.rows_fetched > 0
+    (True, True)
+    >>> report.partitions_rewritten
+    ('2023-01-02', '2023-01-03')
     """
 
     path: str

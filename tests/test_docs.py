@@ -31,3 +31,18 @@ def test_public_api_is_exactly_all() -> None:
     assert cvframe.__all__ == sorted(cvframe.__all__, key=lambda s: (not s.isupper(), s))
     for name in cvframe.__all__:
         assert hasattr(cvframe, name), name
+
+
+def test_every_public_function_and_class_has_a_runnable_example() -> None:
+    import inspect
+
+    missing = []
+    for name in cvframe.__all__:
+        obj = getattr(cvframe, name)
+        if inspect.isclass(obj) and issubclass(obj, Exception | Warning):
+            continue  # the exception tree is documented in cvframe._errors
+        if inspect.isclass(obj) or inspect.isfunction(obj) or inspect.ismodule(obj):
+            doc = obj.__doc__ or ""
+            if "Examples" not in doc or ">>>" not in doc:
+                missing.append(name)
+    assert missing == []

@@ -1,5 +1,9 @@
 """A local emulator of the Contact Volume API, for demos, notebooks and tests.
 
+It never imports the client: it is a server, on 127.0.0.1 only.
+
+Examples
+--------
 >>> from cvframe.emulator import Emulator
 >>> with Emulator(days=1) as emu:
 ...     emu.base_url.startswith("http://127.0.0.1:")
