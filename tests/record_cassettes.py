@@ -18,56 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cvframe
 from cvframe.emulator import Emulator
+from tests._api_sample import SAMPLE_REQUEST, SAMPLE_RESPONSE, SAMPLE_URL
 from tests._cassettes import CASSETTES, make_vcr
 
 #: The window and page size of the recorded read; tests/test_cassettes.py uses the same.
 EMULATOR_WINDOW = ("2023-01-02T00:00:00Z", "2023-01-04T00:00:00Z")
 EMULATOR_PAGE_SIZE = 250
-
-SAMPLE_REQUEST = {
-    "orgId": "o-01aedac2-26fb-5bdb-bb0f-f71292caxxxx",
-    "fromTimeStamp": "2023-01-07T09:45:00Z",
-    "toTimeStamp": "2023-01-08T10:00:00Z",
-    "skip": 0,
-    "limit": 2,
-}
-SAMPLE_RESPONSE = {
-    "hasMore": False,
-    "CallVolumeUpdate": [
-        {
-            "_id": "647868bfc0cf4c7b7671xxxx",
-            "intervalStartTimeStamp": "2023-06-01T09:45:00.000Z",
-            "orgId": "o-8aa0607b-1d81-504a-9eb2-5a39f133xxxx",
-            "queueId": "qu-6c47543-19ca-49ac-a085-2292bba5xxxx",
-            "source": "rtm",
-            "__v": 0,
-            "intervalEndTimeStamp": "2023-06-01T10:00:00.000Z",
-            "offeredContacts": 1,
-            "answeredContacts": 1,
-            "maxQueueHoldTimeAnswered": 34035,
-            "queueHoldTimeAnswered": 34035,
-            "acwDuration": 3949,
-            "completedContacts": 1,
-            "conversationHandleTime": 68043,
-            "conversationTalkTime": 64094,
-            "holdDuration": 0,
-            "messageCount": 0,
-            "savedMessageCount": 0,
-            "csatResponses": 1,
-            "csatScore": 1,
-            "abandonedContacts": 1,
-            "maxqueueHoldTimeAbandoned": 180150,
-            "queueHoldTimeAbandoned": 180150,
-            "iId": "st-b6ff0557-e54b-5ac1-946f-2b003d9exxxx",
-            "queueName": "custom day",
-        }
-    ],
-    "totalCount": 1,
-}
-SAMPLE_URL = (
-    "https://platform.kore.ai/agentassist/api/public/analytics/account/"
-    "636f5b36bcf8a8c7101exxxx/callvolume"
-)
 
 
 def write_sample() -> Path:

@@ -9,33 +9,9 @@ import pytest
 import cvframe
 from cvframe._schema import arrow_schema, column_names
 
-SAMPLE = {  # the API page's sample record, as sent
-    "_id": "647868bfc0cf4c7b7671xxxx",
-    "intervalStartTimeStamp": "2023-06-01T09:45:00.000Z",
-    "orgId": "o-8aa0607b-1d81-504a-9eb2-5a39f133xxxx",
-    "queueId": "qu-6c47543-19ca-49ac-a085-2292bba5xxxx",
-    "source": "rtm",
-    "__v": 0,
-    "intervalEndTimeStamp": "2023-06-01T10:00:00.000Z",
-    "offeredContacts": 1,
-    "answeredContacts": 1,
-    "maxQueueHoldTimeAnswered": 34035,
-    "queueHoldTimeAnswered": 34035,
-    "acwDuration": 3949,
-    "completedContacts": 1,
-    "conversationHandleTime": 68043,
-    "conversationTalkTime": 64094,
-    "holdDuration": 0,
-    "messageCount": 0,
-    "savedMessageCount": 0,
-    "csatResponses": 1,
-    "csatScore": 1,
-    "abandonedContacts": 1,
-    "maxqueueHoldTimeAbandoned": 180150,
-    "queueHoldTimeAbandoned": 180150,
-    "iId": "st-b6ff0557-e54b-5ac1-946f-2b003d9exxxx",
-    "queueName": "custom day",
-}
+from ._api_sample import SAMPLE_RECORD
+
+SAMPLE = SAMPLE_RECORD  # the API page's sample record, as sent
 
 NUMPY_NULLABLE = {
     "string": "string",
