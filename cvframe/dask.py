@@ -18,10 +18,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import dask
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+
+try:
+    import dask
+    import dask.dataframe as dd
+except ImportError as exc:  # pragma: no cover - the extra is not installed
+    raise ImportError(
+        "cvframe.dask needs Dask: pip install 'cvframe[dask]' (dask[dataframe,distributed])"
+    ) from exc
 
 from ._kpis import SlDenominator
 from ._kpis import kpis as _kpis
