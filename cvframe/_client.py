@@ -34,36 +34,6 @@ DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 16
 
 
-def _orjson_loads() -> Callable[[bytes], Any] | None:
-    """orjson's ``loads`` when the optional ``fast`` extra is installed, else None."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    return orjson.loads
-
-
-_FAST_LOADS = _orjson_loads()
-
-
-class _PageTransport(HttpTransport):
-    """The HTTP transport, decoding pages with orjson when it is installed.
-
-    orjson parses a page about twice as fast as the standard library, and parsing is
-    most of the CPU a read spends. It is stricter (no NaN, no integer beyond 64 bits,
-    no lone surrogate), so what it refuses goes to the standard library, which keeps
-    cvframe's answers to odd bodies exactly what they are without orjson.
-    """
-
-    def _decode(self, response: requests.Response) -> Any:
-        if _FAST_LOADS is not None and response.content:
-            try:
-                return _FAST_LOADS(response.content)
-            except ValueError:
-                pass
-        return super()._decode(response)
-
-
 class CallVolumeClient:
     """A connection to one account's Contact Volume endpoint.
 
@@ -133,7 +103,7 @@ class CallVolumeClient:
             timeout=timeout,
             allow_insecure_http=allow_insecure_http,
         )
-        self._transport: HttpTransport = _PageTransport(
+        self._transport: HttpTransport = HttpTransport(
             self.settings.url,
             Credentials(self.settings),
             requests_per_minute=self.settings.requests_per_minute,

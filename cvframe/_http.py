@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import requests
@@ -28,6 +28,7 @@ from ._errors import (
     ResponseError,
     TransportError,
 )
+from ._gc import gc_paused
 
 __all__ = ["Clock", "HttpTransport", "RateLimiter", "RetryPolicy", "SystemClock"]
 
@@ -232,6 +233,19 @@ def error_for_response(response: requests.Response, secrets: Iterable[str]) -> A
     )
 
 
+def _orjson_loads() -> Callable[[bytes], Any] | None:
+    """orjson's ``loads`` when the optional ``fast`` extra is installed, else None."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.loads
+
+
+#: Parses a page about twice as fast as the standard library, when installed.
+_FAST_LOADS = _orjson_loads()
+
+
 #: Connections kept per host: as many as requests a client may have in flight.
 POOL_SIZE = 16
 
@@ -363,13 +377,22 @@ class HttpTransport:
 
     def _decode(self, response: requests.Response) -> Any:
         content = response.content
+        if _FAST_LOADS is not None and content:
+            # orjson is stricter (no NaN, no integer beyond 64 bits, no lone surrogate):
+            # what it refuses goes to the standard library, which has the last word.
+            try:
+                with gc_paused():
+                    return _FAST_LOADS(content)
+            except ValueError:
+                pass
         if not content:
             raise ResponseError(
                 f"the API answered HTTP {response.status_code} with an empty body; expected "
                 "the documented JSON page. Retry later; if it persists, report it to Kore.ai"
             )
         try:
-            return json.loads(content)
+            with gc_paused():
+                return json.loads(content)
         except ValueError:
             kind = response.headers.get("Content-Type", "unknown content type")
             snippet = content[:80].decode("utf-8", "replace")

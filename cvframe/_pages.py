@@ -63,7 +63,7 @@ def parse_page(body: Any, *, skip: int) -> Page:
     records = body.get(RECORDS_KEY)
     if records is None:
         records = []
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if not isinstance(records, list) or not set(map(type, records)) <= {dict}:
         raise ResponseError(
             f"{RECORDS_KEY!r} is not a list of objects in the page at skip={skip}; "
             "the endpoint may have changed"

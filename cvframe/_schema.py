@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from pandera.typing import Series
 
 from ._errors import ResponseError, SchemaDriftWarning, SchemaError
+from ._gc import gc_paused
 
 __all__ = [
     "API_FIELDS",
@@ -457,24 +458,28 @@ def _duration_array(
     return millis.cast(_ARROW_TYPES["duration"])
 
 
-_GET_EVERY_FIELD = itemgetter(*(c.api_name for c in COLUMNS))
+_GETTERS = tuple(itemgetter(c.api_name) for c in COLUMNS)
 
 
 def _column_values(
     records: Sequence[Mapping[str, Any]],
-) -> tuple[list[Sequence[Any]], bool]:
+) -> tuple[list[list[Any]], bool]:
     """The values of each contract column, and whether every record had every field.
 
-    One C-level pass (``itemgetter`` on each record, then ``zip`` to transpose) when
-    every record has every field, as the API sends them; per-field ``get`` otherwise.
+    One C-level pass per column (``map`` of an ``itemgetter``) when every record has
+    the field, as the API sends them; per-record ``get`` for a column where some lack
+    it. Lists of plain values, unlike a transposed list of tuples, give the garbage
+    collector nothing to scan.
     """
-    try:
-        rows = list(map(_GET_EVERY_FIELD, records))
-    except KeyError:
-        return [[r.get(c.api_name) for r in records] for c in COLUMNS], False
-    if not rows:
-        return [() for _ in COLUMNS], True
-    return list(zip(*rows, strict=True)), True
+    columns: list[list[Any]] = []
+    complete = True
+    for column, getter in zip(COLUMNS, _GETTERS, strict=True):
+        try:
+            columns.append(list(map(getter, records)))
+        except KeyError:
+            complete = False
+            columns.append([r.get(column.api_name) for r in records])
+    return columns, complete
 
 
 def records_to_table(
@@ -490,6 +495,15 @@ def records_to_table(
     """
     if duration_unit not in ("ms", "s"):
         raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
+    with gc_paused():
+        return _records_to_table(records, duration_unit, unknown_fields)
+
+
+def _records_to_table(
+    records: Sequence[Mapping[str, Any]],
+    duration_unit: DurationUnit,
+    unknown_fields: set[str] | None,
+) -> pa_arrow.Table:
     columns, complete = _column_values(records)
     # Every record holding all the known fields and no more (the normal case) is told
     # by a count; only otherwise are the field names gathered.

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import cvframe
-from cvframe._client import _PageTransport
+from cvframe._http import _FAST_LOADS
 from cvframe._schema import _is_sorted, frame_from_tables, records_to_table
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, URL, FakeSession, make_response, page
@@ -111,7 +111,7 @@ def _client(body: bytes) -> cvframe.CallVolumeClient:
         client_secret=CLIENT_SECRET,
         session=FakeSession([make_response(200, body)]),  # type: ignore[arg-type]
     )
-    assert isinstance(client.transport, _PageTransport)
+    assert _FAST_LOADS is not None  # orjson is in the dev extras: the fast path runs
     assert client.transport.url == URL
     return client
 
@@ -135,3 +135,21 @@ def test_a_read_through_the_fast_parser_matches_the_records() -> None:
             "2023-06-01", "2023-06-02", org_id="o-1", client=_client(body), progress=False
         )
     pd.testing.assert_frame_equal(df, cvframe.validate(cvframe.records_to_frame(records)))
+
+
+def test_gc_paused_restores_the_collector_as_it_found_it() -> None:
+    import gc
+
+    from cvframe._gc import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the user turned off stays off
+    finally:
+        gc.enable()
