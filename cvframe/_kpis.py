@@ -12,6 +12,12 @@ only when the longest wait ``M`` is at most ``T``. Otherwise, with ``S`` the tot
 wait of the ``A`` answered contacts, the contact that waited ``M`` missed ``T``, and
 every other one that missed it waited more than ``T`` out of the remaining
 ``S - M``; so between 1 and ``min(A, 1 + floor((S - M) / T))`` contacts missed it.
+
+Those bounds are on a count, and counts add up: a frame from
+:func:`cvframe.resample_intervals` with ``sl_threshold`` carries, per bucket, the sums
+of its records' bounds and estimates (:data:`cvframe._resample.SL_COUNT_COLUMNS`).
+:func:`kpis` divides those instead, which keeps the tightness of the 15-minute records
+however coarse the bucket; a bucket's own longest wait would say far less.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._resample import measure_arrays, measure_series, require_columns
+from ._resample import (
+    SL_COUNT_COLUMNS,
+    carries_sl_counts,
+    duration_words,
+    measure_arrays,
+    measure_series,
+    recorded_sl_threshold,
+    require_columns,
+)
 from ._schema import COLUMNS
 
 __all__ = ["KPI_COLUMNS", "SL_DENOMINATORS", "SlDenominator", "kpis"]
@@ -140,6 +154,51 @@ def service_level_bounds(
     return low, np.clip(estimate, low, high), high
 
 
+def answered_within_threshold(
+    df: pd.DataFrame, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: (fewest, estimated, most) answered within ``threshold`` ms, and where unknown."""
+    answered, answered_missing = _arrays(df, "answered_contacts")
+    total_wait, total_missing = _arrays(df, "queue_hold_time_answered")
+    max_wait, max_missing = _arrays(df, "max_queue_hold_time_answered")
+    missed_low, missed_estimate, missed_high = service_level_bounds(
+        answered, total_wait, max_wait, max_missing, threshold
+    )
+    unknown = answered_missing | total_missing
+    return answered - missed_high, answered - missed_estimate, answered - missed_low, unknown
+
+
+def _argument(ms: int) -> str:
+    """A threshold in ms as one would pass it: '20s', '1500ms'."""
+    return repr(f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms")
+
+
+def _carried_within(
+    df: pd.DataFrame, threshold: float, sl_threshold: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`answered_within_threshold`, from the counts a resampled ``df`` carries."""
+    recorded = recorded_sl_threshold(df)
+    if recorded is not None and recorded != threshold:
+        raise ValueError(
+            f"sl_threshold {sl_threshold!r} differs from the {duration_words(recorded)} that "
+            f"the frame's answered_within_sl_* columns count: pass sl_threshold="
+            f"{_argument(recorded)}, or resample the 15-minute "
+            f"records with resample_intervals(..., sl_threshold={sl_threshold!r}), or drop "
+            "those columns (the bounds then come from each row's longest wait)"
+        )
+    low, estimate, high = (
+        measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()
+    )
+    _, answered_missing = _arrays(df, "answered_contacts")
+    unknown = low[1] | estimate[1] | high[1] | answered_missing
+    return (
+        low[0].astype(np.float64),
+        estimate[0].astype(np.float64),
+        high[0].astype(np.float64),
+        unknown,
+    )
+
+
 def kpis(
     df: pd.DataFrame,
     *,
@@ -182,12 +241,21 @@ def kpis(
     with their known mean ``(S - M) / (A - 1)``, so ``1 + (A - 1) exp(-T (A - 1) /
     (S - M))`` missed; it is clipped to the bounds, so it always lies within them.
 
+    A frame from :func:`cvframe.resample_intervals` with ``sl_threshold`` carries
+    these counts worked out per 15-minute record and summed per bucket
+    (``answered_within_sl_low``, ``answered_within_sl_estimate``,
+    ``answered_within_sl_high``, for the threshold in its ``sl_threshold`` column).
+    The service-level columns are then those sums over the denominator: the same
+    formulas, applied where the longest wait says the most, so a day's bounds are
+    as tight as its quarter-hours allow, not those of the day's single longest wait.
+
     Parameters
     ----------
     df : pandas.DataFrame
         A frame with the contract's count and duration columns.
     sl_threshold : str or Timedelta, default "20s"
-        The service-level threshold T; a positive duration.
+        The service-level threshold T; a positive duration. If ``df`` carries
+        service-level counts, it must be the threshold they were counted for.
     sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
         What "answered within T" is divided by: offered contacts (abandons count as
         misses), answered contacts (abandons ignored), or answered plus abandoned
@@ -202,7 +270,9 @@ def kpis(
     ------
     ValueError
         If ``df`` lacks contract columns (they are named), ``sl_denominator`` is
-        unknown or ``sl_threshold`` is not a positive duration.
+        unknown, ``sl_threshold`` is not a positive duration, or it differs from
+        the one that the service-level counts ``df`` carries were counted for (resample
+        with that threshold, or drop the counts).
 
     Examples
     --------
@@ -223,6 +293,18 @@ def kpis(
     0           0.2           4.5                0.4                 0.7
     >>> print(f"{out.loc[0, 'service_level']:.3f}", out.loc[0, "service_level_exact"])
     0.592 False
+
+    Resampled with a threshold, a frame carries its records' counts, which kpis
+    uses (one record here, so the same numbers); another threshold is refused:
+
+    >>> hour = cvframe.resample_intervals(df, "1h", sl_threshold="20s")
+    >>> cvframe.kpis(hour, sl_threshold="20s")[["service_level_low", "service_level_high"]]
+       service_level_low  service_level_high
+    0                0.4                 0.7
+    >>> cvframe.kpis(hour, sl_threshold="30s")
+    Traceback (most recent call last):
+    ...
+    ValueError: sl_threshold '30s' differs from the 20 seconds that the frame's ...
     """
     threshold = threshold_ms(sl_threshold)
     if sl_denominator not in SL_DENOMINATORS:
@@ -240,26 +322,23 @@ def kpis(
         value, na = _ratio(df, numerator, denominator)
         out[name] = measure_series(value, na, "float").set_axis(df.index)
 
-    answered, answered_missing = _arrays(df, "answered_contacts")
-    total_wait, total_missing = _arrays(df, "queue_hold_time_answered")
-    max_wait, max_missing = _arrays(df, "max_queue_hold_time_answered")
-    missed_low, missed_estimate, missed_high = service_level_bounds(
-        answered, total_wait, max_wait, max_missing, threshold
-    )
+    if carries_sl_counts(df):
+        within_low, within, within_high, na = _carried_within(df, threshold, sl_threshold)
+    else:
+        within_low, within, within_high, na = answered_within_threshold(df, threshold)
     sl_base = np.zeros(len(df))
-    na = answered_missing | total_missing
     for name in SL_DENOMINATORS[sl_denominator]:
         values, missing = _arrays(df, name)
         sl_base += values
         na |= missing
     na |= sl_base == 0
     safe = np.where(na, 1.0, sl_base)
-    for column, missed in (
-        ("service_level_low", missed_high),
-        ("service_level", missed_estimate),
-        ("service_level_high", missed_low),
+    for column, in_time in (
+        ("service_level_low", within_low),
+        ("service_level", within),
+        ("service_level_high", within_high),
     ):
-        level = np.where(na, 0.0, (answered - missed) / safe)
+        level = np.where(na, 0.0, in_time / safe)
         out[column] = measure_series(level, na, "float").set_axis(df.index)
-    out["service_level_exact"] = pd.Series(~na & (missed_low == missed_high), index=df.index)
+    out["service_level_exact"] = pd.Series(~na & (within_low == within_high), index=df.index)
     return out

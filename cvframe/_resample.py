@@ -20,10 +20,19 @@ How buckets are found: every 15-minute slot (UTC) around the data is
 Consecutive slots with the same result form a bucket, from its first slot to the end
 of its last, which is what makes a local day 23 or 25 hours long on a DST day without
 a special case. A record belongs to the bucket that holds its start and must end in it.
+
+Service-level counts: a bucket keeps one longest wait, so the bounds :func:`cvframe.kpis`
+derives from a row's total and longest wait grow wide with the bucket. Given
+``sl_threshold``, the fewest and most answered contacts within it (and kpis' estimate)
+are worked out for each input record, where the data pin them down best, and summed:
+the true count of a bucket is the sum of its records' true counts, each within its own
+bounds, so the sums bound it. They travel in :data:`SL_COUNT_COLUMNS`, the threshold in
+:data:`SL_THRESHOLD_COLUMN`; a frame that carries them is summed again when resampled.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +51,8 @@ __all__ = [
     "INTERVAL_LENGTH",
     "KEY_COLUMNS",
     "MEASURE_COLUMNS",
+    "SL_COUNT_COLUMNS",
+    "SL_THRESHOLD_COLUMN",
     "IntervalSchema",
     "resample_intervals",
 ]
@@ -66,6 +77,23 @@ MEASURE_COLUMNS: tuple[Column, ...] = tuple(
 AGGREGATIONS: Mapping[str, Literal["sum", "max"]] = {
     c.name: "max" if c.name.startswith("max_") else "sum" for c in MEASURE_COLUMNS
 }
+
+#: The service-level counts :func:`resample_intervals` carries when given ``sl_threshold``,
+#: with their kind: answered contacts that waited at most the threshold, the fewest
+#: possible, :func:`cvframe.kpis`' estimate and the most possible, each summed over the
+#: records of a bucket (``Int64``, ``Float64``, ``Int64``). Kept as data: the README's
+#: service-level section lists the same columns.
+SL_COUNT_COLUMNS: Mapping[str, Literal["int", "float"]] = {
+    "answered_within_sl_low": "int",
+    "answered_within_sl_estimate": "float",
+    "answered_within_sl_high": "int",
+}
+
+#: The column that records the threshold the counts are for: ``timedelta64[ms]``, one
+#: value in every row of a frame.
+SL_THRESHOLD_COLUMN = "sl_threshold"
+
+_SL_COLUMNS = (*SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN)
 
 _MS_PER_DAY = 86_400_000
 _EPOCH = pd.Timestamp(0, tz="UTC")
@@ -98,6 +126,27 @@ def _one_row_per_series_and_bucket(df: pd.DataFrame) -> bool:
     return not df.duplicated([*keys, "interval_start"]).any()
 
 
+def _sl_columns_together(df: pd.DataFrame) -> bool:
+    present = [name for name in _SL_COLUMNS if name in df.columns]
+    return not present or len(present) == len(_SL_COLUMNS)
+
+
+def _one_sl_threshold(df: pd.DataFrame) -> bool:
+    if SL_THRESHOLD_COLUMN not in df.columns:
+        return True
+    return bool(df[SL_THRESHOLD_COLUMN].nunique(dropna=False) <= 1)
+
+
+def sl_counts_in_order(df: pd.DataFrame) -> pd.Series:
+    """Per row: low <= estimate <= high <= answered_contacts (True where any is NA)."""
+    if not set(SL_COUNT_COLUMNS) <= set(df.columns) or "answered_contacts" not in df.columns:
+        return pd.Series(True, index=df.index)
+    low, estimate, high = (df[name].astype("Float64") for name in SL_COUNT_COLUMNS)
+    answered = df["answered_contacts"].astype("Float64")
+    ok = (low <= estimate) & (estimate <= high) & (high <= answered)
+    return ok.fillna(True).astype(bool)
+
+
 def _interval_schema() -> pa.DataFrameSchema:
     """Build the pandera schema of a resampled frame from the contract table."""
     dtypes = contract_dtypes()
@@ -128,12 +177,45 @@ def _interval_schema() -> pa.DataFrameSchema:
             ],
             nullable=True,
         )
+    for name, kind in SL_COUNT_COLUMNS.items():
+        dtype = "Float64" if kind == "float" else "Int64"
+        columns[name] = pa.Column(
+            checks=[
+                pa.Check(_has_dtype(dtype), element_wise=False, name=f"dtype {dtype}"),
+                pa.Check.ge(0),
+            ],
+            nullable=True,
+            required=False,
+        )
+    columns[SL_THRESHOLD_COLUMN] = pa.Column(
+        checks=[
+            pa.Check(
+                _has_dtype(np.dtype("timedelta64[ms]")),
+                element_wise=False,
+                name="dtype timedelta64[ms]",
+            ),
+            pa.Check.gt(pd.Timedelta(0)),
+        ],
+        nullable=False,
+        required=False,
+    )
     return pa.DataFrameSchema(
         columns,
         checks=[
             pa.Check(
                 lambda df: df["interval_end"] > df["interval_start"],
                 name="interval_end > interval_start",
+            ),
+            pa.Check(
+                _sl_columns_together,
+                element_wise=False,
+                name=f"{', '.join(_SL_COLUMNS)} together or not at all",
+            ),
+            pa.Check(_one_sl_threshold, element_wise=False, name="one sl_threshold"),
+            pa.Check(
+                sl_counts_in_order,
+                element_wise=False,
+                name="answered_within_sl_low <= _estimate <= _high <= answered_contacts",
             ),
             pa.Check(
                 _one_row_per_series_and_bucket,
@@ -154,6 +236,9 @@ def _interval_schema() -> pa.DataFrameSchema:
 #: ``interval_end`` (``datetime64[ms, tz]`` in the bucketing time zone), then every
 #: measure of the call-volume contract with its contract dtype (``Int64``,
 #: ``Float64``, ``timedelta64[ms]``), non-negative. One row per series and bucket.
+#: Optionally, all together, the service-level counts of :data:`SL_COUNT_COLUMNS`
+#: (non-negative, ``low <= estimate <= high <= answered_contacts``) and
+#: :data:`SL_THRESHOLD_COLUMN` (positive, one value per frame).
 #: Validate with ``cvframe.IntervalSchema.validate(df)``.
 IntervalSchema: pa.DataFrameSchema = _interval_schema()
 
@@ -312,12 +397,12 @@ def parse_freq(freq: Any) -> Frequency:
         return Frequency("month", text)
     raise ValueError(
         f"freq {text!r} is not supported: use a fixed length that is a whole multiple of "
-        f"{_human(_SLOT_MS)} ('30min', '1h', ...), days ('D', '7D'), a week ('W', "
+        f"{duration_words(_SLOT_MS)} ('30min', '1h', ...), days ('D', '7D'), a week ('W', "
         "'W-MON', ...) or a month ('MS')"
     )
 
 
-def _human(ms: int) -> str:
+def duration_words(ms: int) -> str:
     """A length in words: '15 minutes', '1 hour', '90 seconds'."""
     for unit, size in (
         ("day", _MS_PER_DAY),
@@ -408,8 +493,113 @@ def _check_multiple(freq: Frequency, lengths_ms: np.ndarray) -> None:
         if freq.step_ms % int(length):
             raise ValueError(
                 f"freq {freq.text!r} is not a whole multiple of the data's interval length "
-                f"({_human(int(length))}); pass a multiple of it"
+                f"({duration_words(int(length))}); pass a multiple of it"
             )
+
+
+# --------------------------------------------------------------------------- service level
+
+
+@dataclass(frozen=True)
+class SlCounts:
+    """Service-level counts to sum: per column (values, missing) of each row, and the threshold."""
+
+    #: The threshold in ms; None for a frame that carries the columns but has no rows.
+    threshold_ms: int | None
+    columns: Mapping[str, tuple[np.ndarray, np.ndarray]]
+
+    def subset(self, keep: np.ndarray) -> SlCounts:
+        """The counts of the rows where ``keep`` is True."""
+        return SlCounts(
+            self.threshold_ms,
+            {
+                name: (values[keep], missing[keep])
+                for name, (values, missing) in self.columns.items()
+            },
+        )
+
+
+def carries_sl_counts(df: pd.DataFrame) -> bool:
+    """Whether ``df`` carries the service-level counts; ValueError if only some of them."""
+    present = [name for name in _SL_COLUMNS if name in df.columns]
+    if present and len(present) < len(_SL_COLUMNS):
+        missing = [name for name in _SL_COLUMNS if name not in df.columns]
+        raise ValueError(
+            f"the frame has {present} but not {missing}: the service-level counts and their "
+            "threshold go together; drop them all, or resample the records with sl_threshold"
+        )
+    return bool(present)
+
+
+def recorded_sl_threshold(df: pd.DataFrame) -> int | None:
+    """The threshold (ms) of the counts ``df`` carries; None when it has no rows."""
+    values, missing = measure_arrays(df[SL_THRESHOLD_COLUMN], "duration")
+    if missing.any():
+        raise ValueError(
+            f"{SL_THRESHOLD_COLUMN} has missing values; every row needs the threshold its "
+            "answered_within_sl_* counts are for"
+        )
+    distinct = np.unique(values)
+    if len(distinct) > 1:
+        words = ", ".join(duration_words(int(v)) for v in distinct)
+        raise ValueError(
+            f"{SL_THRESHOLD_COLUMN} holds several thresholds ({words}): counts for different "
+            "thresholds cannot be added up; resample each part with the same sl_threshold"
+        )
+    return int(distinct[0]) if len(distinct) else None
+
+
+def _sl_counts(df: pd.DataFrame, sl_threshold: Any) -> SlCounts | None:
+    """The counts to sum: those ``df`` carries, else its records' for ``sl_threshold``."""
+    # _kpis builds on this module's helpers, so it is imported when it is needed.
+    from ._kpis import answered_within_threshold, threshold_ms
+
+    wanted: int | None = None
+    if sl_threshold is not None:
+        value = threshold_ms(sl_threshold)
+        if value != math.floor(value):
+            raise ValueError(
+                f"sl_threshold must be a whole number of milliseconds (the contract's "
+                f"resolution, in which it is recorded), got {sl_threshold!r}"
+            )
+        wanted = int(value)
+    if carries_sl_counts(df):
+        recorded = recorded_sl_threshold(df)
+        if wanted is not None and recorded is not None and wanted != recorded:
+            raise ValueError(
+                f"sl_threshold {sl_threshold!r} ({duration_words(wanted)}) differs from the "
+                f"{duration_words(recorded)} that the frame's answered_within_sl_* columns "
+                "count, and buckets cannot be recounted: resample the 15-minute records with "
+                f"sl_threshold={sl_threshold!r}, or drop those columns first"
+            )
+        disorder = ~sl_counts_in_order(df).to_numpy(dtype=bool)
+        if disorder.any():
+            i = int(np.flatnonzero(disorder)[0])
+            raise ValueError(
+                f"row {i} breaks answered_within_sl_low <= answered_within_sl_estimate <= "
+                "answered_within_sl_high <= answered_contacts"
+            )
+        columns = {name: measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()}
+        return SlCounts(recorded if recorded is not None else wanted, columns)
+    if wanted is None:
+        return None
+    low, estimate, high, unknown = answered_within_threshold(df, float(wanted))
+    counts = zip(SL_COUNT_COLUMNS.items(), (low, estimate, high), strict=True)
+    return SlCounts(
+        wanted,
+        {
+            name: (
+                np.where(unknown, 0, values).astype(np.int64 if kind == "int" else np.float64),
+                unknown,
+            )
+            for (name, kind), values in counts
+        },
+    )
+
+
+def _threshold_series(threshold_ms: int | None, size: int) -> pd.Series:
+    data = np.full(size, 0 if threshold_ms is None else threshold_ms, dtype=np.int64)
+    return pd.Series(data.view("timedelta64[ms]"), dtype="timedelta64[ms]")
 
 
 # --------------------------------------------------------------------------- resampling
@@ -424,6 +614,7 @@ def resample_intervals(
     fill_gaps: bool = True,
     start: Any = None,
     end: Any = None,
+    sl_threshold: str | pd.Timedelta | dt.timedelta | None = None,
 ) -> pd.DataFrame:
     """Roll interval records up into buckets of ``freq``, per series.
 
@@ -458,18 +649,35 @@ def resample_intervals(
     start, end : timestamp-like, optional
         Keep only the buckets in ``[start, end)``; both must be bucket boundaries.
         A naive timestamp is read in ``tz``.
+    sl_threshold : str or Timedelta, optional
+        A service-level threshold T (a positive duration, whole milliseconds) to
+        carry through the resampling. For each input record, the fewest and most
+        answered contacts that waited at most T, and :func:`cvframe.kpis`' estimate,
+        are worked out from that record's own total and longest wait, then summed
+        per bucket into ``answered_within_sl_low`` (``Int64``),
+        ``answered_within_sl_estimate`` (``Float64``) and ``answered_within_sl_high``
+        (``Int64``), with T in ``sl_threshold`` (``timedelta64[ms]``, the same in
+        every row). :func:`cvframe.kpis` then takes its service level from them, as
+        tight as the records allow, instead of from the bucket's single longest wait.
+        A frame that already carries these columns has them summed whether or not
+        ``sl_threshold`` is given (it must then equal the recorded one).
 
     Returns
     -------
     pandas.DataFrame
-        One row per series and bucket, sorted by ``interval_start`` then the keys.
+        One row per series and bucket, sorted by ``interval_start`` then the keys;
+        with the service-level columns after the measures when ``sl_threshold`` is
+        given or ``df`` carries them (zeros in filled gaps, NA in a bucket where a
+        record misses its answered count or total wait).
 
     Raises
     ------
     ValueError
         If ``df`` lacks contract columns (they are named), ``freq`` is not a whole
-        multiple of the data's interval length, a record straddles two buckets, or
-        ``start``/``end`` are not bucket boundaries.
+        multiple of the data's interval length, a record straddles two buckets,
+        ``start``/``end`` are not bucket boundaries, ``sl_threshold`` is not a
+        positive whole number of milliseconds, or it differs from the threshold that
+        the service-level columns ``df`` carries were counted for.
 
     Examples
     --------
@@ -493,6 +701,23 @@ def resample_intervals(
     [Timedelta('0 days 00:00:50'), Timedelta('0 days 00:00:00'), Timedelta('0 days 00:00:05')]
     >>> cvframe.resample_intervals(df, "D", tz="Europe/Paris")["interval_start"].iloc[0]
     Timestamp('2024-01-01 00:00:00+0100', tz='Europe/Paris')
+
+    With a 20-second threshold, each quarter-hour's count is exact (2 of 3 within it,
+    then 1 of 2), so the half-hour's is too (3 of 5); from the half-hour's totals
+    alone (80 s over 5 contacts, the longest 50 s) it would be between 3 and 4:
+
+    >>> sl = cvframe.resample_intervals(df, "30min", fill_gaps=False, sl_threshold="20s")
+    >>> sl[["answered_within_sl_low", "answered_within_sl_high", "sl_threshold"]]
+       answered_within_sl_low  answered_within_sl_high    sl_threshold
+    0                       3                        3 0 days 00:00:20
+    1                       1                        1 0 days 00:00:20
+    >>> levels = ["service_level_low", "service_level_high"]
+    >>> cvframe.kpis(sl, sl_threshold="20s")[levels].iloc[:1]
+       service_level_low  service_level_high
+    0                0.6                 0.6
+    >>> cvframe.kpis(out, sl_threshold="20s")[levels].iloc[:1]
+       service_level_low  service_level_high
+    0                0.6                 0.8
     """
     keys = key_list(by)
     required = ["interval_start", "interval_end", *(c.name for c in MEASURE_COLUMNS), *keys]
@@ -504,6 +729,7 @@ def resample_intervals(
     if np.any(row_end <= row_start):
         raise ValueError("every record needs interval_end after interval_start")
     _check_multiple(spec, row_end - row_start)
+    sl_all = _sl_counts(df, sl_threshold)
 
     lo = _to_utc_ms(start, zone, name="start") if start is not None else None
     hi = _to_utc_ms(end, zone, name="end") if end is not None else None
@@ -516,10 +742,16 @@ def resample_intervals(
         keep &= row_start < hi
     frame = df.loc[keep]
     row_start, row_end = row_start[keep], row_end[keep]
+    sl = sl_all.subset(keep) if sl_all is not None else None
 
     no_rows = len(row_start) == 0
     if no_rows and (keys or lo is None or hi is None or not fill_gaps):
-        return _validated(_empty(df, keys, zone))
+        return _validated(_empty(df, keys, zone, sl))
+    if sl is not None and sl.threshold_ms is None:
+        raise ValueError(
+            "the frame carries answered_within_sl_* columns but no row to tell their "
+            "threshold; pass sl_threshold to fill the empty buckets"
+        )
     edges = [v for v in (lo, hi) if v is not None]
     grid = bucket_grid(
         min([*row_start.tolist(), *edges]), max([*row_end.tolist(), *edges]), spec, zone
@@ -538,7 +770,7 @@ def resample_intervals(
         )
     first = int(grid.locate(np.array([lo]))[0]) if lo is not None else int(where.min())
     last = int(grid.locate(np.array([hi - 1]))[0]) if hi is not None else int(where.max())
-    return _validated(_aggregate(frame, keys, where, grid, first, last, zone, fill_gaps))
+    return _validated(_aggregate(frame, keys, where, grid, first, last, zone, fill_gaps, sl))
 
 
 def _validated(out: pd.DataFrame) -> pd.DataFrame:
@@ -591,6 +823,7 @@ def _aggregate(
     last: int,
     tz: str,
     fill_gaps: bool,
+    sl: SlCounts | None,
 ) -> pd.DataFrame:
     ids, groups = _group_ids(frame, keys)
     n_groups = len(groups) if keys else 1
@@ -615,6 +848,11 @@ def _aggregate(
         columns[column.name] = _reduce(
             values, missing, positions, len(out_codes), AGGREGATIONS[column.name], column.kind
         )
+    if sl is not None:
+        for name, (values, missing) in sl.columns.items():
+            kind = SL_COUNT_COLUMNS[name]
+            columns[name] = _reduce(values, missing, positions, len(out_codes), "sum", kind)
+        columns[SL_THRESHOLD_COLUMN] = _threshold_series(sl.threshold_ms, len(out_codes))
 
     out = pd.DataFrame(columns)
     dtypes = contract_dtypes()
@@ -661,7 +899,7 @@ def _latest_names(frame: pd.DataFrame, ids: np.ndarray, n_groups: int) -> np.nda
     return latest.reindex(range(n_groups)).to_numpy()
 
 
-def _empty(df: pd.DataFrame, keys: list[str], tz: str) -> pd.DataFrame:
+def _empty(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | None) -> pd.DataFrame:
     dtypes = contract_dtypes()
     names = list(keys)
     if "queue_id" in keys and "queue_name" not in keys and "queue_name" in df.columns:
@@ -671,6 +909,10 @@ def _empty(df: pd.DataFrame, keys: list[str], tz: str) -> pd.DataFrame:
     columns["interval_end"] = pd.Series([], dtype=f"datetime64[ms, {tz}]")
     for column in MEASURE_COLUMNS:
         columns[column.name] = pd.Series([], dtype=dtypes[column.name])
+    if sl is not None:
+        for name, kind in SL_COUNT_COLUMNS.items():
+            columns[name] = pd.Series([], dtype="Float64" if kind == "float" else "Int64")
+        columns[SL_THRESHOLD_COLUMN] = _threshold_series(sl.threshold_ms, 0)
     out = pd.DataFrame(columns)
     order = [k for k in KEY_COLUMNS if k in out.columns]
     return out[order + [c for c in out.columns if c not in order]]
