@@ -19,6 +19,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[dev]' $(if $(PANDAS_SPEC),'$(PANDAS_SPEC)')
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[dev,bench]'
+	touch $@
+
 ## demo: run the main job on the built-in emulator (no account needed)
 demo: $(VENV)/.installed
 	$(BIN)/cvframe demo
@@ -42,7 +46,7 @@ cassettes: $(VENV)/.installed-dev
 	$(BIN)/python tests/record_cassettes.py
 
 ## bench: measure speed as ratios against anchors in the same run
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
 clean:

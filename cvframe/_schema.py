@@ -311,12 +311,37 @@ def validate(
                 columns=["column", "dtype", "expected"],
             ),
         )
+    schema = _pandera_schema(df, backend)
+    if len(df) > VALIDATION_CHUNK_ROWS and _passes_in_chunks(df, schema):
+        return df
     try:
-        _pandera_schema(df, backend).validate(df, lazy=lazy)
+        schema.validate(df, lazy=lazy)
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
         raise SchemaError(_summarize(exc, cases), failure_cases=cases) from None
     return df
+
+
+#: Rows pandera checks at a time in a large frame: its checks allocate temporaries the
+#: size of what they check, which on a whole frame of millions of rows doubles the
+#: memory a read needs.
+VALIDATION_CHUNK_ROWS = 250_000
+
+
+def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema) -> bool:
+    """True when every chunk passes the schema and ``id`` is unique across chunks.
+
+    False sends the caller to validate the whole frame at once, which builds the
+    complete report of every failure (the rare path).
+    """
+    per_chunk = schema.update_column("id", unique=False)
+    for begin in range(0, len(df), VALIDATION_CHUNK_ROWS):
+        chunk = df.iloc[begin : begin + VALIDATION_CHUNK_ROWS]
+        try:
+            per_chunk.validate(chunk, lazy=False)
+        except (pa.errors.SchemaErrors, pa.errors.SchemaError):
+            return False
+    return not bool(df["id"].duplicated().any())
 
 
 def _summarize(exc: Exception, cases: Any) -> str:

@@ -206,3 +206,29 @@ def test_arrow_table_from_records_matches_arrow_schema() -> None:
     table = records_to_table([SAMPLE])
     assert table.schema == arrow_schema()
     assert table.schema.field("acw_duration").type == pa.duration("ms")
+
+
+def test_large_frames_are_validated_in_chunks_with_the_same_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cvframe import _schema
+
+    monkeypatch.setattr(_schema, "VALIDATION_CHUNK_ROWS", 2)
+    records = [
+        rec(
+            _id=f"r{i}",
+            intervalStartTimeStamp=f"2023-06-01T{10 + i}:00:00Z",
+            intervalEndTimeStamp=f"2023-06-01T{10 + i}:15:00Z",
+        )
+        for i in range(7)
+    ]
+    good = cvframe.records_to_frame(records)
+    assert cvframe.validate(good) is good
+    # A duplicate id across two chunks, and a bad value in the last chunk: the full
+    # report names both.
+    bad = pd.concat([good, good.iloc[[0]]], ignore_index=True)
+    bad.loc[len(bad) - 2, "offered_contacts"] = -1
+    with pytest.raises(cvframe.SchemaError) as info:
+        cvframe.validate(bad)
+    assert "offered_contacts" in str(info.value)
+    assert "unique" in str(info.value).lower()
