@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,15 +15,6 @@ pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
 import cvframe.dask as cvdask  # noqa: E402
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _leave_cvframe_as_found() -> Iterator[None]:
-    """Importing cvframe.dask puts ``dask`` in cvframe's namespace; the public-API test
-    expects only ``__all__`` there, and dask is an optional extra, not exported."""
-    yield
-    vars(cvframe).pop("dask", None)
-    sys.modules.pop("cvframe.dask", None)
 
 
 @pytest.fixture(scope="module")
