@@ -6,36 +6,29 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._kpis import kpis
 from ._read import read_callvolume
+from ._schema import COLUMNS
 from .emulator import Emulator
 
 __all__ = ["queue_summary", "run_demo"]
 
+MEASURE_KINDS = ("int", "float", "duration")
+
 
 def queue_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Per-queue totals and the headline KPIs, from sums (never averages of averages)."""
-    sums = df.groupby("queue_name", observed=True)[
-        [
-            "offered_contacts",
-            "answered_contacts",
-            "abandoned_contacts",
-            "completed_contacts",
-            "conversation_handle_time",
-            "queue_hold_time_answered",
-        ]
-    ].sum()
+    """Per-queue totals and the headline KPIs of :func:`cvframe.kpis` (from sums)."""
+    measures = [c.name for c in COLUMNS if c.kind in MEASURE_KINDS and c.name != "version"]
+    how = {name: "max" if name.startswith("max_") else "sum" for name in measures}
+    totals = kpis(df.groupby("queue_name", observed=True)[measures].agg(how))
     out = pd.DataFrame(
         {
-            "offered": sums["offered_contacts"],
-            "answered": sums["answered_contacts"],
-            "abandoned": sums["abandoned_contacts"],
-            "abandon_%": (100 * sums["abandoned_contacts"] / sums["offered_contacts"]).round(1),
-            "AHT_s": (
-                sums["conversation_handle_time"].dt.total_seconds() / sums["completed_contacts"]
-            ).round(1),
-            "ASA_s": (
-                sums["queue_hold_time_answered"].dt.total_seconds() / sums["answered_contacts"]
-            ).round(1),
+            "offered": totals["offered_contacts"],
+            "answered": totals["answered_contacts"],
+            "abandoned": totals["abandoned_contacts"],
+            "abandon_%": (100 * totals["abandon_rate"]).round(1),
+            "AHT_s": totals["aht"].dt.total_seconds().round(1),
+            "ASA_s": totals["asa"].dt.total_seconds().round(1),
         }
     )
     out.index.name = "queue"
