@@ -9,9 +9,30 @@ service-level denominators).
 The records carry the total and the longest wait of the answered contacts, not each
 contact's wait, so the number answered within the threshold ``T`` is known exactly
 only when the longest wait ``M`` is at most ``T``. Otherwise, with ``S`` the total
-wait of the ``A`` answered contacts, the contact that waited ``M`` missed ``T``, and
-every other one that missed it waited more than ``T`` out of the remaining
-``S - M``; so between 1 and ``min(A, 1 + floor((S - M) / T))`` contacts missed it.
+wait of the ``A`` answered contacts, ``k`` of them missed ``T``, where:
+
+* at most ``min(A, 1 + floor((S - M) / T))``: the contact that waited ``M`` missed,
+  and every other one that missed waited more than ``T`` out of the remaining
+  ``S - M``;
+* at least ``max(1, ceil((S - A - A·T) / (M - T)))``: each of the ``k`` waited at
+  most ``M`` and each of the other ``A - k`` at most ``T``, so
+  ``S <= (A - k)·T + k·M``, that is ``k >= (S - A·T) / (M - T)``, or equivalently
+  ``k >= 1 + ceil((S - M - (A - 1)·T) / (M - T))``; and the one that waited ``M``
+  missed.
+
+  ``S`` and ``M`` are whole milliseconds, and the waits behind them need not be:
+  each may have been rounded (or truncated) to the millisecond before ``S`` and
+  ``M`` were taken, or the exact waits added up and the total rounded, and ``T``
+  compared with the exact waits or the rounded ones. Rounding of any of these
+  kinds can make ``S`` exceed ``(A - k)·T + k·M`` (``M`` a little under the
+  longest exact wait, ``S`` a little over the total of the waits compared with
+  ``T``), but by at most one millisecond per answered contact. So the bound
+  takes ``S - A`` ms for ``S``, and rounding can never make it exclude the true
+  count; the margin loosens it by at most ``ceil(A / (M - T))`` contacts (one,
+  when ``M`` exceeds ``T`` by ``A`` ms or more, as it nearly always does).
+
+The lower bound says more than "the one that waited ``M``" only when the contacts
+waited well over ``T`` on average, ``S - A > M + (A - 1)·T``: a busy interval.
 
 Those bounds are on a count, and counts add up: a frame from
 :func:`cvframe.resample_intervals` with ``sl_threshold`` carries, per bucket, the sums
@@ -130,18 +151,56 @@ def service_level_bounds(
     max_wait_missing: np.ndarray,
     threshold: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fewest, estimate, most) answered contacts that waited longer than ``threshold``.
+    """Fewest, estimated and most answered contacts that waited longer than a threshold.
 
-    All in the same unit; NA inputs are the caller's business.
+    The one implementation of the bounds (see the module docstring for why they
+    hold): :func:`kpis` uses it on each row, and :func:`cvframe.resample_intervals`
+    with ``sl_threshold`` on each record before it sums the counts.
+
+    Parameters
+    ----------
+    answered : numpy.ndarray
+        ``A``, answered contacts per row (float, whole numbers).
+    total_wait : numpy.ndarray
+        ``S``, their total queue wait, in milliseconds.
+    max_wait : numpy.ndarray
+        ``M``, their longest queue wait, in milliseconds (any value where missing).
+    max_wait_missing : numpy.ndarray
+        Boolean, where ``M`` is missing.
+    threshold : float
+        ``T``, in milliseconds; positive.
+
+    Returns
+    -------
+    low, estimate, high : numpy.ndarray
+        Per row, as floats: if ``A = 0`` or ``M <= T``, all 0; if ``M > T``,
+        ``low = max(1, ceil((S - A - A·T) / (M - T)))`` (the ``- A`` a margin of 1 ms
+        per contact for millisecond rounding) and
+        ``high = min(A, 1 + floor((S - M) / T))``, with ``low`` clipped to at most
+        ``high``; if ``M`` is missing, ``low = 0`` and ``high = min(A, floor(S / T))``.
+        The estimate is clipped to ``[low, high]``. NA inputs other than ``M`` are
+        the caller's business.
+
+    Examples
+    --------
+    Four answered contacts waited 150 s in all, the longest 60 s; with T = 20 s at
+    least 2 missed (if only the longest had, the other three would have waited at
+    most 60 s together, not 90 s) and at most 4:
+
+    >>> import numpy as np
+    >>> low, estimate, high = service_level_bounds(
+    ...     np.array([4.0]), np.array([150_000.0]), np.array([60_000.0]),
+    ...     np.array([False]), 20_000.0)
+    >>> low.tolist(), high.tolist()
+    ([2.0], [4.0])
     """
     a, s, m, t = answered, total_wait, max_wait, threshold
     over = (a > 0) & ~max_wait_missing & (m > t)
     unknown_max = (a > 0) & max_wait_missing
-    low = np.where(over, 1.0, 0.0)
     high = np.zeros_like(a)
     high = np.where(over, np.minimum(a, 1.0 + np.floor(np.maximum(s - m, 0.0) / t)), high)
     high = np.where(unknown_max, np.minimum(a, np.floor(s / t)), high)
-    high = np.maximum(high, low)
+    low = np.where(over, np.minimum(_fewest_missed(a, s, m, t), high), 0.0)
     # The estimate: the waits other than the longest taken as exponential with their mean.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         others = np.maximum(a - 1.0, 0.0)
@@ -152,6 +211,23 @@ def service_level_bounds(
     estimate = np.where(over, 1.0 + others * tail_other, 0.0)
     estimate = np.where(unknown_max, a * tail_all, estimate)
     return low, np.clip(estimate, low, high), high
+
+
+def _fewest_missed(a: np.ndarray, s: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """``max(1, ceil((S - A - A·T) / (M - T)))``, meaningful where ``M > T``.
+
+    The smallest whole ``k`` with ``k·(M - T) >= S - A - A·T``. A float quotient can
+    land a hair past a whole number, so ``ceil`` is checked against the products in
+    both directions; with whole-millisecond inputs (and sums far below 2**53) the
+    products are exact, so the result is too.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = s - a - a * t  # S - A·T, less the rounding margin of A ms
+        gap = np.where(m > t, m - t, 1.0)
+        k = np.ceil(excess / gap)
+        k = np.where((k - 1.0) * gap >= excess, k - 1.0, k)
+        k = np.where(k * gap < excess, k + 1.0, k)
+    return np.maximum(k, 1.0)
 
 
 def answered_within_threshold(
@@ -235,8 +311,11 @@ def kpis(
 
     "Answered within T" means a queue wait of at most T. With A answered
     contacts, S their total wait and M the longest: if M ≤ T all A made it (exact);
-    if M > T, at least 1 and at most ``min(A, 1 + floor((S - M) / T))`` missed T
-    (a missing M gives at most ``min(A, floor(S / T))``). The estimate takes the
+    if M > T, at least ``max(1, ceil((S - A - A·T) / (M - T)))`` (the waits of
+    those that made it being at most T, of the others at most M; less A ms of S
+    so that millisecond rounding cannot mislead it) and at most
+    ``min(A, 1 + floor((S - M) / T))`` missed T (a missing M gives between 0 and
+    ``min(A, floor(S / T))``). The estimate takes the
     longest wait as one miss and the other A - 1 waits as exponentially distributed
     with their known mean ``(S - M) / (A - 1)``, so ``1 + (A - 1) exp(-T (A - 1) /
     (S - M))`` missed; it is clipped to the bounds, so it always lies within them.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import duckdb
@@ -14,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cvframe import kpis, resample_intervals
-from cvframe._kpis import KPI_COLUMNS
+from cvframe._kpis import KPI_COLUMNS, answered_within_threshold, service_level_bounds
 
 from ._analytics_helpers import COUNTS, DURATIONS, MEASURES, frame, record, synthetic
 
@@ -160,9 +162,31 @@ def test_service_level_exact_when_the_longest_wait_is_within_the_threshold() -> 
     assert out["service_level"] == 0.5  # 5 answered in time over 10 offered
 
 
+def documented_bounds(a: int, s: int, m: int | None, t: int) -> tuple[int, int]:
+    """(fewest, most) missed, as the module docstring and the README state them.
+
+    Exact rational arithmetic, independent of the implementation's floats:
+    ``M > T``: ``max(1, 1 + ceil((S - A - M - (A - 1)·T) / (M - T)))`` (clipped to the
+    most) and ``min(A, 1 + floor((S - M) / T))``; ``M ≤ T``: 0 and 0; ``M`` missing:
+    0 and ``min(A, floor(S / T))``.
+    """
+    if a == 0:
+        return 0, 0
+    if m is None:
+        return 0, min(a, s // t)
+    if m <= t:
+        return 0, 0
+    high = min(a, 1 + max(s - m, 0) // t)
+    low = max(1, 1 + math.ceil(Fraction(s - a - m - (a - 1) * t, m - t)))
+    return min(low, high), high
+
+
 def test_service_level_bounds_follow_the_documented_formula() -> None:
-    # A = 10 answered, S = 130 s, M = 50 s, T = 20 s: at least 1 missed, at most
-    # min(10, 1 + floor((130 - 50) / 20)) = 5 missed.
+    # A = 10 answered, S = 130 s, M = 50 s, T = 20 s: at most
+    # min(10, 1 + floor((130 - 50) / 20)) = 5 missed; at least
+    # max(1, 1 + ceil((130 - 0.010 - 50 - 9 * 20) / 30)) = 1 (the other nine could
+    # all have waited 20 s or less: they waited 80 s in all).
+    assert documented_bounds(10, 130_000, 50_000, 20_000) == (1, 5)
     out = kpis(sl_row(10, 130_000, 50_000), sl_threshold=pd.Timedelta(seconds=20)).iloc[0]
     assert out["service_level_low"] == 0.5
     assert out["service_level_high"] == 0.9
@@ -172,10 +196,55 @@ def test_service_level_bounds_follow_the_documented_formula() -> None:
     assert out["service_level"] == pytest.approx((10 - 1 - 9 * math.exp(-20 * 9 / 80)) / 10)
 
 
+def test_the_lower_bound_on_misses_is_strictly_tighter_than_one_on_a_busy_interval() -> None:
+    # A = 4, S = 150 s, M = 60 s, T = 20 s. If only the 60 s wait had missed, the other
+    # three would have waited at most 3 * 20 = 60 s, not the 90 s left: at least
+    # 1 + ceil((150 - 0.004 - 60 - 3 * 20) / 40) = 2 missed, not just 1. At most
+    # min(4, 1 + floor(90 / 20)) = 4: so 0 to 2 of 4 within T (it was 0 to 3).
+    assert documented_bounds(4, 150_000, 60_000, 20_000) == (2, 4)
+    out = kpis(sl_row(4, 150_000, 60_000), sl_threshold="20s", sl_denominator="answered")
+    assert out.loc[0, "service_level_low"] == 0.0
+    assert out.loc[0, "service_level_high"] == 0.5
+    assert 0.0 <= out.loc[0, "service_level"] <= 0.5
+    # Waits 60, 50, 20, 20 s reach that bound: two within T.
+    truth, fields = true_and_aggregate(np.array([60_000, 50_000, 20_000, 20_000]), 20_000)
+    assert truth == 2
+    assert fields == {
+        "answered_contacts": 4,
+        "queue_hold_time_answered": 150_000,
+        "max_queue_hold_time_answered": 60_000,
+    }
+    # The carried counts of resample_intervals(sl_threshold=...) tighten the same way.
+    hour = resample_intervals(sl_row(4, 150_000, 60_000), "1h", sl_threshold="20s")
+    assert hour.loc[0, "answered_within_sl_high"] == 2
+    assert hour.loc[0, "answered_within_sl_low"] == 0
+
+
+def test_the_rounding_margin_keeps_the_truth_inside_the_bounds() -> None:
+    # Waits of 20000.4, 20000.4 and 30000 ms: their millisecond values 20000, 20000 and
+    # 30000 are what T = 20 s is compared with (two within it), but an API that adds
+    # up the exact waits reports S = round(70000.8) = 70001 ms. Without the margin the
+    # bound would be 1 + ceil((70001 - 30000 - 2 * 20000) / 10000) = 2 missed, one
+    # too many; with S - A = 69998 ms it is 1 + ceil(-0.0002) = 1.
+    assert documented_bounds(3, 70_001, 30_000, 20_000) == (1, 3)
+    out = kpis(sl_row(3, 70_001, 30_000), sl_threshold="20s", sl_denominator="answered")
+    assert out.loc[0, "service_level_high"] == pytest.approx(2 / 3)
+
+
 def test_at_most_every_answered_contact_missed() -> None:
+    # A = 3, S = 900 s, M = 400 s: at most min(3, 1 + floor(500 / 20)) = 3 missed, and
+    # the other two waited 500 s, each at most 400 s, so both more than 20 s: all
+    # three missed, which the bounds now know exactly.
     out = kpis(sl_row(3, 900_000, 400_000), sl_threshold="20s").iloc[0]
     assert out["service_level_low"] == 0.0
-    assert out["service_level_high"] == pytest.approx(2 / 3)
+    assert out["service_level_high"] == 0.0
+    assert out["service_level"] == 0.0
+    assert out["service_level_exact"]
+    # With M = 490 s the other two waited 410 s, which one of them could have waited
+    # alone: 2 or 3 missed.
+    out = kpis(sl_row(3, 900_000, 400_000 + 90_000), sl_threshold="20s").iloc[0]
+    assert out["service_level_low"] == 0.0
+    assert out["service_level_high"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +276,25 @@ def true_and_aggregate(waits: np.ndarray, threshold_ms: int) -> tuple[int, dict[
     return int((waits <= threshold_ms).sum()), fields
 
 
-def draw_waits(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
+#: Wait distributions of the simulated intervals: realistic ones, then adversarial ones
+#: that sit on the bounds' edges (many waits exactly at T, waits 1 ms over T, all
+#: waits equal, waits only at T or at the longest, which the lower bound attains).
+WAIT_KINDS = [
+    "exponential",
+    "mostly_immediate",
+    "uniform",
+    "heavy_tail",
+    "around_threshold",
+    "at_threshold",
+    "just_above",
+    "all_equal",
+    "threshold_or_longest",
+    "busy",
+]
+
+
+def draw_waits(rng: np.random.Generator, kind: str, n: int, threshold: int = 20_000) -> np.ndarray:
+    t = threshold
     if kind == "exponential":
         return rng.exponential(rng.choice([2_000, 15_000, 60_000]), n).astype(np.int64)
     if kind == "mostly_immediate":
@@ -216,20 +303,38 @@ def draw_waits(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
         return rng.integers(0, 60_000, n)
     if kind == "heavy_tail":
         return rng.lognormal(8.5, 1.6, n).astype(np.int64)
-    return rng.integers(19_000, 21_001, n)  # "around_threshold": a pile at T itself
+    if kind == "around_threshold":  # a pile at T itself
+        return rng.integers(t - 1_000, t + 1_001, n)
+    if kind == "at_threshold":  # most exactly T, the rest far over it
+        return np.where(rng.random(n) < 0.8, t, t + rng.integers(1, 120_000, n))
+    if kind == "just_above":  # T or T + 1 ms: M - T is as small as it gets
+        return t + rng.integers(0, 2, n)
+    if kind == "all_equal":  # every wait equal to the longest
+        return np.full(n, t + int(rng.choice([-1, 0, 1, 5, 40_000])), dtype=np.int64)
+    if kind == "threshold_or_longest":  # S = (A - k)·T + k·M: the lower bound is tight
+        return np.where(rng.random(n) < rng.random(), t, t + int(rng.integers(1, 90_000)))
+    return rng.integers(t, 4 * t, n)  # "busy": every wait at or over T
 
 
-def test_true_service_level_of_simulated_contacts_always_lies_within_the_bounds() -> None:
+@pytest.mark.parametrize("seed", [20240101, 1, 2, 3, 4, 5, 6, 7])
+def test_true_service_level_of_simulated_contacts_always_lies_within_the_bounds(
+    seed: int,
+) -> None:
     """Draw each contact's wait, aggregate into intervals as the API does, compare."""
-    rng = np.random.default_rng(20240101)
-    kinds = ["exponential", "mostly_immediate", "uniform", "heavy_tail", "around_threshold"]
+    rng = np.random.default_rng(seed)
     threshold = 20_000
     rows, within, answered_counts, offered_counts = [], [], [], []
     start = pd.Timestamp("2024-01-01", tz="UTC")
     for i in range(3000):
         n = int(rng.poisson(rng.choice([0.7, 3, 12, 60])))
         abandoned = int(rng.poisson(1))
-        true_within, fields = true_and_aggregate(draw_waits(rng, kinds[i % 5], n), threshold)
+        waits = draw_waits(rng, WAIT_KINDS[i % len(WAIT_KINDS)], n, threshold)
+        true_within, fields = true_and_aggregate(waits, threshold)
+        if seed % 2:
+            # The waits compared with T are the exact ones rounded to the ms, but the API
+            # reports the rounded total of the exact waits: up to ~A/2 ms more than theirs.
+            exact = np.maximum(waits + rng.uniform(-0.499, 0.499, n), 0.0)
+            fields["queue_hold_time_answered"] = round(math.fsum(exact))
         rows.append(
             record(
                 start + i * pd.Timedelta("15min"),
@@ -243,6 +348,21 @@ def test_true_service_level_of_simulated_contacts_always_lies_within_the_bounds(
         offered_counts.append(n + abandoned)
     df = frame(rows)
     within_arr = np.array(within, dtype=float)
+    # The counts themselves: fewest <= true <= most answered within T.
+    low_count, estimate_count, high_count, unknown = answered_within_threshold(df, threshold)
+    assert not unknown.any()
+    assert (low_count <= within_arr).all()
+    assert (within_arr <= high_count).all()
+    assert ((low_count <= estimate_count) & (estimate_count <= high_count)).all()
+    # Where every wait is T or the longest, the most within T is the true count.
+    tight = np.array(
+        [WAIT_KINDS[i % len(WAIT_KINDS)] == "threshold_or_longest" for i in range(3000)]
+    )
+    attained = tight & (
+        df["max_queue_hold_time_answered"] // ms(1) > threshold + df["answered_contacts"]
+    ).to_numpy(bool)
+    assert attained.sum() > 100
+    np.testing.assert_array_equal(high_count[attained], within_arr[attained])
     inexact = 0
     for denominator, base in [
         ("offered", np.array(offered_counts)),
@@ -284,6 +404,117 @@ def test_bounds_hold_for_any_waits(waits: list[int], threshold: int) -> None:
     assert out["service_level_low"] <= out["service_level"] <= out["service_level_high"]
     if out["service_level_exact"]:
         assert out["service_level"] == truth / len(waits)
+
+
+#: Ways a wait becomes whole milliseconds.
+ROUNDINGS: dict[str, Callable[[float], float]] = {
+    "nearest": round,  # half to even, as Python and numpy do
+    "half_up": lambda x: math.floor(x + 0.5),
+    "down": math.floor,
+    "up": math.ceil,
+}
+
+
+@st.composite
+def waits_and_threshold(draw: st.DrawFn) -> tuple[list[float], int]:
+    """A threshold T (whole ms) and waits, many of them on or within a ms or two of T."""
+    t = draw(st.integers(1, 120_000))
+    near = st.builds(lambda d: max(t + d, 0.0), st.floats(-2.0, 2.0, allow_nan=False))
+    longest = draw(st.floats(0.0, 900_000.0, allow_nan=False))
+    wait = st.one_of(
+        st.integers(0, 900_000).map(float),
+        st.floats(0.0, 900_000.0, allow_nan=False),
+        st.just(float(t)),
+        st.just(float(t + 1)),
+        near,
+        st.just(longest),
+    )
+    return draw(st.lists(wait, min_size=1, max_size=40)), t
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=waits_and_threshold(),
+    rounding=st.sampled_from(sorted(ROUNDINGS)),
+    total_of_exact_waits=st.booleans(),
+)
+def test_true_misses_lie_within_the_bounds_whatever_the_millisecond_rounding(
+    case: tuple[list[float], int], rounding: str, total_of_exact_waits: bool
+) -> None:
+    """The API's S and M are whole ms, from waits rounded each, or their rounded total.
+
+    The true misses are counted on the waits' millisecond values (what a platform
+    compares with T) and, when M > T, also on the exact waits: both lie in
+    [fewest, most] computed from (A, S, M) alone.
+    """
+    waits, t = case
+    to_ms = ROUNDINGS[rounding]
+    recorded = [int(to_ms(w)) for w in waits]
+    a = len(waits)
+    s = int(to_ms(math.fsum(waits))) if total_of_exact_waits else sum(recorded)
+    m = max(recorded)
+    low, estimate, high = (
+        float(v[0])
+        for v in service_level_bounds(
+            np.array([float(a)]),
+            np.array([float(s)]),
+            np.array([float(m)]),
+            np.array([False]),
+            float(t),
+        )
+    )
+    assert (low, high) == documented_bounds(a, s, m, t)
+    assert low <= estimate <= high
+    assert low <= sum(r > t for r in recorded) <= high
+    if m > t:
+        assert low <= sum(w > t for w in waits) <= high
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.integers(0, 200),
+    s=st.integers(0, 10**9),
+    m=st.one_of(st.none(), st.integers(0, 10**7)),
+    t=st.integers(1, 600_000),
+)
+def test_service_level_bounds_are_the_documented_formula_for_any_totals(
+    a: int, s: int, m: int | None, t: int
+) -> None:
+    """Even for totals no waits could give (S > A·M, say), exactly the formula."""
+    low, estimate, high = service_level_bounds(
+        np.array([float(a)]),
+        np.array([float(s)]),
+        np.array([float(m if m is not None else 0)]),
+        np.array([m is None]),
+        float(t),
+    )
+    assert (low[0], high[0]) == documented_bounds(a, s, m, t)
+    assert low[0] <= estimate[0] <= high[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.integers(1, 60),
+    k=st.integers(1, 60),
+    t=st.integers(1, 120_000),
+    over=st.integers(1, 600_000),
+)
+def test_the_fewest_misses_is_attained_when_the_others_waited_exactly_t(
+    a: int, k: int, t: int, over: int
+) -> None:
+    """k waits of M, the other A - k exactly T: the bound finds all k (if M - T > A)."""
+    k = min(k, a)
+    m = t + over
+    low, _, high = service_level_bounds(
+        np.array([float(a)]),
+        np.array([float((a - k) * t + k * m)]),
+        np.array([float(m)]),
+        np.array([False]),
+        float(t),
+    )
+    assert low[0] <= k <= high[0]
+    if over > a:
+        assert low[0] == k
 
 
 # --------------------------------------------------------------------------- errors
@@ -352,12 +583,19 @@ filled AS (
         coalesce(hold, 0) AS hold, coalesce(acw, 0) AS acw
     FROM grid g LEFT JOIN sums s USING (queue_id, bucket)
 ),
-missed AS (
+most AS (
     SELECT *,
-        CASE WHEN answered = 0 OR longest <= $t THEN 0 ELSE 1 END AS missed_low,
         CASE WHEN answered = 0 OR longest <= $t THEN 0
              ELSE least(answered, 1 + floor((wait - longest) / $t)) END AS missed_high
     FROM filled
+),
+missed AS (
+    SELECT *,
+        CASE WHEN answered = 0 OR longest <= $t THEN 0
+             ELSE least(missed_high, greatest(1, 1 + ceil(
+                 (wait - answered - longest - (answered - 1) * $t) / (longest - $t))))
+             END AS missed_low
+    FROM most
 )
 SELECT *,
     handle / nullif(completed, 0) AS aht_ms,
