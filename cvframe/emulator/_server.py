@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -481,8 +482,6 @@ class Emulator:
 
 
 def _hex(seed: int, what: str, length: int) -> str:
-    import hashlib
-
     return hashlib.sha256(f"{seed}:{what}".encode()).hexdigest()[:length]
 
 
