@@ -29,6 +29,7 @@ from ._errors import (
     TransportError,
 )
 from ._gc import gc_paused
+from ._redact import redact
 
 __all__ = ["Clock", "HttpTransport", "RateLimiter", "RetryPolicy", "SystemClock"]
 
@@ -156,14 +157,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in ``text`` with asterisks."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "**********")
-    return text
-
-
 def _server_message(response: requests.Response) -> str | None:
     """The error text of a response: Kore's ``{"errors": [{"msg": ...}]}`` or similar."""
     try:
@@ -205,6 +198,7 @@ def error_for_response(response: requests.Response, secrets: Iterable[str]) -> A
     message = _server_message(response)
     message = redact(message, secrets) if message else None
     request_id = _request_id(response)
+    request_id = redact(request_id, secrets) if request_id else None
     said = f": {message}" if message else ""
     rid = f" (request id {request_id})" if request_id else ""
     if status in (401, 403):
@@ -339,7 +333,7 @@ class HttpTransport:
                     except ResponseError as exc:
                         failure = exc
                 elif 300 <= status < 400:
-                    target = response.headers.get("location", "?")
+                    target = redact(response.headers.get("location", "?"), secrets)
                     raise APIError(
                         f"the API answered HTTP {status}, a redirect to {target}; cvframe "
                         "does not follow redirects with your token. Set host to the final "

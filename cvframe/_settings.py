@@ -6,7 +6,9 @@ This is the only module that reads the environment.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -23,6 +25,8 @@ __all__ = [
     "Settings",
     "resolve_org_id",
 ]
+
+log = logging.getLogger("cvframe")
 
 #: The documented rate limit of the WFM APIs: 60 requests per minute per account.
 DEFAULT_REQUESTS_PER_MINUTE = 60
@@ -43,6 +47,9 @@ ENV_VARS: Mapping[str, str] = {
     "instance_id": "CVFRAME_INSTANCE_ID",
     "org_id": "CVFRAME_ORG_ID",
 }
+
+#: Settings sent as HTTP header values, which carry ASCII only.
+HEADER_SETTINGS = frozenset({"token", "instance_id"})
 
 
 class Secret:
@@ -91,6 +98,11 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+def _without_userinfo(host: str) -> str:
+    """``host`` with any ``user:password@`` masked, to be quoted in a message."""
+    return re.sub(r"^([^/]*//)?[^/@]*@", lambda m: (m.group(1) or "") + "***@", host)
+
+
 def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
     """Turn ``platform.kore.ai`` or ``https://platform.kore.ai/`` into a base URL.
 
@@ -107,7 +119,7 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"host {host!r} is not a host name or an http(s) URL; "
+            f"host {_without_userinfo(host)!r} is not a host name or an http(s) URL; "
             "pass e.g. host='platform.kore.ai' or set CVFRAME_HOST"
         )
     if parts.query or parts.fragment or parts.username or parts.password:
@@ -123,11 +135,38 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+def _clean(name: str, value: str) -> str | None:
+    """``value`` stripped of surrounding whitespace (None when blank), or refused.
+
+    An env file edited on Windows leaves a ``\r`` at the end of each value, and a
+    shell heredoc a ``\n``: sent as is, an org id matches no records and a token
+    breaks the request. A control character *inside* a value cannot be meant, so it
+    is refused, and the message never shows the value (it may be a secret).
+    """
+    text = value.strip()
+    if not text:
+        return None
+    where = f"setting {name!r} (argument {name}= or ${ENV_VARS[name]})"
+    for position, char in enumerate(text, start=1):
+        if not char.isprintable():
+            raise ConfigurationError(
+                f"{where} holds a control character, or another that does not print "
+                f"(U+{ord(char):04X}), at position {position}; the value is not shown. Remove "
+                "it (check the env file for stray line breaks) and try again"
+            )
+        if name in HEADER_SETTINGS and not char.isascii():
+            raise ConfigurationError(
+                f"{where} holds a character that is not ASCII at position {position}; it is "
+                "sent as an HTTP header, which carries ASCII only. The value is not shown: "
+                "copy it again from the Kore.ai app settings"
+            )
+    return text
+
+
 def _pick(name: str, value: str | None, env: Mapping[str, str]) -> str | None:
-    if value is not None:
-        return value
-    found = env.get(ENV_VARS[name])
-    return found if found else None
+    """The argument if given, else the environment variable; cleaned, None when blank."""
+    found = value if value is not None else env.get(ENV_VARS[name])
+    return None if found is None else _clean(name, found)
 
 
 def _missing(name: str, hint: str = "") -> ConfigurationError:
@@ -183,7 +222,14 @@ class Settings:
         allow_insecure_http: bool = False,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Fill each setting from its argument, else from its ``CVFRAME_*`` variable."""
+        """Fill each setting from its argument, else from its ``CVFRAME_*`` variable.
+
+        Every value is stripped of surrounding whitespace, and a blank one counts as
+        not set; one with a control character inside is refused with a
+        :class:`ConfigurationError` that does not show it. When both ``token`` and
+        ``client_id``/``client_secret`` are set, the token wins: the client id and
+        secret are dropped (and an INFO line on the ``cvframe`` logger says so).
+        """
         environ = os.environ if env is None else env
         host_value = _pick("host", host, environ)
         if host_value is None:
@@ -191,11 +237,22 @@ class Settings:
         account = _pick("account_id", account_id, environ)
         if account is None:
             raise _missing("account_id")
-        if "/" in account or not account.strip():
-            raise ConfigurationError(f"account_id {account!r} is not an account id")
+        if any(char in account for char in "/?#%") or any(c.isspace() for c in account):
+            raise ConfigurationError(
+                f"account_id {account!r} is not an account id (no spaces, '/', '?', '#' or "
+                "'%'); pass the id from the Kore.ai app settings or set CVFRAME_ACCOUNT_ID"
+            )
         tok = _pick("token", token, environ)
         cid = _pick("client_id", client_id, environ)
         csecret = _pick("client_secret", client_secret, environ)
+        if tok is not None and (cid is not None or csecret is not None):
+            # A ready token is the more explicit of the two; signing a JWT behind it
+            # (on a 401, say) would quietly switch identities.
+            log.info(
+                "cvframe: both a token and client_id/client_secret are set; using the "
+                "token (client_id and client_secret are ignored)"
+            )
+            cid = csecret = None
         if tok is None and (cid is None or csecret is None):
             absent = "client_id" if cid is None else "client_secret"
             raise ConfigurationError(
@@ -211,7 +268,7 @@ class Settings:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
         return cls(
             base_url=normalize_base_url(host_value, allow_insecure_http=allow_insecure_http),
-            account_id=account.strip(),
+            account_id=account,
             token=Secret(tok) if tok is not None else None,
             client_id=cid,
             client_secret=Secret(csecret) if csecret is not None else None,

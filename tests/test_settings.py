@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 import cvframe
-from cvframe._settings import ENV_VARS, Secret, Settings
+from cvframe._auth import Credentials
+from cvframe._settings import ENV_VARS, Secret, Settings, resolve_org_id
+from cvframe.emulator import Emulator
 
-from .conftest import CLIENT_SECRET
+from .conftest import CLIENT_SECRET, FakeClock, FakeSession, make_response
 
 
 def test_env_fallback_fills_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +103,140 @@ def test_secrets_stay_out_of_reprs() -> None:
         assert CLIENT_SECRET not in text
         assert "tok-XYZ" not in text
     assert repr(Secret("x")) == "Secret('**********')"
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+SETTING_VALUES = {
+    "host": "platform.kore.ai",
+    "account_id": "636f5b36bcf8a8c7101e0000",
+    "token": "eyJhbGciOiJIUzI1NiJ9.eyJhcHBJZCI6ImNzLTEifQ.c2lnbmF0dXJl",
+    "instance_id": "st-1234",
+}
+
+
+@pytest.mark.parametrize("padding", ["\n", "\r\n", " ", "\t", " \r\n"])
+def test_every_setting_is_stripped_of_surrounding_whitespace(
+    monkeypatch: pytest.MonkeyPatch, padding: str
+) -> None:
+    for name, value in SETTING_VALUES.items():
+        monkeypatch.setenv(ENV_VARS[name], value + padding)
+    monkeypatch.setenv("CVFRAME_ORG_ID", "o-1" + padding)
+    s = Settings.resolve()
+    assert s.base_url == "https://platform.kore.ai"
+    assert s.account_id == SETTING_VALUES["account_id"]
+    assert s.token is not None and s.token.reveal() == SETTING_VALUES["token"]
+    assert s.instance_id == SETTING_VALUES["instance_id"]
+    assert resolve_org_id(None) == "o-1"
+    assert resolve_org_id(" o-2\r\n") == "o-2"
+    monkeypatch.delenv("CVFRAME_TOKEN")
+    by_argument = Settings.resolve(
+        " platform.kore.ai\n", "acc\n", client_id="cs-1\r", client_secret=CLIENT_SECRET + "\r\n"
+    )
+    assert by_argument.client_id == "cs-1"
+    assert by_argument.client_secret == Secret(CLIENT_SECRET)
+
+
+def test_org_id_with_a_trailing_newline_reads_the_records(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CVFRAME_ORG_ID", emulator.org_id + "\n")
+    df = cvframe.read_callvolume(
+        "2023-01-02", "2023-01-03", progress=False, **emulator.client_settings()
+    )
+    assert len(df) == len(emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")) > 0
+
+
+@pytest.mark.parametrize(
+    "name", ["host", "account_id", "token", "client_id", "client_secret", "instance_id", "org_id"]
+)
+@pytest.mark.parametrize("bad", ["\x00", "\r", "\n", "\x1b", "\x7f", "\u2028", "\ud800"])
+def test_a_setting_with_a_control_character_inside_is_refused_without_echoing_it(
+    name: str, bad: str
+) -> None:
+    value = f"SECRETHEAD{bad}SECRETTAIL"
+    given: dict[str, str] = {
+        "host": "platform.kore.ai",
+        "account_id": "acc",
+        "client_id": "cs-1",
+        "client_secret": CLIENT_SECRET,
+    }
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        if name == "org_id":
+            resolve_org_id(value)
+        else:
+            Settings.resolve(**{**given, name: value})
+    message = str(info.value)
+    assert name in message and ENV_VARS[name] in message
+    assert "SECRETHEAD" not in message and "SECRETTAIL" not in message
+    # The environment variable is checked the same way.
+    env = {ENV_VARS[name]: value}
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        if name == "org_id":
+            resolve_org_id(None, env=env)
+        else:
+            Settings.resolve(**{k: v for k, v in given.items() if k != name}, env=env)
+    assert "SECRETHEAD" not in str(info.value) and ENV_VARS[name] in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["token", "instance_id"])
+def test_a_header_setting_that_is_not_ascii_is_refused(name: str) -> None:
+    with pytest.raises(cvframe.ConfigurationError, match=ENV_VARS[name]) as info:
+        Settings.resolve("platform.kore.ai", "acc", **{"token": "t", name: "tökén-SECRET"})
+    assert "SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\r\n"])
+def test_a_blank_setting_counts_as_missing(blank: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(cvframe.ConfigurationError, match="missing setting 'account_id'"):
+        Settings.resolve("platform.kore.ai", blank, token="t")
+    monkeypatch.setenv("CVFRAME_TOKEN", blank)
+    with pytest.raises(cvframe.ConfigurationError, match="missing credentials"):
+        Settings.resolve("platform.kore.ai", "acc")
+    with pytest.raises(cvframe.ConfigurationError, match="CVFRAME_ORG_ID"):
+        resolve_org_id(blank)
+
+
+def test_a_host_with_credentials_in_it_is_refused_without_echoing_them() -> None:
+    for host in ("ftp://user:hunter2-pw@x.example", "https://user:hunter2-pw@x.example"):
+        with pytest.raises(cvframe.ConfigurationError) as info:
+            Settings.resolve(host, "acc", token="t")
+        assert "hunter2-pw" not in str(info.value)
+
+
+def test_token_wins_over_client_credentials_and_says_so_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = SETTING_VALUES["token"]
+    caplog.set_level(logging.INFO, logger="cvframe")
+    s = Settings.resolve(
+        "platform.kore.ai", "acc", token=token, client_id="cs-1", client_secret=CLIENT_SECRET
+    )
+    assert s.token == Secret(token)
+    # The client id and secret are dropped, so nothing can sign a JWT behind the token.
+    assert (s.client_id, s.client_secret) == (None, None)
+    assert Credentials(s).headers()["auth"] == token
+    assert not Credentials(s).can_refresh
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(infos) == 1
+    assert "token" in infos[0] and "client_id" in infos[0] and "ignored" in infos[0]
+    assert token not in caplog.text and CLIENT_SECRET not in caplog.text
+
+
+def test_a_given_token_is_never_swapped_for_a_self_made_jwt_on_401() -> None:
+    session = FakeSession([make_response(401, {"message": "no"})] * 2)
+    client = cvframe.CallVolumeClient(
+        "api.example.test", "acc-1", token="tok-given", client_id="cs-1",
+        client_secret=CLIENT_SECRET, session=session, clock=FakeClock(),
+    )  # fmt: skip
+    with pytest.raises(cvframe.AuthenticationError):
+        list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
+    assert [call["headers"]["auth"] for call in session.calls] == ["tok-given"]
+
+
+def test_only_the_client_credentials_log_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="cvframe")
+    Settings.resolve("platform.kore.ai", "acc", client_id="cs-1", client_secret=CLIENT_SECRET)
+    Settings.resolve("platform.kore.ai", "acc", token="t")
+    assert caplog.records == []
