@@ -431,14 +431,44 @@ def bucket_labels(utc_ms: np.ndarray, freq: Frequency, tz: str) -> np.ndarray:
         return floor
     # Keep the instant's own UTC offset where the floored wall time exists with it.
     labels = floor - (wall - utc_ms)
-    other = _wall_ms(labels, tz) != floor
-    if other.any():
-        naive = pd.DatetimeIndex(floor[other].astype("datetime64[ms]"))
-        local = naive.tz_localize(
-            tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
-        )
-        labels[other] = np.asarray(local.tz_convert("UTC").as_unit("ms").asi8, dtype=np.int64)
+    other = np.flatnonzero(_wall_ms(labels, tz) != floor)
+    if len(other):
+        labels[other] = _first_showing(floor[other], labels[other], utc_ms[other], tz)
     return labels
+
+
+def _first_showing(floor: np.ndarray, before: np.ndarray, after: np.ndarray, tz: str) -> np.ndarray:
+    """The first instant from which the wall clock of ``tz`` shows ``floor`` or later.
+
+    ``floor`` is a wall time (ms, naive) that the clock does not show with the offset
+    of ``after``, an instant that shows it or later; ``before`` is ``floor`` read with
+    that offset. A wall time shown twice (a fall-back) gives its first instant; one
+    never shown (a spring-forward gap, 30 or 45 minutes long in some zones) gives the
+    end of the gap. pandas' ``nonexistent="shift_forward"`` is not used: it moves a
+    time in a 30-minute gap a whole hour on.
+    """
+    naive = pd.DatetimeIndex(floor.astype("datetime64[ms]"))
+    candidates = []
+    for ambiguous in (True, False):  # which side is "DST" varies by zone: take the earlier
+        local = naive.tz_localize(
+            tz, ambiguous=np.full(len(naive), ambiguous), nonexistent="NaT"
+        ).as_unit("ms")
+        candidates.append(np.where(local.isna(), np.iinfo(np.int64).max, local.asi8))
+    first = np.minimum(*candidates)
+    gap = first == np.iinfo(np.int64).max
+    if gap.any():
+        # In a gap the clock jumps past ``floor`` at the transition, which lies after
+        # ``before`` (whose clock is still short of it) and no later than ``after``:
+        # bisect to the millisecond where it first shows ``floor`` or later.
+        lo, hi = np.minimum(before[gap], after[gap]), after[gap].copy()
+        target = floor[gap]
+        while (hi - lo > 1).any():
+            mid = lo + (hi - lo) // 2
+            reached = _wall_ms(mid, tz) >= target
+            hi = np.where(reached, mid, hi)
+            lo = np.where(reached, lo, mid)
+        first[gap] = hi
+    return first
 
 
 @dataclass(frozen=True)
