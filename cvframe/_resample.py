@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -372,14 +373,99 @@ class Frequency:
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
+#: The frequency strings cvframe accepts, the same on pandas 2.2 and 3.x (whose aliases
+#: differ: "M" and "H" mean month end and hour on 2.2 and are refused by 3.x, and "ME"
+#: is a month *end*, not the month-start buckets cvframe makes): an optional whole
+#: number, then ``min``, ``h``, ``s`` or ``ms`` (a fixed length), ``D`` (days); or one
+#: ``W`` / ``W-MON`` ... ``W-SUN`` (a week) or ``MS`` (a calendar month). Timedeltas and
+#: pandas offsets of those kinds are accepted too. The README's resampling section
+#: lists the same set.
+FREQUENCY_PATTERN = re.compile(
+    r"(?P<n>[0-9]*)(?P<unit>min|h|s|ms|D|W(?:-(?:MON|TUE|WED|THU|FRI|SAT|SUN))?|MS)"
+)
+
+_ACCEPTED_TEXT = (
+    "cvframe accepts a fixed length that is a whole multiple of the data's interval "
+    "length ('15min', '30min', '45min', '1h', '90min', '2h'; units 'min', 'h', 's', "
+    "'ms'), days ('D', '7D'), a week ('W', Monday to Sunday, or 'W-SAT', 'W-MON' ... "
+    "'W-SUN' for the week ending that day) or a calendar month ('MS'), or a Timedelta "
+    "or pandas offset of those kinds"
+)
+
+#: Alias letters users may try -> what to use instead.
+_FREQ_HINTS: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "M",
+            "ME",
+            "BM",
+            "BME",
+            "CBME",
+            "SM",
+            "SME",
+            "BMS",
+            "SMS",
+            "CBMS",
+            "Q",
+            "QE",
+            "QS",
+            "BQ",
+            "BQE",
+            "BQS",
+            "Y",
+            "YE",
+            "YS",
+            "A",
+            "AS",
+            "BY",
+            "BYE",
+            "BYS",
+        ),
+        "for calendar buckets use 'MS' (one calendar month, labelled by its first day); "
+        "month-end, quarter and year buckets are not supported",
+    ),
+    "W": "a week bucket is one week: use 'W', 'W-SAT' ..., or '7D' for seven days",
+    "MS": "a calendar-month bucket is one month: use 'MS'",
+    **dict.fromkeys(
+        ("B", "C", "BH", "CBH"),
+        "business-day buckets are not supported: use 'D' (local calendar days)",
+    ),
+    "H": "use 'h' for hours",
+    "T": "use 'min' for minutes",
+    "MIN": "use 'min' for minutes",
+    "S": "use 's' for seconds",
+    "L": "use 'ms' for milliseconds",
+}
+
+
+def _freq_refused(freq: Any, text: str = "") -> ValueError:
+    """The ValueError for an unsupported ``freq``: what was given, a hint, the accepted set."""
+    letters = text.lstrip("0123456789").split("-")[0]
+    hint = _FREQ_HINTS.get(letters) or _FREQ_HINTS.get(letters.upper(), "")
+    shown = freq.freqstr if isinstance(freq, pd.offsets.BaseOffset) else freq
+    return ValueError(
+        f"freq {shown!r} is not supported{'; ' + hint if hint else ''}. {_ACCEPTED_TEXT}"
+    )
+
+
 def parse_freq(freq: Any) -> Frequency:
-    """Read ``freq`` (an offset alias, a DateOffset or a Timedelta) as a Frequency."""
-    try:
-        offset = to_offset(pd.Timedelta(freq) if isinstance(freq, pd.Timedelta) else freq)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"freq {freq!r} is not a pandas frequency such as '30min', '1h', 'D', 'W' or 'MS'"
-        ) from None
+    """Read ``freq`` (an accepted alias, a DateOffset or a Timedelta) as a Frequency."""
+    if isinstance(freq, str):
+        text = freq.strip()
+        match = FREQUENCY_PATTERN.fullmatch(text)
+        one_only = match is not None and match["unit"][0] in "WM"
+        if match is None or (one_only and match["n"] not in ("", "1")):
+            raise _freq_refused(freq, text)
+        offset = to_offset(text)
+    elif isinstance(freq, pd.Timedelta | dt.timedelta | np.timedelta64):
+        delta = pd.Timedelta(freq)
+        if delta is pd.NaT:
+            raise _freq_refused(freq)
+        offset = to_offset(delta)
+    elif isinstance(freq, pd.offsets.BaseOffset):
+        offset = freq
+    else:
+        raise _freq_refused(freq)
     text = offset.freqstr
     if isinstance(offset, pd.offsets.Day):  # a Tick in pandas 2, a calendar day in 3
         if offset.n < 1:
@@ -390,16 +476,12 @@ def parse_freq(freq: Any) -> Frequency:
         if step <= pd.Timedelta(0):
             raise ValueError(f"freq must be positive, got {text!r}")
         return Frequency("fixed", text, step_ms=int(step / pd.Timedelta(milliseconds=1)))
-    if isinstance(offset, pd.offsets.Week) and offset.n == 1 and offset.weekday is not None:
+    if type(offset) is pd.offsets.Week and offset.n == 1 and offset.weekday is not None:
         # "W-SUN" (pandas' "W") is the week that ends on Sunday: it starts on Monday.
         return Frequency("week", text, week_start=(offset.weekday + 1) % 7)
-    if isinstance(offset, pd.offsets.MonthBegin | pd.offsets.MonthEnd) and offset.n == 1:
+    if type(offset) is pd.offsets.MonthBegin and offset.n == 1:
         return Frequency("month", text)
-    raise ValueError(
-        f"freq {text!r} is not supported: use a fixed length that is a whole multiple of "
-        f"{duration_words(_SLOT_MS)} ('30min', '1h', ...), days ('D', '7D'), a week ('W', "
-        "'W-MON', ...) or a month ('MS')"
-    )
+    raise _freq_refused(offset, text)
 
 
 def duration_words(ms: int) -> str:
@@ -664,7 +746,10 @@ def resample_intervals(
         The bucket length: a fixed length that is a whole multiple of the data's
         interval length (15 minutes for API records), e.g. ``"30min"``, ``"1h"``;
         days (``"D"``, ``"7D"``); a week (``"W"``, i.e. Monday to Sunday, or
-        ``"W-SAT"`` for Sunday to Saturday); or a calendar month (``"MS"``).
+        ``"W-SAT"`` for Sunday to Saturday); or a calendar month (``"MS"``). That set
+        (:data:`FREQUENCY_PATTERN`) is the same on pandas 2.2 and 3.x; anything else,
+        e.g. a month end (``"ME"``, ``"M"``) or a 2.2-only alias (``"H"``, ``"T"``), is
+        a ValueError that lists it.
     by : str, list of str or None, default "queue_id"
         Key column(s) that identify a series (see :data:`KEY_COLUMNS`); ``None``
         adds all records together.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -339,7 +340,7 @@ def test_records_that_straddle_local_buckets_are_refused() -> None:
     ("kwargs", "message"),
     [
         ({"freq": "BME"}, "not supported"),
-        ({"freq": "banana"}, "not a pandas frequency"),
+        ({"freq": "banana"}, "not supported"),
         ({"by": "agent_id"}, "by must name key columns"),
         ({"start": "2024-01-02", "end": "2024-01-01"}, "must be after start"),
     ],
@@ -348,6 +349,70 @@ def test_bad_arguments_raise_value_error(kwargs: dict[str, Any], message: str) -
     df = frame([record("2024-01-01 09:00", offered_contacts=1)])
     with pytest.raises(ValueError, match=message):
         resample_intervals(df, **kwargs)
+
+
+# The frequencies cvframe accepts, the same on pandas 2.2 and 3.x.
+ACCEPTED_FREQUENCIES = [
+    ("15min", 1),
+    ("30min", 1),
+    ("1h", 1),
+    ("h", 1),
+    ("90min", 1),
+    ("3600s", 1),
+    ("D", 1),
+    ("7D", 1),
+    ("W", 1),
+    ("W-SAT", 1),
+    ("MS", 1),
+    (pd.Timedelta(hours=1), 1),
+    (dt.timedelta(minutes=30), 1),
+    (pd.offsets.Hour(2), 1),
+    (pd.offsets.Day(), 1),
+    (pd.offsets.Week(weekday=6), 1),
+    (pd.offsets.MonthBegin(), 1),
+]
+
+
+@pytest.mark.parametrize(("freq", "buckets"), ACCEPTED_FREQUENCIES)
+def test_every_documented_frequency_is_accepted(freq: Any, buckets: int) -> None:
+    df = frame([record("2024-01-10 09:00", offered_contacts=3)])
+    out = resample_intervals(df, freq)
+    assert len(out) == buckets
+    assert out["offered_contacts"].tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("freq", "hint"),
+    [
+        ("ME", "'MS'"),  # month end: silently taken as month start before
+        ("M", "'MS'"),  # month end on pandas 2.2, refused by 3.x
+        (pd.offsets.MonthEnd(), "'MS'"),
+        ("BMS", "'MS'"),
+        ("SMS", "'MS'"),
+        ("2MS", "'MS'"),
+        ("H", "'h'"),  # deprecated on 2.2, refused by 3.x
+        ("1H", "'h'"),
+        ("T", "'min'"),
+        ("15T", "'min'"),
+        ("S", "'s'"),
+        ("2W", "'W'"),
+        ("QS", "'MS'"),
+        ("YS", "'MS'"),
+        ("B", "'D'"),
+        ("banana", "'30min'"),
+        (42, "'30min'"),
+    ],
+)
+def test_a_frequency_outside_the_documented_set_is_refused_naming_the_set(
+    freq: Any, hint: str
+) -> None:
+    df = frame([record("2024-01-10 09:00", offered_contacts=3)])
+    with pytest.raises(ValueError, match="not supported") as info:
+        resample_intervals(df, freq)
+    message = str(info.value)
+    assert hint in message
+    for accepted in ("'30min'", "'1h'", "'D'", "'W'", "'W-SAT'", "'MS'"):
+        assert accepted in message
 
 
 def test_not_a_dataframe_is_refused() -> None:
