@@ -18,6 +18,7 @@ The tree::
         └── LockError                           another sync or write holds the dataset's lock
 
     SchemaDriftWarning (a UserWarning)          the API sent fields cvframe does not know
+    OutOfWindowWarning (a UserWarning)          sync dropped records outside the window read
 
 Messages never contain the token or the client secret.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigurationError",
     "CvframeError",
     "LockError",
+    "OutOfWindowWarning",
     "RateLimitError",
     "ResponseError",
     "SchemaDriftWarning",
@@ -121,3 +123,12 @@ class LockError(SnapshotError):
 
 class SchemaDriftWarning(UserWarning):
     """The API sent fields the column contract does not know; they were dropped."""
+
+
+class OutOfWindowWarning(UserWarning):
+    """The API sent records whose interval lies outside the window asked for.
+
+    :func:`cvframe.sync` drops them (the message says how many), so that a record
+    dated far in the future cannot move the snapshot's high-water mark past the
+    run's own window end and stop every later run from reading anything.
+    """

@@ -53,7 +53,7 @@ from ._schema import (
     empty_frame,
 )
 from ._schema import validate as validate_frame
-from ._times import TimeLike, to_utc
+from ._times import TimeLike, format_day, to_utc
 from ._version import __version__
 
 __all__ = [
@@ -451,10 +451,19 @@ def _partition_days(root: Path) -> list[str]:
     )
 
 
-def high_water_mark(path: str | os.PathLike[str]) -> pd.Timestamp | None:
-    """The latest ``interval_start`` stored at ``path``, or None for no data."""
+def high_water_mark(
+    path: str | os.PathLike[str], *, before: pd.Timestamp | None = None
+) -> pd.Timestamp | None:
+    """The latest ``interval_start`` stored at ``path`` (below ``before``), or None.
+
+    ``sync`` passes its window end as ``before``: a stored record dated far in the
+    future (sent by mistake, or written by hand) must not stop it from reading.
+    """
     root = Path(path)
+    last_day = None if before is None else format_day(before)
     for day in reversed(_partition_days(root)):
+        if last_day is not None and day > last_day:
+            continue
         where = _partition_file(root, day)
         try:
             with pq.ParquetFile(where) as file:
@@ -465,6 +474,8 @@ def high_water_mark(path: str | os.PathLike[str]) -> pd.Timestamp | None:
                 f"cannot read {where} to find the high-water mark: {exc}; restore that "
                 "day's file or remove it and sync that day again"
             ) from exc
+        if before is not None:
+            starts = starts.filter(pc.less(starts, _ms_scalar(before)))
         latest = pc.max(starts).as_py()
         if latest is not None:
             return pd.Timestamp(latest).tz_convert("UTC")

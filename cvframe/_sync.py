@@ -1,10 +1,11 @@
 """sync(): keep a Parquet snapshot up to date from the API, safely and incrementally.
 
 One run: take the dataset's lock; find its high-water mark (the latest
-``interval_start`` stored); read ``[high-water mark - lookback, end)`` with
-:func:`cvframe.read_callvolume` (the first run reads from ``start``, or from the
-first record); upsert the rows day by day; release the lock. All the HTTP is
-``read_callvolume``'s; all the writing is :mod:`cvframe._snapshot`'s.
+``interval_start`` stored before the run's window end); read
+``[high-water mark - lookback, end)`` with :func:`cvframe.read_callvolume` (the
+first run reads from ``start``, or from the first record); drop any record the API
+sent from outside that window; upsert the rows day by day; release the lock. All
+the HTTP is ``read_callvolume``'s; all the writing is :mod:`cvframe._snapshot`'s.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
+from ._durations import parse_duration
+from ._errors import OutOfWindowWarning
 from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._read import read_callvolume
 from ._settings import resolve_org_id
@@ -58,10 +62,13 @@ class SyncReport:
     partitions_rewritten : tuple of str
         The days (``YYYY-MM-DD``) whose file was rewritten, ascending.
     high_water_mark : pandas.Timestamp or None
-        The latest ``interval_start`` stored after the run; the next run resumes
-        from it minus the lookback.
+        The latest ``interval_start`` stored before ``window_end`` after the run;
+        the next run resumes from it minus the lookback.
     seconds : float
         Wall time the run took.
+    rows_out_of_window : int
+        Records the API sent from outside the window; dropped, with an
+        :class:`cvframe.OutOfWindowWarning` (included in ``rows_fetched``).
 
     Examples
     --------
@@ -86,6 +93,7 @@ class SyncReport:
     partitions_rewritten: tuple[str, ...]
     high_water_mark: pd.Timestamp | None
     seconds: float
+    rows_out_of_window: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (times as ISO 8601 UTC strings)."""
@@ -100,6 +108,7 @@ class SyncReport:
             "partitions_rewritten": list(self.partitions_rewritten),
             "high_water_mark": _iso(self.high_water_mark),
             "seconds": round(self.seconds, 3),
+            "rows_out_of_window": self.rows_out_of_window,
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -117,6 +126,11 @@ class SyncReport:
             ("rows fetched", f"{self.rows_fetched:,}"),
             ("rows inserted", f"{self.rows_inserted:,}"),
             ("rows updated", f"{self.rows_updated:,}"),
+            *(
+                [("rows out of window", f"{self.rows_out_of_window:,} (dropped)")]
+                if self.rows_out_of_window
+                else []
+            ),
             ("partitions rewritten", f"{len(days)}" + (f" ({shown})" if days else "")),
             ("high-water mark", _iso(self.high_water_mark) or "none (no data)"),
             ("seconds", f"{self.seconds:.2f}"),
@@ -126,15 +140,8 @@ class SyncReport:
 
 
 def _lookback(value: str | timedelta | pd.Timedelta) -> pd.Timedelta:
-    try:
-        delta = pd.Timedelta(value)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"lookback={value!r} is not a duration; use e.g. '2h', '30min' or a timedelta"
-        ) from None
-    if delta is pd.NaT or pd.isna(delta) or delta < pd.Timedelta(0):
-        raise ValueError(f"lookback must be a duration >= 0, got {value!r}")
-    return delta
+    # cvframe's one duration reader: "2" (2 ns to pandas) is refused, "2h" is taken.
+    return parse_duration(value, name="lookback", allow_zero=True)
 
 
 def sync(
@@ -156,6 +163,13 @@ def sync(
     ``lookback``, because the platform keeps updating recent intervals. Records
     are upserted by ``id``, keeping the highest ``version``; only the days that
     change are rewritten, each atomically.
+
+    Records the API sends from outside the window read (an ``interval_start``
+    before its start or at or after its end) are dropped with an
+    :class:`cvframe.OutOfWindowWarning` naming how many, and counted in the report:
+    one record dated 2099 would otherwise become the high-water mark and every later
+    run would read nothing. For the same reason the high-water mark is the latest
+    ``interval_start`` stored *before* ``end``.
 
     A run killed at any instant (even ``kill -9``) leaves a readable dataset, and
     the next run completes it with every record present exactly once. Two runs on
@@ -188,6 +202,11 @@ def sync(
     SyncReport
         Rows fetched, inserted and updated, days rewritten, the new high-water
         mark and the time taken. It holds no credentials.
+
+    Warns
+    -----
+    cvframe.OutOfWindowWarning
+        When the API sent records outside the window read (they are dropped).
 
     Raises
     ------
@@ -231,10 +250,11 @@ def sync(
     org_id = resolve_org_id(org_id)  # fail before creating anything
     root = _prepare_root(path)
     with locked(root, lock_timeout):
-        mark = high_water_mark(root)
+        mark = high_water_mark(root, before=stop)
         begin = floor if mark is None else mark - back
         if floor is not None and begin is not None:
             begin = max(begin, floor)
+        stray = 0
         if begin is not None and begin >= stop:
             fetched = 0
             result = None
@@ -243,9 +263,10 @@ def sync(
                 begin, stop, org_id=org_id, progress=progress, validate=True, **client_settings
             )
             fetched = len(df)
+            df, stray = _inside_window(df, begin, stop)
             # read_callvolume has just validated the frame.
             result = upsert_table(root, frame_to_table(df, validate=False))
-        new_mark = high_water_mark(root) if result and result.partitions else mark
+        new_mark = high_water_mark(root, before=stop) if result and result.partitions else mark
     return SyncReport(
         path=str(root),
         initial=mark is None,
@@ -257,4 +278,30 @@ def sync(
         partitions_rewritten=result.partitions if result else (),
         high_water_mark=new_mark,
         seconds=time.monotonic() - began,
+        rows_out_of_window=stray,
     )
+
+
+def _inside_window(
+    df: pd.DataFrame, begin: pd.Timestamp | None, stop: pd.Timestamp
+) -> tuple[pd.DataFrame, int]:
+    """``df`` without the rows outside ``[begin, stop)``, and how many those were."""
+    starts = df["interval_start"]
+    inside = starts < stop
+    if begin is not None:
+        inside &= starts >= begin
+    inside = inside.fillna(False).astype(bool)
+    stray = int((~inside).sum())
+    if not stray:
+        return df, 0
+    outside = starts[~inside]
+    window = f"{_iso(begin) or 'the first record'} .. {_iso(stop)}"
+    warnings.warn(
+        f"the API sent {stray} record(s) from outside the window read ({window}), with "
+        f"interval_start from {_iso(outside.min())} to {_iso(outside.max())}; sync dropped "
+        "them so that they cannot move the high-water mark. Read that period with its "
+        "own window if it is real; report it to Kore.ai if it persists",
+        OutOfWindowWarning,
+        stacklevel=3,
+    )
+    return df[inside].reset_index(drop=True), stray

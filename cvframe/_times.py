@@ -7,7 +7,7 @@ from typing import TypeAlias
 
 import pandas as pd
 
-__all__ = ["TimeLike", "format_api_time", "resolve_window", "to_utc"]
+__all__ = ["TimeLike", "format_api_time", "format_day", "resolve_window", "to_utc"]
 
 #: What a ``start`` or ``end`` argument may be.
 TimeLike: TypeAlias = str | datetime | date | pd.Timestamp
@@ -42,6 +42,19 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
     if moment.tzinfo is None:
         return moment.tz_localize("UTC")
     return moment.tz_convert("UTC")
+
+
+def format_day(moment: pd.Timestamp) -> str:
+    """The UTC date of ``moment`` as ``YYYY-MM-DD``, the year always in four digits.
+
+    (``strftime("%Y")`` gives ``999`` for the year 999 on glibc, which sorts after
+    ``2023`` as text.)
+
+    >>> format_day(pd.Timestamp("0999-01-07 09:45", tz="UTC"))
+    '0999-01-07'
+    """
+    utc = moment.tz_convert("UTC")
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
 
 
 def format_api_time(moment: pd.Timestamp) -> str:

@@ -94,12 +94,12 @@ def main() -> int:
     if pause:
         mark = sync_module.high_water_mark
 
-        def paused_mark(path: str | os.PathLike[str]) -> Any:
+        def paused_mark(path: str | os.PathLike[str], **kwargs: Any) -> Any:
             # Called first thing once the lock is held.
             Path(pause["ready"]).write_text("locked")
             while not Path(pause["release"]).exists():
                 time.sleep(0.01)
-            return mark(path)
+            return mark(path, **kwargs)
 
         sync_module.high_water_mark = paused_mark
 

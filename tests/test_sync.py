@@ -7,11 +7,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import requests
 
 import cvframe
 from cvframe._cli import main
@@ -356,3 +358,95 @@ def test_cli_sync_without_credentials_or_with_a_held_lock_exits_1(
     err = capsys.readouterr().err
     assert err.startswith("cvframe: error: missing credentials")
     assert emu_env.client_secret not in err
+
+
+# --------------------------------------------------------------------------- stray records
+
+
+def stray_record(emu: Emulator, start: str, rid: str) -> dict[str, Any]:
+    """A record in the API's shape whose interval starts at ``start``."""
+    record = dict(emu.records(FIRST_DAY, "2023-01-02T00:15:00Z")[0])
+    begin = pd.Timestamp(start)
+    record.update(
+        _id=rid,
+        intervalStartTimeStamp=begin.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        intervalEndTimeStamp=(begin + pd.Timedelta("15min")).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    )
+    return record
+
+
+class StraySession(requests.Session):
+    """Forwards to the emulator; adds ``strays`` to each one-page answer while set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strays: list[dict[str, Any]] = []
+
+    def post(self, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().post(url, *args, **kwargs)
+        if self.strays and response.status_code == 200:
+            body = json.loads(response.content)
+            assert body["hasMore"] is False, "keep the window to one page"
+            body["CallVolumeUpdate"].extend(self.strays)
+            body["totalCount"] += len(self.strays)
+            response._content = json.dumps(body).encode()
+        return response
+
+
+@pytest.fixture
+def stray_session() -> Iterator[StraySession]:
+    with StraySession() as session:
+        yield session
+
+
+@pytest.mark.parametrize(
+    ("stray_at", "first_end"),
+    [
+        pytest.param("2099-01-01T00:00:00Z", "2023-01-03", id="future-dated"),
+        pytest.param("1999-06-01T08:00:00Z", "2023-01-03", id="past-dated"),
+        pytest.param("2023-01-03T00:00:00Z", "2023-01-03", id="at the window end"),
+    ],
+)
+def test_a_record_outside_the_window_is_dropped_with_a_warning_and_never_moves_the_mark(
+    emu: Emulator, tmp_path: Path, stray_session: StraySession, stray_at: str, first_end: str
+) -> None:
+    settings = {**emu.settings(), "session": stray_session, "page_size": 1000}
+    # The first run's window has a floor, so a past-dated stray lies outside it too.
+    stray_session.strays = [stray_record(emu, stray_at, "stray-1")]
+    with pytest.warns(cvframe.OutOfWindowWarning, match=r"1 record\(s\)"):
+        first = cvframe.sync(tmp_path, start="2023-01-02", end=first_end, **settings)
+    assert first.rows_out_of_window == 1
+    assert first.rows_fetched == len(served(emu, "2023-01-03T00:00:00Z")) + 1
+    assert first.high_water_mark == pd.Timestamp("2023-01-02T23:45:00Z")
+    assert "stray-1" not in set(cvframe.read_snapshot(tmp_path)["id"])
+    assert first.to_dict()["rows_out_of_window"] == 1
+    assert "rows out of window    1" in str(first)
+
+    # A later run, stray again (when it still lies outside), gets the real records.
+    if stray_at.startswith("2023-01-03"):
+        stray_session.strays = []  # inside the next window: a real record would be there
+    with pytest.warns(cvframe.OutOfWindowWarning) if stray_session.strays else nullcontext():
+        second = cvframe.sync(tmp_path, end="2023-01-04", **settings)
+    assert second.window_start == pd.Timestamp("2023-01-02T21:45:00Z")
+    assert second.rows_out_of_window == len(stray_session.strays)
+    stray_session.strays = []
+    third = cvframe.sync(tmp_path, end="2023-01-05", **settings)
+    assert third.rows_out_of_window == 0
+    pd.testing.assert_frame_equal(
+        cvframe.read_snapshot(tmp_path), served(emu, "2023-01-05T00:00:00Z")
+    )
+
+
+def test_a_snapshot_already_holding_a_future_record_still_syncs_real_data(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # Written by an older cvframe, or by write_snapshot: the mark is taken below the
+    # run's window end, so the stored 2099 record does not stop every later run.
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-03", **emu.settings())
+    future = cvframe.records_to_frame([stray_record(emu, "2099-01-01T00:00:00Z", "future-1")])
+    cvframe.write_snapshot(future, tmp_path)
+    report = cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+    assert report.window_start == pd.Timestamp("2023-01-02T21:45:00Z")
+    assert report.high_water_mark == pd.Timestamp("2023-01-03T23:45:00Z")
+    stored = cvframe.read_snapshot(tmp_path, end="2023-01-05")
+    pd.testing.assert_frame_equal(stored, served(emu, "2023-01-04T00:00:00Z"))
