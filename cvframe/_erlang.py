@@ -26,20 +26,25 @@ Examples
 >>> load = erlang_c.offered_load(100, "3min", "30min")
 >>> float(load)
 10.0
->>> round(float(erlang_c.service_level(14, load, "3min", threshold="20s")), 3)
+>>> round(float(erlang_c.service_level(14, load, "3min", sl_threshold="20s")), 3)
 0.888
->>> int(erlang_c.required_agents(100, "3min", "30min", sl_target=0.8, threshold="20s"))
+>>> int(erlang_c.required_agents(100, "3min", "30min", sl_target=0.8, sl_threshold="20s"))
 14
+
+The threshold is ``sl_threshold``, as in :func:`cvframe.kpis`; the older name
+``threshold`` still works and gives a ``FutureWarning``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from ._checks import check_input
 from ._kpis import AVERAGES, threshold_ms
 from ._resample import instants_ms, measure_arrays, require_columns
 
@@ -66,6 +71,9 @@ STAFFING_COLUMNS = (
     "expected_asa",
     "expected_occupancy",
 )
+
+#: The service-level threshold when none is given, as :func:`cvframe.kpis` has it.
+DEFAULT_SL_THRESHOLD = "20s"
 
 #: Tolerance for ceil() of a ratio that is a whole number up to rounding (8 / 0.8).
 _CEIL_SLACK = 1e-9
@@ -159,7 +167,26 @@ def _agents(values: np.ndarray) -> np.ndarray:
 def _non_negative(values: np.ndarray, name: str) -> np.ndarray:
     if np.any(values[~np.isnan(values)] < 0):
         raise ValueError(f"{name} must not be negative")
+    if np.any(np.isinf(values)):
+        raise ValueError(f"{name} must be finite (NaN or NA for unknown), got infinity")
     return values
+
+
+def _sl_threshold_seconds(sl_threshold: Duration, threshold: Duration | None) -> float:
+    """``sl_threshold`` in seconds, honouring the deprecated ``threshold`` with a warning."""
+    if threshold is not None:
+        warnings.warn(
+            "threshold is deprecated; use sl_threshold (the name cvframe.kpis uses)",
+            FutureWarning,
+            stacklevel=3,
+        )
+        if threshold_ms(sl_threshold) != threshold_ms(DEFAULT_SL_THRESHOLD):
+            raise ValueError(
+                "sl_threshold and its deprecated alias threshold are both given; "
+                "give sl_threshold only"
+            )
+        return threshold_ms(threshold, name="threshold") / 1000.0
+    return threshold_ms(sl_threshold) / 1000.0
 
 
 # --------------------------------------------------------------------------- the math
@@ -317,10 +344,17 @@ def probability_of_waiting(agents: Values, load: Values) -> Any:
     return b.wrap(_wait_probability(n, a), "Float64")
 
 
-def service_level(agents: Values, load: Values, aht: Values, *, threshold: Duration = "20s") -> Any:
-    """Erlang C service level: the share of contacts answered within ``threshold``.
+def service_level(
+    agents: Values,
+    load: Values,
+    aht: Values,
+    *,
+    sl_threshold: Duration = DEFAULT_SL_THRESHOLD,
+    threshold: Duration | None = None,
+) -> Any:
+    """Erlang C service level: the share of contacts answered within ``sl_threshold``.
 
-    ``SL = 1 - C·exp(-(agents - load)·threshold / aht)``, 0 when ``agents <= load``.
+    ``SL = 1 - C·exp(-(agents - load)·sl_threshold / aht)``, 0 when ``agents <= load``.
 
     Parameters
     ----------
@@ -330,8 +364,10 @@ def service_level(agents: Values, load: Values, aht: Values, *, threshold: Durat
         Offered load in Erlangs.
     aht : duration or Series of durations
         Average handle time.
-    threshold : str or Timedelta, default "20s"
-        The service-level threshold T.
+    sl_threshold : str or Timedelta, default "20s"
+        The service-level threshold T, a duration with its unit.
+    threshold : str or Timedelta, optional
+        Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
     Returns
     -------
@@ -340,14 +376,14 @@ def service_level(agents: Values, load: Values, aht: Values, *, threshold: Durat
     Examples
     --------
     >>> from cvframe import erlang_c
-    >>> round(erlang_c.service_level(14, 10.0, "3min", threshold="20s"), 4)
+    >>> round(erlang_c.service_level(14, 10.0, "3min", sl_threshold="20s"), 4)
     0.8884
     """
     b = _Broadcast()
     n = _agents(b.number(agents, "agents"))
     a = _non_negative(b.number(load, "load"), "load")
-    aht_s = b.seconds(aht, "aht")
-    t = threshold_ms(threshold, name="threshold") / 1000.0
+    aht_s = _non_negative(b.seconds(aht, "aht"), "aht")
+    t = _sl_threshold_seconds(sl_threshold, threshold)
     n, a, aht_s = b.shape(n, a, aht_s)
     return b.wrap(_service_level(n, a, aht_s, np.asarray(t), _wait_probability(n, a)), "Float64")
 
@@ -417,11 +453,12 @@ def required_agents(
     interval: Values,
     *,
     sl_target: float = 0.8,
-    threshold: Duration = "20s",
+    sl_threshold: Duration = DEFAULT_SL_THRESHOLD,
     max_occupancy: float | None = None,
     shrinkage: float = 0.0,
+    threshold: Duration | None = None,
 ) -> Any:
-    """The fewest agents to schedule so that ``sl_target`` of contacts wait at most ``threshold``.
+    """The fewest agents so that ``sl_target`` of contacts wait at most ``sl_threshold``.
 
     The smallest N > load with Erlang C service level ≥ ``sl_target``; then at
     least ``ceil(load / max_occupancy)`` if a cap is given; then divided by
@@ -431,19 +468,22 @@ def required_agents(
     Parameters
     ----------
     volume : number or Series
-        Contacts offered in the interval.
+        Contacts offered in the interval: finite and ``>= 0``, fractional for a
+        forecast; NaN or NA gives NA.
     aht : duration or Series of durations
         Average handle time.
     interval : duration or Series of durations
         The interval's length, e.g. ``"30min"``.
     sl_target : float, default 0.8
         The service level to reach, strictly between 0 and 1.
-    threshold : str or Timedelta, default "20s"
-        The service-level threshold T.
+    sl_threshold : str or Timedelta, default "20s"
+        The service-level threshold T, a duration with its unit.
     max_occupancy : float, optional
         The highest acceptable occupancy, in (0, 1].
     shrinkage : float, default 0.0
         The share of paid time agents are not available, in [0, 1).
+    threshold : str or Timedelta, optional
+        Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
     Returns
     -------
@@ -453,7 +493,7 @@ def required_agents(
     Examples
     --------
     >>> import cvframe
-    >>> cvframe.required_agents(100, "3min", "30min", sl_target=0.8, threshold="20s")
+    >>> cvframe.required_agents(100, "3min", "30min", sl_target=0.8, sl_threshold="20s")
     14
     >>> cvframe.required_agents(100, "3min", "30min", max_occupancy=0.7, shrinkage=0.3)
     22
@@ -465,7 +505,7 @@ def required_agents(
     interval_s = b.seconds(interval, "interval")
     if np.any(interval_s[~np.isnan(interval_s)] <= 0):
         raise ValueError("interval must be a positive duration")
-    t = threshold_ms(threshold, name="threshold") / 1000.0
+    t = _sl_threshold_seconds(sl_threshold, threshold)
     count, aht_s, interval_s = b.shape(count, aht_s, interval_s)
     load = count * aht_s / interval_s
     agents = _required(load, aht_s, t, sl_target, max_occupancy)
@@ -476,10 +516,11 @@ def staffing(
     df: pd.DataFrame,
     *,
     sl_target: float = 0.8,
-    threshold: Duration = "20s",
+    sl_threshold: Duration = DEFAULT_SL_THRESHOLD,
     max_occupancy: float | None = None,
     shrinkage: float = 0.0,
     aht: Duration | pd.Series | None = None,
+    threshold: Duration | None = None,
 ) -> pd.DataFrame:
     """Erlang C staffing for every row, from its offered volume, AHT and length.
 
@@ -493,10 +534,12 @@ def staffing(
     ----------
     df : pandas.DataFrame
         Records or buckets of :func:`cvframe.resample_intervals`.
-    sl_target, threshold, max_occupancy, shrinkage
+    sl_target, sl_threshold, max_occupancy, shrinkage
         As for :func:`required_agents`.
     aht : duration or Series, optional
         The AHT to plan with, instead of each row's own.
+    threshold : str or Timedelta, optional
+        Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
     Returns
     -------
@@ -515,7 +558,7 @@ def staffing(
     ...     "intervalEndTimeStamp": "2024-01-01T09:30:00Z",
     ...     "offeredContacts": 100, "completedContacts": 95,
     ...     "conversationHandleTime": 95 * 180_000}])
-    >>> out = cvframe.staffing(df, sl_target=0.8, threshold="20s", shrinkage=0.25)
+    >>> out = cvframe.staffing(df, sl_target=0.8, sl_threshold="20s", shrinkage=0.25)
     >>> out[["offered_load", "productive_agents", "required_agents"]]
        offered_load  productive_agents  required_agents
     0          10.0                 14               19
@@ -525,7 +568,8 @@ def staffing(
     if aht is None:
         required += list(AVERAGES["aht"])
     require_columns(df, required, what="staffing")
-    t = threshold_ms(threshold, name="threshold") / 1000.0
+    t = _sl_threshold_seconds(sl_threshold, threshold)
+    check_input(df, required, what="staffing")
     index = df.index
     volume, missing = measure_arrays(df["offered_contacts"], "int")
     count = np.where(missing, np.nan, volume.astype(np.float64))

@@ -50,6 +50,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._checks import check_input
+from ._durations import duration_ms
 from ._resample import (
     SL_COUNT_COLUMNS,
     carries_sl_counts,
@@ -114,19 +116,12 @@ _REQUIRED: tuple[str, ...] = tuple(
 
 
 def threshold_ms(value: Any, *, name: str = "sl_threshold") -> float:
-    """A positive duration (``"20s"``, a Timedelta) in milliseconds, or ValueError."""
-    if isinstance(value, bool | int | float | np.number):
-        raise ValueError(
-            f"{name} must be a duration such as '20s' or pd.Timedelta(seconds=20), got the "
-            f"bare number {value!r} (whose unit would be a guess)"
-        )
-    try:
-        delta = pd.Timedelta(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{name} must be a duration such as '20s', got {value!r}") from None
-    if delta is pd.NaT or delta <= pd.Timedelta(0):
-        raise ValueError(f"{name} must be a positive duration, got {value!r}")
-    return float(delta / pd.Timedelta(milliseconds=1))
+    """A positive duration (``"20s"``, a Timedelta) in milliseconds, or ValueError.
+
+    cvframe's one duration reader (:func:`cvframe._durations.parse_duration`): a string
+    needs its unit, a bare number is refused.
+    """
+    return duration_ms(value, name=name)
 
 
 def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -391,6 +386,7 @@ def kpis(
             f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
         )
     require_columns(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
+    check_input(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
 
     out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])
     for name, (total, count) in AVERAGES.items():

@@ -44,6 +44,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandas.tseries.frequencies import to_offset
 
+from ._checks import check_input
 from ._errors import SchemaError
 from ._schema import COLUMNS, Column, contract_dtypes
 
@@ -837,6 +838,7 @@ def resample_intervals(
     keys = key_list(by)
     required = ["interval_start", "interval_end", *(c.name for c in MEASURE_COLUMNS), *keys]
     require_columns(df, required, what="resample_intervals")
+    check_input(df, required, what="resample_intervals")
     spec = parse_freq(freq)
     zone = column_tz(df["interval_start"]) if tz is None else str(tz)
     row_start = instants_ms(df["interval_start"], name="interval_start")

@@ -19,8 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeAlias
 
+import numpy as np
 import pandas as pd
 
+from ._checks import check_input, checked
+from ._durations import parse_duration
 from ._schema import COLUMNS
 
 __all__ = [
@@ -135,7 +138,9 @@ def _service_level(df: pd.DataFrame, options: _KpiOptions) -> pd.Series:
         from ._kpis import kpis
     except ImportError:  # pragma: no cover - only while the analytics helpers are absent
         return pd.Series(pd.NA, index=df.index, dtype="Float64")
-    level = kpis(df, sl_threshold=options.sl_threshold, sl_denominator=options.sl_denominator)
+    # to_wfm checked the frame; kpis need not check it again.
+    with checked():
+        level = kpis(df, sl_threshold=options.sl_threshold, sl_denominator=options.sl_denominator)
     return level["service_level"].astype("Float64")
 
 
@@ -288,7 +293,9 @@ def _from_mapping(
     df: pd.DataFrame, target: object, what: str, options: _KpiOptions
 ) -> pd.DataFrame:
     spec = _parse_mapping(target)
-    _check_columns(df, {c for _, f, _ in spec for c in SOURCE_FIELDS[f].needs}, what)
+    needed = {c for _, f, _ in spec for c in SOURCE_FIELDS[f].needs}
+    _check_columns(df, needed, what)
+    check_input(df, sorted(needed), what="to_wfm")
     # Output rows follow input rows by position, whatever index a filter left behind.
     df = df.reset_index(drop=True)
     out = {
@@ -334,6 +341,44 @@ def _per_queue(df: pd.DataFrame, value: PerQueue, name: str, *, join: bool = Fal
     return found.fillna("")
 
 
+#: The Genesys columns cvframe fills from a measure, which the importer needs as numbers.
+_GENESYS_MEASURES = ("offered_contacts", "completed_contacts", "conversation_handle_time")
+
+
+def _intervals(df: pd.DataFrame, bad: np.ndarray) -> str:
+    """The first few bad records as 'queue at start', for a message."""
+    rows = np.flatnonzero(bad)[:3]
+    queue = df["queue_name"].astype("string").fillna(df["queue_id"].astype("string"))
+    starts = df["interval_start"].astype("datetime64[ms, UTC]")
+    shown = [f"{queue.iloc[i]} at {starts.iloc[i].strftime(_ISO_SECONDS)}" for i in rows]
+    return ", ".join(shown) + (", ..." if bad.sum() > len(rows) else "")
+
+
+def _refuse_straddling(df: pd.DataFrame, slots: pd.Series, ends: pd.Series) -> None:
+    """ValueError if a record does not nest in one quarter hour (resample_intervals' rule)."""
+    straddling = (ends > slots + GENESYS_INTERVAL).to_numpy(dtype=bool, na_value=False)
+    if straddling.any():
+        raise ValueError(
+            f"{int(straddling.sum())} record(s) straddle two Genesys quarter hours "
+            f"({_intervals(df, straddling)}), so no :00/:15/:30/:45 interval holds their "
+            "contacts; the importer needs records that nest in 15-minute UTC intervals, as "
+            "cvframe.resample_intervals(df, '15min') does"
+        )
+
+
+def _refuse_missing(df: pd.DataFrame, starts: pd.Series) -> None:
+    """ValueError naming the intervals where a measure Genesys needs is missing."""
+    for name in _GENESYS_MEASURES:
+        missing = df[name].isna().to_numpy(dtype=bool)
+        if missing.any():
+            raise ValueError(
+                f"{name} is missing in {int(missing.sum())} record(s) ({_intervals(df, missing)}) "
+                "and the Genesys import has no way to say unknown: writing 0 would train the "
+                "forecast on invented zeros. Drop those records, or fill them yourself if 0 is "
+                f"true: df.fillna({{{name!r}: 0}})"
+            )
+
+
 def _genesys(
     df: pd.DataFrame, *, media_type: PerQueue, skill_set: PerQueue, language: PerQueue
 ) -> pd.DataFrame:
@@ -347,6 +392,7 @@ def _genesys(
         "conversation_handle_time",
     }
     _check_columns(df, needed, "genesys")
+    check_input(df, sorted(needed), what="to_wfm")
     starts = df["interval_start"].astype("datetime64[ms, UTC]")
     ends = df["interval_end"].astype("datetime64[ms, UTC]")
     too_long = (ends - starts) > GENESYS_INTERVAL
@@ -355,6 +401,9 @@ def _genesys(
             f"{int(too_long.sum())} record(s) span more than 15 minutes; the Genesys "
             "importer takes 15-minute intervals and cvframe does not split longer ones"
         )
+    slots = starts.dt.floor(GENESYS_INTERVAL)
+    _refuse_straddling(df, slots, ends)
+    _refuse_missing(df, starts)
     media = _per_queue(df, media_type if media_type is not None else "voice", "media_type")
     media = media.str.lower()
     bad = sorted(set(media) - set(GENESYS_MEDIA_TYPES))
@@ -365,15 +414,15 @@ def _genesys(
         )
     rows = pd.DataFrame(
         {
-            # Shorter intervals (e.g. 5 minutes) add up into their 15-minute slot.
-            "start": starts.dt.floor(GENESYS_INTERVAL),
+            # Shorter intervals (e.g. 5 minutes) add up into the 15-minute slot they nest in.
+            "start": slots,
             "queue": df["queue_name"].astype("string").fillna(df["queue_id"].astype("string")),
             "media": media,
             "skills": _per_queue(df, skill_set, "skill_set", join=True),
             "language": _per_queue(df, language, "language"),
-            "offered": _count(df, "offered_contacts").fillna(0),
-            "handled": _count(df, "completed_contacts").fillna(0),
-            "handle_ms": _millis(df, "conversation_handle_time").fillna(0),
+            "offered": _count(df, "offered_contacts"),
+            "handled": _count(df, "completed_contacts"),
+            "handle_ms": _millis(df, "conversation_handle_time"),
         }
     )
     keys = ["queue", "media", "start", "skills", "language"]
@@ -455,7 +504,13 @@ def to_wfm(
     ------
     ValueError
         For an unknown target, source field or unit, a missing column, a media
-        type Genesys does not take, or records longer than 15 minutes for Genesys.
+        type Genesys does not take, an ``sl_threshold`` without a unit; input that
+        breaks the input contract (:mod:`cvframe._checks`: a repeated ``id``, a
+        negative, fractional, infinite or non-numeric count, a negative duration,
+        naive timestamps, ``interval_end <= interval_start``) in the columns the
+        target reads; and for Genesys, records longer than 15 minutes or not
+        nested in one UTC quarter hour, or a missing offered count, handled count
+        or handle time (Genesys cannot say "unknown", and a 0 would be invented).
 
     Notes
     -----
@@ -482,6 +537,9 @@ def to_wfm(
                   Start  Calls  AHT (min)
     0  2023-06-01 09:45      3    0.56702
     """
+    # Read at once, whether or not the target has a service level, so that a bad one
+    # (a bare "20") is refused rather than silently unused.
+    parse_duration(sl_threshold, name="sl_threshold")
     options = _KpiOptions(sl_threshold, sl_denominator)
     if isinstance(target, str):
         if target == "genesys":

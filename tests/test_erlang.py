@@ -41,10 +41,10 @@ def test_call_centre_helper_worked_example() -> None:
     assert load == 10.0
     assert erlang_c.probability_of_waiting(11, load) == pytest.approx(0.6821, abs=5e-5)
     assert erlang_c.asa(11, load, "180s") == pd.Timedelta("122.781s")  # 0.6821 x 180 / 1
-    assert erlang_c.service_level(13, load, "180s", threshold="20s") < 0.80
-    assert erlang_c.service_level(14, load, "180s", threshold="20s") >= 0.80
+    assert erlang_c.service_level(13, load, "180s", sl_threshold="20s") < 0.80
+    assert erlang_c.service_level(14, load, "180s", sl_threshold="20s") >= 0.80
     assert erlang_c.occupancy(14, load) == pytest.approx(0.714, abs=5e-4)
-    kwargs: dict[str, Any] = {"sl_target": 0.8, "threshold": "20s", "max_occupancy": 0.85}
+    kwargs: dict[str, Any] = {"sl_target": 0.8, "sl_threshold": "20s", "max_occupancy": 0.85}
     assert required_agents(100, "180s", "30min", **kwargs) == 14
     assert required_agents(100, "180s", "30min", **kwargs, shrinkage=0.3) == 20
 
@@ -71,7 +71,11 @@ def test_agrees_with_pyworkforce_over_a_grid_of_loads() -> None:
             shrinkage=0.0,
         )
         ours = required_agents(
-            volume, f"{aht_s}s", f"{interval_min}min", sl_target=target, threshold=f"{threshold_s}s"
+            volume,
+            f"{aht_s}s",
+            f"{interval_min}min",
+            sl_target=target,
+            sl_threshold=f"{threshold_s}s",
         )
         theirs = model.required_positions(service_level=target, max_occupancy=1.0)
         load = erlang_c.offered_load(volume, f"{aht_s}s", f"{interval_min}min")
@@ -85,7 +89,7 @@ def test_agrees_with_pyworkforce_over_a_grid_of_loads() -> None:
                 model.waiting_probability(agents), rel=1e-9, abs=1e-12
             )
             assert erlang_c.service_level(
-                agents, load, f"{aht_s}s", threshold=f"{threshold_s}s"
+                agents, load, f"{aht_s}s", sl_threshold=f"{threshold_s}s"
             ) == pytest.approx(model.service_level(agents), rel=1e-9, abs=1e-12)
         checked += 1
     assert checked == 7 * 4 * 3 * 3 * 3
@@ -106,7 +110,7 @@ def test_occupancy_cap_and_shrinkage_agree_with_pyworkforce(
             "4min",
             "30min",
             sl_target=0.8,
-            threshold="30s",
+            sl_threshold="30s",
             max_occupancy=max_occupancy,
             shrinkage=shrinkage,
         )
@@ -126,7 +130,7 @@ def test_stable_for_hundreds_and_thousands_of_agents(agents: int, load: float) -
 
 
 def test_required_agents_for_a_very_large_queue_is_finite_and_just_above_the_load() -> None:
-    agents = required_agents(60_000, "5min", "30min", sl_target=0.9, threshold="20s")
+    agents = required_agents(60_000, "5min", "30min", sl_target=0.9, sl_threshold="20s")
     assert 10_000 < agents < 10_200  # 10,000 Erlangs: pooling leaves little headroom
 
 
@@ -148,7 +152,7 @@ def test_vectorised_over_series_matches_scalars_and_keeps_the_index() -> None:
     index = pd.Index(["a", "b", "c", "d"], name="queue")
     volume = pd.Series([100, 0, 640, None], index=index, dtype="Int64")
     aht = pd.Series(pd.to_timedelta([180, 200, 250, 180], unit="s"), index=index)
-    out = required_agents(volume, aht, "30min", sl_target=0.8, threshold="20s")
+    out = required_agents(volume, aht, "30min", sl_target=0.8, sl_threshold="20s")
     assert out.index.equals(index)
     assert str(out.dtype) == "Int64"
     assert out.iloc[:3].tolist() == [
@@ -173,8 +177,8 @@ def test_vectorised_over_series_matches_scalars_and_keeps_the_index() -> None:
         ({"sl_target": 0.0}, "sl_target must be between 0 and 1"),
         ({"shrinkage": 1.0}, "shrinkage must be in"),
         ({"max_occupancy": 0.0}, "max_occupancy must be in"),
-        ({"threshold": "0s"}, "positive duration"),
-        ({"threshold": 20}, "bare number"),
+        ({"sl_threshold": "0s"}, "positive duration"),
+        ({"sl_threshold": 20}, "bare number"),
     ],
 )
 def test_bad_staffing_arguments_raise_value_error(kwargs: dict[str, Any], message: str) -> None:
@@ -227,7 +231,7 @@ def test_staffing_uses_each_rows_volume_aht_and_length() -> None:
             ),
         ]
     )
-    out = staffing(df, sl_target=0.8, threshold="20s", shrinkage=0.3)
+    out = staffing(df, sl_target=0.8, sl_threshold="20s", shrinkage=0.3)
     assert out["offered_load"].tolist()[:2] == [10.0, 5.0]
     assert out.loc[0, "productive_agents"] == 14
     assert out.loc[0, "required_agents"] == 20
@@ -270,7 +274,7 @@ def test_staffing_of_every_row_equals_required_agents_row_by_row() -> None:
         )
         for i, v in enumerate(rng.integers(1, 400, 40))
     ]
-    out = staffing(frame(rows), sl_target=0.85, threshold="15s", max_occupancy=0.9)
+    out = staffing(frame(rows), sl_target=0.85, sl_threshold="15s", max_occupancy=0.9)
     for _, row in out.iterrows():
         aht = row["conversation_handle_time"] / row["completed_contacts"]
         assert row["productive_agents"] == required_agents(
@@ -278,7 +282,7 @@ def test_staffing_of_every_row_equals_required_agents_row_by_row() -> None:
             aht,
             "15min",
             sl_target=0.85,
-            threshold="15s",
+            sl_threshold="15s",
             max_occupancy=0.9,
         )
     assert np.array_equal(out["productive_agents"].to_numpy(), out["required_agents"].to_numpy())

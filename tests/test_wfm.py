@@ -28,6 +28,15 @@ def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return cvframe.records_to_frame(records)
 
 
+def counts(offered: int) -> dict[str, Any]:
+    """The measures a Genesys row needs: offered, handled and their handle time."""
+    return {
+        "offeredContacts": offered,
+        "completedContacts": offered,
+        "conversationHandleTime": 180_000 * offered,
+    }
+
+
 def record(start: str, minutes: int = 15, **fields: Any) -> dict[str, Any]:
     begin = pd.Timestamp(start)
     return {
@@ -166,8 +175,8 @@ def test_write_wfm_genesys_writes_one_file_per_queue_and_media_type(
 def test_write_wfm_genesys_keeps_queues_whose_names_clash_apart(tmp_path: Path) -> None:
     df = cvframe.records_to_frame(
         [
-            record("2023-06-01T09:00:00Z", queueId="qu-1", queueName="Sales/EU", offeredContacts=1),
-            record("2023-06-01T09:00:00Z", queueId="qu-2", queueName="Sales EU", offeredContacts=2),
+            record("2023-06-01T09:00:00Z", queueId="qu-1", queueName="Sales/EU", **counts(1)),
+            record("2023-06-01T09:00:00Z", queueId="qu-2", queueName="Sales EU", **counts(2)),
         ]
     )
     files = cvframe.write_wfm(df, tmp_path, "genesys")

@@ -1,0 +1,246 @@
+"""The input contract of the analytics and exports, checked once at each public entry.
+
+:func:`cvframe.read_callvolume` validates what the API sends; a frame handed to
+:func:`cvframe.resample_intervals`, :func:`cvframe.kpis`, :func:`cvframe.staffing`,
+:func:`cvframe.to_series`, :func:`cvframe.to_wfm` or :func:`cvframe.write_wfm` may
+have been built, concatenated or edited since. Each of them checks the columns it
+reads by the same rules, taken from the read contract (:data:`cvframe.COLUMNS`, the
+``kind`` of each column), so that bad input is an error and never a wrong number:
+
+============  ==================================================================
+kind          rule
+============  ==================================================================
+``int``       a numeric dtype (not object or bool); whole, ``>= 0``, finite;
+              NA allowed (a numpy ``float64`` NaN is pandas' NA)
+``float``     a numeric dtype; ``>= 0``, finite; NA allowed
+``duration``  a timedelta dtype (``timedelta64[*]`` or Arrow ``duration``); ``>= 0``
+``datetime``  timezone-aware (``datetime64[*, tz]`` or Arrow ``timestamp[tz]``),
+              no NA
+============  ==================================================================
+
+and, for the frame: an ``id`` appears at most once (a repeated record would be
+counted once per copy), and where both bounds are present ``interval_end >
+interval_start``. A failure is a ``ValueError`` naming the function, the column, the
+number of bad rows, the first few (index label and value) and the fix.
+
+Each check is one vectorised pass over a column. A public function that hands the
+frame it has checked to another one (``to_wfm`` to ``kpis``) does so inside
+:func:`checked`, so a frame is checked once per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._schema import COLUMNS, Kind
+
+__all__ = ["CHECKED_KINDS", "check_input", "checked"]
+
+#: Column -> kind, from the read contract: what each column is checked as.
+CHECKED_KINDS: Mapping[str, Kind] = {c.name: c.kind for c in COLUMNS}
+
+_POSITION = {name: i for i, name in enumerate(CHECKED_KINDS)}
+
+#: How many bad rows a message shows.
+SHOWN_ROWS = 3
+
+_TRUSTED: ContextVar[bool] = ContextVar("cvframe_input_checked", default=False)
+
+
+@contextmanager
+def checked() -> Iterator[None]:
+    """Within this block, :func:`check_input` passes at once: the caller checked the frame."""
+    token = _TRUSTED.set(True)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
+
+def _plain(value: Any) -> str:
+    """``repr`` of a value as the user wrote it: ``-3``, not ``np.int64(-3)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _examples(series: pd.Series, bad: np.ndarray) -> str:
+    """The first few bad rows of ``series`` as 'index label: value'."""
+    positions = np.flatnonzero(bad)[:SHOWN_ROWS]
+    shown = [f"{_plain(series.index[i])}: {_plain(series.iloc[i])}" for i in positions]
+    more = ", ..." if bad.sum() > SHOWN_ROWS else ""
+    return "{" + ", ".join(shown) + more + "}"
+
+
+def _fail(what: str, series: pd.Series, bad: np.ndarray, problem: str, fix: str) -> ValueError:
+    n = int(bad.sum())
+    return ValueError(
+        f"{what}: {series.name} {problem} in {n} row(s) (index: value) "
+        f"{_examples(series, bad)}; {fix}"
+    )
+
+
+def _is_timedelta(dtype: Any) -> bool:
+    if isinstance(dtype, pd.ArrowDtype):
+        return str(dtype.pyarrow_dtype).startswith("duration")
+    return bool(pd.api.types.is_timedelta64_dtype(dtype))
+
+
+def _is_datetime(dtype: Any) -> tuple[bool, bool]:
+    """(is a datetime dtype, is timezone-aware)."""
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow = dtype.pyarrow_dtype
+        is_time = str(arrow).startswith("timestamp")
+        return is_time, is_time and getattr(arrow, "tz", None) is not None
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return True, True
+    return bool(pd.api.types.is_datetime64_dtype(dtype)), False
+
+
+def _check_number(series: pd.Series, kind: Kind, what: str) -> None:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        target = "Int64" if kind == "int" else "Float64"
+        raise ValueError(
+            f"{what}: {series.name} has dtype {dtype}, not a number; convert it first, e.g. "
+            f"df[{series.name!r}] = pd.to_numeric(df[{series.name!r}]).astype({target!r}) "
+            "(cvframe.contract_dtypes() has every column's dtype)"
+        )
+    if pd.api.types.is_integer_dtype(dtype):
+        # Whole and finite by their dtype: only the sign can be wrong.
+        values = series.to_numpy(dtype=np.float64, na_value=0.0)
+        negative = values < 0
+        if negative.any():
+            raise _fail(what, series, negative, "is negative", "counts are >= 0")
+        return
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = series.isna().to_numpy(dtype=bool)
+    not_a_number = np.isnan(values) & ~missing
+    if not_a_number.any():
+        raise _fail(
+            what,
+            series,
+            not_a_number,
+            "is NaN (not a number, which a nullable column keeps apart from NA)",
+            "use NA for a missing value; through numpy floats NaN becomes NA: "
+            f"df[{series.name!r}] = df[{series.name!r}].astype(float).astype("
+            f"{str(series.dtype)!r})",
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise _fail(what, series, infinite, "is infinite", "give a finite number or NA")
+    negative = values < 0
+    if negative.any():
+        noun = "counts" if kind == "int" else "scores"
+        raise _fail(what, series, negative, "is negative", f"{noun} are >= 0")
+    if kind == "int":
+        fractional = np.isfinite(values) & (values != np.floor(values))
+        if fractional.any():
+            raise _fail(
+                what,
+                series,
+                fractional,
+                "is not a whole number",
+                "a count is a whole number of contacts or messages",
+            )
+
+
+def _check_duration(series: pd.Series, what: str) -> None:
+    if not _is_timedelta(series.dtype):
+        raise ValueError(
+            f"{what}: {series.name} must hold durations (the contract's timedelta64[ms]), "
+            f"not dtype {series.dtype}; convert milliseconds with df[{series.name!r}] = "
+            f"pd.to_timedelta(df[{series.name!r}], unit='ms')"
+        )
+    negative = (series < pd.Timedelta(0)).to_numpy(dtype=bool, na_value=False)
+    if negative.any():
+        raise _fail(what, series, negative, "is negative", "durations are >= 0")
+
+
+def _check_timestamp(series: pd.Series, what: str) -> None:
+    is_time, aware = _is_datetime(series.dtype)
+    name = series.name
+    if not is_time:
+        raise ValueError(
+            f"{what}: {name} has dtype {series.dtype}, not timestamps; convert it with "
+            f"df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True)"
+        )
+    if not aware:
+        raise ValueError(
+            f"{what}: {name} is timezone-naive ({series.dtype}), so its instants are a "
+            f"guess; the contract's timestamps are UTC: df[{name!r}] = "
+            f"df[{name!r}].dt.tz_localize('UTC') (or the zone they were written in)"
+        )
+    missing = series.isna().to_numpy(dtype=bool)
+    if missing.any():
+        raise _fail(what, series, missing, "is missing", "every record needs its interval")
+
+
+def _check_ids(df: pd.DataFrame, what: str) -> None:
+    ids = df["id"]
+    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+    if repeated.any():
+        distinct = int(ids[repeated].nunique())
+        raise ValueError(
+            f"{what}: {distinct} id(s) appear more than once, in {int(repeated.sum())} rows "
+            f"(index: id) {_examples(ids, repeated)}; each copy would be counted again. Keep "
+            "one row per record, the latest version as cvframe.read_callvolume does: "
+            "df.sort_values('version').drop_duplicates('id', keep='last')"
+        )
+
+
+def _check_order(df: pd.DataFrame, what: str) -> None:
+    start, end = df["interval_start"], df["interval_end"]
+    try:
+        backwards = (end <= start).to_numpy(dtype=bool, na_value=False)
+    except TypeError:
+        return  # naive against aware: the timestamp check names it where times are read
+    if backwards.any():
+        rows = np.flatnonzero(backwards)[:SHOWN_ROWS]
+        shown = ", ".join(f"{_plain(df.index[i])}: [{start.iloc[i]}, {end.iloc[i]})" for i in rows)
+        more = ", ..." if backwards.sum() > SHOWN_ROWS else ""
+        raise ValueError(
+            f"{what}: interval_end is not after interval_start in {int(backwards.sum())} "
+            f"row(s) (index: interval) {{{shown}{more}}}; every record needs interval_end > "
+            "interval_start"
+        )
+
+
+def check_input(df: Any, columns: Iterable[str], *, what: str) -> None:
+    """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
+
+    ``columns`` must all be present (those missing are named). Each is checked by its
+    contract kind (:data:`CHECKED_KINDS`; a column the contract does not know, or a
+    string column, is not checked); then ``id`` (when present) must be unique and
+    ``interval_end > interval_start`` (when both are present).
+    """
+    if _TRUSTED.get():
+        return
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
+    # In the contract's order, so that the first failing column is the same every time.
+    names = sorted(dict.fromkeys(columns), key=lambda name: _POSITION.get(name, len(_POSITION)))
+    missing = [name for name in names if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} needs the call-volume contract columns {missing}, which the frame "
+            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
+            "cvframe.resample_intervals"
+        )
+    for name in names:
+        kind = CHECKED_KINDS.get(name)
+        series = df[name]
+        if kind in ("int", "float"):
+            _check_number(series, kind, what)
+        elif kind == "duration":
+            _check_duration(series, what)
+        elif kind == "datetime":
+            _check_timestamp(series, what)
+    if "id" in df.columns:
+        _check_ids(df, what)
+    if "interval_start" in df.columns and "interval_end" in df.columns:
+        _check_order(df, what)
