@@ -549,6 +549,16 @@ def staffing(
         ``expected_service_level``, ``expected_asa`` and ``expected_occupancy``
         (with the productive agents).
 
+    Raises
+    ------
+    ValueError
+        If ``df`` lacks a column it reads, or one breaks the input contract
+        (:mod:`cvframe._checks`): a repeated ``id``; an ``offered_contacts`` or
+        ``completed_contacts`` that is negative, fractional, infinite or not
+        numeric; a negative or non-duration handle time; naive or missing
+        timestamps; ``interval_end <= interval_start``. Also for a bad argument,
+        e.g. an ``sl_threshold`` without a unit.
+
     Examples
     --------
     >>> import cvframe
