@@ -8,6 +8,7 @@ together (``tests/test_schema.py`` checks that the model agrees with this table)
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from ._gc import gc_paused
 __all__ = [
     "API_FIELDS",
     "COLUMNS",
+    "MAX_DURATION_MS",
     "SCHEMA_VERSION",
     "CallVolumeSchema",
     "Column",
@@ -48,6 +50,13 @@ DurationUnit = Literal["ms", "s"]
 
 #: Bumped whenever a column is added, removed, renamed or changes dtype.
 SCHEMA_VERSION = 1
+
+#: The longest duration a frame holds, in milliseconds (about 292 years): what pandas'
+#: nanosecond ``Timedelta`` can still hold, so arithmetic on the column cannot
+#: overflow. A real interval's totals are hours; a longer value is a server fault.
+MAX_DURATION_MS = (2**63 - 1) // 1_000_000
+#: The range of the int64 count columns.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -374,15 +383,24 @@ def _record_id(records: Sequence[Mapping[str, Any]], position: int) -> str:
 
 
 def _bad_value(
-    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any], ok: Any
+    column: Column,
+    records: Sequence[Mapping[str, Any]],
+    values: Sequence[Any],
+    ok: Any,
+    what: str | None = None,
 ) -> ResponseError:
+    """The error naming the first value that is not ``ok``: its field, record and value."""
     for i, value in enumerate(values):
         if value is not None and not ok(value):
             return ResponseError(
                 f"field {column.api_name!r} of record {_record_id(records, i)} is {value!r}, "
-                f"not {_KIND_TEXT[column.kind]}; the API sent data cvframe cannot read"
+                f"not {what or _KIND_TEXT[column.kind]}; the API sent data cvframe cannot "
+                "read. Report it to Kore.ai with the record id"
             )
-    return ResponseError(f"field {column.api_name!r} holds values that are not {column.kind}")
+    return ResponseError(
+        f"field {column.api_name!r} holds values that are not {what or _KIND_TEXT[column.kind]}"
+        "; the API sent data cvframe cannot read. Report it to Kore.ai"
+    )
 
 
 _KIND_TEXT = {
@@ -399,7 +417,26 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_whole(value: Any) -> bool:
-    return _is_number(value) and float(value).is_integer()
+    return _is_number(value) and math.isfinite(value) and float(value).is_integer()
+
+
+def _is_int64(value: Any) -> bool:
+    return _is_whole(value) and _INT64_MIN <= value <= _INT64_MAX
+
+
+def _is_finite(value: Any) -> bool:
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
+def _is_text(value: Any) -> bool:
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _int_array(
@@ -408,15 +445,21 @@ def _int_array(
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
-        raise _bad_value(column, records, values, _is_whole) from None
-    if pa_arrow.types.is_integer(arr.type) or pa_arrow.types.is_null(arr.type):
+        raise _bad_value(column, records, values, _is_int64, _INT64_TEXT) from None
+    if pa_arrow.types.is_signed_integer(arr.type) or pa_arrow.types.is_null(arr.type):
         return arr.cast(pa_arrow.int64())
     if pa_arrow.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
         whole = pc.equal(arr, pc.floor(arr))
-        if pc.all(pc.and_kleene(finite, whole)).as_py() is not False:
+        # 2**63 is exact as a float, so the bounds are too: an unsafe cast of anything
+        # beyond them would wrap (1e19 would become -9223372036854775808).
+        in_range = pc.and_(pc.greater_equal(arr, -(2.0**63)), pc.less(arr, 2.0**63))
+        if pc.all(pc.and_kleene(pc.and_kleene(finite, whole), in_range)).as_py() is not False:
             return arr.cast(pa_arrow.int64(), safe=False)
-    raise _bad_value(column, records, values, _is_whole)
+    raise _bad_value(column, records, values, _is_int64, _INT64_TEXT)
+
+
+_INT64_TEXT = "a whole number within the 64-bit range"
 
 
 def _float_array(
@@ -425,22 +468,36 @@ def _float_array(
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
-        raise _bad_value(column, records, values, _is_number) from None
+        raise _bad_value(column, records, values, _is_finite, "a finite number") from None
     if (
         pa_arrow.types.is_integer(arr.type)
         or pa_arrow.types.is_floating(arr.type)
         or pa_arrow.types.is_null(arr.type)
     ):
-        return arr.cast(pa_arrow.float64())
+        floats = arr.cast(pa_arrow.float64())
+        # JSON has no NaN or infinity; Python's parser takes them (and 1e400 as inf).
+        if pc.all(pc.is_finite(floats)).as_py() is not False:
+            return floats
+        raise _bad_value(column, records, values, _is_finite, "a finite number")
     raise _bad_value(column, records, values, _is_number)
 
 
-def _string_array(values: Sequence[Any]) -> pa_arrow.Array:
+def _string_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
+) -> pa_arrow.Array:
     try:
-        return pa_arrow.array(values, pa_arrow.string())
-    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
-        # An id sent as a number is still an id: documented coercion to its text.
-        return pa_arrow.array([None if v is None else str(v) for v in values], pa_arrow.string())
+        try:
+            return pa_arrow.array(values, pa_arrow.string())
+        except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
+            # An id sent as a number is still an id: documented coercion to its text.
+            texts = [None if v is None else str(v) for v in values]
+            return pa_arrow.array(texts, pa_arrow.string())
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in the JSON) is no character at all.
+        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
+
+
+_TEXT_TEXT = "valid Unicode text (it holds a lone surrogate)"
 
 
 def _datetime_array(
@@ -449,6 +506,8 @@ def _datetime_array(
     target = _ARROW_TYPES["datetime"]
     try:
         return pa_arrow.array(values, pa_arrow.string()).cast(target)
+    except UnicodeEncodeError:
+        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, pa_arrow.ArrowNotImplementedError):
         pass
     # Slow path: sub-millisecond digits or no zone (read as UTC), via pandas' ISO parser.
@@ -477,10 +536,23 @@ def _duration_array(
 ) -> pa_arrow.Array:
     if duration_unit == "ms":
         millis = _int_array(column, records, values)
+        limit: Any = MAX_DURATION_MS
+        scale = 1
     else:
         seconds = _float_array(column, records, values)
-        millis = pc.round(pc.multiply(seconds, 1000.0)).cast(pa_arrow.int64())
-    return millis.cast(_ARROW_TYPES["duration"])
+        millis = pc.round(pc.multiply(seconds, 1000.0))
+        limit, scale = float(MAX_DURATION_MS), 1000
+    # Both bounds, not abs(): abs(-2**63) wraps around to itself.
+    fits = pc.and_(pc.greater_equal(millis, -limit), pc.less_equal(millis, limit))
+    if pc.all(fits).as_py() is False:
+        raise _bad_value(
+            column,
+            records,
+            values,
+            lambda v: _is_finite(v) and abs(v) * scale <= MAX_DURATION_MS,
+            f"a duration cvframe can hold (at most {MAX_DURATION_MS:,} ms, about 292 years)",
+        )
+    return millis.cast(pa_arrow.int64()).cast(_ARROW_TYPES["duration"])
 
 
 _GETTERS = tuple(itemgetter(c.api_name) for c in COLUMNS)
@@ -542,7 +614,7 @@ def _records_to_table(
     arrays = []
     for column, values in zip(COLUMNS, columns, strict=True):
         if column.kind == "string":
-            arrays.append(_string_array(values))
+            arrays.append(_string_array(column, records, values))
         elif column.kind == "int":
             arrays.append(_int_array(column, records, values))
         elif column.kind == "float":
@@ -666,7 +738,9 @@ def records_to_frame(
 
 def warn_drift(unknown: Iterable[str], *, stacklevel: int = 2) -> None:
     """Warn once, naming every API field the contract does not know."""
-    names = sorted(unknown)
+    # A name that does not print (a lone surrogate, a control character) is shown
+    # escaped, so that the warning itself can be written to a log.
+    names = [n if n.isprintable() else ascii(n)[1:-1] for n in sorted(unknown)]
     if names:
         warnings.warn(
             f"the API sent field(s) cvframe does not know: {', '.join(names)}; they were "

@@ -44,6 +44,7 @@ from ._errors import SnapshotError
 from ._lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, DatasetLock
 from ._schema import (
     SCHEMA_VERSION,
+    CallVolumeSchema,
     DtypeBackend,
     _dedupe,
     _types_mapper,
@@ -267,6 +268,48 @@ def _check_file_schema(schema: pa.Schema, where: Path | str) -> None:
         )
 
 
+#: Columns a day's file cannot do without: the contract's non-nullable ones, by which
+#: rows are told apart and placed.
+_REQUIRED_COLUMNS = tuple(
+    name for name, column in CallVolumeSchema.to_schema().columns.items() if not column.nullable
+)
+_REWRITE_HINT = (
+    "restore that day's file, or remove it and write that day again "
+    "(cvframe.write_snapshot(cvframe.read_callvolume(DAY, NEXT_DAY), PATH))"
+)
+
+
+def _as_contract(table: pa.Table, path: Path) -> pa.Table:
+    """A day's table in the contract's columns and types, as :func:`read_snapshot` sees it.
+
+    Another tool may have rewritten the file: a nullable column it dropped reads as
+    missing values (as ``read_snapshot`` reads it), so merging rewrites the day whole
+    again; a required column missing, or one of a type that does not convert, is a
+    SnapshotError naming the file.
+    """
+    missing = [name for name in column_names() if name not in table.column_names]
+    required = [name for name in missing if name in _REQUIRED_COLUMNS]
+    if required:
+        raise SnapshotError(
+            f"{path} lacks the column(s) {', '.join(required)}, which cvframe needs to merge "
+            f"into it (did another tool rewrite it?); {_REWRITE_HINT}"
+        )
+    for name in missing:
+        kind = arrow_schema().field(name).type
+        table = table.append_column(pa.field(name, kind), pa.nulls(table.num_rows, kind))
+    columns = []
+    for field in arrow_schema():
+        stored = table[field.name]
+        try:
+            columns.append(stored.cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise SnapshotError(
+                f"{path} holds column {field.name} as {stored.type}, which does not convert "
+                f"to the {field.type} cvframe writes ({exc}); {_REWRITE_HINT}"
+            ) from exc
+    return pa.Table.from_arrays(columns, schema=arrow_schema())
+
+
 def _read_partition(path: Path) -> pa.Table | None:
     if not path.exists():
         return None
@@ -278,7 +321,7 @@ def _read_partition(path: Path) -> pa.Table | None:
             "remove it and sync that day again"
         ) from exc
     _check_file_schema(table.schema, path)
-    return table.select(column_names()).cast(arrow_schema())
+    return _as_contract(table, path)
 
 
 def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -468,6 +511,11 @@ def high_water_mark(
         try:
             with pq.ParquetFile(where) as file:
                 _check_file_schema(file.schema_arrow, where)
+                if "interval_start" not in file.schema_arrow.names:
+                    raise SnapshotError(
+                        f"{where} lacks the column(s) interval_start, which cvframe needs to "
+                        f"find the high-water mark (did another tool rewrite it?); {_REWRITE_HINT}"
+                    )
                 starts = file.read(columns=["interval_start"])["interval_start"]
         except (OSError, pa.ArrowException) as exc:
             raise SnapshotError(
@@ -520,10 +568,10 @@ def _filter(
     day = ds.field(PARTITION_FIELD)
     start_field = ds.field("interval_start")
     if begin is not None:
-        parts.append(day >= begin.strftime("%Y-%m-%d"))
+        parts.append(day >= format_day(begin))
         parts.append(start_field >= _ms_scalar(begin))
     if stop is not None:
-        parts.append(day <= (stop.ceil("ms") - _MS).strftime("%Y-%m-%d"))
+        parts.append(day <= format_day(stop.ceil("ms") - _MS))
         parts.append(start_field < _ms_scalar(stop))
     if queues is not None:
         parts.append(ds.field("queue_id").isin(queues) | ds.field("queue_name").isin(queues))

@@ -11,6 +11,8 @@ __all__ = ["TimeLike", "format_api_time", "format_day", "resolve_window", "to_ut
 
 #: What a ``start`` or ``end`` argument may be.
 TimeLike: TypeAlias = str | datetime | date | pd.Timestamp
+#: The years an ISO 8601 time writes with four digits, as the API takes them.
+MIN_YEAR, MAX_YEAR = 1, 9999
 
 
 def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
@@ -39,9 +41,13 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
         ) from None
     if moment is pd.NaT or pd.isna(moment):
         raise ValueError(f"{name} is NaT; pass a real time")
-    if moment.tzinfo is None:
-        return moment.tz_localize("UTC")
-    return moment.tz_convert("UTC")
+    utc = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise ValueError(
+            f"{name} is in the year {utc.year}, which the API's ISO 8601 times (four-digit "
+            f"years, {MIN_YEAR:04d} to {MAX_YEAR}) cannot write; pass a time in that range"
+        )
+    return utc
 
 
 def format_day(moment: pd.Timestamp) -> str:
@@ -60,11 +66,15 @@ def format_day(moment: pd.Timestamp) -> str:
 def format_api_time(moment: pd.Timestamp) -> str:
     """``2023-01-07T09:45:00Z`` (milliseconds only when there are some).
 
+    The year always has four digits (``strftime`` writes ``999`` for 0999).
+
     >>> format_api_time(pd.Timestamp("2023-01-07 09:45:00.250", tz="UTC"))
     '2023-01-07T09:45:00.250Z'
+    >>> format_api_time(pd.Timestamp("0999-01-01", tz="UTC"))
+    '0999-01-01T00:00:00Z'
     """
     utc = moment.tz_convert("UTC")
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{format_day(utc)}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
     millis = utc.microsecond // 1000
     return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
 

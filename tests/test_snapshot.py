@@ -293,3 +293,14 @@ def test_a_held_lock_makes_a_writer_fail_with_lock_error(
         assert not any(tmp_path.glob("date=*"))
     cvframe.write_snapshot(frame, tmp_path, lock_timeout=0)
     assert len(cvframe.read_snapshot(tmp_path)) == len(frame)
+
+
+def test_a_window_starting_before_the_year_1000_still_opens_every_day(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    # The partition bound is written with a four-digit year: "999-01-01" would sort
+    # after "2023-01-02" as text and skip every day.
+    cvframe.write_snapshot(frame, tmp_path)
+    assert len(cvframe.read_snapshot(tmp_path, start="0999-01-01")) == len(frame)
+    assert len(cvframe.read_snapshot(tmp_path, start="0999-01-01", end="2023-01-03")) > 0
+    assert cvframe.read_snapshot(tmp_path, end="0999-06-01").empty

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import requests
 
@@ -450,3 +452,63 @@ def test_a_snapshot_already_holding_a_future_record_still_syncs_real_data(
     assert report.high_water_mark == pd.Timestamp("2023-01-03T23:45:00Z")
     stored = cvframe.read_snapshot(tmp_path, end="2023-01-05")
     pd.testing.assert_frame_equal(stored, served(emu, "2023-01-04T00:00:00Z"))
+
+
+# --------------------------------------------------------------------------- foreign edits
+
+
+def drop_column(path: Path, name: str) -> None:
+    """Rewrite a day's file without ``name``, keeping cvframe's metadata (another tool)."""
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns([name]).replace_schema_metadata(table.schema.metadata), path)
+
+
+def test_sync_into_a_day_file_missing_a_nullable_column_reads_it_as_null_and_repairs_it(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    day = tmp_path / "date=2023-01-03" / "part-0.parquet"
+    drop_column(day, "csat_score")
+    # read_snapshot reads the column as missing values...
+    stored = cvframe.read_snapshot(tmp_path)
+    assert stored.loc[stored["interval_start"] >= "2023-01-03", "csat_score"].isna().all()
+    # ...and so does sync, which rewrites the day with every column again: the rows it
+    # fetched get their values back.
+    report = cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+    assert report.partitions_rewritten == ("2023-01-03",)
+    assert pq.read_schema(day).names == cvframe.read_snapshot(tmp_path).columns.tolist()
+    after = cvframe.read_snapshot(tmp_path)
+    fetched = after["interval_start"] >= report.window_start
+    expected = served(emu, "2023-01-04T00:00:00Z")
+    pd.testing.assert_frame_equal(
+        after[fetched].reset_index(drop=True),
+        expected[expected["interval_start"] >= report.window_start].reset_index(drop=True),
+    )
+
+
+@pytest.mark.parametrize("name", ["id", "interval_start"])
+def test_sync_into_a_day_file_missing_a_required_column_is_a_snapshot_error(
+    emu: Emulator, tmp_path: Path, name: str
+) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    day = tmp_path / "date=2023-01-03" / "part-0.parquet"
+    drop_column(day, name)
+    before = day.read_bytes()
+    with pytest.raises(cvframe.SnapshotError, match=rf"{day}.*lacks the column\(s\) {name}"):
+        cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+    assert day.read_bytes() == before
+
+
+def test_sync_into_a_day_file_whose_column_changed_type_is_a_snapshot_error(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", **emu.settings())
+    day = tmp_path / "date=2023-01-03" / "part-0.parquet"
+    table = pq.read_table(day)
+    names = pa.array(["many"] * table.num_rows)
+    changed = table.set_column(
+        table.schema.get_field_index("offered_contacts"), "offered_contacts", names
+    )
+    pq.write_table(changed.replace_schema_metadata(table.schema.metadata), day)
+    with pytest.raises(cvframe.SnapshotError, match="offered_contacts"):
+        cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())

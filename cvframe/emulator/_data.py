@@ -68,8 +68,13 @@ def default_queues(count: int, seed: int) -> tuple[QueueSpec, ...]:
 
 
 def format_ts(moment: datetime) -> str:
-    """``2023-06-01T09:45:00.000Z``, the API's timestamp format."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """``2023-06-01T09:45:00.000Z``, the API's timestamp format (four-digit years)."""
+    # strftime's %Y writes 999 for 0999 on glibc, which sorts after 2023 as text.
+    return (
+        f"{moment.year:04d}-"
+        + moment.strftime("%m-%dT%H:%M:%S.")
+        + (f"{moment.microsecond // 1000:03d}Z")
+    )
 
 
 def _daily_curve() -> np.ndarray:
