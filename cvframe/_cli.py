@@ -1,12 +1,16 @@
 """The ``cvframe`` command: fetch, demo, emulator (and sync/export when installed).
 
-Exit codes: 0 success, 1 a cvframe error (one line on stderr), 2 bad usage, 130 Ctrl-C.
+Exit codes: 0 success, 1 an error (one ``cvframe: error:`` line on stderr), 2 bad
+usage, 130 Ctrl-C. Every command's errors, a bare ``OSError`` included, go through
+the one handler in :func:`main`: cron and Airflow logs want the reason, not a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +20,43 @@ from typing import Any
 from ._errors import CvframeError
 from ._version import __version__
 
-__all__ = ["main"]
+__all__ = ["CommandError", "main"]
+
+
+class CommandError(Exception):
+    """A command cannot do what it was asked; the message says why and what to do."""
+
+
+#: What :func:`main` turns into one ``cvframe: error:`` line and exit code 1.
+_REPORTED_ERRORS = (CvframeError, ValueError, OSError, CommandError)
+
+
+def _error_line(exc: BaseException) -> str:
+    """The one line printed for ``exc``: its message's first line, or the OS's reason."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}; check the path and its permissions, then run again"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_output_path(out: Path) -> None:
+    """Refuse an output path that cannot be written, before any request is spent on it."""
+    if out.is_dir():
+        raise CommandError(f"cannot write {out}: it is a directory; pass a file name to -o")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(
+            f"cannot write {out}: {folder} is not a directory (it is a file); pass an -o "
+            "path inside a folder"
+        )
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"cannot write {out}: no permission to write in {folder}; pass an -o path in a "
+            "folder you can write"
+        )
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +90,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
+    _check_output_path(out)
     df = read_callvolume(
         args.start,
         args.end,
@@ -60,11 +101,17 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         progress=None if not args.quiet else False,
         **connection_settings(args),
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        df.to_parquet(out, index=False)
-    else:
-        df.to_csv(out, index=False)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".parquet":
+            df.to_parquet(out, index=False)
+        else:
+            df.to_csv(out, index=False)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {out}: {exc.strerror or exc}; the {len(df)} records were read "
+            "but not saved. Pass an -o path in a folder you can write"
+        ) from exc
     print(f"wrote {len(df)} records to {out}")
     return 0
 
@@ -88,6 +135,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         latency=args.latency,
         port=args.port,
     )
+    try:
+        emu.start()
+    except OSError as exc:
+        raise CommandError(
+            f"cannot serve on 127.0.0.1 port {args.port}: {exc.strerror or exc}; pass "
+            "--port 0 for a free port, or another port"
+        ) from exc
     with emu:
         print(f"cvframe emulator serving {emu.base_url} (Ctrl-C to stop)")
         print(f"data: {emu.data_start} .. {emu.data_end} (exclusive), {args.queues} queues")
@@ -176,9 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (CvframeError, ValueError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"cvframe: error: {first_line}", file=sys.stderr)
+    except _REPORTED_ERRORS as exc:
+        print(f"cvframe: error: {_error_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("cvframe: interrupted", file=sys.stderr)

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._errors import CvframeError
 from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._sync import DEFAULT_LOOKBACK
 
 __all__ = ["add_commands"]
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _one_line_errors(handler: Handler) -> Handler:
-    """Exit 1 with ``cvframe: error: <first line>`` for a cvframe error or a bad argument.
-
-    A bare OSError (e.g. the disk filling up while export writes its CSV files) gets
-    the same one line: cron and Airflow logs want the reason, not a traceback.
-    """
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (CvframeError, ValueError, OSError) as exc:
-            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            print(f"cvframe: error: {text}", file=sys.stderr)
-            return 1
-
-    return run
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
@@ -132,7 +109,8 @@ def add_commands(subparsers: Any) -> None:
     sync.add_argument("--page-size", type=int, default=None, help="records per request")
     sync.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_connection_options(sync)
-    sync.set_defaults(func=_one_line_errors(_cmd_sync))
+    # Errors (a bare OSError too) become one line in _cli.main, as for every command.
+    sync.set_defaults(func=_cmd_sync)
 
     export = subparsers.add_parser(
         "export",
@@ -165,4 +143,4 @@ def add_commands(subparsers: Any) -> None:
         default="offered",
         help="what the service level divides by",
     )
-    export.set_defaults(func=_one_line_errors(_cmd_export))
+    export.set_defaults(func=_cmd_export)

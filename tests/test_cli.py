@@ -113,3 +113,97 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert cvframe.__version__ in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- issue 10:
+# an OSError is one `cvframe: error:` line, as every other error, in every subcommand.
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cvframe: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_fetch_into_a_path_below_a_regular_file_fails_with_one_line_before_reading(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("a file, not a folder")
+    sent = len(emulator.requests)
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q"]
+    assert main([*argv, "-o", str(blocker / "out.parquet")]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(blocker) in line and "not a directory" in line
+    assert len(emulator.requests) == sent  # refused before any request
+
+
+def test_fetch_that_cannot_write_its_file_fails_with_one_line(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out.parquet"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(out))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q", "-o", str(out)]
+    assert main(argv) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "Permission denied" in line and str(out) in line
+
+
+def test_emulator_on_a_port_in_use_fails_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    import cvframe._cli as cli
+
+    def never_serve_forever(seconds: float) -> None:
+        raise KeyboardInterrupt  # should the port be free after all, stop at once
+
+    monkeypatch.setattr(cli.time, "sleep", never_serve_forever)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulator", "--port", str(port)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert f"port {port}" in line and "--port 0" in line
+
+
+def test_demo_into_a_path_below_a_regular_file_fails_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["demo", "--output", str(blocker / "out"), "--days", "1", "--queues", "1"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(blocker) in line
+
+
+def test_sync_and_export_share_the_one_error_handler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cvframe._cli_snapshot as cli_snapshot
+
+    assert not hasattr(cli_snapshot, "_one_line_errors")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["export", str(tmp_path / "missing"), str(tmp_path / "out")]) == 1
+    one_error_line(capsys.readouterr().err)
+    assert main(["sync", str(blocker / "snap"), "--to", "2023-01-03", "--org", "o"]) == 1
+    one_error_line(capsys.readouterr().err)
