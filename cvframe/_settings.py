@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -96,6 +97,11 @@ def _is_loopback(hostname: str) -> bool:
         return ipaddress.ip_address(hostname).is_loopback
     except ValueError:
         return False
+
+
+def _is_finite_number(value: object) -> bool:
+    """True for an int or float that is not a bool, NaN or infinite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _without_userinfo(host: str) -> str:
@@ -260,12 +266,15 @@ class Settings:
                 "client_id and client_secret (CVFRAME_CLIENT_ID, CVFRAME_CLIENT_SECRET) "
                 f"so cvframe can make the JWT; {absent!r} is not set"
             )
-        if not requests_per_minute > 0:
-            raise ValueError(f"requests_per_minute must be > 0, got {requests_per_minute!r}")
-        if int(max_retries) != max_retries or max_retries < 0:
+        if not _is_finite_number(requests_per_minute) or not requests_per_minute > 0:
+            raise ValueError(
+                f"requests_per_minute must be a finite number > 0, got {requests_per_minute!r}"
+            )
+        if not _is_finite_number(max_retries) or int(max_retries) != max_retries or max_retries < 0:
             raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        if not _is_finite_number(timeout) or not timeout > 0:
+            # An infinite timeout would let a silent server hold a read forever.
+            raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
         return cls(
             base_url=normalize_base_url(host_value, allow_insecure_http=allow_insecure_http),
             account_id=account,

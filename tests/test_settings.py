@@ -88,11 +88,25 @@ def test_malformed_host_is_a_configuration_error(host: str) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"requests_per_minute": 0}, {"max_retries": -1}, {"max_retries": 1.5}, {"timeout": 0}],
+    [
+        {"requests_per_minute": 0},
+        {"max_retries": -1},
+        {"max_retries": 1.5},
+        {"timeout": 0},
+        # Each of these escaped as a raw OverflowError or TypeError, or was taken.
+        {"requests_per_minute": float("inf")},
+        {"requests_per_minute": float("nan")},
+        {"max_retries": float("inf")},
+        {"max_retries": float("nan")},
+        {"max_retries": True},
+        {"timeout": float("inf")},
+        {"timeout": "30"},
+    ],
 )
 def test_bad_numbers_are_value_errors(kwargs: dict) -> None:
-    with pytest.raises(ValueError):
-        Settings.resolve("platform.kore.ai", "acc", token="t", **kwargs)
+    (name,) = kwargs
+    with pytest.raises(ValueError, match=name):
+        cvframe.CallVolumeClient("platform.kore.ai", "acc", token="t", **kwargs)
 
 
 def test_secrets_stay_out_of_reprs() -> None:
