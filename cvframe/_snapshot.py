@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ._errors import SnapshotError
+from ._errors import SchemaError, SnapshotError
 from ._lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, DatasetLock
 from ._schema import (
     SCHEMA_VERSION,
@@ -164,8 +164,28 @@ def frame_to_table(df: pd.DataFrame, *, validate: bool = True) -> pa.Table:
     """A contract frame (either backend) as an Arrow table of :func:`arrow_schema`."""
     if validate:
         validate_frame(df)
-    table = pa.Table.from_pandas(df[column_names()], preserve_index=False)
+    try:
+        table = pa.Table.from_pandas(df[column_names()], preserve_index=False)
+    except UnicodeEncodeError:
+        # Python-storage strings can hold a lone surrogate, which no file can.
+        bad = [name for name in column_names() if not _all_text(df[name])]
+        raise SchemaError(
+            f"column(s) {', '.join(bad) or '?'} hold text that is not valid Unicode (a lone "
+            "surrogate such as '\\ud800'); fix or drop those values before writing"
+        ) from None
     return table.cast(arrow_schema())
+
+
+def _all_text(column: pd.Series) -> bool:
+    """Whether every value of ``column`` encodes as UTF-8 (no lone surrogate)."""
+    if not (pd.api.types.is_string_dtype(column.dtype) or column.dtype == object):
+        return True
+    try:
+        for value in column.dropna():
+            str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _split_by_day(table: pa.Table) -> dict[str, pa.Table]:
@@ -552,6 +572,14 @@ def _queue_values(queues: str | Iterable[str] | None) -> list[str] | None:
     values = [queues] if isinstance(queues, str) else list(queues)
     if not values or not all(isinstance(q, str) for q in values):
         raise ValueError("queues must be a queue id or name, or a non-empty list of them")
+    for value in values:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"queues holds {value!r}, which is not valid Unicode text (a lone "
+                "surrogate); pass the queue id or name as the API sends it"
+            ) from None
     return values
 
 

@@ -304,3 +304,15 @@ def test_a_window_starting_before_the_year_1000_still_opens_every_day(
     assert len(cvframe.read_snapshot(tmp_path, start="0999-01-01")) == len(frame)
     assert len(cvframe.read_snapshot(tmp_path, start="0999-01-01", end="2023-01-03")) > 0
     assert cvframe.read_snapshot(tmp_path, end="0999-06-01").empty
+
+
+def test_text_with_a_lone_surrogate_is_a_clear_error_not_a_unicode_error(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    bad = frame.head(2).copy()
+    bad["queue_name"] = pd.array(["ok", "Sales\ud800"], dtype=pd.StringDtype("python"))
+    with pytest.raises(cvframe.SchemaError, match=r"queue_name.*lone surrogate"):
+        cvframe.write_snapshot(bad, tmp_path)
+    cvframe.write_snapshot(frame, tmp_path)
+    with pytest.raises(ValueError, match=r"queues.*lone surrogate"):
+        cvframe.read_snapshot(tmp_path, queues=["Sales\ud800"])
