@@ -294,6 +294,11 @@ def _from_mapping(
 ) -> pd.DataFrame:
     spec = _parse_mapping(target)
     needed = {c for _, f, _ in spec for c in SOURCE_FIELDS[f].needs}
+    if any(f == "service_level" for _, f, _ in spec):
+        # kpis divides by these and, handed the checked frame, does not check them itself.
+        from ._kpis import SL_DENOMINATORS
+
+        needed |= set(SL_DENOMINATORS.get(options.sl_denominator, ()))
     _check_columns(df, needed, what)
     check_input(df, sorted(needed), what="to_wfm")
     # Output rows follow input rows by position, whatever index a filter left behind.

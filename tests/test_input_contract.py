@@ -542,6 +542,23 @@ def test_a_frame_is_checked_once_per_call(monkeypatch: pytest.MonkeyPatch) -> No
     assert calls == ["resample_intervals"]
 
 
+def test_a_mapped_service_level_checks_the_denominator_kpis_divides_by() -> None:
+    df = base()
+    df["abandoned_contacts"] = pd.array([-2, 1], dtype="Int64")
+    target = {"Start": "interval_start", "SL": "service_level"}
+    with pytest.raises(ValueError, match="to_wfm: abandoned_contacts is negative"):
+        cvframe.to_wfm(df, target, sl_denominator="answered+abandoned")
+
+
+@pytest.mark.parametrize("function", list(FUNCTIONS))
+def test_a_pyarrow_backed_frame_gives_the_same_numbers(function: str, tmp_path: Path) -> None:
+    clean = base()
+    dtypes = cvframe.contract_dtypes("pyarrow")
+    arrow = clean.astype({name: dtypes[name] for name in clean.columns})
+    fn = FUNCTIONS[function]
+    assert fn.value(_run(fn, arrow, tmp_path)) == fn.clean
+
+
 def test_required_agents_refuses_infinite_and_takes_missing_volumes() -> None:
     with pytest.raises(ValueError, match="volume must be finite"):
         cvframe.required_agents(np.inf, "3min", "30min")
