@@ -40,6 +40,23 @@ def _error_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: The TCP ports there are; 0 asks the system for a free one.
+_PORTS = range(0, 65536)
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number (a bad one is bad usage, exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if port not in _PORTS:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port: use 1 to 65535, or 0 for a free one"
+        )
+    return port
+
+
 def _check_output_path(out: Path) -> None:
     """Refuse an output path that cannot be written, before any request is spent on it."""
     if out.is_dir():
@@ -203,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the API emulator on 127.0.0.1",
         description="Serve synthetic call volume on loopback, as the real API does.",
     )
-    emulator.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    emulator.add_argument("--port", type=_port, default=8765, help="port (0 picks a free one)")
     emulator.add_argument("--seed", type=int, default=0, help="fixes the data")
     emulator.add_argument("--queues", type=int, default=4)
     emulator.add_argument("--start", default="2023-01-02", help="first UTC day with data")

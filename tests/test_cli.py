@@ -207,3 +207,14 @@ def test_sync_and_export_share_the_one_error_handler(
     one_error_line(capsys.readouterr().err)
     assert main(["sync", str(blocker / "snap"), "--to", "2023-01-03", "--org", "o"]) == 1
     one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_emulator_with_a_port_that_is_not_one_is_bad_usage(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["emulator", "--port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "Traceback" not in err
