@@ -51,6 +51,8 @@ class CallVolumeClient:
     client_id, client_secret : str, optional
         The app's credentials, used to sign a JWT (HS256, ``{"appId": client_id}``)
         when no token is given. ``$CVFRAME_CLIENT_ID``, ``$CVFRAME_CLIENT_SECRET``.
+        When a token is set too, the token wins and these are ignored (an INFO
+        log line says so).
     instance_id : str, optional
         Sent as the ``iId`` header, which newer API revisions require.
         ``$CVFRAME_INSTANCE_ID``.
