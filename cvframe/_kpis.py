@@ -7,32 +7,35 @@ so it is right for a 15-minute record and for any bucket of
 service-level denominators).
 
 The records carry the total and the longest wait of the answered contacts, not each
-contact's wait, so the number answered within the threshold ``T`` is known exactly
-only when the longest wait ``M`` is at most ``T``. Otherwise, with ``S`` the total
-wait of the ``A`` answered contacts, ``k`` of them missed ``T``, where:
+contact's wait, so the number answered within the threshold ``T`` is only bounded.
+``S`` (the total wait of the ``A`` answered contacts) and ``M`` (the longest) are
+whole milliseconds, and the waits behind them need not be: each may have been
+rounded to the nearest millisecond, truncated or rounded up before ``S`` and ``M``
+were taken, or the exact waits added up and only the total rounded (for a bucket of
+:func:`cvframe.resample_intervals`, each record's total), and ``T`` compared with the
+exact waits or with the rounded ones. Either way each wait compared with ``T`` is
+within 1 ms of its recorded value, so the longest lies in ``(M - 1, M + 1)``, and
+their total ``V`` in ``(S - 2A, S + 2A)`` (``A`` ms for the waits rounded one by one,
+``A`` more for the totals rounded record by record). The bounds hold for every such
+``V`` and longest, so no kind of rounding can make them exclude the true count:
 
-* at most ``min(A, 1 + floor((S - M) / T))``: the contact that waited ``M`` missed,
-  and every other one that missed waited more than ``T`` out of the remaining
-  ``S - M``;
-* at least ``max(1, ceil((S - A - A·T) / (M - T)))``: each of the ``k`` waited at
-  most ``M`` and each of the other ``A - k`` at most ``T``, so
-  ``S <= (A - k)·T + k·M``, that is ``k >= (S - A·T) / (M - T)``, or equivalently
-  ``k >= 1 + ceil((S - M - (A - 1)·T) / (M - T))``; and the one that waited ``M``
-  missed.
+* if ``M + 1 <= T``, every wait was under ``T``: none missed, exactly;
+* else at most ``min(A, ceil((S - M + 2A + 1) / T))`` missed: if any did, the
+  longest did, and each other one that missed waited more than ``T`` out of the rest
+  of the total, less than ``S + 2A - (M - 1)``;
+* and at least ``ceil((S - 2A - A·T) / (M + 1 - T))``: if ``k`` missed, each of them
+  waited at most the longest and each of the other ``A - k`` at most ``T``, so
+  ``V <= (A - k)·T + k·(M + 1)``; and at least 1 if ``M - 1 >= T`` (the longest
+  certainly missed).
+* With ``M`` missing: between 0 and ``min(A, ceil((S + 2A) / T) - 1)``.
 
-  ``S`` and ``M`` are whole milliseconds, and the waits behind them need not be:
-  each may have been rounded (or truncated) to the millisecond before ``S`` and
-  ``M`` were taken, or the exact waits added up and the total rounded, and ``T``
-  compared with the exact waits or the rounded ones. Rounding of any of these
-  kinds can make ``S`` exceed ``(A - k)·T + k·M`` (``M`` a little under the
-  longest exact wait, ``S`` a little over the total of the waits compared with
-  ``T``), but by at most one millisecond per answered contact. So the bound
-  takes ``S - A`` ms for ``S``, and rounding can never make it exclude the true
-  count; the margin loosens it by at most ``ceil(A / (M - T))`` contacts (one,
-  when ``M`` exceeds ``T`` by ``A`` ms or more, as it nearly always does).
+The margins cost little: ``M = T`` is no longer "exact" (the longest may have been
+20000.4 ms for ``T = 20 s``); the most missed grows by at most one contact (while
+``2A < T``), only where ``S - M`` lands just under a multiple of ``T``; and the
+fewest loosens only where ``M`` exceeds ``T`` by less than a few ``A`` ms.
 
 The lower bound says more than "the one that waited ``M``" only when the contacts
-waited well over ``T`` on average, ``S - A > M + (A - 1)·T``: a busy interval.
+waited well over ``T`` on average: a busy interval.
 
 Those bounds are on a count, and counts add up: a frame from
 :func:`cvframe.resample_intervals` with ``sl_threshold`` carries, per bucket, the sums
@@ -103,6 +106,11 @@ KPI_COLUMNS: tuple[str, ...] = (
     "service_level_exact",
 )
 
+#: How far a whole-millisecond wait may be from the exact wait it was made from: less
+#: than this, whether it was rounded to the nearest, truncated or rounded up. The
+#: bounds widen each recorded quantity by it (see the module docstring).
+ROUNDING_MARGIN_MS = 1.0
+
 _KIND = {c.name: c.kind for c in COLUMNS}
 _REQUIRED: tuple[str, ...] = tuple(
     dict.fromkeys(
@@ -168,13 +176,13 @@ def service_level_bounds(
     Returns
     -------
     low, estimate, high : numpy.ndarray
-        Per row, as floats: if ``A = 0`` or ``M <= T``, all 0; if ``M > T``,
-        ``low = max(1, ceil((S - A - A·T) / (M - T)))`` (the ``- A`` a margin of 1 ms
-        per contact for millisecond rounding) and
-        ``high = min(A, 1 + floor((S - M) / T))``, with ``low`` clipped to at most
-        ``high``; if ``M`` is missing, ``low = 0`` and ``high = min(A, floor(S / T))``.
-        The estimate is clipped to ``[low, high]``. NA inputs other than ``M`` are
-        the caller's business.
+        Per row, as floats. With a rounding margin of ``2·A`` ms on ``S`` and 1 ms on
+        ``M`` (see the module docstring): if ``A = 0`` or ``M + 1 <= T``, all 0 (no
+        wait can have exceeded T); else ``high = min(A, ceil((S - M + 2·A + 1) / T))``
+        and ``low = max(1 if M - 1 >= T else 0, ceil((S - 2·A - A·T) / (M + 1 - T)))``,
+        clipped to at most ``high``; if ``M`` is missing, ``low = 0`` and
+        ``high = min(A, ceil((S + 2·A) / T) - 1)``. The estimate is clipped to
+        ``[low, high]``. NA inputs other than ``M`` are the caller's business.
 
     Examples
     --------
@@ -190,13 +198,23 @@ def service_level_bounds(
     ([2.0], [4.0])
     """
     a, s, m, t = answered, total_wait, max_wait, threshold
-    over = (a > 0) & ~max_wait_missing & (m > t)
+    slack = ROUNDING_MARGIN_MS * 2.0 * a  # how far S may be from the waits compared with T
+    # Could any wait have exceeded T (the longest may be up to 1 ms over M), and must
+    # the longest have (it is more than M - 1)?
+    possible = (a > 0) & ~max_wait_missing & (m + ROUNDING_MARGIN_MS > t)
+    certain = possible & (m - ROUNDING_MARGIN_MS >= t)
     unknown_max = (a > 0) & max_wait_missing
     high = np.zeros_like(a)
-    high = np.where(over, np.minimum(a, 1.0 + np.floor(np.maximum(s - m, 0.0) / t)), high)
-    high = np.where(unknown_max, np.minimum(a, np.floor(s / t)), high)
-    low = np.where(over, np.minimum(_fewest_missed(a, s, m, t), high), 0.0)
+    most = _ceil_div(s - m + slack + ROUNDING_MARGIN_MS, t)
+    high = np.where(possible, np.minimum(a, np.maximum(most, 0.0)), high)
+    high = np.where(
+        unknown_max, np.minimum(a, np.maximum(_ceil_div(s + slack, t) - 1.0, 0.0)), high
+    )
+    gap = np.where(possible, m + ROUNDING_MARGIN_MS - t, 1.0)
+    fewest = np.maximum(_ceil_div(s - slack - a * t, gap), np.where(certain, 1.0, 0.0))
+    low = np.where(possible, np.minimum(fewest, high), 0.0)
     # The estimate: the waits other than the longest taken as exponential with their mean.
+    over = possible & (m > t)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         others = np.maximum(a - 1.0, 0.0)
         mean_other = np.where(others > 0, np.maximum(s - m, 0.0) / others, 0.0)
@@ -208,21 +226,17 @@ def service_level_bounds(
     return low, np.clip(estimate, low, high), high
 
 
-def _fewest_missed(a: np.ndarray, s: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
-    """``max(1, ceil((S - A - A·T) / (M - T)))``, meaningful where ``M > T``.
+def _ceil_div(numerator: np.ndarray, denominator: np.ndarray | float) -> np.ndarray:
+    """The smallest whole ``k`` with ``k·denominator >= numerator`` (denominator > 0).
 
-    The smallest whole ``k`` with ``k·(M - T) >= S - A - A·T``. A float quotient can
-    land a hair past a whole number, so ``ceil`` is checked against the products in
-    both directions; with whole-millisecond inputs (and sums far below 2**53) the
-    products are exact, so the result is too.
+    A float quotient can land a hair past a whole number, so ``ceil`` is checked
+    against the products in both directions; with whole-millisecond inputs (and sums
+    far below 2**53) the products are exact, so the result is too.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        excess = s - a - a * t  # S - A·T, less the rounding margin of A ms
-        gap = np.where(m > t, m - t, 1.0)
-        k = np.ceil(excess / gap)
-        k = np.where((k - 1.0) * gap >= excess, k - 1.0, k)
-        k = np.where(k * gap < excess, k + 1.0, k)
-    return np.maximum(k, 1.0)
+        k = np.ceil(numerator / denominator)
+        k = np.where((k - 1.0) * denominator >= numerator, k - 1.0, k)
+        return np.where(k * denominator < numerator, k + 1.0, k)
 
 
 def answered_within_threshold(
@@ -305,13 +319,13 @@ def kpis(
     ``Float64``; ``service_level_exact`` is ``bool``.
 
     "Answered within T" means a queue wait of at most T. With A answered
-    contacts, S their total wait and M the longest: if M ≤ T all A made it (exact);
-    if M > T, at least ``max(1, ceil((S - A - A·T) / (M - T)))`` (the waits of
-    those that made it being at most T, of the others at most M; less A ms of S
-    so that millisecond rounding cannot mislead it) and at most
-    ``min(A, 1 + floor((S - M) / T))`` missed T (a missing M gives between 0 and
-    ``min(A, floor(S / T))``). The estimate takes the
-    longest wait as one miss and the other A - 1 waits as exponentially distributed
+    contacts, S their total wait and M the longest, and margins for the rounding
+    of the waits to whole milliseconds (2·A ms on S, 1 ms on M; see the module
+    docstring): if M + 1 ≤ T all A made it (exact); else at least
+    ``max(1 if M - 1 ≥ T else 0, ceil((S - 2A - A·T) / (M + 1 - T)))`` and at most
+    ``min(A, ceil((S - M + 2A + 1) / T))`` missed T (a missing M gives between 0
+    and ``min(A, ceil((S + 2A) / T) - 1)``). The estimate takes the longest wait as
+    one miss (when M > T) and the other A - 1 waits as exponentially distributed
     with their known mean ``(S - M) / (A - 1)``, so ``1 + (A - 1) exp(-T (A - 1) /
     (S - M))`` missed; it is clipped to the bounds, so it always lies within them.
 

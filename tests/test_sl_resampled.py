@@ -225,11 +225,12 @@ def test_true_counts_lie_within_the_carried_bounds_for_adversarial_waits_and_man
     )
     assert (low <= within).all()
     assert (within <= high).all()
-    # Only at T and at the longest (more than A ms over T): the most within T is the truth.
+    # Only at T and at the longest (more than 4·A ms over T, past the rounding margins):
+    # the most within T is the truth.
     longest = quarters["max_queue_hold_time_answered"] // ms(1)
     tight = (
         (quarters["queue_id"] == f"q{ADVERSARIAL_KINDS.index('threshold_or_longest')}")
-        & (longest > threshold_ms + quarters["answered_contacts"])
+        & (longest > threshold_ms + 4 * quarters["answered_contacts"])
     ).to_numpy(bool)
     assert tight.sum() > 20
     np.testing.assert_array_equal(high[tight], within[tight])
