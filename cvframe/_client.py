@@ -12,7 +12,7 @@ import requests
 
 from ._auth import Credentials
 from ._http import Clock, HttpTransport
-from ._pages import Page, SkipLimitPaginator, parse_page
+from ._pages import Page, SkipLimitPaginator, overlap_for, parse_page
 from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -129,7 +129,13 @@ class CallVolumeClient:
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = 1,
     ) -> Iterator[Page]:
-        """Yield the raw pages of ``[start, end)`` in order.
+        """Yield the pages of ``[start, end)`` in order, each record once per version.
+
+        Each request overlaps the page before by a few records (see
+        :mod:`cvframe._pages`): a page that shares none of them is read again from
+        further back, so a record that exists for the whole read is yielded whatever
+        is inserted, deleted or updated meanwhile. The overlap's records are left out
+        of the pages yielded unless they changed in between.
 
         Parameters
         ----------
@@ -149,6 +155,12 @@ class CallVolumeClient:
         ------
         Page
             ``records`` (API field names), ``has_more``, ``total_count``, ``skip``.
+
+        Raises
+        ------
+        cvframe.ResponseError
+            When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
+            including a read that exceeds its request budget.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise ValueError(f"concurrency must be a whole number, got {concurrency!r}")
@@ -167,14 +179,15 @@ class CallVolumeClient:
             return parse_page(body, skip=skip)
 
         first = fetch(0)
-        paginator.update_state(first)
-        yield first
+        kept = paginator.update_state(first)
+        if kept is not None:
+            yield kept
         if concurrency > 1 and paginator.has_next_page and first.total_count and first.records:
             yield from self._prefetch(fetch, paginator, first, concurrency)
         while paginator.has_next_page:
-            page = fetch(paginator.skip)
-            paginator.update_state(page)
-            yield page
+            kept = paginator.update_state(fetch(paginator.skip))
+            if kept is not None:
+                yield kept
 
     @staticmethod
     def _prefetch(
@@ -186,11 +199,15 @@ class CallVolumeClient:
         """Fetch the pages ``totalCount`` promises, several at once, yielding them in order.
 
         Stops early (leaving the rest to the one-at-a-time loop) as soon as a page does
-        not start where the previous one ended: the server changed its page size.
+        not start where the paginator expects (the server changed its page size) or
+        shares no record with the page before (it is read again from further back).
         """
         assert first.total_count is not None
-        step = len(first.records)
-        planned = iter(range(step, first.total_count, step))
+        overlap = overlap_for(len(first.records))
+        step = len(first.records) - overlap
+        # Each page re-reads `overlap` records of the one before; the last planned one
+        # is the first to reach totalCount.
+        planned = iter(range(step, first.total_count - overlap, step))
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cvframe") as pool:
             pending: deque[Future[Page]] = deque(
                 pool.submit(fetch, skip) for skip in islice(planned, concurrency)
@@ -200,11 +217,13 @@ class CallVolumeClient:
                     page = pending.popleft().result()
                     if page.skip != paginator.skip:
                         return
-                    paginator.update_state(page)
+                    kept = paginator.update_state(page)
+                    if kept is None:
+                        return
                     following = next(planned, None)
                     if following is not None:
                         pending.append(pool.submit(fetch, following))
-                    yield page
+                    yield kept
             finally:
                 for future in pending:
                     future.cancel()

@@ -11,24 +11,80 @@ A page looks like this (the API page's sample, trimmed)::
       ]
     }
 
-``skip`` advances by the number of records actually received, because a server
-may cap ``limit`` below what was asked for.
+Each request asks again for the last few records of the page before it
+(:data:`PAGE_OVERLAP`), and a page is kept only when it shares a record with the
+page before it. That is what makes a read complete while records come and go:
+
+* a page is a contiguous run of the server's ordered records at the moment it is
+  cut, and the records that exist throughout the read keep their order;
+* so when page *n* holds a record of page *n - 1*, every record that existed
+  throughout and lies after page *n - 1* is on page *n* or after it;
+* a record deleted (or moved out of the window) before the cursor shifts the later
+  pages left by one: up to ``PAGE_OVERLAP - 1`` deletions between two pages are
+  absorbed by the overlap, more leave no shared record, and the page is read again
+  from further back (:meth:`SkipLimitPaginator.update_state`) until one is shared;
+* a record inserted before the cursor shifts the pages right: a few records arrive
+  twice, which is harmless (the newest version wins).
+
+``skip`` advances by the number of records actually received, less the overlap,
+because a server may cap ``limit`` below what was asked for. On a quiet server the
+overlap costs ``PAGE_OVERLAP`` records a page: 0.3 % more requests at the default page
+size of 1000.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._errors import ResponseError
 
 log = logging.getLogger("cvframe")
 
-__all__ = ["Page", "SkipLimitPaginator", "parse_page"]
+__all__ = [
+    "PAGE_OVERLAP",
+    "REQUEST_BUDGET_FACTOR",
+    "REQUEST_BUDGET_SLACK",
+    "Page",
+    "SkipLimitPaginator",
+    "overlap_for",
+    "parse_page",
+]
 
 #: The key of the record list in a page, as the API spells it.
 RECORDS_KEY = "CallVolumeUpdate"
+#: Records each request asks for again from the end of the page before it, to prove
+#: that no record slipped between the two (see the module docstring). Three absorb two
+#: deletions between any two pages at a cost of 0.3 % more requests per 1000-record page.
+PAGE_OVERLAP = 3
+#: Small pages overlap by at most one record in this many (and at least one).
+OVERLAP_SHARE = 20
+#: A pass over a window may send this many times the requests its ``totalCount`` and
+#: page size call for (re-reads after shifted pages included) ...
+REQUEST_BUDGET_FACTOR = 3
+#: ... plus this many, for small windows; past that budget the read is a ResponseError,
+#: so no server, however it pages, can keep a read going forever.
+REQUEST_BUDGET_SLACK = 10
+
+
+def overlap_for(received: int) -> int:
+    """Records of a page of ``received`` that the next request asks for again.
+
+    :data:`PAGE_OVERLAP`, but at most one record in 20 (at least one), so that small
+    pages do not cost much more; a page of one record cannot overlap.
+
+    >>> [overlap_for(n) for n in (0, 1, 2, 25, 40, 60, 1000)]
+    [0, 0, 1, 1, 2, 3, 3]
+    """
+    if received < 2:
+        return 0
+    return min(PAGE_OVERLAP, max(1, received // OVERLAP_SHARE))
 
 
 @dataclass(frozen=True)
@@ -38,7 +94,9 @@ class Page:
     Attributes
     ----------
     records : list of dict
-        The ``CallVolumeUpdate`` records, exactly as sent (API field names).
+        The ``CallVolumeUpdate`` records, exactly as sent (API field names). Pages
+        yielded by :meth:`cvframe.CallVolumeClient.iter_pages` leave out the records
+        the page before already delivered in the same version (the overlap).
     has_more : bool
         The server's ``hasMore``.
     total_count : int or None
@@ -54,20 +112,40 @@ class Page:
 
 
 def parse_page(body: Any, *, skip: int) -> Page:
-    """Check a decoded body against the documented page shape and wrap it in a :class:`Page`."""
+    """Check a decoded body against the documented page shape and wrap it in a :class:`Page`.
+
+    The page's sample always carries the record list, empty or not: a page without it
+    is another endpoint's answer (or a renamed key), not an empty window, so it is a
+    :class:`ResponseError` naming the keys it had. So is a record without an ``_id``:
+    without ids, cvframe cannot keep each record once.
+    """
     if not isinstance(body, dict):
         raise ResponseError(
             f"expected a JSON object with {RECORDS_KEY!r}, 'hasMore' and 'totalCount', got a "
             f"JSON {type(body).__name__} (page at skip={skip}); the endpoint may have changed"
         )
-    records = body.get(RECORDS_KEY)
-    if records is None:
-        records = []
+    if RECORDS_KEY not in body:
+        keys = ", ".join(repr(str(k)[:40]) for k in list(body)[:10]) or "none"
+        raise ResponseError(
+            f"the page at skip={skip} has no {RECORDS_KEY!r} list (its keys: {keys}); the "
+            "endpoint may have changed or host points at another API. Check host and "
+            "account_id; if they are right, report it to Kore.ai"
+        )
+    records = body[RECORDS_KEY]
     if not isinstance(records, list) or not set(map(type, records)) <= {dict}:
         raise ResponseError(
             f"{RECORDS_KEY!r} is not a list of objects in the page at skip={skip}; "
             "the endpoint may have changed"
         )
+    for index, record in enumerate(records):
+        record_id = record.get("_id")
+        if not isinstance(record_id, str) or not record_id:
+            shown = "no '_id'" if "_id" not in record else f"'_id' {record_id!r}"
+            raise ResponseError(
+                f"records lack an id: record {index} of the page at skip={skip} has {shown} "
+                "(expected a non-empty string). Without ids cvframe cannot keep each record "
+                "once; report it to Kore.ai"
+            )
     has_more = body.get("hasMore")
     if not isinstance(has_more, bool):
         raise ResponseError(
@@ -81,19 +159,23 @@ def parse_page(body: Any, *, skip: int) -> Page:
 
 
 class SkipLimitPaginator:
-    """The state of one read: where the next page starts and whether there is one.
+    """The state of one pass over a window: where the next page starts, whether there is one.
 
-    Create a fresh one for every read.
+    Create a fresh one for every pass. :meth:`update_state` takes each page in ``skip``
+    order and returns what to keep of it, or None when the page must be read again
+    from further back (it shares no record with the page before: records were
+    deleted under the read).
 
-    >>> p = SkipLimitPaginator(page_size=2)
+    >>> rec = lambda i: {"_id": f"r{i}", "__v": 0}
+    >>> p = SkipLimitPaginator(page_size=8)
     >>> p.request_params()
-    {'skip': 0, 'limit': 2}
-    >>> p.update_state(Page(records=[{}, {}], has_more=True, total_count=3, skip=0))
-    >>> p.has_next_page, p.request_params()
-    (True, {'skip': 2, 'limit': 2})
-    >>> p.update_state(Page(records=[{}], has_more=False, total_count=3, skip=2))
-    >>> p.has_next_page
-    False
+    {'skip': 0, 'limit': 8}
+    >>> kept = p.update_state(Page([rec(i) for i in range(8)], True, 12, skip=0))
+    >>> len(kept.records), p.request_params()  # the next page starts a record back
+    (8, {'skip': 7, 'limit': 8})
+    >>> kept = p.update_state(Page([rec(i) for i in range(7, 12)], False, 12, skip=7))
+    >>> [r["_id"] for r in kept.records], p.has_next_page  # the overlap is left out
+    (['r8', 'r9', 'r10', 'r11'], False)
     """
 
     def __init__(self, page_size: int) -> None:
@@ -102,38 +184,150 @@ class SkipLimitPaginator:
         self.page_size = page_size
         self.skip = 0
         self.has_next_page = True
+        #: Pages kept, and pages asked for (re-reads of shifted pages included).
         self.pages = 0
+        self.requests = 0
+        #: Pages dropped because they shared no record with the page before.
+        self.rereads = 0
         #: Every ``totalCount`` the server sent, page by page.
         self.total_counts: list[int | None] = []
-        self._last_first_id: object = None
+        # id -> __v of the last kept page: what the next page must share one of.
+        self._anchor: dict[str, Any] | None = None
+        self._anchor_ids: list[str] = []
+        self._anchor_skip = 0
+        self._misses = 0  # pages dropped in a row: how far back to read again
+        self._seen: list[pa.Array] = []  # every id kept, for the rare checks past the end
+        self._seen_all: pa.Array | None = None
+        self._largest_total: int | None = None
+        self._smallest_step: int | None = None
+        self._kept_records = 0
 
     def request_params(self) -> dict[str, int]:
         """The ``skip`` and ``limit`` of the next request."""
         return {"skip": self.skip, "limit": self.page_size}
 
-    def update_state(self, page: Page) -> None:
-        """Advance past ``page``; refuse a page that promises more but carries nothing."""
-        self.pages += 1
+    @property
+    def request_budget(self) -> int:
+        """The most requests this pass may send: see :data:`REQUEST_BUDGET_FACTOR`."""
+        step = max(1, self._smallest_step or self.page_size)
+        basis = self._largest_total if self._largest_total is not None else self._kept_records
+        return REQUEST_BUDGET_FACTOR * math.ceil(basis / step) + REQUEST_BUDGET_SLACK
+
+    def update_state(self, page: Page) -> Page | None:
+        """Take the page asked for with :meth:`request_params`; return what to keep of it.
+
+        Returns the page without the records the page before already delivered in the
+        same version, or None when the page shares no record with the page before:
+        records before it were deleted, so it is read again from further back.
+
+        Raises
+        ------
+        ResponseError
+            When the pages cannot add up: ``hasMore`` without records, the same page
+            for every ``skip``, records that are all repeats and no ``totalCount`` to
+            tell where the end is, or more requests than :attr:`request_budget`.
+        """
+        self.requests += 1
         self.total_counts.append(page.total_count)
-        if page.has_more and not page.records:
-            if page.total_count is not None and page.skip >= page.total_count:
-                # hasMore is wrong but totalCount says we are past the end: stop here.
-                log.warning(
-                    "cvframe: the API said hasMore=true past totalCount=%d; stopping",
-                    page.total_count,
-                )
-                self.has_next_page = False
-                return
+        total = page.total_count
+        if total is not None:
+            self._largest_total = max(total, self._largest_total or 0)
+        received = len(page.records)
+        if page.has_more and received:
+            step = received - overlap_for(received)
+            self._smallest_step = min(step, self._smallest_step or step)
+        if self.requests > self.request_budget:
+            raise ResponseError(
+                f"the read used up its request budget ({self.request_budget} requests for "
+                f"totalCount={self._largest_total} in pages of {self._smallest_step or 0} "
+                f"new records) and the API still says hasMore at skip={page.skip}; its pages "
+                "never add up (skip ignored or wrapped, or records re-sent). Stopping instead "
+                "of reading forever: retry later or read a narrower window"
+            )
+        if page.has_more and not page.records and (total is None or page.skip < total):
             raise ResponseError(
                 f"the API said hasMore=true but sent no records at skip={page.skip}; "
                 "stopping instead of asking for the same page forever. Retry later"
             )
-        first_id = page.records[0].get("_id") if page.records else None
-        if first_id is not None and first_id == self._last_first_id:
-            raise ResponseError(
-                f"the API sent the same page again at skip={page.skip} (first record "
-                f"{first_id!r}); it seems to ignore skip. Stopping instead of looping"
+        ids = [r["_id"] for r in page.records]
+        anchor = self._anchor
+        if anchor is not None and page.skip != 0:
+            if not any(i in anchor for i in ids):
+                self._read_again(page)
+                return None
+            # After a re-read from further back, the same records at another skip are
+            # just what a shift looks like; otherwise the server ignores skip.
+            if ids == self._anchor_ids and page.skip != self._anchor_skip and not self._misses:
+                raise ResponseError(
+                    f"the API sent the same page again at skip={page.skip} (first record "
+                    f"{ids[0]!r}); it seems to ignore skip. Stopping instead of looping"
+                )
+        kept = page.records
+        if anchor is not None:
+            # The overlap: drop what the page before delivered, unless it changed since.
+            kept = [
+                r
+                for r in page.records
+                if r["_id"] not in anchor or anchor[r["_id"]] != r.get("__v")
+            ]
+        has_more = page.has_more
+        end = page.skip + received
+        if has_more and total is not None and end >= total:
+            # The page reaches past the totalCount it carries yet promises more: the last
+            # page with a wrong hasMore, or a server wrapping skip around to the start.
+            past = [r["_id"] for r in page.records[max(0, total - page.skip) :]]
+            if self._all_seen(past, also=ids[: max(0, total - page.skip)]):
+                log.warning(
+                    "cvframe: the API said hasMore=true on a page reaching totalCount=%d "
+                    "and sent nothing new past it; stopping there",
+                    total,
+                )
+                has_more = False
+        elif has_more and total is None and kept:
+            fresh = [r["_id"] for r in kept if r["_id"] not in anchor] if anchor else []
+            if fresh and self._all_seen(fresh):
+                raise ResponseError(
+                    f"the API sent only records it had sent already at skip={page.skip}, "
+                    "with hasMore=true and no totalCount; it seems to wrap skip around. "
+                    "Stopping instead of reading forever: report it to Kore.ai"
+                )
+        self._anchor = {r["_id"]: r.get("__v") for r in page.records}
+        self._anchor_ids = ids
+        self._anchor_skip = page.skip
+        self._misses = 0
+        self._seen.append(pa.array([r["_id"] for r in kept], pa.string()))
+        self._seen_all = None
+        self._kept_records += len(kept)
+        self.pages += 1
+        self.skip = end - overlap_for(received)
+        self.has_next_page = has_more
+        if kept is page.records and has_more == page.has_more:
+            return page
+        return Page(records=kept, has_more=has_more, total_count=total, skip=page.skip)
+
+    def _read_again(self, page: Page) -> None:
+        """Step back before a page that shares nothing with the one before it."""
+        back = max(1, len(self._anchor_ids)) * 2**self._misses
+        self._misses += 1
+        self.rereads += 1
+        self.skip = max(0, page.skip - back)
+        self.has_next_page = True
+        log.info(
+            "cvframe: the page at skip=%d shares no record with the one before (records "
+            "were deleted under the read); reading again from skip=%d",
+            page.skip,
+            self.skip,
+        )
+
+    def _all_seen(self, ids: list[str], *, also: Iterable[str] = ()) -> bool:
+        """True when every id was kept before (or is in ``also``): a rare, O(n) check."""
+        earlier = set(also)
+        rest = [i for i in ids if i not in earlier]
+        if not rest:
+            return True
+        if self._seen_all is None:
+            self._seen_all = (
+                pa.concat_arrays(self._seen) if self._seen else pa.array([], pa.string())
             )
-        self._last_first_id = first_id
-        self.skip += len(page.records)
-        self.has_next_page = page.has_more
+        found = pc.is_in(pa.array(rest, pa.string()), value_set=self._seen_all)
+        return bool(pc.all(found).as_py())

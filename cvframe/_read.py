@@ -63,20 +63,25 @@ def _queue_filter(queues: str | Iterable[str] | None) -> pa.Array | None:
     return pa.array(names, pa.string())
 
 
-#: Whole-window passes a read may make when the server's pages contradict each other
-#: (records inserted or removed under the read shift them between pages).
+#: Whole-window passes a read may make while its pages do not add up: the distinct ids
+#: fall short of ``totalCount`` (records inserted before the cursor were missed, or the
+#: count is wrong). Two passes that agree end the read; passes that keep contradicting
+#: each other end it with a ResponseError after this many.
 MAX_READ_PASSES = 3
 
 
 class _WindowReader:
-    """Reads one window page by page, re-reading it when the pages do not add up.
+    """Reads one window page by page, reading it again while the pages do not add up.
 
-    A pass is complete when the distinct ids received reach the last ``totalCount``.
-    Records inserted after the cursor are simply read; one inserted before it shifts a
-    record onto the next page (read twice, harmless) and is itself missed, as is a
-    record shifted back by a deletion. Either way the distinct ids fall short of
-    ``totalCount``, and another pass (united with the earlier ones, newest version
-    winning) picks up what was missed.
+    Within a pass, the overlapping pages of :meth:`CallVolumeClient.iter_pages` keep
+    every record that exists throughout the read, whatever is inserted, deleted or
+    updated meanwhile. A pass is complete when its distinct ids (with the earlier
+    passes') reach the last ``totalCount``. When they fall short, records inserted
+    during the pass may have been missed, or the server's count is wrong: another
+    pass (united with the earlier ones, newest version winning) tells which. If it
+    finds the same ids under the same, steady ``totalCount``, the server is
+    consistent and its count is off (an id counted twice): the read is complete and
+    says so in one warning.
     """
 
     def __init__(
@@ -106,11 +111,33 @@ class _WindowReader:
 
     def read(self) -> list[pa.Table]:
         tables: list[pa.Table] = []
+        previous: tuple[pa.Array, int] | None = None
         for attempt in range(1, MAX_READ_PASSES + 1):
-            last_total = self._one_pass(tables, attempt)
+            first_id = len(self._ids)
+            totals = self._one_pass(tables, attempt)
+            last_total = totals[-1] if totals else None
             distinct = pc.count_distinct(pa.chunked_array(self._ids, pa.string())).as_py()
             if last_total is None or distinct >= last_total:
                 return tables
+            steady = len(set(totals)) == 1
+            seen = pc.unique(pa.chunked_array(self._ids[first_id:], pa.string())).sort()
+            if (
+                steady
+                and previous is not None
+                and previous[1] == last_total
+                and previous[0].equals(seen)
+            ):
+                log.warning(
+                    "cvframe: %d passes over the window agree on %d distinct records, but "
+                    "the API's totalCount says %d; it seems to count some records twice. "
+                    "Returning the %d records",
+                    attempt,
+                    distinct,
+                    last_total,
+                    distinct,
+                )
+                return tables
+            previous = (seen, last_total) if steady else None
             log.warning(
                 "cvframe: pass %d ended with %d distinct records but totalCount=%d; "
                 "records changed under the read, reading the window again",
@@ -120,14 +147,15 @@ class _WindowReader:
             )
         raise ResponseError(
             f"after {MAX_READ_PASSES} passes over the window the API still reports "
-            f"totalCount={last_total} but only {distinct} distinct records arrived; records "
-            "are changing under the read (or totalCount is wrong). Retry later, or read a "
-            "narrower window"
+            f"totalCount={last_total} but only {distinct} distinct records arrived, and no "
+            "two passes agree; records are changing under the read (or totalCount is "
+            "wrong). Retry later, or read a narrower window"
         )
 
-    def _one_pass(self, tables: list[pa.Table], attempt: int) -> int | None:
+    def _one_pass(self, tables: list[pa.Table], attempt: int) -> list[int | None]:
+        """Read the window once into ``tables``; return the pass's ``totalCount`` values."""
         bar = None
-        last_total: int | None = None
+        totals: list[int | None] = []
         try:
             for page in self.client.iter_pages(
                 self.org_id,
@@ -136,7 +164,7 @@ class _WindowReader:
                 page_size=self.page_size,
                 concurrency=self.concurrency,
             ):
-                last_total = page.total_count
+                totals.append(page.total_count)
                 if bar is None and self.progress:
                     tqdm = _progress_bar_class()
                     desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
@@ -159,7 +187,7 @@ class _WindowReader:
         finally:
             if bar is not None:
                 bar.close()
-        return last_total
+        return totals
 
 
 def _handed_over(tables: list[pa.Table]) -> Iterator[pa.Table]:

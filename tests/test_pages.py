@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import cvframe
-from cvframe._pages import SkipLimitPaginator, parse_page
+from cvframe._pages import SkipLimitPaginator, overlap_for, parse_page
 from cvframe.emulator import Emulator
 
 from .conftest import FakeClock, FakeSession, client_kwargs, make_response, page
@@ -16,7 +16,9 @@ def test_skip_advances_by_records_received_when_server_caps_limit() -> None:
         expected = emu.records("2023-01-02T00:00:00Z", "2023-01-04T00:00:00Z")
         skips = [r.body["skip"] for r in emu.requests if r.body]
     assert all(len(p.records) <= 37 for p in pages)
-    assert skips == [37 * i for i in range(len(pages))]
+    # Each page re-reads the last record(s) of the one before, to prove nothing slipped.
+    step = 37 - overlap_for(37)
+    assert skips == [step * i for i in range(len(pages))]
     got = [r["_id"] for p in pages for r in p.records]
     assert got == [r["_id"] for r in expected]
     assert len(set(got)) == len(got) == pages[0].total_count
@@ -61,8 +63,13 @@ def test_malformed_pages_are_response_errors(body: object, match: str) -> None:
         parse_page(body, skip=0)
 
 
-def test_missing_record_list_on_last_page_means_no_records() -> None:
-    assert parse_page({"hasMore": False, "totalCount": 0}, skip=0).records == []
+def test_page_without_the_record_list_is_a_response_error_naming_its_keys() -> None:
+    with pytest.raises(cvframe.ResponseError, match=r"no 'CallVolumeUpdate' list.*'hasMore'"):
+        parse_page({"hasMore": False, "totalCount": 0}, skip=0)
+    assert (
+        parse_page({"hasMore": False, "totalCount": 0, "CallVolumeUpdate": []}, skip=0).records
+        == []
+    )
 
 
 @pytest.mark.parametrize("size", [0, -1, 1.5, True, "10"])

@@ -1,0 +1,148 @@
+"""Every record exactly once, or a loud error: reads against a fake whose records move.
+
+The fake (tests/fake_api.py) is independent of the emulator: its records change between
+any two answers, its ``totalCount`` may count an id twice, it may wrap ``skip`` around.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe import _pages
+
+from .fake_api import Answer, FakeAPI, make_record
+
+WINDOW = ("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
+PAGE = 10
+
+
+@pytest.fixture
+def api() -> Iterator[FakeAPI]:
+    with FakeAPI(make_record(n) for n in range(95)) as fake:
+        yield fake
+
+
+def read(api: FakeAPI, **extra: Any) -> pd.DataFrame:
+    options: dict[str, Any] = {"page_size": PAGE, "progress": False, **extra}
+    return cvframe.read_callvolume(*WINDOW, **api.settings(), **options)
+
+
+def page_requests(api: FakeAPI) -> list[int]:
+    return [b["skip"] for b in api.bodies]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("deleted", [1, 2, 5, 12])
+def test_records_deleted_before_the_cursor_mid_read_lose_nothing_else(
+    api: FakeAPI, concurrency: int, deleted: int
+) -> None:
+    before = api.ordered()
+    gone = {r["_id"] for r in before[3 : 3 + deleted]}
+
+    def delete(number: int, body: dict[str, Any]) -> None:
+        if number == 3:  # two pages read: the deletion shifts every later record left
+            api.delete(gone)
+
+    api.before_answer = delete
+    df = read(api, concurrency=concurrency)
+    throughout = {r["_id"] for r in before} - gone
+    assert throughout <= set(df["id"])
+    assert df["id"].is_unique
+
+
+def test_record_moved_out_of_the_window_mid_read_loses_nothing_else(api: FakeAPI) -> None:
+    before = api.ordered()
+    moved = before[0]["_id"]
+
+    def move(number: int, body: dict[str, Any]) -> None:
+        if number == 4:
+            api.touch([moved], intervalStartTimeStamp="2023-01-01T00:00:00.000Z")
+
+    api.before_answer = move
+    df = read(api, concurrency=1)
+    assert {r["_id"] for r in before[1:]} <= set(df["id"])
+
+
+def test_quiet_reads_cost_at_most_a_few_percent_more_requests(api: FakeAPI) -> None:
+    with FakeAPI(make_record(n) for n in range(96 * 3)) as big:
+        df = cvframe.read_callvolume(*WINDOW, **big.settings(), page_size=100, progress=False)
+        assert len(df) == 288
+        # 288 records in pages of 100 were 3 requests without overlap; still 3.
+        assert len(big.bodies) == 3
+
+
+def test_total_count_counting_an_id_twice_is_complete_after_two_agreeing_passes(
+    api: FakeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.total_bias = 1
+    caplog.set_level(logging.WARNING, logger="cvframe")
+    df = read(api)
+    assert len(df) == 95
+    passes = page_requests(api).count(0)
+    assert passes == 2
+    agree = [r for r in caplog.records if "agree" in r.getMessage()]
+    assert len(agree) == 1
+    assert "95" in agree[0].getMessage() and "96" in agree[0].getMessage()
+
+
+def test_pages_that_keep_contradicting_each_other_are_a_response_error(api: FakeAPI) -> None:
+    # Every answer counts one record more than the last: no two passes agree.
+    api.before_answer = lambda number, body: setattr(api, "total_bias", number)
+    with pytest.raises(cvframe.ResponseError, match="totalCount"):
+        read(api)
+    assert page_requests(api).count(0) == cvframe._read.MAX_READ_PASSES
+
+
+def test_server_wrapping_skip_to_the_start_ends_the_read(api: FakeAPI) -> None:
+    api.wrap = True
+    df = read(api)
+    assert len(df) == 95 and df["id"].is_unique
+    assert len(api.bodies) <= 95 // (PAGE - _pages.PAGE_OVERLAP) + 3
+
+
+def test_server_inventing_records_forever_hits_the_request_budget(api: FakeAPI) -> None:
+    served = iter(range(10_000, 10**6))
+
+    def endless(number: int, answer: Answer) -> None:
+        page = json.loads(answer.body)
+        page["hasMore"] = True
+        page["totalCount"] = 30
+        page["CallVolumeUpdate"] = [make_record(next(served) % 96) for _ in range(PAGE)]
+        for record in page["CallVolumeUpdate"]:
+            record["_id"] = f"{next(served):024x}"
+        answer.body = json.dumps(page).encode()
+
+    api.after_answer = endless
+    with pytest.raises(cvframe.ResponseError, match="request budget"):
+        read(api)
+    budget = _pages.REQUEST_BUDGET_FACTOR * -(-30 // (PAGE - _pages.PAGE_OVERLAP))
+    assert len(api.bodies) <= budget + _pages.REQUEST_BUDGET_SLACK + 1
+
+
+def test_records_under_an_unknown_key_are_a_response_error(api: FakeAPI) -> None:
+    api.records_key = "callVolumeUpdates"
+    with pytest.raises(cvframe.ResponseError, match="callVolumeUpdates") as info:
+        read(api)
+    assert "CallVolumeUpdate" in str(info.value) and "totalCount" in str(info.value)
+
+
+def test_an_empty_window_with_the_key_is_an_empty_frame(api: FakeAPI) -> None:
+    df = cvframe.read_callvolume("2024-01-01", "2024-01-02", **api.settings(), progress=False)
+    assert df.empty
+
+
+def test_records_without_an_id_are_a_response_error_saying_so(api: FakeAPI) -> None:
+    first = api.ordered()[0]["_id"]
+    del api.records[first]["_id"]
+    api.records["no-id"] = api.records.pop(first)
+    with pytest.raises(cvframe.ResponseError, match="_id") as info:
+        read(api)
+    assert "changing" not in str(info.value)
+    assert len(api.bodies) == 1
