@@ -20,7 +20,8 @@ The tree::
     SchemaDriftWarning (a UserWarning)          the API sent fields cvframe does not know
     OutOfWindowWarning (a UserWarning)          sync dropped records outside the window read
 
-Messages never contain the token or the client secret.
+Messages never contain the token or the client secret, in any spelling: raw,
+``repr``-escaped, JSON-escaped, URL-encoded or cut off (see :mod:`cvframe._redact`).
 """
 
 from __future__ import annotations
