@@ -11,7 +11,14 @@ from typing import Any
 import requests
 
 from ._auth import Credentials
-from ._http import Clock, HttpTransport
+from ._http import (
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_MAX_TOTAL_WAIT,
+    Clock,
+    HttpTransport,
+    WaitBudget,
+)
 from ._pages import Page, SkipLimitPaginator, overlap_for, parse_page
 from ._settings import (
     DEFAULT_MAX_RETRIES,
@@ -61,7 +68,22 @@ class CallVolumeClient:
     max_retries : int, default 5
         Retries of 429, 502, 503, 504, connection errors and read timeouts.
     timeout : float, default 30.0
-        Seconds for connecting and for each read.
+        Seconds for connecting and for each next byte of an answer.
+    deadline : float, optional
+        Seconds for a whole request: connecting, the headers and the whole body
+        (default ``4 * timeout``). A server that drips its answer misses it; the
+        request then counts as failed and is retried.
+    max_retry_wait : float, default 120.0
+        The longest wait before a retry. A ``Retry-After`` asking for more ends the
+        read at once with :class:`cvframe.RateLimitError` (for a 429) saying what the
+        server asked for.
+    max_total_wait : float, default 600.0
+        The most one read (every page and pass of one ``read_callvolume`` or one
+        :meth:`iter_pages`) waits before retries altogether; a retry that would pass
+        it ends the read with the error at hand.
+    max_page_bytes : int, default 64 MiB
+        The largest answer accepted, counted after gzip decoding; a bigger one is a
+        :class:`cvframe.ResponseError`, not retried.
     session : requests.Session, optional
         Your own session (proxies, certificates, a test double). Not closed by cvframe.
     allow_insecure_http : bool, default False
@@ -89,6 +111,10 @@ class CallVolumeClient:
         requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
         max_retries: int = DEFAULT_MAX_RETRIES,
         timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        max_total_wait: float = DEFAULT_MAX_TOTAL_WAIT,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
         session: requests.Session | None = None,
         allow_insecure_http: bool = False,
         clock: Clock | None = None,
@@ -113,6 +139,10 @@ class CallVolumeClient:
             timeout=self.settings.timeout,
             session=session,
             clock=clock,
+            deadline=deadline,
+            max_retry_wait=max_retry_wait,
+            max_total_wait=max_total_wait,
+            max_page_bytes=max_page_bytes,
         )
 
     @property
@@ -162,6 +192,20 @@ class CallVolumeClient:
             When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
             including a read that exceeds its request budget.
         """
+        yield from self._pages(
+            org_id, start, end, page_size, concurrency, self._transport.wait_budget()
+        )
+
+    def _pages(
+        self,
+        org_id: str | None,
+        start: TimeLike | None,
+        end: TimeLike | None,
+        page_size: int,
+        concurrency: int,
+        waits: WaitBudget,
+    ) -> Iterator[Page]:
+        """:meth:`iter_pages`, its retries' waiting booked on ``waits`` (one read's)."""
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise ValueError(f"concurrency must be a whole number, got {concurrency!r}")
         if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -175,7 +219,9 @@ class CallVolumeClient:
         base["toTimeStamp"] = format_api_time(stop)
 
         def fetch(skip: int) -> Page:
-            body = self._transport.post_json({**base, "skip": skip, "limit": page_size})
+            body = self._transport.post_json(
+                {**base, "skip": skip, "limit": page_size}, waits=waits
+            )
             return parse_page(body, skip=skip)
 
         first = fetch(0)

@@ -6,10 +6,12 @@ or raises an exception from :mod:`cvframe._errors`.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -18,6 +20,8 @@ from typing import Any, Protocol
 
 import requests
 import requests.adapters
+import urllib3.exceptions
+import urllib3.response
 
 from ._auth import Credentials
 from ._errors import (
@@ -31,7 +35,18 @@ from ._errors import (
 from ._gc import gc_paused
 from ._redact import redact
 
-__all__ = ["Clock", "HttpTransport", "RateLimiter", "RetryPolicy", "SystemClock"]
+__all__ = [
+    "DEADLINE_PER_TIMEOUT",
+    "DEFAULT_MAX_PAGE_BYTES",
+    "DEFAULT_MAX_RETRY_WAIT",
+    "DEFAULT_MAX_TOTAL_WAIT",
+    "Clock",
+    "HttpTransport",
+    "RateLimiter",
+    "RetryPolicy",
+    "SystemClock",
+    "WaitBudget",
+]
 
 log = logging.getLogger("cvframe")
 
@@ -47,6 +62,23 @@ _RETRYABLE_EXCEPTIONS = (
 )
 #: The window the API's rate limit counts requests over, in seconds.
 RATE_WINDOW_SECONDS = 60.0
+#: The longest single wait before a retry (a ``Retry-After`` or a backoff), in seconds.
+#: The API's limit counts requests per minute, so a server asking for more than two
+#: minutes asks for something no retry can outwait: fail instead of holding the read
+#: (and a sync's lock) for it.
+DEFAULT_MAX_RETRY_WAIT = 120.0
+#: The most one read waits before retries altogether, in seconds (the rate limiter's
+#: pacing of requests is not counted: it is the read's normal speed).
+DEFAULT_MAX_TOTAL_WAIT = 600.0
+#: Each request's total deadline (connect, headers and the whole body) is this many times
+#: the timeout, which bounds only the wait for each next byte.
+DEADLINE_PER_TIMEOUT = 4
+#: The largest page body accepted, decoded (after gzip), in bytes: a page of 1000
+#: records is about 1 MB, so 64 MiB leaves room for very large pages but not for a
+#: body that inflates without end.
+DEFAULT_MAX_PAGE_BYTES = 64 << 20
+#: Bytes read at a time while watching the deadline and the size cap.
+_READ_CHUNK = 1 << 16
 
 
 class Clock(Protocol):
@@ -131,6 +163,48 @@ class RetryPolicy:
         if retry_after is None:
             return backoff
         return min(max(retry_after, 0.0), self.max_retry_after)
+
+
+class WaitBudget:
+    """The waiting before retries that one read may still do; shared by its threads.
+
+    >>> budget = WaitBudget(10.0)
+    >>> budget.take(6.0), budget.take(6.0), budget.spent
+    (True, False, 6.0)
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self._lock = threading.Lock()
+
+    def take(self, seconds: float) -> bool:
+        """Book ``seconds`` of waiting; False (booking nothing) when it would pass the limit."""
+        with self._lock:
+            if self.spent + seconds > self.limit:
+                return False
+            self.spent += seconds
+            return True
+
+
+def _seconds(value: float) -> str:
+    """A duration for a message: whole seconds when large, three digits when small."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
+
+
+def _size(count: int) -> str:
+    """A byte count for a message: MiB when whole, else bytes."""
+    return f"{count >> 20} MiB" if count % (1 << 20) == 0 else f"{count:,} bytes"
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+class _DeadlineError(Exception):
+    """The whole answer did not arrive within the request's deadline."""
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -227,6 +301,29 @@ def error_for_response(response: requests.Response, secrets: Iterable[str]) -> A
     )
 
 
+def _gave_up(failure: CvframeError, why: str) -> CvframeError:
+    """The error that ends the retries of ``failure``, saying why they end early."""
+    if isinstance(failure, APIError):
+        said = f": {failure.server_message}" if failure.server_message else ""
+        kind = RateLimitError if failure.status_code == 429 else APIError
+        return kind(
+            f"the API answered HTTP {failure.status_code}{said}; {why}",
+            status_code=failure.status_code,
+            server_message=failure.server_message,
+            request_id=failure.request_id,
+        )
+    return type(failure)(f"{failure}; {why}")
+
+
+def _set_read_timeout(raw: Any, seconds: float) -> None:
+    """Lower the socket timeout of a streaming urllib3 response, where it can be reached."""
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.settimeout(max(seconds, 0.001))
+
+
 def _orjson_loads() -> Callable[[bytes], Any] | None:
     """orjson's ``loads`` when the optional ``fast`` extra is installed, else None."""
     try:
@@ -244,9 +341,54 @@ _FAST_LOADS = _orjson_loads()
 POOL_SIZE = 16
 
 
+class _Watch:
+    """One request's connection, for the watchdog that cuts it off at the deadline."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.expired = False
+
+    def expire(self) -> None:
+        """Shut the request's socket: whatever read is blocked on it ends at once."""
+        self.expired = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+#: The watch of the request the current thread is sending, if any.
+_watching = threading.local()
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """An adapter that tells the current request's :class:`_Watch` which connection it got.
+
+    The socket timeout bounds only the wait for each next byte; this lets a timer
+    shut the connection when the request's whole deadline has passed, even while the
+    status line and headers are still dripping in.
+    """
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool: Any = super().get_connection_with_tls_context(*args, **kwargs)
+        if not getattr(pool, "_cvframe_watched", False):
+            take = pool._get_conn
+
+            def get_conn(*a: Any, **kw: Any) -> Any:
+                connection = take(*a, **kw)
+                watch = getattr(_watching, "watch", None)
+                if watch is not None:
+                    watch.connection = connection
+                return connection
+
+            pool._get_conn = get_conn
+            pool._cvframe_watched = True
+        return pool
+
+
 def _new_session() -> requests.Session:
     session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+    adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -266,10 +408,26 @@ class HttpTransport:
         session: requests.Session | None = None,
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        max_total_wait: float = DEFAULT_MAX_TOTAL_WAIT,
+        deadline: float | None = None,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
     ) -> None:
         self.url = url
         self.credentials = credentials
         self.timeout = timeout
+        self.max_retry_wait = _positive("max_retry_wait", max_retry_wait)
+        self.max_total_wait = _positive("max_total_wait", max_total_wait)
+        self.deadline = (
+            DEADLINE_PER_TIMEOUT * timeout if deadline is None else _positive("deadline", deadline)
+        )
+        if isinstance(max_page_bytes, bool) or not isinstance(max_page_bytes, int):
+            raise ValueError(
+                f"max_page_bytes must be a whole number of bytes, got {max_page_bytes!r}"
+            )
+        if max_page_bytes < 1:
+            raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes!r}")
+        self.max_page_bytes = max_page_bytes
         self.clock: Clock = clock or SystemClock()
         self.limiter = RateLimiter(requests_per_minute, self.clock)
         self.retry = retry or RetryPolicy(max_retries)
@@ -284,14 +442,27 @@ class HttpTransport:
         if self._own_session:
             self.session.close()
 
-    def post_json(self, body: dict[str, Any]) -> Any:
+    def wait_budget(self) -> WaitBudget:
+        """A fresh :class:`WaitBudget` of ``max_total_wait`` seconds, for one read."""
+        return WaitBudget(self.max_total_wait)
+
+    def post_json(self, body: dict[str, Any], *, waits: WaitBudget | None = None) -> Any:
         """POST ``body`` and return the decoded JSON answer, retrying what may be retried.
 
-        Retried: 429, 502, 503, 504, connection errors, resets, read timeouts and 2xx
-        bodies that are not JSON (a proxy's page, a truncated body). A 401 is retried
-        once with a freshly made JWT when cvframe made the token itself.
+        Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
+        that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
+        truncated body). A 401 is retried only when a new JWT can differ from the
+        rejected one: cvframe's own HS256 token over ``{"appId": ...}`` is the same
+        every time it is signed, so a 401 is an :class:`AuthenticationError` at once.
+
+        Every attempt has a total deadline (``deadline`` seconds for connecting,
+        the headers and the whole body) and a cap on the decoded body
+        (``max_page_bytes``). A wait before a retry longer than ``max_retry_wait``,
+        or one that would take the read's waiting (``waits``, by default this call's
+        own) past ``max_total_wait``, ends the retries with the error at hand.
         """
         secrets = self.credentials.secrets()
+        waits = waits if waits is not None else self.wait_budget()
         attempt = 0
         refreshed = False
         while True:
@@ -301,14 +472,14 @@ class HttpTransport:
             retry_after: float | None = None
             failure: CvframeError
             try:
-                response = self.session.post(
-                    self.url,
-                    data=json.dumps(body),
-                    headers=self.credentials.headers(),
-                    timeout=self.timeout,
-                    allow_redirects=False,
+                response = self._exchange(body)
+            except _DeadlineError:
+                failure = TransportError(
+                    f"no whole answer from {self.url} within the deadline of "
+                    f"{_seconds(self.deadline)} s after {attempt + 1} attempt(s): the server "
+                    "sends too slowly or never finishes. Retry later, or pass a larger deadline"
                 )
-            except _RETRYABLE_EXCEPTIONS as exc:
+            except (*_RETRYABLE_EXCEPTIONS, urllib3.exceptions.HTTPError) as exc:
                 failure = TransportError(
                     f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
                     f"(last: {type(exc).__name__}); check host and the network, then retry"
@@ -317,6 +488,11 @@ class HttpTransport:
                 raise TransportError(
                     f"the request to {self.url} failed: {redact(str(exc), secrets)}"
                 ) from None
+            except OSError as exc:  # a socket error while streaming the body
+                failure = TransportError(
+                    f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
+                    f"(last: {type(exc).__name__}); check host and the network, then retry"
+                )
             else:
                 status = response.status_code
                 log.debug(
@@ -340,13 +516,12 @@ class HttpTransport:
                         "address if you trust it",
                         status_code=status,
                     )
-                elif status == 401 and not refreshed and self.credentials.can_refresh:
-                    # The server may have stopped accepting the JWT (a key rotation, a
-                    # cache): one fresh signature is worth a try; a given token is not.
+                elif status == 401 and not refreshed and self._token_changes_on_refresh():
+                    # A new token might be accepted where the old one was not; sending the
+                    # same bytes again could not help, so that is never done.
                     refreshed = True
-                    self.credentials.refresh()
                     secrets = self.credentials.secrets()
-                    log.info("cvframe: HTTP 401; signing a fresh JWT and trying once more")
+                    log.info("cvframe: HTTP 401; trying once more with a newly made JWT")
                     continue
                 elif status in RETRY_STATUSES:
                     failure = error_for_response(response, secrets)
@@ -357,7 +532,22 @@ class HttpTransport:
                     raise error_for_response(response, secrets)
             if attempt >= self.retry.max_retries:
                 raise failure
-            delay = self.retry.delay(attempt, retry_after)
+            if retry_after is not None and retry_after > self.max_retry_wait:
+                raise _gave_up(
+                    failure,
+                    f"the server asked to wait {_seconds(retry_after)} s before retrying "
+                    f"(Retry-After: {_seconds(retry_after)} s), more than max_retry_wait="
+                    f"{_seconds(self.max_retry_wait)} s. cvframe stops instead of holding the "
+                    "read that long: retry after that time, or pass a larger max_retry_wait",
+                )
+            delay = min(self.retry.delay(attempt, retry_after), self.max_retry_wait)
+            if not waits.take(delay):
+                raise _gave_up(
+                    failure,
+                    f"the read has waited {_seconds(waits.spent)} s before retries, and "
+                    f"{_seconds(delay)} s more would pass max_total_wait="
+                    f"{_seconds(waits.limit)} s. Retry later, or pass a larger max_total_wait",
+                )
             attempt += 1
             self.retries += 1
             log.info(
@@ -368,6 +558,100 @@ class HttpTransport:
                 delay,
             )
             self.clock.sleep(delay)
+
+    def _exchange(self, body: dict[str, Any]) -> requests.Response:
+        """One POST and its whole answer, within the deadline (real time, not ``clock``)."""
+        deadline_at = time.monotonic() + self.deadline
+        watch = _watching.watch = _Watch()
+        watchdog = threading.Timer(self.deadline, watch.expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = self.session.post(
+                self.url,
+                data=json.dumps(body),
+                headers=self.credentials.headers(),
+                timeout=min(self.timeout, self.deadline),
+                allow_redirects=False,
+                stream=True,
+            )
+            self._read_body(response, deadline_at)
+            return response
+        except (OSError, urllib3.exceptions.HTTPError):
+            if watch.expired:  # the watchdog shut the socket under a dripping answer
+                raise _DeadlineError from None
+            raise
+        finally:
+            watchdog.cancel()
+            _watching.watch = None
+
+    def _token_changes_on_refresh(self) -> bool:
+        """Make the JWT anew when cvframe made it; True when the new one differs."""
+        if not self.credentials.can_refresh:
+            return False
+        before = self.credentials.headers()["auth"]
+        self.credentials.refresh()
+        return self.credentials.headers()["auth"] != before
+
+    def _too_large(self, size: str) -> ResponseError:
+        return ResponseError(
+            f"the API's answer is larger than max_page_bytes={_size(self.max_page_bytes)} "
+            f"({size}); a page is far smaller, so cvframe refuses it rather than inflate it "
+            "whole. Check host; for really large pages lower page_size or raise max_page_bytes"
+        )
+
+    def _read_body(self, response: requests.Response, deadline_at: float) -> bytes:
+        """Read the whole body within the deadline and the size cap; keep it on ``response``.
+
+        The body is streamed in chunks, decoded (gzip) as it comes, and counted; the
+        socket's timeout is lowered to what is left of the deadline before each chunk.
+        """
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_page_bytes:
+            response.close()
+            raise self._too_large(f"it declares {int(declared):,} bytes")
+        raw = getattr(response, "raw", None)
+        if raw is None or response._content is not False:
+            # A session that hands over its body whole (a test double): only the cap
+            # can be checked.
+            content = response.content or b""
+            if len(content) > self.max_page_bytes:
+                raise self._too_large(f"{len(content):,} bytes")
+            return content
+        streaming = isinstance(raw, urllib3.response.BaseHTTPResponse)
+        # Anything else (a recording library's stand-in) is read through requests.
+        pieces = None if streaming else response.iter_content(_READ_CHUNK)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                left = deadline_at - time.monotonic()
+                if left <= 0:
+                    raise _DeadlineError
+                if pieces is not None:
+                    chunk = next(pieces, b"")
+                else:
+                    _set_read_timeout(raw, min(self.timeout, left))
+                    try:
+                        chunk = raw.read1(_READ_CHUNK, decode_content=True)
+                    except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+                        if left < self.timeout:  # the socket waited out the deadline's rest
+                            raise _DeadlineError from None
+                        raise
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_page_bytes:
+                    raise self._too_large(f"more than {size:,} bytes decoded so far")
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # the connection is in an unknown state: do not reuse it
+            raise
+        content = b"".join(chunks)
+        response._content = content
+        response._content_consumed = True
+        response.close()  # the body was read to its end: the connection goes back to the pool
+        return content
 
     def _decode(self, response: requests.Response) -> Any:
         content = response.content

@@ -108,6 +108,8 @@ class _WindowReader:
         self.concurrency = concurrency
         self.unknown_fields: set[str] = set()
         self._ids: list[pa.Array] = []
+        # One read's retry waiting, across all its pages and passes.
+        self._waits = client.transport.wait_budget()
 
     def read(self) -> list[pa.Table]:
         tables: list[pa.Table] = []
@@ -157,12 +159,13 @@ class _WindowReader:
         bar = None
         totals: list[int | None] = []
         try:
-            for page in self.client.iter_pages(
+            for page in self.client._pages(
                 self.org_id,
                 self.start,
                 self.end,
-                page_size=self.page_size,
-                concurrency=self.concurrency,
+                self.page_size,
+                self.concurrency,
+                self._waits,
             ):
                 totals.append(page.total_count)
                 if bar is None and self.progress:

@@ -79,6 +79,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     #: Seconds between bytes of the body (a server that drips).
     drip: float = 0.0
+    #: Drip the status line and headers too, not only the body.
+    drip_headers: bool = False
 
 
 class FakeAPI:
@@ -105,6 +107,8 @@ class FakeAPI:
         self.max_requests = 400
         #: Every request body, in order.
         self.bodies: list[dict[str, Any]] = []
+        #: For each dripped answer: (bytes written before the client hung up, bytes meant).
+        self.dripped: list[tuple[int, int]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -235,13 +239,27 @@ def _handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 answer = Answer(404, b'{"errors": [{"msg": "no such route"}]}')
             else:
                 answer = api.answer(json.loads(raw))
-            self.send_response(answer.status)
             headers = {"Content-Type": "application/json", **answer.headers}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
+            headers["Content-Length"] = str(len(answer.body))
             try:
+                if answer.drip_headers:
+                    head = f"HTTP/1.1 {answer.status} X\r\n" + "".join(
+                        f"{name}: {value}\r\n" for name, value in headers.items()
+                    )
+                    raw = (head + "\r\n").encode()
+                    written = 0
+                    try:
+                        for written in range(1, len(raw) + 1):
+                            self.wfile.write(raw[written - 1 : written])
+                            self.wfile.flush()
+                            time.sleep(answer.drip)
+                    finally:
+                        api.dripped.append((written, len(raw)))
+                else:
+                    self.send_response(answer.status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
                 if answer.drip:
                     for i in range(len(answer.body)):
                         self.wfile.write(answer.body[i : i + 1])

@@ -1,0 +1,175 @@
+"""No read waits, hangs or inflates without limit: Retry-After caps, deadlines, size caps."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import cvframe
+from cvframe import _http
+
+from .conftest import FakeClock, FakeSession, client_kwargs, make_response, page
+from .fake_api import Answer, FakeAPI, gzip_bomb, make_record
+
+OK = make_response(200, page([], False, 0))
+
+
+def read_with(session: FakeSession, clock: FakeClock, **extra: object) -> list:
+    client = cvframe.CallVolumeClient(**client_kwargs(**extra), session=session, clock=clock)
+    return list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
+
+
+def too_many(retry_after: str) -> object:
+    return make_response(429, {"errors": [{"msg": "slow down"}]}, {"Retry-After": retry_after})
+
+
+def test_retry_after_beyond_max_retry_wait_fails_at_once_saying_what_was_asked(
+    clock: FakeClock,
+) -> None:
+    session = FakeSession([too_many("1000000000"), OK])
+    with pytest.raises(cvframe.RateLimitError, match="1000000000") as info:
+        read_with(session, clock)
+    message = str(info.value)
+    assert "max_retry_wait" in message and str(int(_http.DEFAULT_MAX_RETRY_WAIT)) in message
+    assert clock.sleeps == []
+    assert len(session.calls) == 1
+
+
+def test_max_retry_wait_is_a_setting(clock: FakeClock) -> None:
+    session = FakeSession([too_many("300"), OK])
+    assert len(read_with(session, clock, max_retry_wait=600)) == 1
+    assert clock.sleeps == [300.0]
+    with pytest.raises(cvframe.RateLimitError, match="Retry-After: 30 s"):
+        read_with(FakeSession([too_many("30"), OK]), clock, max_retry_wait=10)
+
+
+def test_a_reads_total_retry_waiting_is_capped(clock: FakeClock) -> None:
+    # Each wait is allowed, but together they pass max_total_wait: stop before sleeping.
+    session = FakeSession([too_many("100")] * 20 + [OK])
+    with pytest.raises(cvframe.RateLimitError, match="max_total_wait") as info:
+        read_with(session, clock, max_retries=20, max_total_wait=350)
+    assert sum(clock.sleeps) <= 350
+    assert clock.sleeps == [100.0, 100.0, 100.0]
+    assert "350" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan")])
+def test_wait_settings_must_be_positive(bad: float) -> None:
+    with pytest.raises(ValueError, match="max_retry_wait"):
+        cvframe.CallVolumeClient(**client_kwargs(), max_retry_wait=bad)
+
+
+def test_401_with_a_self_made_jwt_is_not_retried_with_the_identical_token(
+    clock: FakeClock,
+) -> None:
+    # HS256 over the same claims signs the same bytes: a second try cannot help.
+    session = FakeSession([make_response(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    with pytest.raises(cvframe.AuthenticationError, match="HTTP 401"):
+        read_with(session, clock)
+    assert len(session.calls) == 1
+
+
+def test_a_server_dripping_its_body_hits_the_request_deadline() -> None:
+    with FakeAPI(make_record(n) for n in range(5)) as api:
+
+        def drip(number: int, answer: Answer) -> None:
+            answer.drip = 0.02  # each byte well inside the timeout, the body never ends
+
+        api.after_answer = drip
+        with pytest.raises(cvframe.TransportError, match="deadline") as info:
+            cvframe.read_callvolume(
+                "2023-01-02",
+                "2023-01-03",
+                progress=False,
+                **api.settings(timeout=0.5, deadline=0.3, max_retries=1),
+            )
+        assert len(api.bodies) == 2  # the first try and one retry, each cut at 0.3 s
+    assert "0.3" in str(info.value)
+
+
+def test_a_server_dripping_its_headers_hits_the_request_deadline() -> None:
+    with FakeAPI(make_record(n) for n in range(5)) as api:
+
+        def drip(number: int, answer: Answer) -> None:
+            answer.drip = 0.02
+            answer.drip_headers = True
+
+        api.after_answer = drip
+        with pytest.raises(cvframe.TransportError, match="deadline"):
+            cvframe.read_callvolume(
+                "2023-01-02",
+                "2023-01-03",
+                progress=False,
+                **api.settings(timeout=0.5, deadline=0.3, max_retries=0),
+            )
+        assert len(api.bodies) == 1
+        # Cut off while the headers were still dripping, not after them.
+        for _ in range(100):
+            if api.dripped:
+                break
+            time.sleep(0.05)  # the fake notices the hang-up on its next write
+        written, meant = api.dripped[0]
+        assert written < meant
+
+
+def test_deadline_defaults_to_a_multiple_of_the_timeout() -> None:
+    client = cvframe.CallVolumeClient(**client_kwargs(), timeout=5)
+    assert client.transport.deadline == 5 * _http.DEADLINE_PER_TIMEOUT
+    with pytest.raises(ValueError, match="deadline"):
+        cvframe.CallVolumeClient(**client_kwargs(), deadline=0)
+
+
+def test_a_gzip_bomb_is_a_response_error_not_parsed_whole() -> None:
+    bomb = gzip_bomb(128 << 20)
+    assert len(bomb) < 200_000
+    with FakeAPI(make_record(n) for n in range(5)) as api:
+
+        def explode(number: int, answer: Answer) -> None:
+            answer.body = bomb
+            answer.headers["Content-Encoding"] = "gzip"
+
+        api.after_answer = explode
+        with pytest.raises(cvframe.ResponseError, match="max_page_bytes") as info:
+            cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
+        assert len(api.bodies) == 1  # refused, not retried
+    assert str(_http.DEFAULT_MAX_PAGE_BYTES >> 20) in str(info.value)
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading() -> None:
+    with (
+        FakeAPI(make_record(n) for n in range(5)) as api,
+        pytest.raises(cvframe.ResponseError, match="max_page_bytes"),
+    ):
+        cvframe.read_callvolume(
+            "2023-01-02", "2023-01-03", progress=False, **api.settings(max_page_bytes=1000)
+        )
+
+
+def test_gzip_pages_within_the_cap_read_normally() -> None:
+    import gzip
+
+    with FakeAPI(make_record(n) for n in range(30)) as api:
+
+        def compress(number: int, answer: Answer) -> None:
+            answer.body = gzip.compress(answer.body)
+            answer.headers["Content-Encoding"] = "gzip"
+
+        api.after_answer = compress
+        df = cvframe.read_callvolume(
+            "2023-01-02", "2023-01-03", page_size=10, progress=False, **api.settings()
+        )
+    assert len(df) == 30
+
+
+def test_error_bodies_are_read_within_the_same_limits() -> None:
+    with FakeAPI(make_record(n) for n in range(5)) as api:
+
+        def refuse(number: int, answer: Answer) -> None:
+            answer.status = 400
+            answer.body = json.dumps({"errors": [{"msg": "bad window"}]}).encode()
+
+        api.after_answer = refuse
+        with pytest.raises(cvframe.APIError, match="bad window"):
+            cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
