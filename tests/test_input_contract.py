@@ -230,8 +230,8 @@ class Fn:
     needs_tmp: bool = False
 
 
-_NA_HALF_HOUR = {"NA": [None], "NaN (numpy float64)": [None]}
-_KPIS_VALUES = {
+_NA_HALF_HOUR: dict[str, list[Any]] = {"NA": [None], "NaN (numpy float64)": [None]}
+_KPIS_VALUES: dict[str, list[Any]] = {
     "NA": [None, 0.1],
     "NaN (numpy float64)": [None, 0.1],
     # kpis reads no timestamps: naive ones do not change a row's KPIs.
@@ -509,18 +509,18 @@ def test_threshold_is_a_deprecated_alias_of_sl_threshold() -> None:
     df = base()
     expected = cvframe.staffing(df, sl_threshold="30s")["required_agents"].tolist()
     with pytest.warns(FutureWarning, match="threshold is deprecated; use sl_threshold"):
-        old = cvframe.staffing(df, threshold="30s")  # type: ignore[call-arg]
+        old = cvframe.staffing(df, threshold="30s")
     assert old["required_agents"].tolist() == expected
     with pytest.warns(FutureWarning, match="sl_threshold"):
-        assert cvframe.required_agents(100, "3min", "30min", threshold="20s") == 14  # type: ignore[call-arg]
+        assert cvframe.required_agents(100, "3min", "30min", threshold="20s") == 14
     with pytest.warns(FutureWarning, match="sl_threshold"):
-        level = cvframe.erlang_c.service_level(14, 10.0, "3min", threshold="20s")  # type: ignore[call-arg]
+        level = cvframe.erlang_c.service_level(14, 10.0, "3min", threshold="20s")
     assert level == cvframe.erlang_c.service_level(14, 10.0, "3min", sl_threshold="20s")
 
 
 def test_threshold_and_sl_threshold_together_are_refused() -> None:
     with pytest.raises(ValueError, match="give sl_threshold only"):
-        cvframe.required_agents(100, "3min", "30min", sl_threshold="30s", threshold="20s")  # type: ignore[call-arg]
+        cvframe.required_agents(100, "3min", "30min", sl_threshold="30s", threshold="20s")
 
 
 # --------------------------------------------------------------------------- cost
@@ -564,3 +564,43 @@ def test_required_agents_refuses_infinite_and_takes_missing_volumes() -> None:
         cvframe.required_agents(np.inf, "3min", "30min")
     out = cvframe.required_agents(pd.Series([100.0, np.nan]), "3min", "30min")
     assert _na_list(out) == [14, None]
+
+
+#: required_agents takes volumes, not a frame: its bad inputs, and what each must give.
+#: (Frame kinds, such as duplicate ids or naive timestamps, do not apply to it.)
+REQUIRED_AGENTS_CASES: list[tuple[str, dict[str, Any], Any]] = [
+    ("negative", {"volume": -1}, "volume"),
+    # A forecast volume may be fractional: 2.5 in 30 minutes is the load of 5 in an hour.
+    ("fractional", {"volume": 2.5}, lambda: cvframe.required_agents(5, "3min", "60min")),
+    ("NA", {"volume": pd.Series([pd.NA, 100], dtype="Int64")}, [None, 14]),
+    ("NaN", {"volume": pd.Series([np.nan, 100.0])}, [None, 14]),
+    ("inf", {"volume": np.inf}, "volume"),
+    ("object dtype", {"volume": pd.Series([100, 0], dtype=object)}, [14, 0]),
+    ("negative aht", {"aht": -pd.Timedelta(minutes=3)}, "aht"),
+    ("unitless aht", {"aht": "180"}, "aht"),
+    ("unitless interval", {"interval": "1800"}, "interval"),
+    ("unitless sl_threshold", {"sl_threshold": "20"}, "sl_threshold"),
+    ("bare number sl_threshold", {"sl_threshold": 20}, "sl_threshold"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [(change, expected) for _, change, expected in REQUIRED_AGENTS_CASES],
+    ids=[kind for kind, _, _ in REQUIRED_AGENTS_CASES],
+)
+def test_required_agents_gives_the_right_number_or_an_error_naming_the_argument(
+    change: dict[str, Any], expected: Any
+) -> None:
+    arguments: dict[str, Any] = {"volume": 100, "aht": "3min", "interval": "30min", **change}
+
+    def call() -> Any:
+        return cvframe.required_agents(**arguments)
+
+    if isinstance(expected, str):
+        with pytest.raises(ValueError, match=expected):
+            call()
+    elif callable(expected):
+        assert call() == expected()
+    else:
+        assert _na_list(call()) == expected
