@@ -38,12 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._schema import COLUMNS, Kind
+from ._schema import COLUMNS
 
 __all__ = ["CHECKED_KINDS", "check_input", "checked"]
 
 #: Column -> kind, from the read contract: what each column is checked as.
-CHECKED_KINDS: Mapping[str, Kind] = {c.name: c.kind for c in COLUMNS}
+CHECKED_KINDS: Mapping[str, str] = {c.name: c.kind for c in COLUMNS}
 
 _POSITION = {name: i for i, name in enumerate(CHECKED_KINDS)}
 
@@ -65,6 +65,8 @@ def checked() -> Iterator[None]:
 
 def _plain(value: Any) -> str:
     """``repr`` of a value as the user wrote it: ``-3``, not ``np.int64(-3)``."""
+    if isinstance(value, pd.Timedelta) and value < pd.Timedelta(0):
+        return f"-{-value!r}"  # not Timedelta('-1 days +23:59:55')
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -101,7 +103,7 @@ def _is_datetime(dtype: Any) -> tuple[bool, bool]:
     return bool(pd.api.types.is_datetime64_dtype(dtype)), False
 
 
-def _check_number(series: pd.Series, kind: Kind, what: str) -> None:
+def _check_number(series: pd.Series, kind: str, what: str) -> None:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         target = "Int64" if kind == "int" else "Float64"

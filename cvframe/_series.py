@@ -50,9 +50,13 @@ def to_series(
     Raises
     ------
     ValueError
-        If ``metric`` is not a measure column, ``df`` lacks contract columns, or
-        the buckets are not evenly spaced (e.g. ``"2h"`` on a local clock across a
-        DST change): use ``tz=None`` or a ``freq`` that divides an hour, or days.
+        If ``metric`` is not a measure column, ``df`` lacks contract columns or
+        breaks the input contract that :func:`cvframe.resample_intervals` checks
+        (a repeated ``id``; a negative, fractional, infinite or non-numeric count;
+        a negative duration; naive timestamps; ``interval_end <=
+        interval_start``), or the buckets are not evenly spaced (e.g. ``"2h"`` on
+        a local clock across a DST change): use ``tz=None`` or a ``freq`` that
+        divides an hour, or days.
 
     Examples
     --------

@@ -614,6 +614,12 @@ def write_wfm(
     list of pathlib.Path
         The files written, sorted.
 
+    Raises
+    ------
+    ValueError
+        As for :func:`to_wfm` (nothing is written then), or if ``path`` is a file
+        where a directory is needed, or the other way round.
+
     Examples
     --------
     >>> import tempfile, cvframe

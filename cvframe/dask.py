@@ -9,6 +9,11 @@ per series on the cluster's workers. Install with ``pip install 'cvframe[dask]'`
 How it stays equal to pandas: the rows of each series are shuffled into one partition,
 and every partition is resampled over the same buckets (the first to the last bucket of
 the whole dataset, found first), so gap filling matches the single-machine result.
+
+Input is checked as the pandas functions check it (:mod:`cvframe._checks`), on each
+partition as it is computed: a bad value is a ``ValueError`` naming its column when
+the result is computed. After the shuffle the copies of a record (same id, same
+series) share a partition, so a repeated id is found there too.
 """
 
 from __future__ import annotations
