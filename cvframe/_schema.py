@@ -87,7 +87,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("message_count", "messageCount", "int", "messages exchanged"),
     Column("saved_message_count", "savedMessageCount", "int", "messages saved"),
     Column("csat_responses", "csatResponses", "int", "CSAT survey responses"),
-    Column("csat_score", "csatScore", "float", "sum of CSAT scores of those responses"),
+    Column("csat_score", "csatScore", "float", "CSAT score of those responses (their average)"),
     Column("queue_hold_time_answered", "queueHoldTimeAnswered", "duration",
            "total queue wait of answered contacts"),
     Column("max_queue_hold_time_answered", "maxQueueHoldTimeAnswered", "duration",
@@ -717,6 +717,14 @@ def records_to_frame(
     warn_unknown: bool = True,
 ) -> pd.DataFrame:
     """Turn a list of API records (API field names) into a contract frame (not validated).
+
+    Raises
+    ------
+    cvframe.ResponseError
+        For a value the contract cannot hold, naming the field, the record id and the
+        value as sent: text with a lone surrogate, a count that is not a whole number
+        within 64 bits, a NaN or infinite number, a duration beyond
+        :data:`MAX_DURATION_MS`, a timestamp that is not ISO 8601.
 
     Examples
     --------
