@@ -321,11 +321,12 @@ def duckdb_hourly_kpis(con: Any, threshold_ms: float) -> pd.DataFrame:
       FROM b
     ), sl AS (
       SELECT *,
-        CASE WHEN a > 0 AND m > {t}
-             THEN least(a, 1 + floor(greatest(s - m, 0) / {t}),
-                        greatest(1, ceil((s - a - a * {t}) / (m - {t}))))
+        CASE WHEN a > 0 AND m + 1 > {t}
+             THEN least(a, greatest(ceil((s - m + 2 * a + 1) / {t}), 0),
+                        greatest(CASE WHEN m - 1 >= {t} THEN 1 ELSE 0 END,
+                                 ceil((s - 2 * a - a * {t}) / (m + 1 - {t}))))
              ELSE 0.0 END AS low,
-        CASE WHEN a > 0 AND m > {t} THEN least(a, 1 + floor(greatest(s - m, 0) / {t}))
+        CASE WHEN a > 0 AND m + 1 > {t} THEN least(a, greatest(ceil((s - m + 2 * a + 1) / {t}), 0))
              ELSE 0.0 END AS high,
         CASE WHEN a > 1 AND m > {t} AND s > m
              THEN 1 + (a - 1) * exp(-{t} * (a - 1) / (s - m))

@@ -56,8 +56,11 @@ import pandas as pd
 from ._checks import check_input
 from ._durations import duration_ms
 from ._resample import (
+    DEFAULT_CSAT,
     SL_COUNT_COLUMNS,
+    CsatReading,
     carries_sl_counts,
+    csat_reading,
     duration_words,
     measure_arrays,
     measure_series,
@@ -93,7 +96,9 @@ AVERAGES: Mapping[str, tuple[str, str]] = {
 RATIOS: Mapping[str, tuple[str, str]] = {
     "abandon_rate": ("abandoned_contacts", "offered_contacts"),
     "answer_rate": ("answered_contacts", "offered_contacts"),
-    "csat_average": ("csat_score", "csat_responses"),  # csat_score is a sum of scores
+    # With csat="average" (the default) csat_score already is the average: it is taken
+    # as it is where there are responses; with csat="sum" it is divided by them.
+    "csat_average": ("csat_score", "csat_responses"),
 }
 
 #: The columns :func:`kpis` adds, in order.
@@ -289,6 +294,7 @@ def kpis(
     *,
     sl_threshold: str | pd.Timedelta | dt.timedelta = "20s",
     sl_denominator: SlDenominator = "offered",
+    csat: CsatReading = DEFAULT_CSAT,
 ) -> pd.DataFrame:
     """Add KPI columns computed from the totals of each row.
 
@@ -308,7 +314,8 @@ def kpis(
     ``avg_acw_time``        acw_duration / completed_contacts
     ``abandon_rate``        abandoned_contacts / offered_contacts
     ``answer_rate``         answered_contacts / offered_contacts
-    ``csat_average``        csat_score / csat_responses (csat_score is a sum)
+    ``csat_average``        csat_score where csat_responses > 0 (or, with
+                            ``csat="sum"``, csat_score / csat_responses)
     ``service_level_low``   fewest possible answered within T / denominator
     ``service_level``       estimate (see below) / denominator
     ``service_level_high``  most possible answered within T / denominator
@@ -348,6 +355,13 @@ def kpis(
         What "answered within T" is divided by: offered contacts (abandons count as
         misses), answered contacts (abandons ignored), or answered plus abandoned
         (Genesys' default).
+    csat : {"average", "sum"}, default "average"
+        How ``csat_score`` is read (:data:`cvframe._resample.CSAT_READINGS`):
+        the average score of the row's ``csat_responses`` (what the newer API pages
+        say; a bucket of :func:`cvframe.resample_intervals` holds the
+        response-weighted mean), so ``csat_average`` is ``csat_score`` itself; or
+        their sum, divided here by ``csat_responses``. Either way it is NA without
+        responses. Pass the same as to :func:`cvframe.resample_intervals`.
 
     Returns
     -------
@@ -358,7 +372,8 @@ def kpis(
     ------
     ValueError
         If ``df`` lacks contract columns (they are named), ``sl_denominator`` is
-        unknown, ``sl_threshold`` is not a positive duration, or it differs from
+        unknown, ``csat`` is not ``"average"`` or ``"sum"``, ``sl_threshold`` is not
+        a positive duration, or it differs from
         the one that the service-level counts ``df`` carries were counted for (resample
         with that threshold, or drop the counts).
 
@@ -372,7 +387,7 @@ def kpis(
     ...     "offeredContacts": 10, "answeredContacts": 8, "abandonedContacts": 2,
     ...     "completedContacts": 8, "conversationHandleTime": 1_440_000,
     ...     "queueHoldTimeAnswered": 120_000, "maxQueueHoldTimeAnswered": 45_000,
-    ...     "csatResponses": 4, "csatScore": 18}])
+    ...     "csatResponses": 4, "csatScore": 4.5}])
     >>> out = cvframe.kpis(df, sl_threshold="20s")
     >>> out.loc[0, "aht"], out.loc[0, "asa"]
     (Timedelta('0 days 00:03:00'), Timedelta('0 days 00:00:15'))
@@ -395,6 +410,7 @@ def kpis(
     ValueError: sl_threshold '30s' differs from the 20 seconds that the frame's ...
     """
     threshold = threshold_ms(sl_threshold)
+    reading = csat_reading(csat)
     if sl_denominator not in SL_DENOMINATORS:
         raise ValueError(
             f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
@@ -408,7 +424,12 @@ def kpis(
         series = measure_series(np.rint(value).astype(np.int64), na, "duration")
         out[name] = series.set_axis(df.index)
     for name, (numerator, denominator) in RATIOS.items():
-        value, na = _ratio(df, numerator, denominator)
+        if name == "csat_average" and reading == "average":
+            value, na = _arrays(df, numerator)
+            responses, responses_missing = _arrays(df, denominator)
+            na = na | responses_missing | (responses == 0)
+        else:
+            value, na = _ratio(df, numerator, denominator)
         out[name] = measure_series(value, na, "float").set_axis(df.index)
 
     if carries_sl_counts(df):

@@ -70,7 +70,7 @@ def synthetic(
 
     Some (queue, quarter) records are left out (``keep``) so there are gaps. Counts
     and waits are drawn so that answered + abandoned = offered, max <= total, and
-    handle = talk + hold + ACW; csat_score is a whole number (a sum of 1-5 scores).
+    handle = talk + hold + ACW; csat_score is the average of 1-5 scores.
     """
     slots = pd.date_range(start, periods=days * 96, freq=QUARTER, tz="UTC")
     rows: list[dict[str, Any]] = []
@@ -102,7 +102,7 @@ def _random_record(rng: np.random.Generator, slot: pd.Timestamp, queue: str) -> 
         message_count=int(rng.integers(0, 50)),
         saved_message_count=int(rng.integers(0, 5)),
         csat_responses=responses,
-        csat_score=float(rng.integers(1, 6, responses).sum()),
+        csat_score=float(rng.integers(1, 6, responses).mean()) if responses else 0.0,
         queue_hold_time_answered=int(waits.sum()),
         max_queue_hold_time_answered=int(waits.max()) if answered else 0,
         queue_hold_time_abandoned=int(abandon_waits.sum()),
@@ -115,8 +115,14 @@ def _random_record(rng: np.random.Generator, slot: pd.Timestamp, queue: str) -> 
 
 
 def totals(df: pd.DataFrame) -> dict[str, Any]:
-    """Column totals (counts, score, durations) and maxima of the max_* fields."""
+    """Column totals (counts, durations) and maxima of the max_* fields.
+
+    ``csat_score`` is an average over ``csat_responses``, so its total is the sum of
+    the scores it stands for, ``csat_score * csat_responses``.
+    """
     out: dict[str, Any] = {}
     for name in MEASURES:
         out[name] = df[name].max() if name.startswith("max_") else df[name].sum()
+    weighted = df["csat_score"].astype(float) * df["csat_responses"].astype(float)
+    out["csat_score"] = float(weighted[df["csat_responses"] > 0].sum())
     return out

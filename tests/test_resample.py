@@ -44,7 +44,7 @@ def test_sums_counts_and_durations_and_takes_the_max_of_max_fields() -> None:
                 offered_contacts=3,
                 queue_hold_time_answered=30_000,
                 max_queue_hold_time_answered=20_000,
-                csat_score=9.0,
+                csat_score=4.5,
                 csat_responses=2,
             ),
             record(
@@ -63,8 +63,9 @@ def test_sums_counts_and_durations_and_takes_the_max_of_max_fields() -> None:
     assert row["offered_contacts"] == 5
     assert row["queue_hold_time_answered"] == ms(80_000)
     assert row["max_queue_hold_time_answered"] == ms(45_000)
-    assert row["csat_score"] == 13.0
+    assert row["csat_score"] == pytest.approx((4.5 * 2 + 4.0) / 3)  # weighted by responses
     assert row["csat_responses"] == 3
+    assert resample_intervals(df, "30min", csat="sum").loc[0, "csat_score"] == 8.5
     assert row["interval_start"] == pd.Timestamp("2024-01-01 09:00", tz="UTC")
     assert row["interval_end"] == pd.Timestamp("2024-01-01 09:30", tz="UTC")
 
@@ -261,7 +262,7 @@ def test_fill_gaps_adds_zero_rows_for_every_queue_over_the_data_span() -> None:
     assert len(gaps) == 6
     assert (gaps[COUNTS] == 0).all().all()
     assert (gaps[DURATIONS] == pd.Timedelta(0)).all().all()
-    assert (gaps["csat_score"] == 0).all()
+    assert gaps["csat_score"].isna().all()  # no responses: no average score
     assert gaps["queue_name"].notna().all()
 
 
@@ -445,7 +446,10 @@ def assert_same_totals(before: pd.DataFrame, after: pd.DataFrame) -> None:
     for name in MEASURES:
         if len(before) == 0:
             continue
-        assert actual[name] == expected[name], name
+        if name == "csat_score":  # an average: its total, score x responses, in floats
+            assert actual[name] == pytest.approx(expected[name], rel=1e-9), name
+        else:
+            assert actual[name] == expected[name], name
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -520,11 +520,11 @@ def test_carried_bounds_never_wider_for_any_records(
 def test_kpis_staffing_and_to_series_accept_a_frame_that_carries_the_counts() -> None:
     df = synthetic(np.random.default_rng(13), days=2)
     hourly = resample_intervals(df, "1h", sl_threshold="20s")
-    staffed = staffing(hourly, sl_target=0.8, threshold="20s")
+    staffed = staffing(hourly, sl_target=0.8, sl_threshold="20s")
     pd.testing.assert_frame_equal(staffed[hourly.columns], hourly)
     pd.testing.assert_frame_equal(
         staffed.drop(columns=SL_COLUMNS),
-        staffing(without_sl(hourly), sl_target=0.8, threshold="20s"),
+        staffing(without_sl(hourly), sl_target=0.8, sl_threshold="20s"),
     )
     # kpis keeps the columns (a copy of the frame, KPIs added), so it can be resampled on.
     assert set(SL_COLUMNS) <= set(kpis(hourly).columns)

@@ -142,7 +142,10 @@ class SyntheticData:
 
         responses = rng.binomial(completed, 0.15)
         ratings = rng.choice(np.arange(1, 6), size=int(responses.sum()), p=_CSAT_P)
-        score = np.bincount(per_contact(responses), weights=ratings, minlength=_PER_DAY)
+        # csatScore is the average rating of the interval's responses (as the newer API
+        # pages document), an integer on the wire ("for example, 4"): rounded half up.
+        rating_sum = np.bincount(per_contact(responses), weights=ratings, minlength=_PER_DAY)
+        score = np.floor(rating_sum / np.maximum(responses, 1) + 0.5) * (responses > 0)
 
         def total(idx: np.ndarray, values: np.ndarray) -> np.ndarray:
             return np.bincount(idx, weights=values, minlength=_PER_DAY).astype(np.int64)
