@@ -11,6 +11,7 @@ a word. The refusal shows the fix (``"20s"``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -27,11 +28,11 @@ _SUGGESTED_UNIT = {"lookback": "h", "--lookback": "h"}
 
 
 def _looks_like_a_number(text: str) -> bool:
+    """True for "20", " 2.5 ", "1e3": text pandas would read as nanoseconds ("nan" is NaT)."""
     try:
-        float(text.strip())
+        return math.isfinite(float(text.strip()))
     except ValueError:
         return False
-    return True
 
 
 def _fix(value: Any, name: str) -> str:

@@ -604,3 +604,36 @@ def test_required_agents_gives_the_right_number_or_an_error_naming_the_argument(
         assert call() == expected()
     else:
         assert _na_list(call()) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("20", r"sl_threshold='20' has no unit .*'20s'"),
+        ("2.5", r"has no unit .*'2\.5s'"),
+        ("-20", r"has no unit"),
+        ("nan", r"must be a duration, got 'nan'"),
+        ("NaT", r"must be a duration, got 'NaT'"),
+        ("soon", r"sl_threshold='soon' is not a duration"),
+        (np.timedelta64(20), r"without a unit"),
+        ("-20s", r"must be a positive duration"),
+        ("0s", r"must be a positive duration"),
+        (None, r"must be a duration such as '20s'"),
+        ([20], r"must be a duration such as '20s'"),
+    ],
+)
+def test_the_duration_parser_refuses_what_is_not_a_duration_with_a_unit(
+    value: Any, message: str
+) -> None:
+    from cvframe._durations import parse_duration
+
+    with pytest.raises(ValueError, match=message):
+        parse_duration(value, name="sl_threshold")
+
+
+def test_a_zero_lookback_is_a_duration_a_zero_threshold_is_not() -> None:
+    from cvframe._durations import parse_duration
+
+    assert parse_duration("0s", name="lookback", allow_zero=True) == pd.Timedelta(0)
+    with pytest.raises(ValueError, match="positive"):
+        parse_duration("0s", name="sl_threshold")
