@@ -626,8 +626,37 @@ def _to_utc_ms(value: Any, tz: str, *, name: str) -> int:
     if stamp is pd.NaT:
         raise ValueError(f"{name} must be a timestamp, got {value!r}")
     if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(tz)
+        return _local_ms(stamp, tz, name=name, value=value)
     return int((stamp.tz_convert("UTC") - _EPOCH) // pd.Timedelta(milliseconds=1))
+
+
+#: More than any UTC offset (they range from -12:00 to +14:00): a search window.
+_OFFSET_SLACK_MS = 15 * 3_600_000
+
+
+def _local_ms(stamp: pd.Timestamp, tz: str, *, name: str, value: Any) -> int:
+    """A naive wall time read on the clock of ``tz``, or ValueError if it is skipped or repeated."""
+    naive = pd.DatetimeIndex([stamp]).as_unit("ms")
+    instants = [
+        naive.tz_localize(tz, ambiguous=np.array([side]), nonexistent="NaT")
+        for side in (True, False)
+    ]
+    if instants[0].isna().all():
+        wall = np.asarray(naive.asi8, dtype=np.int64)
+        first = _first_showing(wall, wall - _OFFSET_SLACK_MS, wall + _OFFSET_SLACK_MS, tz)
+        raise ValueError(
+            f"{name} ({value!r}) is a wall time that the clock of {tz} skips (it jumps forward "
+            f"there); pass a timezone-aware timestamp, e.g. {_stamp(int(first[0]), tz)}, the "
+            "first instant after the gap"
+        )
+    first, second = sorted(int(i.asi8[0]) for i in instants)
+    if first != second:
+        raise ValueError(
+            f"{name} ({value!r}) is a wall time that the clock of {tz} shows twice (it goes "
+            f"back there); pass it with its UTC offset: {_stamp(first, tz)} (the first time) "
+            f"or {_stamp(second, tz)} (the second)"
+        )
+    return first
 
 
 def _check_multiple(freq: Frequency, lengths_ms: np.ndarray) -> None:

@@ -134,3 +134,26 @@ def test_chatham_spring_forward_hour_after_the_gap_holds_one_quarter_hour() -> N
     got = [b for b in resampled(starts, "1h", "Pacific/Chatham") if "2024-09-29T0" in b[0]]
     assert ("2024-09-29T03:45:00+13:45", "2024-09-29T04:00:00+13:45", 1) in got
     assert ("2024-09-29T04:00:00+13:45", "2024-09-29T05:00:00+13:45", 4) in got
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("2024-10-06 02:00", r"Australia/Lord_Howe skips.*02:30:00\+11:00"),  # in the 30-minute gap
+        ("2024-04-07 01:45", r"Australia/Lord_Howe shows twice.*\+11:00.*\+10:30"),
+    ],
+)
+def test_a_naive_start_the_local_clock_skips_or_repeats_is_refused_saying_what_to_pass(
+    start: str, message: str
+) -> None:
+    df = frame([record("2024-10-05 15:00", offered_contacts=1)])
+    with pytest.raises(ValueError, match=message):
+        resample_intervals(df, "1h", tz="Australia/Lord_Howe", start=start)
+    # With its UTC offset the same wall time is an instant, and a boundary here.
+    out = resample_intervals(
+        frame([record("2024-04-06 14:45", offered_contacts=1)]),
+        "15min",
+        tz="Australia/Lord_Howe",
+        start="2024-04-07 01:45+11:00",
+    )
+    assert out.loc[0, "interval_start"] == pd.Timestamp("2024-04-07 01:45+11:00")
