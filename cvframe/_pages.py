@@ -59,6 +59,8 @@ __all__ = [
 
 #: The key of the record list in a page, as the API spells it.
 RECORDS_KEY = "CallVolumeUpdate"
+#: Stands for "no such record" where None could be a record's ``__v``.
+_NONE = object()
 #: Records each request asks for again from the end of the page before it, to prove
 #: that no record slipped between the two (see the module docstring). Three absorb two
 #: deletions between any two pages at a cost of 0.3 % more requests per 1000-record page.
@@ -162,9 +164,9 @@ class SkipLimitPaginator:
     """The state of one pass over a window: where the next page starts, whether there is one.
 
     Create a fresh one for every pass. :meth:`update_state` takes each page in ``skip``
-    order and returns what to keep of it, or None when the page must be read again
-    from further back (it shares no record with the page before: records were
-    deleted under the read).
+    order and returns what to keep of it; when a page shares no record with the page
+    before (records were deleted under the read), the pass reads again from further
+    back before it moves on.
 
     >>> rec = lambda i: {"_id": f"r{i}", "__v": 0}
     >>> p = SkipLimitPaginator(page_size=8)
@@ -213,12 +215,14 @@ class SkipLimitPaginator:
         basis = self._largest_total if self._largest_total is not None else self._kept_records
         return REQUEST_BUDGET_FACTOR * math.ceil(basis / step) + REQUEST_BUDGET_SLACK
 
-    def update_state(self, page: Page) -> Page | None:
+    def update_state(self, page: Page) -> Page:
         """Take the page asked for with :meth:`request_params`; return what to keep of it.
 
         Returns the page without the records the page before already delivered in the
-        same version, or None when the page shares no record with the page before:
-        records before it were deleted, so it is read again from further back.
+        same version. When the page shares no record with the page before (records
+        before it were deleted), its records are still returned (they are real), but
+        the pass does not move on from it: :attr:`skip` steps back, to read again from
+        further back until a page shares a record.
 
         Raises
         ------
@@ -254,7 +258,8 @@ class SkipLimitPaginator:
         if anchor is not None and page.skip != 0:
             if not any(i in anchor for i in ids):
                 self._read_again(page)
-                return None
+                fresh = [r for r in page.records if anchor.get(r["_id"], _NONE) != r.get("__v")]
+                return Page(records=fresh, has_more=True, total_count=total, skip=page.skip)
             # After a re-read from further back, the same records at another skip are
             # just what a shift looks like; otherwise the server ignores skip.
             if ids == self._anchor_ids and page.skip != self._anchor_skip and not self._misses:
@@ -265,11 +270,7 @@ class SkipLimitPaginator:
         kept = page.records
         if anchor is not None:
             # The overlap: drop what the page before delivered, unless it changed since.
-            kept = [
-                r
-                for r in page.records
-                if r["_id"] not in anchor or anchor[r["_id"]] != r.get("__v")
-            ]
+            kept = [r for r in page.records if anchor.get(r["_id"], _NONE) != r.get("__v")]
         has_more = page.has_more
         end = page.skip + received
         if has_more and total is not None and end >= total:
@@ -284,8 +285,8 @@ class SkipLimitPaginator:
                 )
                 has_more = False
         elif has_more and total is None and kept:
-            fresh = [r["_id"] for r in kept if r["_id"] not in anchor] if anchor else []
-            if fresh and self._all_seen(fresh):
+            unanchored = [r["_id"] for r in kept if r["_id"] not in anchor] if anchor else []
+            if unanchored and self._all_seen(unanchored):
                 raise ResponseError(
                     f"the API sent only records it had sent already at skip={page.skip}, "
                     "with hasMore=true and no totalCount; it seems to wrap skip around. "
