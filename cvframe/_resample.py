@@ -643,10 +643,10 @@ def _local_ms(stamp: pd.Timestamp, tz: str, *, name: str, value: Any) -> int:
     ]
     if instants[0].isna().all():
         wall = np.asarray(naive.asi8, dtype=np.int64)
-        first = _first_showing(wall, wall - _OFFSET_SLACK_MS, wall + _OFFSET_SLACK_MS, tz)
+        after = _first_showing(wall, wall - _OFFSET_SLACK_MS, wall + _OFFSET_SLACK_MS, tz)
         raise ValueError(
             f"{name} ({value!r}) is a wall time that the clock of {tz} skips (it jumps forward "
-            f"there); pass a timezone-aware timestamp, e.g. {_stamp(int(first[0]), tz)}, the "
+            f"there); pass a timezone-aware timestamp, e.g. {_stamp(int(after[0]), tz)}, the "
             "first instant after the gap"
         )
     first, second = sorted(int(i.asi8[0]) for i in instants)
