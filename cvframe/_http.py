@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import json
 import logging
 import random
@@ -347,6 +348,7 @@ class _Watch:
     def __init__(self) -> None:
         self.connection: Any = None
         self.expired = False
+        self.done = False
 
     def expire(self) -> None:
         """Shut the request's socket: whatever read is blocked on it ends at once."""
@@ -359,6 +361,52 @@ class _Watch:
 
 #: The watch of the request the current thread is sending, if any.
 _watching = threading.local()
+
+
+class _Watchdog:
+    """One thread that shuts each watched request's socket when its deadline passes.
+
+    One for the process, started on first use: a timer thread per request would cost
+    more than a small page's parsing.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watch]] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def watch(self, deadline_at: float, watch: _Watch) -> None:
+        """Expire ``watch`` at ``deadline_at`` (``time.monotonic``) unless it is done by then."""
+        with self._wake:
+            while self._due and self._due[0][2].done:
+                heapq.heappop(self._due)  # finished requests: forget them
+            self._count += 1
+            heapq.heappush(self._due, (deadline_at, self._count, watch))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="cvframe-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                at, _, watch = self._due[0]
+                left = at - time.monotonic()
+                if watch.done or left <= 0:
+                    heapq.heappop(self._due)
+                    if not watch.done:
+                        watch.expire()
+                    continue
+                self._wake.wait(left)
+
+
+_WATCHDOG = _Watchdog()
 
 
 class _DeadlineAdapter(requests.adapters.HTTPAdapter):
@@ -563,9 +611,7 @@ class HttpTransport:
         """One POST and its whole answer, within the deadline (real time, not ``clock``)."""
         deadline_at = time.monotonic() + self.deadline
         watch = _watching.watch = _Watch()
-        watchdog = threading.Timer(self.deadline, watch.expire)
-        watchdog.daemon = True
-        watchdog.start()
+        _WATCHDOG.watch(deadline_at, watch)
         try:
             response = self.session.post(
                 self.url,
@@ -582,7 +628,7 @@ class HttpTransport:
                 raise _DeadlineError from None
             raise
         finally:
-            watchdog.cancel()
+            watch.done = True
             _watching.watch = None
 
     def _token_changes_on_refresh(self) -> bool:

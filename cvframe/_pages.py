@@ -37,7 +37,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -61,6 +62,7 @@ __all__ = [
 RECORDS_KEY = "CallVolumeUpdate"
 #: Stands for "no such record" where None could be a record's ``__v``.
 _NONE = object()
+_ID = itemgetter("_id")
 #: Records each request asks for again from the end of the page before it, to prove
 #: that no record slipped between the two (see the module docstring). Three absorb two
 #: deletions between any two pages at a cost of 0.3 % more requests per 1000-record page.
@@ -105,12 +107,15 @@ class Page:
         The server's ``totalCount`` (records in the whole window), when sent.
     skip : int
         The ``skip`` this page was requested with.
+    ids : list of str or None
+        The records' ``_id`` values in order, once :func:`parse_page` checked them.
     """
 
     records: list[dict[str, Any]]
     has_more: bool
     total_count: int | None
     skip: int
+    ids: list[str] | None = field(default=None, repr=False, compare=False)
 
 
 def parse_page(body: Any, *, skip: int) -> Page:
@@ -139,15 +144,22 @@ def parse_page(body: Any, *, skip: int) -> Page:
             f"{RECORDS_KEY!r} is not a list of objects in the page at skip={skip}; "
             "the endpoint may have changed"
         )
-    for index, record in enumerate(records):
-        record_id = record.get("_id")
-        if not isinstance(record_id, str) or not record_id:
-            shown = "no '_id'" if "_id" not in record else f"'_id' {record_id!r}"
-            raise ResponseError(
-                f"records lack an id: record {index} of the page at skip={skip} has {shown} "
-                "(expected a non-empty string). Without ids cvframe cannot keep each record "
-                "once; report it to Kore.ai"
-            )
+    ids: list[Any] = []
+    try:
+        ids = list(map(_ID, records))
+        valid = set(map(type, ids)) <= {str} and "" not in ids
+    except KeyError:
+        valid = False
+    if not valid:
+        for index, record in enumerate(records):
+            record_id = record.get("_id")
+            if not isinstance(record_id, str) or not record_id:
+                shown = "no '_id'" if "_id" not in record else f"'_id' {record_id!r}"
+                raise ResponseError(
+                    f"records lack an id: record {index} of the page at skip={skip} has "
+                    f"{shown} (expected a non-empty string). Without ids cvframe cannot keep "
+                    "each record once; report it to Kore.ai"
+                )
     has_more = body.get("hasMore")
     if not isinstance(has_more, bool):
         raise ResponseError(
@@ -157,7 +169,7 @@ def parse_page(body: Any, *, skip: int) -> Page:
     total = body.get("totalCount")
     if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
         raise ResponseError(f"'totalCount' is {total!r} in the page at skip={skip}, not a count")
-    return Page(records=records, has_more=has_more, total_count=total, skip=skip)
+    return Page(records=records, has_more=has_more, total_count=total, skip=skip, ids=ids)
 
 
 class SkipLimitPaginator:
@@ -193,9 +205,10 @@ class SkipLimitPaginator:
         self.rereads = 0
         #: Every ``totalCount`` the server sent, page by page.
         self.total_counts: list[int | None] = []
-        # id -> __v of the last kept page: what the next page must share one of.
-        self._anchor: dict[str, Any] | None = None
+        # The last page the pass moved on from: the next must share one of its records.
+        self._anchor: set[str] | None = None
         self._anchor_ids: list[str] = []
+        self._anchor_records: list[dict[str, Any]] = []
         self._anchor_skip = 0
         self._misses = 0  # pages dropped in a row: how far back to read again
         self._seen: list[pa.Array] = []  # every id kept, for the rare checks past the end
@@ -253,13 +266,15 @@ class SkipLimitPaginator:
                 f"the API said hasMore=true but sent no records at skip={page.skip}; "
                 "stopping instead of asking for the same page forever. Retry later"
             )
-        ids = [r["_id"] for r in page.records]
+        ids = page.ids if page.ids is not None else list(map(_ID, page.records))
         anchor = self._anchor
+        common = anchor.intersection(ids) if anchor is not None else set()
         if anchor is not None and page.skip != 0:
-            if not any(i in anchor for i in ids):
+            if not common:
                 self._read_again(page)
-                fresh = [r for r in page.records if anchor.get(r["_id"], _NONE) != r.get("__v")]
-                return Page(records=fresh, has_more=True, total_count=total, skip=page.skip)
+                return Page(
+                    records=page.records, has_more=True, total_count=total, skip=page.skip, ids=ids
+                )
             # After a re-read from further back, the same records at another skip are
             # just what a shift looks like; otherwise the server ignores skip.
             if ids == self._anchor_ids and page.skip != self._anchor_skip and not self._misses:
@@ -267,10 +282,7 @@ class SkipLimitPaginator:
                     f"the API sent the same page again at skip={page.skip} (first record "
                     f"{ids[0]!r}); it seems to ignore skip. Stopping instead of looping"
                 )
-        kept = page.records
-        if anchor is not None:
-            # The overlap: drop what the page before delivered, unless it changed since.
-            kept = [r for r in page.records if anchor.get(r["_id"], _NONE) != r.get("__v")]
+        kept, kept_ids = self._without_repeats(page.records, ids, common)
         has_more = page.has_more
         end = page.skip + received
         if has_more and total is not None and end >= total:
@@ -285,18 +297,19 @@ class SkipLimitPaginator:
                 )
                 has_more = False
         elif has_more and total is None and kept:
-            unanchored = [r["_id"] for r in kept if r["_id"] not in anchor] if anchor else []
+            unanchored = [i for i in kept_ids if i not in anchor] if anchor else []
             if unanchored and self._all_seen(unanchored):
                 raise ResponseError(
                     f"the API sent only records it had sent already at skip={page.skip}, "
                     "with hasMore=true and no totalCount; it seems to wrap skip around. "
                     "Stopping instead of reading forever: report it to Kore.ai"
                 )
-        self._anchor = {r["_id"]: r.get("__v") for r in page.records}
+        self._anchor = set(ids)
         self._anchor_ids = ids
+        self._anchor_records = page.records
         self._anchor_skip = page.skip
         self._misses = 0
-        self._seen.append(pa.array([r["_id"] for r in kept], pa.string()))
+        self._seen.append(pa.array(kept_ids, pa.string()))
         self._seen_all = None
         self._kept_records += len(kept)
         self.pages += 1
@@ -304,7 +317,32 @@ class SkipLimitPaginator:
         self.has_next_page = has_more
         if kept is page.records and has_more == page.has_more:
             return page
-        return Page(records=kept, has_more=has_more, total_count=total, skip=page.skip)
+        return Page(
+            records=kept, has_more=has_more, total_count=total, skip=page.skip, ids=kept_ids
+        )
+
+    def _without_repeats(
+        self, records: list[dict[str, Any]], ids: list[str], common: set[str]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The records (and ids) left once those the page before delivered unchanged go."""
+        if not common:
+            return records, ids
+        head = len(common)
+        before = self._anchor_records
+        if ids[:head] == self._anchor_ids[-head:]:
+            # The usual overlap: this page starts with the last records of the one before.
+            changed = [
+                i for i in range(head) if records[i].get("__v") != before[i - head].get("__v")
+            ]
+            if not changed:
+                return records[head:], ids[head:]
+            return [records[i] for i in changed] + records[head:], [ids[i] for i in changed] + ids[
+                head:
+            ]
+        # After a shift the shared records may sit anywhere: compare by id.
+        versions = {r["_id"]: r.get("__v") for r in before}
+        kept = [r for r in records if versions.get(r["_id"], _NONE) != r.get("__v")]
+        return kept, list(map(_ID, kept))
 
     def _read_again(self, page: Page) -> None:
         """Step back before a page that shares nothing with the one before it."""
