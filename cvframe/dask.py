@@ -37,6 +37,8 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 from ._kpis import SlDenominator
 from ._kpis import kpis as _kpis
 from ._resample import (
+    DEFAULT_CSAT,
+    CsatReading,
     bucket_grid,
     column_tz,
     key_list,
@@ -199,6 +201,8 @@ def resample_intervals(
     by: str | Sequence[str] = "queue_id",
     tz: str | None = None,
     fill_gaps: bool = True,
+    sl_threshold: str | pd.Timedelta | None = None,
+    csat: CsatReading = DEFAULT_CSAT,
 ) -> dd.DataFrame:
     """:func:`cvframe.resample_intervals` per series, across the cluster.
 
@@ -219,6 +223,12 @@ def resample_intervals(
         The clock the buckets follow; by default that of ``interval_start``.
     fill_gaps : bool, default True
         Add a row of zeros for every bucket without a record, for every series.
+    sl_threshold : str or Timedelta, optional
+        Carry each record's answered-within-threshold bounds into the buckets, as
+        :func:`cvframe.resample_intervals` does.
+    csat : {"average", "sum"}, default "average"
+        How ``csat_score`` is read and aggregated, as for
+        :func:`cvframe.resample_intervals`.
 
     Returns
     -------
@@ -246,11 +256,18 @@ def resample_intervals(
     3       q2 2024-01-01 10:00:00+00:00                 7
     """
     shuffled, keys = _by_series(df, by)
-    kwargs: dict[str, Any] = {"freq": freq, "by": keys, "tz": tz, "fill_gaps": fill_gaps}
+    options: dict[str, Any] = {
+        "by": keys,
+        "tz": tz,
+        "fill_gaps": fill_gaps,
+        "sl_threshold": sl_threshold,
+        "csat": csat,
+    }
+    meta = _resample_intervals(df._meta, freq, **options)  # refuses bad arguments up front
+    kwargs: dict[str, Any] = {"freq": freq, **options}
     span = _bucket_span(df, freq, tz)
     if span is not None:
         kwargs["start"], kwargs["end"], _zone = span
-    meta = _resample_intervals(df._meta, freq, by=keys, tz=tz, fill_gaps=fill_gaps)
     return shuffled.map_partitions(_resample_part, meta=meta, enforce_metadata=False, **kwargs)
 
 
@@ -259,6 +276,7 @@ def kpis(
     *,
     sl_threshold: str | pd.Timedelta = "20s",
     sl_denominator: SlDenominator = "offered",
+    csat: CsatReading = DEFAULT_CSAT,
 ) -> dd.DataFrame:
     """:func:`cvframe.kpis` on every partition (each row's KPIs need only that row).
 
@@ -270,6 +288,8 @@ def kpis(
         As for :func:`cvframe.kpis`.
     sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
         As for :func:`cvframe.kpis`.
+    csat : {"average", "sum"}, default "average"
+        How ``csat_score`` is read, as for :func:`cvframe.kpis`.
 
     Returns
     -------
@@ -287,7 +307,11 @@ def kpis(
     >>> cvframe.dask.kpis(dd.from_pandas(df, npartitions=1))["abandon_rate"].compute().tolist()
     [0.2]
     """
-    kwargs: dict[str, Any] = {"sl_threshold": sl_threshold, "sl_denominator": sl_denominator}
+    kwargs: dict[str, Any] = {
+        "sl_threshold": sl_threshold,
+        "sl_denominator": sl_denominator,
+        "csat": csat,
+    }
     return df.map_partitions(_kpis, meta=_kpis(df._meta, **kwargs), **kwargs)
 
 

@@ -83,6 +83,32 @@ def test_resample_and_kpis_match_pandas(
     pd.testing.assert_frame_equal(_sorted(got.compute()), _sorted(expected))
 
 
+@pytest.mark.parametrize("csat", ["average", "sum"])
+def test_carried_service_level_and_csat_readings_match_pandas(
+    client: object, snapshot: tuple[Path, pd.DataFrame], csat: str
+) -> None:
+    path, df = snapshot
+    expected = cvframe.kpis(
+        cvframe.resample_intervals(df, "1h", sl_threshold="20s", csat=csat), csat=csat
+    )
+    got = cvdask.kpis(
+        cvdask.resample_intervals(cvdask.read_snapshot(path), "1h", sl_threshold="20s", csat=csat),
+        csat=csat,
+    )
+    got_frame = _sorted(got.compute())
+    pd.testing.assert_frame_equal(got_frame, _sorted(expected))
+    # The carried bounds went through the cluster too.
+    assert {"answered_within_sl_low", "answered_within_sl_high"} <= set(got_frame.columns)
+
+
+def test_a_bad_csat_reading_is_refused_before_any_work(
+    client: object, snapshot: tuple[Path, pd.DataFrame]
+) -> None:
+    path, _ = snapshot
+    with pytest.raises(ValueError, match="csat"):
+        cvdask.resample_intervals(cvdask.read_snapshot(path), "1h", csat="median")  # type: ignore[arg-type]
+
+
 def test_to_series_matches_pandas(client: object, snapshot: tuple[Path, pd.DataFrame]) -> None:
     path, df = snapshot
     expected = cvframe.to_series(df, "answered_contacts", "1h")
