@@ -286,10 +286,14 @@ class SkipLimitPaginator:
         has_more = page.has_more
         end = page.skip + received
         if has_more and total is not None and end >= total:
-            # The page reaches past the totalCount it carries yet promises more: the last
-            # page with a wrong hasMore, or a server wrapping skip around to the start.
-            past = [r["_id"] for r in page.records[max(0, total - page.skip) :]]
-            if self._all_seen(past, also=ids[: max(0, total - page.skip)]):
+            # The page reaches the totalCount it carries yet promises more: the last page
+            # with a wrong hasMore, a server wrapping skip around to the start, or a count
+            # that lags behind. Stop only when the page brought nothing new: no record
+            # past the count that was not received before, and, if it ends right at the
+            # count, no new record at all.
+            inside = max(0, total - page.skip)
+            past = ids[inside:]
+            if (past or not kept) and self._all_seen(past, also=ids[:inside]):
                 log.warning(
                     "cvframe: the API said hasMore=true on a page reaching totalCount=%d "
                     "and sent nothing new past it; stopping there",

@@ -93,6 +93,16 @@ def test_total_count_counting_an_id_twice_is_complete_after_two_agreeing_passes(
     assert "95" in agree[0].getMessage() and "96" in agree[0].getMessage()
 
 
+def test_a_page_ending_right_at_a_total_count_that_lags_does_not_end_the_read(
+    api: FakeAPI,
+) -> None:
+    # hasMore is right and totalCount too small: the second page ends exactly at it.
+    step = PAGE - _pages.overlap_for(PAGE)
+    api.total_bias = (PAGE + step) - 95
+    df = read(api)
+    assert len(df) == 95
+
+
 def test_pages_that_keep_contradicting_each_other_are_a_response_error(api: FakeAPI) -> None:
     # Every answer counts one record more than the last: no two passes agree.
     api.before_answer = lambda number, body: setattr(api, "total_bias", number)
