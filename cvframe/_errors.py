@@ -92,7 +92,7 @@ class AuthenticationError(APIError):
 
 
 class RateLimitError(APIError):
-    """The API kept answering 429 (rate limit exceeded) until retries ran out."""
+    """429 until retries ran out, or a wait asked for beyond max_retry_wait / max_total_wait."""
 
 
 class ResponseError(CvframeError):
