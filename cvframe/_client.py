@@ -72,7 +72,8 @@ class CallVolumeClient:
     deadline : float, optional
         Seconds for a whole request: connecting, the headers and the whole body
         (default ``4 * timeout``). A server that drips its answer misses it; the
-        request then counts as failed and is retried.
+        request then counts as failed and is retried. With a ``session`` of your own,
+        only the body is held to it (the headers need cvframe's own adapter).
     max_retry_wait : float, default 120.0
         The longest wait before a retry. A ``Retry-After`` asking for more ends the
         read at once with :class:`cvframe.RateLimitError` (for a 429) saying what the

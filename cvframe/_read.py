@@ -222,6 +222,13 @@ def read_callvolume(
     record id (the highest ``version``), and checks the result against
     :class:`cvframe.CallVolumeSchema`.
 
+    Every record that exists for the whole read is in the result, whatever is
+    inserted, deleted or updated meanwhile: pages overlap and are checked against
+    each other (:mod:`cvframe._pages`), and a window whose distinct records fall short
+    of ``totalCount`` is read again (at most :data:`MAX_READ_PASSES` times; two passes
+    that agree end the read with a warning naming both numbers). A read that cannot
+    add up ends in a :class:`cvframe.ResponseError`, never in a loop.
+
     Parameters
     ----------
     start : str, datetime or Timestamp, optional
@@ -271,6 +278,9 @@ def read_callvolume(
     cvframe.CvframeError
         :class:`AuthenticationError`, :class:`RateLimitError`, :class:`APIError`,
         :class:`TransportError`, :class:`ResponseError` or :class:`SchemaError`.
+        A ``ResponseError`` also when passes keep contradicting each other, a pass
+        spends its request budget, a page lacks the ``CallVolumeUpdate`` list or a
+        record its ``_id``, or an answer passes ``max_page_bytes``.
 
     Warns
     -----
