@@ -80,6 +80,9 @@ DEADLINE_PER_TIMEOUT = 4
 DEFAULT_MAX_PAGE_BYTES = 64 << 20
 #: Bytes read at a time while watching the deadline and the size cap.
 _READ_CHUNK = 1 << 16
+#: urllib3's response class (2.x names a base class; 1.26 only has HTTPResponse, and
+#: no ``read1``: its bodies are read through requests instead).
+_URLLIB3_RESPONSE = getattr(urllib3.response, "BaseHTTPResponse", urllib3.response.HTTPResponse)
 
 
 class Clock(Protocol):
@@ -418,20 +421,28 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
     """
 
     def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
-        pool: Any = super().get_connection_with_tls_context(*args, **kwargs)
-        if not getattr(pool, "_cvframe_watched", False):
-            take = pool._get_conn
+        return _watched(super().get_connection_with_tls_context(*args, **kwargs))
 
-            def get_conn(*a: Any, **kw: Any) -> Any:
-                connection = take(*a, **kw)
-                watch = getattr(_watching, "watch", None)
-                if watch is not None:
-                    watch.connection = connection
-                return connection
+    def get_connection(self, *args: Any, **kwargs: Any) -> Any:  # requests < 2.32.2
+        return _watched(super().get_connection(*args, **kwargs))
 
-            pool._get_conn = get_conn
-            pool._cvframe_watched = True
+
+def _watched(pool: Any) -> Any:
+    """``pool``, made to tell the current request's :class:`_Watch` its connection."""
+    if getattr(pool, "_cvframe_watched", False):
         return pool
+    take = pool._get_conn
+
+    def get_conn(*args: Any, **kwargs: Any) -> Any:
+        connection = take(*args, **kwargs)
+        watch = getattr(_watching, "watch", None)
+        if watch is not None:
+            watch.connection = connection
+        return connection
+
+    pool._get_conn = get_conn
+    pool._cvframe_watched = True
+    return pool
 
 
 def _new_session() -> requests.Session:
@@ -664,7 +675,7 @@ class HttpTransport:
             if len(content) > self.max_page_bytes:
                 raise self._too_large(f"{len(content):,} bytes")
             return content
-        streaming = isinstance(raw, urllib3.response.BaseHTTPResponse)
+        streaming = isinstance(raw, _URLLIB3_RESPONSE) and hasattr(raw, "read1")
         # Anything else (a recording library's stand-in) is read through requests.
         pieces = None if streaming else response.iter_content(_READ_CHUNK)
         chunks: list[bytes] = []
