@@ -15,6 +15,12 @@ which the next writer removes. Days are written in ascending order, so the
 dataset's own high-water mark (its latest ``interval_start``) is a safe point to
 resume an interrupted sync from.
 
+A sync that prunes (:class:`PruneScope`) makes the part of the dataset its read
+covered hold exactly what the read returned: rows there whose id the read did not
+return are removed, and a record is held once in the whole dataset (a record that
+moved to another day leaves its old one). A day left without rows loses its file
+(removed, never truncated) and then its directory.
+
 An ``OSError`` met while writing (disk full, permission denied, read-only file
 system) removes the day's temporary file and becomes a :class:`SnapshotError`
 that names the path and what to do; the day's previous file stays in place.
@@ -23,6 +29,7 @@ that names the path and what to do; the day's previous file stays in place.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import itertools
 import json
@@ -60,6 +67,7 @@ from ._version import __version__
 __all__ = [
     "PARTITION_FIELD",
     "PART_FILE",
+    "PruneScope",
     "UpsertResult",
     "high_water_mark",
     "read_snapshot",
@@ -90,11 +98,48 @@ _NO_PERMISSION = frozenset({errno.EACCES, errno.EPERM})
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """What one write changed: rows inserted and updated, partitions rewritten."""
+    """What one write changed: rows inserted, updated and removed, partitions rewritten."""
 
     inserted: int
     updated: int
     partitions: tuple[str, ...]
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class PruneScope:
+    """The stored rows a complete read covered: ``begin <= interval_start < stop``, of ``queues``.
+
+    ``begin`` None is "from the first record"; ``queues`` None is every queue, else a
+    row belongs when its ``queue_id`` or ``queue_name`` is listed (as
+    :func:`cvframe.read_callvolume` filters). Both bounds are whole milliseconds, as
+    the API is sent them.
+    """
+
+    begin: pd.Timestamp | None
+    stop: pd.Timestamp
+    queues: tuple[str, ...] | None = None
+
+    def days(self, stored: Iterable[str]) -> list[str]:
+        """The stored days (``YYYY-MM-DD``) that may hold rows of the scope."""
+        first = None if self.begin is None else format_day(self.begin)
+        last = format_day(self.stop.ceil("ms") - _MS)
+        return [day for day in stored if (first is None or day >= first) and day <= last]
+
+    def contains(self, table: pa.Table) -> pa.Array:
+        """Which rows of ``table`` (contract columns) lie inside the scope."""
+        starts = table["interval_start"]
+        inside = pc.less(starts, _ms_scalar(self.stop))
+        if self.begin is not None:
+            inside = pc.and_(inside, pc.greater_equal(starts, _ms_scalar(self.begin)))
+        if self.queues is not None:
+            wanted = pa.array(self.queues, pa.string())
+            queue = pc.or_(
+                pc.fill_null(pc.is_in(table["queue_id"], value_set=wanted), False),
+                pc.fill_null(pc.is_in(table["queue_name"], value_set=wanted), False),
+            )
+            inside = pc.and_(inside, queue)
+        return pc.fill_null(inside, False)
 
 
 # --------------------------------------------------------------------------- writing
@@ -266,9 +311,13 @@ def _atomic_write(table: pa.Table, final: Path) -> None:
 
 
 def _remove_stale_temp_files(root: Path) -> None:
-    """Delete temporary files a killed writer left behind (call with the lock held)."""
+    """Delete temporary files, and empty days, a killed writer left (call with the lock held)."""
     for stale in root.glob(f"{PARTITION_FIELD}=*/.*{_TEMP_SUFFIX}"):
         stale.unlink(missing_ok=True)
+    for day in root.glob(f"{PARTITION_FIELD}=*"):
+        if day.is_dir() and not any(day.iterdir()):
+            with contextlib.suppress(OSError):
+                day.rmdir()
 
 
 def _check_file_schema(schema: pa.Schema, where: Path | str) -> None:
@@ -393,31 +442,157 @@ def _replace(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int,
     return new, new.num_rows - known, known
 
 
-def upsert_table(root: Path, table: pa.Table, *, mode: WriteMode = "upsert") -> UpsertResult:
+def upsert_table(
+    root: Path, table: pa.Table, *, mode: WriteMode = "upsert", prune: PruneScope | None = None
+) -> UpsertResult:
     """Write ``table`` into the dataset at ``root`` day by day (call with the lock held).
 
     Only days whose rows change are rewritten, in ascending order, each atomically.
+    With ``prune`` (upsert only), ``table`` is a complete read of that scope: stored
+    rows inside it whose id ``table`` lacks are removed, and copies of ``table``'s
+    ids on other days are removed (the record moved), unless such a copy has a
+    higher version, which then stays and the fetched row is not written.
     """
     if mode not in ("upsert", "replace"):
         raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
+    if prune is not None and mode != "upsert":
+        raise ValueError("prune= goes with mode='upsert' only")
     combine = _merge if mode == "upsert" else _replace
     with _writing(root, root):
         _remove_stale_temp_files(root)
     if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
         table = _dedupe(table)
-    inserted = updated = 0
+    by_day = _split_by_day(table)
+    plan = _Moves() if prune is None else _moves(root, table, by_day)
+    days = set(by_day)
+    if prune is not None:
+        days.update(prune.days(_partition_days(root)), plan.leave)
+    fetched_ids = table["id"].combine_chunks()
+    empty = arrow_schema().empty_table()
+    inserted = updated = removed = 0
     rewritten: list[str] = []
-    for day, rows in _split_by_day(table).items():
+    for day in sorted(days):
         final = _partition_file(root, day)
-        merged, ins, upd = combine(_read_partition(final), rows)
+        old = _read_partition(final)
+        rows = by_day.get(day, empty)
+        if plan.stale:
+            rows = rows.filter(pc.invert(pc.is_in(rows["id"], value_set=plan.stale_ids())))
+        gone = 0
+        if prune is not None and old is not None:
+            drop = pc.and_(
+                prune.contains(old),
+                pc.invert(pc.fill_null(pc.is_in(old["id"], value_set=fetched_ids), False)),
+            )
+            gone = _count(drop)
+            leaving = plan.leave.get(day)
+            if leaving:
+                drop = pc.or_(drop, pc.is_in(old["id"], value_set=pa.array(leaving, pa.string())))
+            if _count(drop):
+                old = old.filter(pc.invert(drop))
+            else:
+                leaving = None
+            changed = gone > 0 or bool(leaving)
+        else:
+            changed = False
+        merged, ins, upd = combine(old, rows) if rows.num_rows else (None, 0, 0)
+        if merged is None and changed:
+            merged = old
         if merged is None:
             continue
         with _writing(root, final):
-            _atomic_write(merged.replace_schema_metadata(_file_metadata()), final)
-        inserted += ins
-        updated += upd
+            if merged.num_rows:
+                _atomic_write(merged.replace_schema_metadata(_file_metadata()), final)
+            else:
+                _remove_day(final)
+        # A record that came from another day is an update, not an insert.
+        arrived = len(plan.arrive.get(day, ()))
+        inserted += ins - arrived
+        updated += upd + arrived
+        removed += gone
         rewritten.append(day)
-    return UpsertResult(inserted, updated, tuple(rewritten))
+    return UpsertResult(inserted, updated, tuple(rewritten), removed)
+
+
+def _count(mask: pa.Array | pa.ChunkedArray) -> int:
+    return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+@dataclass
+class _Moves:
+    """Fetched records stored on another day: which copies leave, which fetched rows lose."""
+
+    #: day -> ids whose copy there is removed (the record lives where it was fetched).
+    leave: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    #: day -> ids fetched into it that were stored on another day (counted as updates).
+    arrive: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    #: Fetched ids with a higher version stored on another day: that copy stays.
+    stale: list[str] = dataclasses.field(default_factory=list)
+
+    def stale_ids(self) -> pa.Array:
+        return pa.array(self.stale, pa.string())
+
+
+def _moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> _Moves:
+    """Where the fetched records are stored on a day other than the one they were read into."""
+    plan = _Moves()
+    if not table.num_rows:
+        return plan
+    fetched: dict[str, tuple[str, int]] = {}
+    for day, rows in by_day.items():
+        versions = pc.fill_null(rows["version"], -1).to_pylist()
+        fetched.update(zip(rows["id"].to_pylist(), ((day, v) for v in versions), strict=True))
+    wanted = table["id"].combine_chunks()
+    # id -> [(day, version)] of its copies on other days.
+    elsewhere: dict[str, list[tuple[str, int]]] = {}
+    for day in _partition_days(root):
+        where = _partition_file(root, day)
+        try:
+            with pq.ParquetFile(where) as file:
+                _check_file_schema(file.schema_arrow, where)
+                if "id" not in file.schema_arrow.names:
+                    continue  # merging into it, if it comes to that, names the column
+                names = ["id", "version"] if "version" in file.schema_arrow.names else ["id"]
+                stored = file.read(columns=names)
+        except (OSError, pa.ArrowException) as exc:
+            raise SnapshotError(
+                f"cannot read {where} to keep each record once: {exc}; restore that day's "
+                "file or remove it and sync that day again"
+            ) from exc
+        hits = stored.filter(pc.fill_null(pc.is_in(stored["id"], value_set=wanted), False))
+        if not hits.num_rows:
+            continue
+        versions = (
+            pc.fill_null(hits["version"], -1).to_pylist()
+            if "version" in hits.column_names
+            else [-1] * hits.num_rows
+        )
+        for rid, version in zip(hits["id"].to_pylist(), versions, strict=True):
+            if fetched[rid][0] != day:
+                elsewhere.setdefault(rid, []).append((day, int(version)))
+    for rid, copies in elsewhere.items():
+        new_day, new_version = fetched[rid]
+        best = max(version for _, version in copies)
+        if best > new_version:
+            # Versions only go up: an older answer never replaces a newer record.
+            plan.stale.append(rid)
+            losers = [day for day, version in copies if version < best]
+        else:
+            plan.arrive.setdefault(new_day, []).append(rid)
+            losers = [day for day, _ in copies]
+        for day in losers:
+            plan.leave.setdefault(day, []).append(rid)
+    return plan
+
+
+def _remove_day(final: Path) -> None:
+    """Remove a day left without rows: its file (atomic), then its empty directory."""
+    final.unlink()
+    _fsync_dir(final.parent)
+    # A directory left behind (a crash here) holds no file: every reader skips it, and
+    # the next write removes it.
+    with contextlib.suppress(OSError):
+        final.parent.rmdir()
+        _fsync_dir(final.parent.parent)
 
 
 def _prepare_root(path: str | os.PathLike[str]) -> Path:
@@ -515,15 +690,22 @@ def _partition_days(root: Path) -> list[str]:
 
 
 def high_water_mark(
-    path: str | os.PathLike[str], *, before: pd.Timestamp | None = None
+    path: str | os.PathLike[str],
+    *,
+    before: pd.Timestamp | None = None,
+    queues: Sequence[str] | None = None,
 ) -> pd.Timestamp | None:
-    """The latest ``interval_start`` stored at ``path`` (below ``before``), or None.
+    """The latest ``interval_start`` stored at ``path`` (below ``before``, of ``queues``), or None.
 
     ``sync`` passes its window end as ``before``: a stored record dated far in the
-    future (sent by mistake, or written by hand) must not stop it from reading.
+    future (sent by mistake, or written by hand) must not stop it from reading. A
+    sync of some queues passes them, so that it resumes from where those queues
+    were synced, whatever another sync stored for other queues.
     """
     root = Path(path)
     last_day = None if before is None else format_day(before)
+    wanted = None if queues is None else pa.array(list(queues), pa.string())
+    columns = ["interval_start"] if wanted is None else ["interval_start", "queue_id", "queue_name"]
     for day in reversed(_partition_days(root)):
         if last_day is not None and day > last_day:
             continue
@@ -531,17 +713,26 @@ def high_water_mark(
         try:
             with pq.ParquetFile(where) as file:
                 _check_file_schema(file.schema_arrow, where)
-                if "interval_start" not in file.schema_arrow.names:
+                lacking = [c for c in columns if c not in file.schema_arrow.names]
+                if lacking:
                     raise SnapshotError(
-                        f"{where} lacks the column(s) interval_start, which cvframe needs to "
-                        f"find the high-water mark (did another tool rewrite it?); {_REWRITE_HINT}"
+                        f"{where} lacks the column(s) {', '.join(lacking)}, which cvframe needs "
+                        "to find the high-water mark (did another tool rewrite it?); "
+                        f"{_REWRITE_HINT}"
                     )
-                starts = file.read(columns=["interval_start"])["interval_start"]
+                stored = file.read(columns=columns)
         except (OSError, pa.ArrowException) as exc:
             raise SnapshotError(
                 f"cannot read {where} to find the high-water mark: {exc}; restore that "
                 "day's file or remove it and sync that day again"
             ) from exc
+        starts = stored["interval_start"]
+        if wanted is not None:
+            mine = pc.or_(
+                pc.fill_null(pc.is_in(stored["queue_id"], value_set=wanted), False),
+                pc.fill_null(pc.is_in(stored["queue_name"], value_set=wanted), False),
+            )
+            starts = starts.filter(mine)
         if before is not None:
             starts = starts.filter(pc.less(starts, _ms_scalar(before)))
         latest = pc.max(starts).as_py()

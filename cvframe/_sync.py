@@ -1,11 +1,12 @@
 """sync(): keep a Parquet snapshot up to date from the API, safely and incrementally.
 
 One run: take the dataset's lock; find its high-water mark (the latest
-``interval_start`` stored before the run's window end); read
+``interval_start`` stored before the run's window end, of the queues synced); read
 ``[high-water mark - lookback, end)`` with :func:`cvframe.read_callvolume` (the
 first run reads from ``start``, or from the first record); drop any record the API
-sent from outside that window; upsert the rows day by day; release the lock. All
-the HTTP is ``read_callvolume``'s; all the writing is :mod:`cvframe._snapshot`'s.
+sent from outside that window; upsert the rows day by day, making the window hold
+exactly what the read returned (``prune``); release the lock. All the HTTP is
+``read_callvolume``'s; all the writing is :mod:`cvframe._snapshot`'s.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,7 +27,15 @@ from ._errors import OutOfWindowWarning
 from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._read import read_callvolume
 from ._settings import resolve_org_id
-from ._snapshot import _prepare_root, frame_to_table, high_water_mark, locked, upsert_table
+from ._snapshot import (
+    PruneScope,
+    _prepare_root,
+    _queue_values,
+    frame_to_table,
+    high_water_mark,
+    locked,
+    upsert_table,
+)
 from ._times import TimeLike, format_api_time, resolve_window
 
 __all__ = ["DEFAULT_LOOKBACK", "SyncReport", "sync"]
@@ -69,6 +79,10 @@ class SyncReport:
     rows_out_of_window : int
         Records the API sent from outside the window; dropped, with an
         :class:`cvframe.OutOfWindowWarning` (included in ``rows_fetched``).
+    rows_removed : int
+        Stored records inside the window (and of the queues synced) that the API no
+        longer returned, removed (``prune=True``). A record that moved to another
+        day is counted as updated, not removed.
 
     Examples
     --------
@@ -94,6 +108,7 @@ class SyncReport:
     high_water_mark: pd.Timestamp | None
     seconds: float
     rows_out_of_window: int = 0
+    rows_removed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (times as ISO 8601 UTC strings)."""
@@ -109,6 +124,7 @@ class SyncReport:
             "high_water_mark": _iso(self.high_water_mark),
             "seconds": round(self.seconds, 3),
             "rows_out_of_window": self.rows_out_of_window,
+            "rows_removed": self.rows_removed,
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -126,6 +142,7 @@ class SyncReport:
             ("rows fetched", f"{self.rows_fetched:,}"),
             ("rows inserted", f"{self.rows_inserted:,}"),
             ("rows updated", f"{self.rows_updated:,}"),
+            ("rows removed", f"{self.rows_removed:,}"),
             *(
                 [("rows out of window", f"{self.rows_out_of_window:,} (dropped)")]
                 if self.rows_out_of_window
@@ -151,6 +168,8 @@ def sync(
     start: TimeLike | None = None,
     end: TimeLike | None = None,
     lookback: str | timedelta | pd.Timedelta = DEFAULT_LOOKBACK,
+    queues: str | Iterable[str] | None = None,
+    prune: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     progress: bool | None = False,
     **client_settings: Any,
@@ -163,6 +182,17 @@ def sync(
     ``lookback``, because the platform keeps updating recent intervals. Records
     are upserted by ``id``, keeping the highest ``version``; only the days that
     change are rewritten, each atomically.
+
+    The window read then holds exactly what the server has (``prune=True``, the
+    default): a read is complete or raises, so a stored record inside the window
+    (``window_start <= interval_start < window_end``, and of ``queues`` when given)
+    that the read did not return was deleted upstream, or moved out of the window,
+    and is removed; a record is held once in the whole dataset, so one that moved
+    to another day (same ``id``, higher ``version``) leaves its old day, even one
+    outside the window. Records outside the window are never touched. Repeated
+    syncs whose windows cover a period therefore converge to the server's records
+    of it exactly. ``prune=False`` keeps every record ever stored (an archive that
+    outlives the API's own retention, say); a moved record may then be held twice.
 
     Records the API sends from outside the window read (an ``interval_start``
     before its start or at or after its end) are dropped with an
@@ -188,6 +218,14 @@ def sync(
         Where the window ends (exclusive); None is now.
     lookback : str or timedelta, default "2h"
         How far before the high-water mark a later run reads again.
+    queues : str or list of str, optional
+        Sync only these queues, given by queue id or queue name (as
+        :func:`cvframe.read_callvolume` filters): the high-water mark is theirs and
+        pruning removes only their records.
+    prune : bool, default True
+        Remove stored records of the window read that the server no longer returns,
+        and older copies of a record that moved to another day. False: upsert only,
+        never remove.
     lock_timeout : float, default 60.0
         Seconds to wait for another sync on the same path (0: fail at once).
     progress : bool, optional
@@ -200,8 +238,8 @@ def sync(
     Returns
     -------
     SyncReport
-        Rows fetched, inserted and updated, days rewritten, the new high-water
-        mark and the time taken. It holds no credentials.
+        Rows fetched, inserted, updated and removed, days rewritten, the new
+        high-water mark and the time taken. It holds no credentials.
 
     Warns
     -----
@@ -240,17 +278,24 @@ def sync(
     rows fetched          9
     rows inserted         0
     rows updated          0
+    rows removed          0
     partitions rewritten  0
     high-water mark       2023-01-03T23:45:00Z
     seconds               ...
     """
     began = time.monotonic()
     back = _lookback(lookback)
+    if not isinstance(prune, bool):
+        raise ValueError(f"prune must be True or False, got {prune!r}")
+    wanted = _queue_values(queues)
     floor, stop = resolve_window(start, end)
+    # The API is sent whole milliseconds: the window pruned is the one it was asked for.
+    stop = stop.floor("ms")
+    floor = None if floor is None else floor.floor("ms")
     org_id = resolve_org_id(org_id)  # fail before creating anything
     root = _prepare_root(path)
     with locked(root, lock_timeout):
-        mark = high_water_mark(root, before=stop)
+        mark = high_water_mark(root, before=stop, queues=wanted)
         begin = floor if mark is None else mark - back
         if floor is not None and begin is not None:
             begin = max(begin, floor)
@@ -260,13 +305,26 @@ def sync(
             result = None
         else:
             df = read_callvolume(
-                begin, stop, org_id=org_id, progress=progress, validate=True, **client_settings
+                begin,
+                stop,
+                org_id=org_id,
+                queues=wanted,
+                progress=progress,
+                validate=True,
+                **client_settings,
             )
             fetched = len(df)
             df, stray = _inside_window(df, begin, stop)
-            # read_callvolume has just validated the frame.
-            result = upsert_table(root, frame_to_table(df, validate=False))
-        new_mark = high_water_mark(root, before=stop) if result and result.partitions else mark
+            scope = PruneScope(begin, stop, None if wanted is None else tuple(wanted))
+            # read_callvolume has just validated the frame, and read the window whole.
+            result = upsert_table(
+                root, frame_to_table(df, validate=False), prune=scope if prune else None
+            )
+        new_mark = (
+            high_water_mark(root, before=stop, queues=wanted)
+            if result and result.partitions
+            else mark
+        )
     return SyncReport(
         path=str(root),
         initial=mark is None,
@@ -279,6 +337,7 @@ def sync(
         high_water_mark=new_mark,
         seconds=time.monotonic() - began,
         rows_out_of_window=stray,
+        rows_removed=result.removed if result else 0,
     )
 
 

@@ -22,6 +22,8 @@ from cvframe._cli import main
 from cvframe._lock import DatasetLock
 from cvframe.emulator import Emulator
 
+from .fake_api import FakeAPI, make_record
+
 CHILD = Path(__file__).with_name("_sync_child.py")
 FIRST_DAY = "2023-01-02T00:00:00Z"
 
@@ -162,11 +164,17 @@ def test_report_prints_a_short_table_and_json_without_secrets(
 ) -> None:
     report = cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-03", **emu.settings())
     text = str(report)
-    for label in ("rows fetched", "rows inserted", "rows updated", "partitions rewritten"):
+    for label in (
+        "rows fetched",
+        "rows inserted",
+        "rows updated",
+        "rows removed",
+        "partitions rewritten",
+    ):
         assert label in text
     assert f"rows inserted         {report.rows_inserted:,}" in text
     assert "high-water mark       2023-01-02T23:45:00Z" in text
-    assert len(text.splitlines()) == 9
+    assert len(text.splitlines()) == 10
     data = json.loads(report.to_json())
     assert data == report.to_dict()
     assert data["partitions_rewritten"] == ["2023-01-02"]
@@ -183,6 +191,10 @@ def test_bad_arguments_fail_before_anything_is_read(emu: Emulator, tmp_path: Pat
         cvframe.sync(tmp_path, end="2023-01-03", lookback="-1h", **emu.settings())
     with pytest.raises(ValueError, match="must be after start"):
         cvframe.sync(tmp_path, start="2023-01-03", end="2023-01-02", **emu.settings())
+    with pytest.raises(ValueError, match="prune must be True or False"):
+        cvframe.sync(tmp_path, end="2023-01-03", prune="no", **emu.settings())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="queues must be"):
+        cvframe.sync(tmp_path, end="2023-01-03", queues=[], **emu.settings())
     with pytest.raises(cvframe.ConfigurationError, match="org_id"):
         cvframe.sync(tmp_path / "new", end="2023-01-03", **emu.client_settings())
     assert not (tmp_path / "new").exists()
@@ -512,3 +524,151 @@ def test_sync_into_a_day_file_whose_column_changed_type_is_a_snapshot_error(
     pq.write_table(changed.replace_schema_metadata(table.schema.metadata), day)
     with pytest.raises(cvframe.SnapshotError, match="offered_contacts"):
         cvframe.sync(tmp_path, end="2023-01-04", **emu.settings())
+
+
+# --------------------------------------------------------------------------- mirroring the server
+
+DAY_1, DAY_2, DAY_3 = "2023-01-02", "2023-01-03", "2023-01-04"
+
+
+def day_records(day: str, count: int = 12) -> list[dict[str, Any]]:
+    """``count`` records of ``day`` (three queues), with ids unique across days."""
+    return [{**make_record(n, day=day), "_id": f"{day}-{n:03d}"} for n in range(count)]
+
+
+def moved(record: dict[str, Any], day: str, number: int) -> dict[str, Any]:
+    """``record`` moved to the interval and queue of slot ``number`` of ``day``, version up."""
+    return {**make_record(number, day=day), "_id": record["_id"], "__v": record["__v"] + 1}
+
+
+def server_frame(api: FakeAPI, start: str, end: str) -> pd.DataFrame:
+    """What the fake serves now for ``[start, end)``, as a snapshot reads it back."""
+    inside = [r for r in api.ordered() if start <= r["intervalStartTimeStamp"][:10] < end]
+    return cvframe.records_to_frame(inside)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeAPI]:
+    """Three days of three queues on the fake server, ours to delete from and move."""
+    with FakeAPI(day_records(DAY_1) + day_records(DAY_2) + day_records(DAY_3)) as fake:
+        yield fake
+
+
+def test_a_record_deleted_upstream_is_removed_by_the_next_sync_covering_it(
+    api: FakeAPI, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    api.delete([f"{DAY_2}-005"])
+    before = file_states(tmp_path)
+    report = cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, lookback="2D", **api.settings())
+    assert report.rows_removed == 1
+    assert (report.rows_inserted, report.rows_updated) == (0, 0)
+    assert report.partitions_rewritten == (DAY_2,)
+    assert report.to_dict()["rows_removed"] == 1
+    assert "rows removed          1" in str(report)
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), server_frame(api, DAY_1, DAY_3))
+    after = file_states(tmp_path)
+    assert after["date=2023-01-02/part-0.parquet"] == before["date=2023-01-02/part-0.parquet"]
+
+
+def test_a_day_whose_records_were_all_deleted_upstream_is_removed_whole(
+    api: FakeAPI, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    api.delete(r["_id"] for r in day_records(DAY_2))
+    report = cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, lookback="2D", **api.settings())
+    assert report.rows_removed == 12
+    assert report.partitions_rewritten == (DAY_2,)
+    assert not (tmp_path / f"date={DAY_2}").exists()
+    assert report.high_water_mark == pd.Timestamp(f"{DAY_1}T00:45:00Z")
+    assert len(pd.read_parquet(tmp_path)) == 12
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), server_frame(api, DAY_1, DAY_3))
+
+
+def test_a_record_moved_to_another_day_is_held_once_where_the_server_has_it(
+    api: FakeAPI, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    record = api.records[f"{DAY_1}-004"]
+    api.insert([moved(record, DAY_2, 40)])  # same id: the record moves
+    report = cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, lookback="2D", **api.settings())
+    stored = cvframe.read_snapshot(tmp_path)
+    assert stored["id"].is_unique
+    assert len(pd.read_parquet(tmp_path)) == len(stored)
+    pd.testing.assert_frame_equal(stored, server_frame(api, DAY_1, DAY_3))
+    assert report.partitions_rewritten == (DAY_1, DAY_2)
+    assert (report.rows_updated, report.rows_removed) == (1, 0)
+
+
+def test_a_record_moved_into_the_window_from_a_day_outside_it_leaves_its_old_day(
+    api: FakeAPI, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_2, **api.settings())
+    # The next run reads 2023-01-02T00:45 .. 2023-01-04 only; the record moves from
+    # 2023-01-02T00:15 into it, so its old copy lies outside that window.
+    record = api.records[f"{DAY_1}-003"]
+    api.insert([moved(record, DAY_2, 7)])
+    report = cvframe.sync(tmp_path, end=DAY_3, lookback="0h", **api.settings())
+    assert report.window_start == pd.Timestamp(f"{DAY_1}T00:45:00Z")
+    stored = cvframe.read_snapshot(tmp_path)
+    assert stored["id"].is_unique
+    assert len(pd.read_parquet(tmp_path)) == len(stored)
+    row = stored.set_index("id").loc[record["_id"]]
+    assert row["interval_start"] == pd.Timestamp(f"{DAY_2}T00:30:00Z")
+    assert report.partitions_rewritten == (DAY_1, DAY_2)
+
+
+def test_a_record_outside_the_window_is_not_touched(api: FakeAPI, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    api.delete([f"{DAY_1}-000"])  # before the next window
+    before = file_states(tmp_path)
+    report = cvframe.sync(tmp_path, end=DAY_3, **api.settings())  # from 2023-01-02T22:45
+    assert report.rows_removed == 0
+    assert report.partitions_rewritten == ()
+    assert file_states(tmp_path) == before
+    assert f"{DAY_1}-000" in set(cvframe.read_snapshot(tmp_path)["id"])
+
+
+def test_a_queue_filter_prunes_only_those_queues(api: FakeAPI, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    # Slot n is queue n % 3: 005 is qu-0002, 004 is qu-0001.
+    api.delete([f"{DAY_2}-005", f"{DAY_2}-004"])
+    report = cvframe.sync(
+        tmp_path, start=DAY_1, end=DAY_3, lookback="2D", queues=["qu-0001"], **api.settings()
+    )
+    assert report.rows_removed == 1
+    ids = set(cvframe.read_snapshot(tmp_path)["id"])
+    assert f"{DAY_2}-004" not in ids
+    assert f"{DAY_2}-005" in ids  # another queue: not read, not touched
+    # A queue named by its name prunes the same way.
+    report = cvframe.sync(
+        tmp_path, start=DAY_1, end=DAY_3, lookback="2D", queues="Queue 2", **api.settings()
+    )
+    assert report.rows_removed == 1
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), server_frame(api, DAY_1, DAY_3))
+
+
+def test_a_queue_filtered_sync_resumes_from_the_mark_of_its_own_queues(
+    api: FakeAPI, tmp_path: Path
+) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_2, queues="qu-0000", **api.settings())
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, queues="qu-0001", **api.settings())
+    report = cvframe.sync(tmp_path, end=DAY_3, queues="qu-0000", lookback="0h", **api.settings())
+    # qu-0000's own mark, not the snapshot's (qu-0001's, a day later).
+    assert report.window_start == pd.Timestamp(f"{DAY_1}T00:45:00Z")
+    stored = cvframe.read_snapshot(tmp_path, queues="qu-0000")
+    expected = server_frame(api, DAY_1, DAY_3)
+    pd.testing.assert_frame_equal(
+        stored, expected[expected["queue_id"] == "qu-0000"].reset_index(drop=True)
+    )
+
+
+def test_prune_false_keeps_records_deleted_upstream(api: FakeAPI, tmp_path: Path) -> None:
+    cvframe.sync(tmp_path, start=DAY_1, end=DAY_3, **api.settings())
+    api.delete([f"{DAY_2}-005"])
+    before = file_states(tmp_path)
+    report = cvframe.sync(
+        tmp_path, start=DAY_1, end=DAY_3, lookback="2D", prune=False, **api.settings()
+    )
+    assert (report.rows_removed, report.partitions_rewritten) == (0, ())
+    assert file_states(tmp_path) == before
