@@ -19,7 +19,7 @@ from ._http import (
     HttpTransport,
     WaitBudget,
 )
-from ._pages import Page, SkipLimitPaginator, overlap_for, parse_page
+from ._pages import Page, SkipLimitPaginator, parse_page
 from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -159,6 +159,7 @@ class CallVolumeClient:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = 1,
+        waits: WaitBudget | None = None,
     ) -> Iterator[Page]:
         """Yield the pages of ``[start, end)`` in order, each record once per version.
 
@@ -177,10 +178,17 @@ class CallVolumeClient:
         end : str, datetime or Timestamp, optional
             Window end (naive = UTC); None is now.
         page_size : int, default 1000
-            The ``limit`` of each request. The server may send fewer.
+            The ``limit`` of each request, and the new records each brings. When the
+            first page's ``totalCount`` shows that the overlap would cost a request,
+            the later requests ask for ``page_size`` plus the overlap (at most
+            :data:`cvframe._pages.PAGE_OVERLAP` more). The server may send fewer.
         concurrency : int, default 1
             Requests in flight at once after the first page has told ``totalCount``.
             The rate limit holds whatever this is; more only hides latency.
+        waits : WaitBudget, optional
+            The retry waiting this read may still do (``max_total_wait``). By default
+            a fresh one; pass one from :meth:`HttpTransport.wait_budget` to share it
+            across several calls that make up one read (``read_callvolume``'s passes).
 
         Yields
         ------
@@ -193,24 +201,11 @@ class CallVolumeClient:
             When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
             including a read that exceeds its request budget.
         """
-        yield from self._pages(
-            org_id, start, end, page_size, concurrency, self._transport.wait_budget()
-        )
-
-    def _pages(
-        self,
-        org_id: str | None,
-        start: TimeLike | None,
-        end: TimeLike | None,
-        page_size: int,
-        concurrency: int,
-        waits: WaitBudget,
-    ) -> Iterator[Page]:
-        """:meth:`iter_pages`, its retries' waiting booked on ``waits`` (one read's)."""
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise ValueError(f"concurrency must be a whole number, got {concurrency!r}")
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
+        budget = waits if waits is not None else self._transport.wait_budget()
         org = resolve_org_id(org_id)
         begin, stop = resolve_window(start, end)
         paginator = SkipLimitPaginator(page_size)
@@ -219,61 +214,58 @@ class CallVolumeClient:
             base["fromTimeStamp"] = format_api_time(begin)
         base["toTimeStamp"] = format_api_time(stop)
 
-        def fetch(skip: int) -> Page:
-            body = self._transport.post_json(
-                {**base, "skip": skip, "limit": page_size}, waits=waits
-            )
-            return parse_page(body, skip=skip)
+        def fetch(params: dict[str, int]) -> Page:
+            body = self._transport.post_json({**base, **params}, waits=budget)
+            return parse_page(body, skip=params["skip"], limit=params["limit"])
 
-        first = fetch(0)
-        kept = paginator.update_state(first)
-        if kept is not None:
-            yield kept
+        first = fetch(paginator.request_params())
+        yield paginator.update_state(first)
         if concurrency > 1 and paginator.has_next_page and first.total_count and first.records:
-            yield from self._prefetch(fetch, paginator, first, concurrency)
+            yield from self._prefetch(fetch, paginator, concurrency)
         while paginator.has_next_page:
-            kept = paginator.update_state(fetch(paginator.skip))
-            if kept is not None:
-                yield kept
+            yield paginator.update_state(fetch(paginator.request_params()))
 
     @staticmethod
     def _prefetch(
-        fetch: Callable[[int], Page],
+        fetch: Callable[[dict[str, int]], Page],
         paginator: SkipLimitPaginator,
-        first: Page,
         concurrency: int,
     ) -> Iterator[Page]:
         """Fetch the pages ``totalCount`` promises, several at once, yielding them in order.
 
-        Stops early (leaving the rest to the one-at-a-time loop) as soon as a page does
-        not start where the paginator expects (the server changed its page size) or
-        shares no record with the page before (it is read again from further back).
+        Plans again whenever the plan runs out (the first plan may hold only the next
+        request, see :meth:`SkipLimitPaginator.planned_requests`). Stops early, leaving
+        the rest to the one-at-a-time loop, as soon as a page is not the one the
+        paginator asks for next (the server changed its page size, or a page shared no
+        record with the one before and is read again from further back).
         """
-        assert first.total_count is not None
-        overlap = overlap_for(len(first.records))
-        step = len(first.records) - overlap
-        # Each page re-reads `overlap` records of the one before; the last planned one
-        # is the first to reach totalCount.
-        planned = iter(range(step, first.total_count - overlap, step))
+        planned: Iterator[dict[str, int]] = iter(())
+        pending: deque[tuple[dict[str, int], Future[Page]]] = deque()
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cvframe") as pool:
-            pending: deque[Future[Page]] = deque(
-                pool.submit(fetch, skip) for skip in islice(planned, concurrency)
-            )
             try:
-                while pending and paginator.has_next_page:
-                    page = pending.popleft().result()
-                    if page.skip != paginator.skip:
-                        return
+                while paginator.has_next_page:
+                    if not pending:
+                        # A fresh plan starts with the very request the paginator wants
+                        # next, so every round yields at least one page or stops.
+                        planned = paginator.planned_requests()
+                        pending.extend(
+                            (params, pool.submit(fetch, params))
+                            for params in islice(planned, concurrency)
+                        )
+                        if not pending:
+                            return
+                    params, future = pending.popleft()
+                    page = future.result()
+                    if params != paginator.request_params():
+                        return  # off the plan (a re-read, a page size that changed)
                     kept = paginator.update_state(page)
-                    if kept is None:
-                        return
                     following = next(planned, None)
                     if following is not None:
-                        pending.append(pool.submit(fetch, following))
+                        pending.append((following, pool.submit(fetch, following)))
                     yield kept
             finally:
-                for future in pending:
-                    future.cancel()
+                for _, ahead in pending:
+                    ahead.cancel()
 
     def close(self) -> None:
         """Release the HTTP session (if cvframe opened it)."""

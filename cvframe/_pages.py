@@ -27,16 +27,24 @@ page before it. That is what makes a read complete while records come and go:
   twice, which is harmless (the newest version wins).
 
 ``skip`` advances by the number of records actually received, less the overlap,
-because a server may cap ``limit`` below what was asked for. On a quiet server the
-overlap costs ``PAGE_OVERLAP`` records a page: 0.3 % more requests at the default page
-size of 1000.
+because a server may cap ``limit`` below what was asked for.
+
+What the overlap costs on a quiet server, for ``N`` records in pages of ``L`` (overlap
+``o`` = :func:`overlap_for` ``(L)``, 3 from 60 records a page): when the first page's
+``totalCount`` shows that pages bringing ``L - o`` new records would need more requests
+than ``ceil(N / L)``, the later requests ask for ``L + o`` records, so each still brings
+``L`` new ones and the read takes exactly ``ceil(N / L)`` requests, as without overlap.
+Otherwise every request asks for ``L``. A server that sends fewer records than asked
+(a cap ``C``) takes ``1 + ceil((N - C) / (C - o))`` requests: the overlap's records
+cannot be fetched for free there. A page of one record cannot overlap the next; such
+pages are read one after the other without the check.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -109,6 +117,8 @@ class Page:
         The ``skip`` this page was requested with.
     ids : list of str or None
         The records' ``_id`` values in order, once :func:`parse_page` checked them.
+    limit : int or None
+        The ``limit`` this page was requested with, when known.
     """
 
     records: list[dict[str, Any]]
@@ -116,9 +126,10 @@ class Page:
     total_count: int | None
     skip: int
     ids: list[str] | None = field(default=None, repr=False, compare=False)
+    limit: int | None = field(default=None, repr=False, compare=False)
 
 
-def parse_page(body: Any, *, skip: int) -> Page:
+def parse_page(body: Any, *, skip: int, limit: int | None = None) -> Page:
     """Check a decoded body against the documented page shape and wrap it in a :class:`Page`.
 
     The page's sample always carries the record list, empty or not: a page without it
@@ -169,7 +180,9 @@ def parse_page(body: Any, *, skip: int) -> Page:
     total = body.get("totalCount")
     if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
         raise ResponseError(f"'totalCount' is {total!r} in the page at skip={skip}, not a count")
-    return Page(records=records, has_more=has_more, total_count=total, skip=skip, ids=ids)
+    return Page(
+        records=records, has_more=has_more, total_count=total, skip=skip, ids=ids, limit=limit
+    )
 
 
 class SkipLimitPaginator:
@@ -216,10 +229,47 @@ class SkipLimitPaginator:
         self._largest_total: int | None = None
         self._smallest_step: int | None = None
         self._kept_records = 0
+        # The overlap of the next request, whether it asks for page_size + overlap
+        # records (when that saves requests, see the module docstring), and the most
+        # records the server was seen to send per page.
+        self._overlap = 0
+        self._widen = False
+        self._confirmed = False
+        self._cap: int | None = None
 
     def request_params(self) -> dict[str, int]:
         """The ``skip`` and ``limit`` of the next request."""
-        return {"skip": self.skip, "limit": self.page_size}
+        return {"skip": self.skip, "limit": self.page_size + self._widen * self._overlap}
+
+    def planned_requests(self) -> Iterator[dict[str, int]]:
+        """The requests after the current one that the last ``totalCount`` calls for.
+
+        What a quiet server needs (each page as large as on the first page); the pages
+        that really arrive decide the read, so a plan that turns out wrong costs only
+        the requests sent ahead on it. Until a widened request has shown that the server
+        sends what it asks for, the plan holds only the next request.
+        """
+        total = self._largest_total
+        if total is None or not self.has_next_page:
+            return
+        skip, overlap = self.skip, self._overlap
+        while skip + overlap < total:
+            limit = self.page_size + self._widen * overlap
+            yield {"skip": skip, "limit": limit}
+            if self._widen and not self._confirmed:
+                return  # plan further once a widened page has shown what the server sends
+            received = min(limit, self._cap or limit, total - skip)
+            overlap = overlap_for(min(received, self.page_size))
+            skip += received - overlap
+
+    def _plan(self, received: int, total: int) -> None:
+        """After the first page: widen the later requests when the overlap would cost one."""
+        if received < self.page_size:
+            self._cap = received  # the server sends fewer than asked: widening cannot help
+            return
+        step = received - self._overlap
+        plain = 1 + math.ceil(max(0, total - received) / step)
+        self._widen = self._overlap > 0 and plain > math.ceil(total / self.page_size)
 
     @property
     def request_budget(self) -> int:
@@ -244,6 +294,7 @@ class SkipLimitPaginator:
             for every ``skip``, records that are all repeats and no ``totalCount`` to
             tell where the end is, or more requests than :attr:`request_budget`.
         """
+        first = self.pages == 0
         self.requests += 1
         self.total_counts.append(page.total_count)
         total = page.total_count
@@ -251,8 +302,14 @@ class SkipLimitPaginator:
             self._largest_total = max(total, self._largest_total or 0)
         received = len(page.records)
         if page.has_more and received:
-            step = received - overlap_for(received)
+            step = received - overlap_for(min(received, self.page_size))
             self._smallest_step = min(step, self._smallest_step or step)
+        if self._widen and page.limit is not None and page.limit > self.page_size:
+            # The first widened page tells whether the server sends that many.
+            self._confirmed = True
+            if page.has_more and received < page.limit:
+                self._cap = received
+                self._widen = received > self.page_size
         if self.requests > self.request_budget:
             raise ResponseError(
                 f"the read used up its request budget ({self.request_budget} requests for "
@@ -269,7 +326,10 @@ class SkipLimitPaginator:
         ids = page.ids if page.ids is not None else list(map(_ID, page.records))
         anchor = self._anchor
         common = anchor.intersection(ids) if anchor is not None else set()
-        if anchor is not None and page.skip != 0:
+        # Only a page asked to overlap the one before can be checked against it (a page
+        # of one record is followed by one that starts right after it).
+        overlapping = page.skip < self._anchor_skip + len(self._anchor_ids)
+        if anchor is not None and page.skip != 0 and overlapping:
             if not common:
                 self._read_again(page)
                 return Page(
@@ -317,8 +377,11 @@ class SkipLimitPaginator:
         self._seen_all = None
         self._kept_records += len(kept)
         self.pages += 1
-        self.skip = end - overlap_for(received)
+        self._overlap = overlap_for(min(received, self.page_size))
+        self.skip = end - self._overlap
         self.has_next_page = has_more
+        if first and has_more and total is not None:
+            self._plan(received, total)
         if kept is page.records and has_more == page.has_more:
             return page
         return Page(

@@ -159,13 +159,13 @@ class _WindowReader:
         bar = None
         totals: list[int | None] = []
         try:
-            for page in self.client._pages(
+            for page in self.client.iter_pages(
                 self.org_id,
                 self.start,
                 self.end,
-                self.page_size,
-                self.concurrency,
-                self._waits,
+                page_size=self.page_size,
+                concurrency=self.concurrency,
+                waits=self._waits,
             ):
                 totals.append(page.total_count)
                 if bar is None and self.progress:

@@ -102,6 +102,8 @@ class FakeAPI:
         self.wrap = False
         #: The key the records are sent under.
         self.records_key = "CallVolumeUpdate"
+        #: Serve at most this many records per page whatever ``limit`` asks for.
+        self.max_page_size: int | None = None
         self.answered = 0
         #: Past this many requests the fake answers 410 Gone: every test's loop is bounded.
         self.max_requests = 400
@@ -196,6 +198,8 @@ class FakeAPI:
                 if lo <= r["intervalStartTimeStamp"][:19] + "Z" < hi
             ]
             skip, limit = int(body.get("skip", 0)), int(body.get("limit", 100))
+            if self.max_page_size is not None:
+                limit = min(limit, self.max_page_size)
             if self.wrap and window:
                 chunk = [window[(skip + i) % len(window)] for i in range(limit)]
                 has_more = True

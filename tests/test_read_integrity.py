@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,12 +72,53 @@ def test_record_moved_out_of_the_window_mid_read_loses_nothing_else(api: FakeAPI
     assert {r["_id"] for r in before[1:]} <= set(df["id"])
 
 
-def test_quiet_reads_cost_at_most_a_few_percent_more_requests(api: FakeAPI) -> None:
-    with FakeAPI(make_record(n) for n in range(96 * 3)) as big:
-        df = cvframe.read_callvolume(*WINDOW, **big.settings(), page_size=100, progress=False)
-        assert len(df) == 288
-        # 288 records in pages of 100 were 3 requests without overlap; still 3.
-        assert len(big.bodies) == 3
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize(
+    ("page_size", "records"),
+    [(40, n) for n in (39, 40, 41, 79, 80, 81, 120, 121, 240, 288)]
+    + [(60, n) for n in (120, 121, 180, 240, 241, 288)],
+)
+def test_quiet_reads_cost_no_request_more_than_pages_without_overlap(
+    page_size: int, records: int, concurrency: int
+) -> None:
+    # Sizes at and around the page boundaries, where pages that advance by only
+    # page_size - overlap new records would need one request more (120 records in
+    # pages of 60 advancing by 57: 3 requests instead of 2).
+    with FakeAPI(make_record(n) for n in range(records)) as quiet:
+        df = cvframe.read_callvolume(
+            *WINDOW, **quiet.settings(), page_size=page_size, progress=False,
+            concurrency=concurrency,
+        )  # fmt: skip
+        assert len(df) == records and df["id"].is_unique
+        assert len(quiet.bodies) == math.ceil(records / page_size)
+        # No request asks for more than the page size plus the overlap's records.
+        limits = [b["limit"] for b in quiet.bodies]
+        assert limits[0] == page_size
+        assert max(limits) <= page_size + _pages.overlap_for(page_size)
+
+
+@pytest.mark.parametrize("records", [120, 121, 288])
+def test_a_server_capping_pages_costs_at_most_the_overlap_per_page(records: int) -> None:
+    # A server that sends at most 60 records whatever the limit: each page after the
+    # first brings 60 - PAGE_OVERLAP new ones, the cost the README states.
+    with FakeAPI(make_record(n) for n in range(records)) as capped:
+        capped.max_page_size = 60
+        df = cvframe.read_callvolume(*WINDOW, **capped.settings(), page_size=60, progress=False)
+        assert len(df) == records
+        step = 60 - _pages.PAGE_OVERLAP
+        assert len(capped.bodies) == 1 + math.ceil((records - 60) / step)
+
+
+@pytest.mark.parametrize("page_size", [1, 2])
+def test_pages_too_small_to_overlap_still_read_the_window(page_size: int) -> None:
+    # A page of one record cannot overlap the next: the read must not keep stepping
+    # back for a shared record (it spent its request budget and failed).
+    with FakeAPI(make_record(n) for n in range(7)) as tiny:
+        df = cvframe.read_callvolume(
+            *WINDOW, **tiny.settings(), page_size=page_size, progress=False
+        )
+        assert len(df) == 7
+        assert len(tiny.bodies) <= 7
 
 
 def test_total_count_counting_an_id_twice_is_complete_after_two_agreeing_passes(
