@@ -32,7 +32,11 @@ def make_jwt(client_id: str, client_secret: str) -> str:
 
 
 class Credentials:
-    """Holds the token (given, or made from the client id and secret) and builds headers."""
+    """Holds the token (given, or made once from the client id and secret) and builds headers.
+
+    The JWT is made once: HS256 over ``{"appId": client_id}`` with no ``exp`` signs the
+    same bytes every time, so making it again (after a 401, say) could not help.
+    """
 
     __slots__ = ("_client_id", "_client_secret", "_instance_id", "_token")
 
@@ -45,17 +49,6 @@ class Credentials:
         else:
             assert self._client_id is not None and self._client_secret is not None
             self._token = Secret(make_jwt(self._client_id, self._client_secret.reveal()))
-
-    @property
-    def can_refresh(self) -> bool:
-        """True when cvframe made the token itself and can make it again."""
-        return self._client_id is not None and self._client_secret is not None
-
-    def refresh(self) -> None:
-        """Make the JWT anew from the client id and secret."""
-        if self._client_id is None or self._client_secret is None:
-            raise ConfigurationError("cannot refresh a token that was given, not made")
-        self._token = Secret(make_jwt(self._client_id, self._client_secret.reveal()))
 
     def secrets(self) -> tuple[str, ...]:
         """The strings that must never appear in logs or messages."""

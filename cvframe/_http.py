@@ -510,9 +510,9 @@ class HttpTransport:
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
         that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
-        truncated body). A 401 is retried only when a new JWT can differ from the
-        rejected one: cvframe's own HS256 token over ``{"appId": ...}`` is the same
-        every time it is signed, so a 401 is an :class:`AuthenticationError` at once.
+        truncated body). A 401 or 403 is an :class:`AuthenticationError` at once: a
+        given token cannot change, and cvframe's own HS256 JWT over ``{"appId": ...}``
+        is the same bytes every time it is signed, so no retry could be accepted.
 
         Every attempt has a total deadline (``deadline`` seconds for connecting,
         the headers and the whole body) and a cap on the decoded body
@@ -523,7 +523,6 @@ class HttpTransport:
         secrets = self.credentials.secrets()
         waits = waits if waits is not None else self.wait_budget()
         attempt = 0
-        refreshed = False
         while True:
             self.limiter.acquire()
             self.requests_sent += 1
@@ -575,13 +574,6 @@ class HttpTransport:
                         "address if you trust it",
                         status_code=status,
                     )
-                elif status == 401 and not refreshed and self._token_changes_on_refresh():
-                    # A new token might be accepted where the old one was not; sending the
-                    # same bytes again could not help, so that is never done.
-                    refreshed = True
-                    secrets = self.credentials.secrets()
-                    log.info("cvframe: HTTP 401; trying once more with a newly made JWT")
-                    continue
                 elif status in RETRY_STATUSES:
                     failure = error_for_response(response, secrets)
                     retry_after = parse_retry_after(
@@ -641,14 +633,6 @@ class HttpTransport:
         finally:
             watch.done = True
             _watching.watch = None
-
-    def _token_changes_on_refresh(self) -> bool:
-        """Make the JWT anew when cvframe made it; True when the new one differs."""
-        if not self.credentials.can_refresh:
-            return False
-        before = self.credentials.headers()["auth"]
-        self.credentials.refresh()
-        return self.credentials.headers()["auth"] != before
 
     def _too_large(self, size: str) -> ResponseError:
         return ResponseError(

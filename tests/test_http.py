@@ -93,20 +93,22 @@ def test_401_with_a_self_made_jwt_is_not_retried(clock: FakeClock) -> None:
     assert clock.sleeps == []
 
 
-def test_401_is_retried_once_when_a_new_token_would_differ(
+def test_401_with_a_self_made_jwt_signs_no_second_jwt(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Should the JWT ever carry a changing claim, the retry with the new token is made.
+    # Signing again could only give the same bytes: a 401 ends the read without it.
     import cvframe._auth as auth
 
-    signed = iter(range(100))
+    signed: list[str] = []
     real = auth.make_jwt
-    monkeypatch.setattr(auth, "make_jwt", lambda cid, secret: real(cid, secret) + str(next(signed)))
+    monkeypatch.setattr(
+        auth, "make_jwt", lambda cid, secret: signed.append(cid) or real(cid, secret)
+    )
     session = FakeSession([make_response(401, b"")] * 2 + [OK])
-    with pytest.raises(cvframe.AuthenticationError):
+    with pytest.raises(cvframe.AuthenticationError, match="HTTP 401"):
         read_with(session, clock)
-    assert len(session.calls) == 2
-    assert session.calls[0]["headers"]["auth"] != session.calls[1]["headers"]["auth"]
+    assert len(session.calls) == 1
+    assert len(signed) == 1  # the client's one JWT, made when it was created
 
 
 def test_403_is_never_retried_even_with_a_self_made_jwt(clock: FakeClock) -> None:

@@ -231,7 +231,6 @@ def test_token_wins_over_client_credentials_and_says_so_at_info(
     # The client id and secret are dropped, so nothing can sign a JWT behind the token.
     assert (s.client_id, s.client_secret) == (None, None)
     assert Credentials(s).headers()["auth"] == token
-    assert not Credentials(s).can_refresh
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert len(infos) == 1
     assert "token" in infos[0] and "client_id" in infos[0] and "ignored" in infos[0]
