@@ -11,6 +11,7 @@ import email.utils
 import heapq
 import json
 import logging
+import math
 import random
 import socket
 import threading
@@ -202,8 +203,14 @@ def _size(count: int) -> str:
 
 
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+    """``value`` as seconds, or a ValueError: a cap of inf or NaN would be no cap at all."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or not math.isfinite(value)
+    ):
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
     return float(value)
 
 

@@ -55,10 +55,36 @@ def test_a_reads_total_retry_waiting_is_capped(clock: FakeClock) -> None:
     assert "350" in str(info.value)
 
 
-@pytest.mark.parametrize("bad", [0, -1, float("nan")])
-def test_wait_settings_must_be_positive(bad: float) -> None:
-    with pytest.raises(ValueError, match="max_retry_wait"):
-        cvframe.CallVolumeClient(**client_kwargs(), max_retry_wait=bad)
+SECONDS_SETTINGS = ["max_retry_wait", "max_total_wait", "deadline"]
+BAD_SECONDS: list[object] = [0, -1, -0.5, float("nan"), float("inf"), True, "5", None]
+
+
+@pytest.mark.parametrize(
+    ("setting", "bad"),
+    # deadline=None is its default (a multiple of the timeout), not a bad value.
+    [(s, b) for s in SECONDS_SETTINGS for b in BAD_SECONDS if (s, b) != ("deadline", None)],
+)
+def test_seconds_settings_must_be_finite_positive_numbers(setting: str, bad: object) -> None:
+    # inf would mean "no cap", the very wait without end these settings exist to stop.
+    with pytest.raises(ValueError, match=setting) as info:
+        cvframe.CallVolumeClient(**client_kwargs(), **{setting: bad})
+    assert repr(bad) in str(info.value)
+
+
+@pytest.mark.parametrize("setting", SECONDS_SETTINGS)
+def test_seconds_settings_take_whole_and_fractional_seconds(setting: str) -> None:
+    for good in (1, 0.25, 3600):
+        client = cvframe.CallVolumeClient(**client_kwargs(), **{setting: good})
+        assert getattr(client.transport, setting) == good
+
+
+@pytest.mark.parametrize(
+    "bad", [0, -1, 1.5, 1024.0, float("nan"), float("inf"), True, "1024", None]
+)
+def test_max_page_bytes_must_be_a_whole_positive_number(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_page_bytes") as info:
+        cvframe.CallVolumeClient(**client_kwargs(), max_page_bytes=bad)
+    assert repr(bad) in str(info.value)
 
 
 def test_401_with_a_self_made_jwt_is_not_retried_with_the_identical_token(
@@ -173,3 +199,20 @@ def test_error_bodies_are_read_within_the_same_limits() -> None:
         api.after_answer = refuse
         with pytest.raises(cvframe.APIError, match="bad window"):
             cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
+
+
+def test_iter_pages_calls_given_one_wait_budget_share_it(clock: FakeClock) -> None:
+    # read_callvolume's passes are several iter_pages calls that make up one read.
+    session = FakeSession([too_many("100"), OK, too_many("100"), too_many("100"), OK])
+    client = cvframe.CallVolumeClient(
+        **client_kwargs(max_total_wait=150), session=session, clock=clock
+    )
+    window = ("o-1", "2023-01-01", "2023-01-02")
+    budget = client.transport.wait_budget()
+    assert len(list(client.iter_pages(*window, waits=budget))) == 1
+    with pytest.raises(cvframe.RateLimitError, match="max_total_wait"):
+        list(client.iter_pages(*window, waits=budget))
+    assert clock.sleeps == [100.0]
+    # Without it, each call has a budget of its own.
+    assert len(list(client.iter_pages(*window))) == 1
+    assert clock.sleeps == [100.0, 100.0]
