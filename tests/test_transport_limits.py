@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -216,3 +217,64 @@ def test_iter_pages_calls_given_one_wait_budget_share_it(clock: FakeClock) -> No
     # Without it, each call has a budget of its own.
     assert len(list(client.iter_pages(*window))) == 1
     assert clock.sleeps == [100.0, 100.0]
+
+
+def test_the_deadline_still_reaches_urllib3s_connection_and_socket() -> None:
+    # The deadline leans on two urllib3 internals (the pool's _get_conn, a response's
+    # _connection.sock). cvframe falls back safely without them; this test is what fails
+    # loudly when a urllib3 release takes them away.
+    with FakeAPI(make_record(n) for n in range(3)) as api:
+        session = _http._new_session()
+        watch = _http._watching.watch = _http._Watch()
+        try:
+            response = session.post(
+                f"{api.host}/agentassist/api/public/analytics/account/acc-fake/callvolume",
+                data=json.dumps({"orgId": "o-fake", "skip": 0, "limit": 3}),
+                headers={"auth": "x", "Content-Type": "application/json"},
+                stream=True,
+                timeout=5,
+            )
+            assert watch.connection is not None and watch.connection.sock is not None
+            assert _http._set_read_timeout(response.raw, 5.0)
+            response.close()
+        finally:
+            _http._watching.watch = None
+            session.close()
+
+
+def test_a_watch_is_released_under_the_watchdogs_lock() -> None:
+    # Otherwise the watchdog, past the deadline, could shut a socket its request had
+    # just handed back to the pool (and another request picked up).
+    watch = _http._Watch()
+    released: list[bool] = []
+    with _http._WATCHDOG._wake:  # the lock the watchdog holds while it expires watches
+        worker = threading.Thread(target=lambda: released.append(_http._WATCHDOG.release(watch)))
+        worker.start()
+        worker.join(timeout=0.2)
+        assert released == [] and not watch.done  # waits for the lock
+    worker.join(timeout=5)
+    assert released == [False] and watch.done
+
+
+def test_a_connection_goes_back_to_the_pool_only_after_its_watch_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import requests
+
+    events: list[str] = []
+    release, close = _http._WATCHDOG.release, requests.Response.close
+
+    def released(watch: _http._Watch) -> bool:
+        events.append("release")
+        return release(watch)
+
+    def closed(response: requests.Response) -> None:
+        events.append("close")
+        close(response)
+
+    monkeypatch.setattr(_http._WATCHDOG, "release", released)
+    monkeypatch.setattr(requests.Response, "close", closed)
+    with FakeAPI(make_record(n) for n in range(3)) as api:
+        df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
+    assert len(df) == 3
+    assert events[:2] == ["release", "close"]
