@@ -447,7 +447,8 @@ def upsert_table(
 ) -> UpsertResult:
     """Write ``table`` into the dataset at ``root`` day by day (call with the lock held).
 
-    Only days whose rows change are rewritten, in ascending order, each atomically.
+    Only days whose rows change are rewritten, in ascending order, each atomically
+    (with ``prune``, days outside it that only lose a moved record's copy go first).
     With ``prune`` (upsert only), ``table`` is a complete read of that scope: stored
     rows inside it whose id ``table`` lacks are removed, and copies of ``table``'s
     ids on other days are removed (the record moved), unless such a copy has a
@@ -465,13 +466,18 @@ def upsert_table(
     by_day = _split_by_day(table)
     plan = _Moves() if prune is None else _moves(root, table, by_day)
     days = set(by_day)
+    first: list[str] = []
     if prune is not None:
-        days.update(prune.days(_partition_days(root)), plan.leave)
+        days.update(prune.days(_partition_days(root)))
+        # Copies leaving days outside the window go first: a crash after that leaves
+        # the record missing, never held twice, and the next run's window (its mark
+        # unmoved by days outside the window) reads it again.
+        first = sorted(set(plan.leave) - days)
     fetched_ids = table["id"].combine_chunks()
     empty = arrow_schema().empty_table()
     inserted = updated = removed = 0
     rewritten: list[str] = []
-    for day in sorted(days):
+    for day in [*first, *sorted(days)]:
         final = _partition_file(root, day)
         old = _read_partition(final)
         rows = by_day.get(day, empty)

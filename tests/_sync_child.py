@@ -2,7 +2,7 @@
 
 Reads a JSON job from stdin::
 
-    {"path": ..., "settings": {...}, "start": ..., "end": ...,
+    {"path": ..., "settings": {...}, "start": ..., "end": ..., "lookback": "2h",
      "kill": {"step": "after_commit", "n": 2},      # optional: SIGKILL itself there
      "pause": {"ready": FILE, "release": FILE}}     # optional: hold the lock until told
 
@@ -107,6 +107,7 @@ def main() -> int:
         job["path"],
         start=job.get("start"),
         end=job.get("end"),
+        lookback=job.get("lookback", "2h"),
         lock_timeout=job.get("lock_timeout", 60.0),
         **job["settings"],
     )

@@ -6,7 +6,8 @@ records to another interval and queue, keeping their id). Every read must either
 a ResponseError or return every record that existed throughout, exactly once, at the
 highest version the server sent of it; and a sync repeated after such reads must hold
 the server's final records of its window exactly: the same ids (records deleted
-upstream removed), each at the server's final version. Replay one case with ``CVFRAME_PROPERTY_SEED=<n>``.
+upstream removed), each at the server's final version. Replay one case with
+``CVFRAME_PROPERTY_SEED=<n>``.
 """
 
 from __future__ import annotations

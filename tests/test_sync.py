@@ -672,3 +672,56 @@ def test_prune_false_keeps_records_deleted_upstream(api: FakeAPI, tmp_path: Path
     )
     assert (report.rows_removed, report.partitions_rewritten) == (0, ())
     assert file_states(tmp_path) == before
+
+
+# Where the moved record's old copy lies, relative to the killed run's window:
+# (name, record moved, its new day and slot, the run's start, end and lookback, and
+# the slot of a new record on the new day that moves the mark far past the moved one).
+MOVES = [
+    ("old copy after the window", f"{DAY_3}-002", DAY_1, 20, None, DAY_2, "2h", 240),
+    ("old copy before the window", f"{DAY_1}-002", DAY_3, 20, None, "2023-01-05", "2h", None),
+    ("old copy later in the window", f"{DAY_3}-002", DAY_1, 20, DAY_1, "2023-01-05", "3D", None),
+]
+
+
+@pytest.mark.parametrize(("step", "n"), [("temp_written", 1), ("after_commit", 1)])
+@pytest.mark.parametrize(
+    ("rid", "day", "slot", "start", "end", "lookback", "extra"),
+    [m[1:] for m in MOVES],
+    ids=[m[0] for m in MOVES],
+)
+def test_a_sync_moving_a_record_killed_between_its_days_then_rerun_holds_it_once(
+    api: FakeAPI,
+    tmp_path: Path,
+    step: str,
+    n: int,
+    rid: str,
+    day: str,
+    slot: int,
+    start: str | None,
+    end: str,
+    lookback: str,
+    extra: int | None,
+) -> None:
+    path = tmp_path / "snap"
+    cvframe.sync(path, start=DAY_1, end="2023-01-05", **api.settings())
+    api.insert([moved(api.records[rid], day, slot)])
+    if extra is not None:
+        api.insert([{**make_record(extra, day=day), "_id": "new-late"}])
+    job = {
+        "path": str(path),
+        "settings": api.settings(),
+        "start": start,
+        "end": end,
+        "lookback": lookback,
+        "kill": {"step": step, "n": n},
+    }
+    killed = run_child(job)
+    assert killed.returncode == -9, killed.stderr
+    # Whatever it left, the dataset reads with the record at most once...
+    assert cvframe.read_snapshot(path)["id"].is_unique
+    # ...and the next run, resuming from that, holds it exactly once where it now is.
+    cvframe.sync(path, start=start, end=end, lookback=lookback, lock_timeout=5, **api.settings())
+    stored = cvframe.read_snapshot(path)
+    assert len(pd.read_parquet(path)) == len(stored)
+    pd.testing.assert_frame_equal(stored, server_frame(api, DAY_1, "2023-01-05"))
