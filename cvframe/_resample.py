@@ -42,6 +42,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 from pandas.tseries.frequencies import to_offset
 
 from ._checks import check_input
@@ -342,8 +344,9 @@ def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray
                 f"{series.name} must hold durations (the contract's timedelta64[ms]), got "
                 f"{dtype}; convert milliseconds with pd.to_timedelta(values, unit='ms')"
             )
-        values = series.astype("timedelta64[ms]").to_numpy().view(np.int64).copy()
-        values[missing] = 0
+        values = series.astype("timedelta64[ms]").to_numpy().view(np.int64)
+        if missing.any():  # else the column's own memory, read only by the callers
+            values = np.where(missing, 0, values)
         return values, missing
     if kind == "float":
         return series.astype("Float64").to_numpy(dtype=np.float64, na_value=0.0), missing
@@ -352,12 +355,21 @@ def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray
 
 def measure_series(values: np.ndarray, missing: np.ndarray, kind: str) -> pd.Series:
     """The inverse of :func:`measure_arrays`: a Series with the contract dtype."""
+    # The masked arrays are built from (values, mask) directly, a copy of each: going
+    # through pd.array and Series.mask costs several passes over a large column.
+    # ``values`` is a fresh array that the Series takes over (not copied); the mask is
+    # copied, as callers share one between columns.
+    mask = np.array(missing, dtype=bool)
     if kind == "duration":
-        data = values.astype(np.int64).view("timedelta64[ms]").copy()
-        data[missing] = np.timedelta64("NaT", "ms")
-        return pd.Series(data, dtype="timedelta64[ms]")
-    dtype = "Float64" if kind == "float" else "Int64"
-    return pd.Series(pd.array(values, dtype=dtype).copy()).mask(missing)
+        data = values.astype(np.int64, copy=False).view("timedelta64[ms]")
+        if mask.any():
+            data = np.where(mask, np.timedelta64("NaT", "ms"), data)
+        return pd.Series(data, dtype="timedelta64[ms]", copy=False)
+    if kind == "float":
+        array: Any = pd.arrays.FloatingArray(values.astype(np.float64, copy=False), mask)
+    else:
+        array = pd.arrays.IntegerArray(values.astype(np.int64, copy=False), mask)
+    return pd.Series(array, copy=False)
 
 
 # --------------------------------------------------------------------------- buckets
@@ -662,8 +674,11 @@ def _local_ms(stamp: pd.Timestamp, tz: str, *, name: str, value: Any) -> int:
 def _check_multiple(freq: Frequency, lengths_ms: np.ndarray) -> None:
     if freq.kind != "fixed":
         return
-    lengths = np.unique(lengths_ms) if len(lengths_ms) else np.array([_SLOT_MS])
-    for length in lengths:
+    if not len(lengths_ms):
+        lengths_ms = np.array([_SLOT_MS])
+    # One pass over the rows; only the lengths that fail are sorted (for the message).
+    misfit = freq.step_ms % np.maximum(lengths_ms, 1) != 0
+    for length in np.unique(lengths_ms[misfit]):
         if freq.step_ms % int(length):
             raise ValueError(
                 f"freq {freq.text!r} is not a whole multiple of the data's interval length "
@@ -930,9 +945,11 @@ def resample_intervals(
         keep &= row_end > lo
     if hi is not None:
         keep &= row_start < hi
-    frame = df.loc[keep]
-    row_start, row_end = row_start[keep], row_end[keep]
-    sl = sl_all.subset(keep) if sl_all is not None else None
+    everything = bool(keep.all())  # the usual case: no copy of the frame
+    frame = df if everything else df.loc[keep]
+    if not everything:
+        row_start, row_end = row_start[keep], row_end[keep]
+    sl = sl_all.subset(keep) if sl_all is not None and not everything else sl_all
 
     no_rows = len(row_start) == 0
     if no_rows and (keys or lo is None or hi is None or not fill_gaps):
@@ -943,9 +960,9 @@ def resample_intervals(
             "threshold; pass sl_threshold to fill the empty buckets"
         )
     edges = [v for v in (lo, hi) if v is not None]
-    grid = bucket_grid(
-        min([*row_start.tolist(), *edges]), max([*row_end.tolist(), *edges]), spec, zone
-    )
+    lows = [int(row_start.min())] if len(row_start) else []
+    highs = [int(row_end.max())] if len(row_end) else []
+    grid = bucket_grid(min([*lows, *edges]), max([*highs, *edges]), spec, zone)
     _check_edge(grid, lo, spec, zone, name="start", at_end=False)
     _check_edge(grid, hi, spec, zone, name="end", at_end=True)
 
@@ -961,12 +978,66 @@ def resample_intervals(
     first = int(grid.locate(np.array([lo]))[0]) if lo is not None else int(where.min())
     last = int(grid.locate(np.array([hi - 1]))[0]) if hi is not None else int(where.max())
     return _validated(
-        _aggregate(frame, keys, where, grid, first, last, zone, fill_gaps, sl, reading)
+        _aggregate(frame, keys, where, grid, first, last, zone, fill_gaps, sl, reading, row_start)
     )
+
+
+def _plainly_valid(out: pd.DataFrame) -> bool:
+    """Whether ``out``, as :func:`_aggregate` builds it, plainly follows IntervalSchema.
+
+    The schema's checks, each one vectorised pass over a column, for a frame whose
+    rows are one per series and bucket by construction (one per slot code). True
+    implies that ``IntervalSchema.validate`` passes; False only sends the frame to
+    pandera, which then gives the full report (or passes after all).
+    """
+    dtypes = contract_dtypes()
+    measures = {c.name for c in MEASURE_COLUMNS}
+    if not {"interval_start", "interval_end", *measures} <= set(out.columns):
+        return False
+    if not _sl_columns_together(out) or not _one_sl_threshold(out):
+        return False
+    not_a_time = np.iinfo(np.int64).min  # NaT's integer
+    for name in out.columns:
+        series = out[name]
+        if name in KEY_COLUMNS:
+            if not _has_dtype(dtypes[name])(series):
+                return False
+        elif name in ("interval_start", "interval_end"):
+            if not _is_ms_datetime_tz(series) or series.isna().any():
+                return False
+        elif name in measures or name in SL_COUNT_COLUMNS or name == SL_THRESHOLD_COLUMN:
+            if name in measures:
+                expected: Any = dtypes[name]
+            elif name in SL_COUNT_COLUMNS:
+                expected = "Float64" if SL_COUNT_COLUMNS[name] == "float" else "Int64"
+            else:
+                expected = np.dtype("timedelta64[ms]")
+            if not _has_dtype(expected)(series):
+                return False
+            if not len(series):
+                continue
+            if isinstance(series.dtype, np.dtype):  # timedelta64[ms]
+                values = series.to_numpy().view(np.int64)
+                if name == SL_THRESHOLD_COLUMN:
+                    if not values.min() > 0:
+                        return False
+                elif values.min() < 0 and not np.all((values >= 0) | (values == not_a_time)):
+                    return False
+            else:  # no copy where nothing is missing; NaN fails (pandera's ge does too)
+                kind = np.float64 if series.dtype == "Float64" else np.int64
+                if not series.array.to_numpy(dtype=kind, na_value=kind(0)).min() >= 0:
+                    return False
+        else:
+            return False  # a column the strict schema does not know
+    start = pd.DatetimeIndex(out["interval_start"]).asi8
+    end = pd.DatetimeIndex(out["interval_end"]).asi8
+    return bool(np.all(end > start)) and bool(sl_counts_in_order(out).all())
 
 
 def _validated(out: pd.DataFrame) -> pd.DataFrame:
     """``out`` if it follows IntervalSchema; a broken input (e.g. negative counts) fails here."""
+    if _plainly_valid(out):
+        return out
     try:
         return IntervalSchema.validate(out, lazy=False)
     except (pa.errors.SchemaError, pa.errors.SchemaErrors) as exc:
@@ -995,15 +1066,90 @@ def _check_edge(
         )
 
 
+#: The most (bucket, series) slots a frame without filled gaps is counted into directly;
+#: beyond this many per input row the occupied slots are found by sorting instead.
+_DENSE_SLOTS_PER_ROW = 8
+
+
+def _key_codes(series: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """Codes of a key column in sorted order of its values, NA last; and those values."""
+    arrow = getattr(series.array, "__arrow_array__", None)
+    if arrow is not None and isinstance(series.dtype, pd.StringDtype):
+        # Arrow's dictionary encoding hashes the strings once, faster than pandas'
+        # factorize; the (few) distinct values are then sorted (UTF-8 bytes sort as
+        # code points, the order of Python's str).
+        encoded = pc.dictionary_encode(pa_arrow.chunked_array(arrow()).combine_chunks())
+        dictionary = encoded.dictionary
+        rank = np.empty(len(dictionary), dtype=np.int64)
+        rank[np.asarray(pc.array_sort_indices(dictionary))] = np.arange(len(dictionary))
+        codes = rank[np.asarray(encoded.indices.fill_null(0))] if len(dictionary) else None
+        if codes is None:
+            codes = np.full(len(series), -1, dtype=np.int64)
+        elif encoded.indices.null_count:
+            codes[np.asarray(encoded.indices.is_null())] = -1
+        uniques: Any = pd.array(
+            pc.take(dictionary, pc.array_sort_indices(dictionary)), dtype=series.dtype
+        )
+    else:
+        codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+    values = pd.array(uniques, dtype=series.dtype)
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(values), codes)
+        values = pd.array([*values, pd.NA], dtype=series.dtype)
+    return np.asarray(codes, dtype=np.int64), values
+
+
 def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """A group id per row, and the key values of each group (sorted, NA last)."""
+    """A group id per row, and the key values of each group (sorted, NA last).
+
+    The groups and their order are those of ``groupby(keys, sort=True, dropna=False)``;
+    the ids come from one hash pass per key column (pandas' factorize) rather than a
+    groupby, and several keys are combined as digits of one integer.
+    """
     dtypes = contract_dtypes()
     key_frame = frame[keys].reset_index(drop=True).astype({k: dtypes[k] for k in keys})
     if not keys:
         return np.zeros(len(frame), dtype=np.int64), key_frame.iloc[:1]
-    ids = key_frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)
-    first_rows = pd.Series(np.arange(len(frame))).groupby(ids).first().to_numpy()
-    return ids, key_frame.iloc[first_rows].reset_index(drop=True)
+    coded = [_key_codes(key_frame[k]) for k in keys]
+    sizes = [len(values) for _, values in coded]
+    if math.prod(sizes) >= 2**62:  # the digits would overflow: let pandas group them
+        ids = key_frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)
+        first_rows = pd.Series(np.arange(len(frame))).groupby(ids).first().to_numpy()
+        return ids, key_frame.iloc[first_rows].reset_index(drop=True)
+    if len(keys) == 1:
+        codes, values = coded[0]
+        present = np.zeros(len(values), dtype=bool)
+        present[codes] = True
+        if present.all():
+            return codes, pd.DataFrame({keys[0]: values})
+        # A value that only rows dropped before (by start/end) had: renumber without it.
+        rank = np.cumsum(present) - 1
+        return rank[codes], pd.DataFrame({keys[0]: values[np.flatnonzero(present)]})
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for (codes, _), size in zip(coded, sizes, strict=True):
+        combined = combined * size + codes
+    ids, uniques = pd.factorize(combined, sort=True)
+    digits = np.asarray(uniques, dtype=np.int64)
+    columns: dict[str, Any] = {}
+    for key, (_, values), size in reversed(list(zip(keys, coded, sizes, strict=True))):
+        digits, digit = np.divmod(digits, size)
+        columns[key] = values[digit]
+    return np.asarray(ids, dtype=np.int64), pd.DataFrame({k: columns[k] for k in keys})
+
+
+def _slots(codes: np.ndarray, size: int, fill_gaps: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The output slots (sorted codes) and each row's position among them."""
+    if fill_gaps:
+        # Every slot is an output row, so a row's code is its position.
+        return np.arange(size, dtype=np.int64), codes
+    if size <= _DENSE_SLOTS_PER_ROW * max(len(codes), 1):
+        present = np.zeros(size, dtype=bool)
+        present[codes] = True
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[codes]
+    out_codes, positions = np.unique(codes, return_inverse=True)
+    return out_codes.astype(np.int64), positions.reshape(-1).astype(np.int64)
 
 
 def _aggregate(
@@ -1016,54 +1162,50 @@ def _aggregate(
     tz: str,
     fill_gaps: bool,
     sl: SlCounts | None,
-    csat: CsatReading = DEFAULT_CSAT,
+    csat: CsatReading,
+    row_start: np.ndarray,
 ) -> pd.DataFrame:
     ids, groups = _group_ids(frame, keys)
     n_groups = len(groups) if keys else 1
     n_buckets = max(last - first + 1, 0)
     # One integer per (bucket, group), bucket-major: the output's sort order.
     codes = (where - first) * n_groups + ids
-    every = np.arange(n_buckets * n_groups, dtype=np.int64)
-    out_codes = every if fill_gaps else np.unique(codes)
+    out_codes, positions = _slots(codes, n_buckets * n_groups, fill_gaps)
+    size = len(out_codes)
 
+    dtypes = contract_dtypes()
     columns: dict[str, Any] = {}
     out_groups = out_codes % n_groups
     for key in keys:
-        columns[key] = groups[key].to_numpy()[out_groups]
+        columns[key] = pd.Series(groups[key].array.take(out_groups), copy=False)
+        if key == "queue_id" and "queue_name" not in keys and "queue_name" in frame.columns:
+            names = _latest_names(frame, ids, n_groups, row_start)
+            columns["queue_name"] = pd.Series(names.take(out_groups), copy=False)
     out_buckets = out_codes // n_groups + first
-    start_ms, end_ms = grid.start[out_buckets], grid.end[out_buckets]
-    columns["interval_start"] = _datetimes(start_ms, tz)
-    columns["interval_end"] = _datetimes(end_ms, tz)
+    columns["interval_start"] = _datetimes(grid.start[out_buckets], tz)
+    columns["interval_end"] = _datetimes(grid.end[out_buckets], tz)
 
-    positions = pd.Index(out_codes).get_indexer(codes)
     for column in MEASURE_COLUMNS:
         values, missing = measure_arrays(frame[column.name], column.kind)
         if column.name == "csat_score" and csat == "average":
             weights = measure_arrays(frame["csat_responses"], "int")
-            columns[column.name] = _weighted_mean(
-                values, missing, weights, positions, len(out_codes)
-            )
+            columns[column.name] = _weighted_mean(values, missing, weights, positions, size)
             continue
         columns[column.name] = _reduce(
-            values, missing, positions, len(out_codes), AGGREGATIONS[column.name], column.kind
+            values, missing, positions, size, AGGREGATIONS[column.name], column.kind
         )
     if sl is not None:
         for name, (values, missing) in sl.columns.items():
             kind = SL_COUNT_COLUMNS[name]
-            columns[name] = _reduce(values, missing, positions, len(out_codes), "sum", kind)
-        columns[SL_THRESHOLD_COLUMN] = _threshold_series(sl.threshold_ms, len(out_codes))
+            columns[name] = _reduce(values, missing, positions, size, "sum", kind)
+        columns[SL_THRESHOLD_COLUMN] = _threshold_series(sl.threshold_ms, size)
 
-    out = pd.DataFrame(columns)
-    dtypes = contract_dtypes()
-    for key in keys:
-        out[key] = out[key].astype(dtypes[key])
-    if "queue_id" in keys and "queue_name" not in keys and "queue_name" in frame.columns:
-        names = _latest_names(frame, ids, len(groups))
-        out.insert(keys.index("queue_id") + 1, "queue_name", names[out_groups])
-        out["queue_name"] = out["queue_name"].astype(dtypes["queue_name"])
-    order = [k for k in KEY_COLUMNS if k in out.columns]
-    rest = [c for c in out.columns if c not in order]
-    return out[order + rest]
+    for key in (*keys, "queue_name"):
+        if key in columns and columns[key].dtype != dtypes[key]:
+            columns[key] = columns[key].astype(dtypes[key])
+    order = [k for k in KEY_COLUMNS if k in columns]
+    rest = [c for c in columns if c not in order]
+    return pd.DataFrame({name: columns[name] for name in order + rest}, copy=False)
 
 
 def _datetimes(ms: np.ndarray, tz: str) -> pd.Series:
@@ -1086,7 +1228,7 @@ def _reduce(
     else:
         np.maximum.at(out, positions, values)
     out_missing = np.zeros(size, dtype=bool)
-    np.logical_or.at(out_missing, positions, missing)
+    out_missing[positions[missing]] = True  # (missing values are usually none at all)
     return measure_series(out, out_missing, kind)
 
 
@@ -1111,19 +1253,38 @@ def _weighted_mean(
     count = np.zeros(size)
     np.add.at(count, positions, counts)
     out_missing = np.zeros(size, dtype=bool)
-    np.logical_or.at(out_missing, positions, counts_missing | (missing & weighed))
+    out_missing[positions[counts_missing | (missing & weighed)]] = True
     out_missing |= count == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(out_missing, 0.0, total / np.where(count == 0, 1.0, count))
     return measure_series(mean, out_missing, "float")
 
 
-def _latest_names(frame: pd.DataFrame, ids: np.ndarray, n_groups: int) -> np.ndarray:
-    """Each group's queue_name from its latest record that has one."""
-    order = np.argsort(instants_ms(frame["interval_start"], name="interval_start"), kind="stable")
-    names = pd.Series(frame["queue_name"].to_numpy()[order], dtype=contract_dtypes()["queue_name"])
-    latest = names.groupby(ids[order]).last()
-    return latest.reindex(range(n_groups)).to_numpy()
+def _latest_names(
+    frame: pd.DataFrame, ids: np.ndarray, n_groups: int, row_start: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
+    """Each group's queue_name from its latest record that has one (of those, the last row).
+
+    Found with two maxima per group (the latest start among rows with a name, then the
+    last such row) instead of sorting the rows by time: the names are only read for the
+    few rows chosen.
+    """
+    names = frame["queue_name"].astype(contract_dtypes()["queue_name"]).array
+    has_name = ~np.asarray(names.isna(), dtype=bool)
+    every = bool(has_name.all())
+    named = np.arange(len(names)) if every else np.flatnonzero(has_name)
+    named_ids = ids if every else ids[named]
+    row = np.full(n_groups, -1, dtype=np.int64)
+    if len(row_start) < 2 or bool(np.all(row_start[1:] >= row_start[:-1])):
+        # Rows in time order (as read): the latest named row is the last one.
+        np.maximum.at(row, named_ids, named)
+        return names.take(row, allow_fill=True)
+    starts = row_start if every else row_start[named]
+    latest = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(latest, named_ids, starts)
+    chosen = np.flatnonzero(starts == latest[named_ids])
+    np.maximum.at(row, named_ids[chosen], named[chosen])
+    return names.take(row, allow_fill=True)
 
 
 def _empty(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | None) -> pd.DataFrame:
