@@ -16,8 +16,9 @@ import random
 import socket
 import threading
 import time
+import zlib
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 import requests
@@ -212,6 +213,62 @@ def _positive(name: str, value: float) -> float:
     ):
         raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
     return float(value)
+
+
+#: The content codings cvframe inflates itself, a bounded piece at a time.
+_INFLATED = frozenset({"gzip", "x-gzip", "deflate"})
+#: What each request says it accepts: only what cvframe inflates with a bound.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class _Inflater:
+    """Inflates a gzip (any number of members) or deflate body, at most 64 KiB at a time.
+
+    >>> import gzip
+    >>> body = gzip.compress(b"a" * 200_000) + gzip.compress(b"b")
+    >>> inflater = _Inflater("gzip")
+    >>> pieces = list(inflater.feed(body))
+    >>> max(map(len, pieces)) <= _READ_CHUNK, b"".join(pieces) == b"a" * 200_000 + b"b"
+    (True, True)
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self._gzip = encoding != "deflate"
+        self._started = False
+        self._inflate = self._new()
+
+    def _new(self) -> Any:
+        return zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of the next ``data``, none longer than ``_READ_CHUNK``."""
+        while data:
+            try:
+                piece = self._inflate.decompress(data, _READ_CHUNK)
+            except zlib.error as exc:
+                if not self._gzip and not self._started:
+                    # "deflate" without the zlib wrapper, as some servers send it.
+                    self._started = True
+                    self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise requests.exceptions.ContentDecodingError(
+                    f"the body is not valid {'gzip' if self._gzip else 'deflate'} ({exc})"
+                ) from None
+            self._started = True
+            if piece:
+                yield piece
+            if self._inflate.eof:
+                data = self._inflate.unused_data
+                if not self._gzip:
+                    return  # nothing follows a deflate stream
+                if data:
+                    self._inflate = self._new()  # the next gzip member
+            else:
+                data = self._inflate.unconsumed_tail
+
+    def flush(self) -> bytes:
+        """What is left once the body has ended (little: the input is all consumed)."""
+        return self._inflate.flush()
 
 
 class _DeadlineError(Exception):
@@ -653,7 +710,7 @@ class HttpTransport:
             response = self.session.post(
                 self.url,
                 data=json.dumps(body),
-                headers=self.credentials.headers(),
+                headers={**self.credentials.headers(), "Accept-Encoding": ACCEPT_ENCODING},
                 timeout=min(self.timeout, self.deadline),
                 allow_redirects=False,
                 stream=True,
@@ -704,9 +761,15 @@ class HttpTransport:
             if len(content) > self.max_page_bytes:
                 raise self._too_large(f"{len(content):,} bytes")
             return content
-        streaming = isinstance(raw, _URLLIB3_RESPONSE) and hasattr(raw, "read1")
+        streaming = isinstance(raw, _URLLIB3_RESPONSE)
         # Anything else (a recording library's stand-in) is read through requests.
         pieces = None if streaming else response.iter_content(_READ_CHUNK)
+        # urllib3 1.26 (and 2.x before 2.6) inflates each compressed chunk whole (64 KiB
+        # of gzip can be 64 MiB): gzip and deflate are inflated here, a chunk at a time.
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        inflater = _Inflater(encoding) if encoding in _INFLATED else None
+        urllib3_decodes = inflater is None and encoding not in ("", "identity")
+        read = getattr(raw, "read1", None) or raw.read  # urllib3 1.26 has no read1
         chunks: list[bytes] = []
         size = 0
         try:
@@ -719,17 +782,22 @@ class HttpTransport:
                 else:
                     _set_read_timeout(raw, min(self.timeout, left))
                     try:
-                        chunk = raw.read1(_READ_CHUNK, decode_content=True)
+                        chunk = read(_READ_CHUNK, decode_content=urllib3_decodes)
                     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
                         if left < self.timeout:  # the socket waited out the deadline's rest
                             raise _DeadlineError from None
                         raise
+                if pieces is None and inflater is not None:
+                    decoded = inflater.feed(chunk) if chunk else iter((inflater.flush(),))
+                else:
+                    decoded = iter((chunk,))
+                for piece in decoded:
+                    size += len(piece)
+                    if size > self.max_page_bytes:
+                        raise self._too_large(f"more than {size:,} bytes decoded so far")
+                    chunks.append(piece)
                 if not chunk:
                     break
-                size += len(chunk)
-                if size > self.max_page_bytes:
-                    raise self._too_large(f"more than {size:,} bytes decoded so far")
-                chunks.append(chunk)
         except BaseException:
             response.close()  # the connection is in an unknown state: do not reuse it
             raise

@@ -278,3 +278,47 @@ def test_a_connection_goes_back_to_the_pool_only_after_its_watch_ends(
         df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
     assert len(df) == 3
     assert events[:2] == ["release", "close"]
+
+
+@pytest.mark.parametrize("urllib3_read1", [True, False], ids=["read1", "read (urllib3 1.26)"])
+def test_a_gzip_bomb_is_inflated_a_bounded_piece_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, urllib3_read1: bool
+) -> None:
+    # One 64 KiB chunk of this body inflates to about 64 MiB: inflated whole (as urllib3
+    # 1.26 does), memory would pass the cap many times over before it is checked.
+    import tracemalloc
+
+    import urllib3.response
+
+    if not urllib3_read1:  # as in urllib3 1.26, which has no read1
+        monkeypatch.setattr(urllib3.response.HTTPResponse, "read1", None)
+    bomb = gzip_bomb(128 << 20)
+    cap = 2 << 20
+    with FakeAPI(make_record(n) for n in range(5)) as api:
+
+        def explode(number: int, answer: Answer) -> None:
+            answer.body = bomb
+            answer.headers["Content-Encoding"] = "gzip"
+
+        api.after_answer = explode
+        tracemalloc.start()
+        try:
+            with pytest.raises(cvframe.ResponseError, match="max_page_bytes"):
+                cvframe.read_callvolume(
+                    "2023-01-02", "2023-01-03", progress=False,
+                    **api.settings(max_page_bytes=cap),
+                )  # fmt: skip
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < cap + (8 << 20)
+
+
+def test_requests_accept_only_the_encodings_cvframe_inflates_with_a_bound(
+    clock: FakeClock,
+) -> None:
+    session = FakeSession([OK])
+    read_with(session, clock)
+    accepted = session.calls[0]["headers"]["Accept-Encoding"]
+    assert accepted == _http.ACCEPT_ENCODING
+    assert set(accepted.split(", ")) <= _http._INFLATED
