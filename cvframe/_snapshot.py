@@ -548,33 +548,37 @@ def _moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> _Moves:
         versions = pc.fill_null(rows["version"], -1).to_pylist()
         fetched.update(zip(rows["id"].to_pylist(), ((day, v) for v in versions), strict=True))
     wanted = table["id"].combine_chunks()
-    # id -> [(day, version)] of its copies on other days.
+    # id -> [(day, version)] of its copies on other days. Every day's ids are read (a
+    # record can move anywhere); versions only where a copy is found, which is rare.
     elsewhere: dict[str, list[tuple[str, int]]] = {}
     for day in _partition_days(root):
         where = _partition_file(root, day)
         try:
             with pq.ParquetFile(where) as file:
-                _check_file_schema(file.schema_arrow, where)
-                if "id" not in file.schema_arrow.names:
+                schema = file.schema_arrow
+                _check_file_schema(schema, where)
+                if "id" not in schema.names:
                     continue  # merging into it, if it comes to that, names the column
-                names = ["id", "version"] if "version" in file.schema_arrow.names else ["id"]
-                stored = file.read(columns=names)
+                ids = file.read(columns=["id"])["id"]
+                found = pc.fill_null(pc.is_in(ids, value_set=wanted), False)
+                if not pc.any(found).as_py():
+                    continue
+                hits = [(rid, i) for i, rid in _indexed(ids, found) if fetched[rid][0] != day]
+                if not hits:
+                    continue
+                stored = (
+                    file.read(columns=["version"])["version"].to_pylist()
+                    if "version" in schema.names
+                    else [None] * len(ids)
+                )
         except (OSError, pa.ArrowException) as exc:
             raise SnapshotError(
                 f"cannot read {where} to keep each record once: {exc}; restore that day's "
                 "file or remove it and sync that day again"
             ) from exc
-        hits = stored.filter(pc.fill_null(pc.is_in(stored["id"], value_set=wanted), False))
-        if not hits.num_rows:
-            continue
-        versions = (
-            pc.fill_null(hits["version"], -1).to_pylist()
-            if "version" in hits.column_names
-            else [-1] * hits.num_rows
-        )
-        for rid, version in zip(hits["id"].to_pylist(), versions, strict=True):
-            if fetched[rid][0] != day:
-                elsewhere.setdefault(rid, []).append((day, int(version)))
+        for rid, i in hits:
+            version = stored[i]
+            elsewhere.setdefault(rid, []).append((day, -1 if version is None else int(version)))
     for rid, copies in elsewhere.items():
         new_day, new_version = fetched[rid]
         best = max(version for _, version in copies)
@@ -588,6 +592,12 @@ def _moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> _Moves:
         for day in losers:
             plan.leave.setdefault(day, []).append(rid)
     return plan
+
+
+def _indexed(ids: pa.ChunkedArray, mask: pa.ChunkedArray) -> list[tuple[int, str]]:
+    """``(row number, id)`` of the rows of ``ids`` where ``mask`` is true."""
+    rows = pc.indices_nonzero(mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask)
+    return list(zip(rows.to_pylist(), ids.take(rows).to_pylist(), strict=True))
 
 
 def _remove_day(final: Path) -> None:
