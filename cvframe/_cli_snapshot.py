@@ -26,6 +26,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         lookback=args.lookback,
+        queues=args.queue or None,
+        prune=args.prune,
         lock_timeout=args.lock_timeout,
         progress=False,
         **settings,
@@ -86,7 +88,9 @@ def add_commands(subparsers: Any) -> None:
         "sync",
         help="bring a Parquet snapshot up to date (for cron and Airflow)",
         description="Read what is new since the snapshot's high-water mark (minus "
-        "--lookback) and upsert it, atomically and under a lock. The first run reads "
+        "--lookback) and upsert it, atomically and under a lock; stored records of the "
+        "window read that the API no longer returns are removed (--no-prune keeps "
+        "them). The first run reads "
         "from --from (default: the first record). Exit 0 on success, 1 with a one-line "
         "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
         "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
@@ -105,6 +109,15 @@ def add_commands(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_LOCK_TIMEOUT,
         help="seconds to wait for another sync of PATH (default %(default)g)",
+    )
+    sync.add_argument(
+        "--queue", action="append", help="sync only this queue id or name (repeatable)"
+    )
+    sync.add_argument(
+        "--no-prune",
+        dest="prune",
+        action="store_false",
+        help="keep stored records the API no longer returns (upsert only, never remove)",
     )
     sync.add_argument("--page-size", type=int, default=None, help="records per request")
     sync.add_argument("--json", action="store_true", help="print the report as JSON")

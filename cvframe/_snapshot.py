@@ -13,7 +13,8 @@ a hidden temporary name, flushed to disk and moved over the old one with
 a partial one; a writer killed half way leaves at most a hidden temporary file,
 which the next writer removes. Days are written in ascending order, so the
 dataset's own high-water mark (its latest ``interval_start``) is a safe point to
-resume an interrupted sync from.
+resume an interrupted sync from (a pruning sync first removes a moved record's old
+copy from days outside its window: those days cannot move the mark).
 
 A sync that prunes (:class:`PruneScope`) makes the part of the dataset its read
 covered hold exactly what the read returned: rows there whose id the read did not

@@ -725,3 +725,28 @@ def test_a_sync_moving_a_record_killed_between_its_days_then_rerun_holds_it_once
     stored = cvframe.read_snapshot(path)
     assert len(pd.read_parquet(path)) == len(stored)
     pd.testing.assert_frame_equal(stored, server_frame(api, DAY_1, "2023-01-05"))
+
+
+def test_cli_sync_prunes_by_default_and_takes_queue_and_no_prune(
+    api: FakeAPI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = api.settings()
+    monkeypatch.setenv("CVFRAME_CLIENT_ID", settings["client_id"])
+    monkeypatch.setenv("CVFRAME_CLIENT_SECRET", settings["client_secret"])
+    connection = ["--host", settings["host"], "--account", settings["account_id"]]
+    connection += ["--org", settings["org_id"], "--requests-per-minute", "1000000"]
+    path = str(tmp_path / "snap")
+    window = ["--from", DAY_1, "--to", DAY_3, "--lookback", "2D", "--json"]
+    assert main(["sync", path, *window, *connection]) == 0
+    capsys.readouterr()
+    api.delete([f"{DAY_2}-005", f"{DAY_2}-004"])
+    assert main(["sync", path, *window, "--no-prune", *connection]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_removed"] == 0
+    assert main(["sync", path, *window, "--queue", "qu-0001", *connection]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_removed"] == 1
+    assert main(["sync", path, *window, *connection]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_removed"] == 1
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(path), server_frame(api, DAY_1, DAY_3))
