@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,6 +12,7 @@ from typing import Any
 import requests
 
 from ._auth import Credentials
+from ._errors import APIError
 from ._http import (
     DEFAULT_MAX_PAGE_BYTES,
     DEFAULT_MAX_RETRY_WAIT,
@@ -39,6 +41,11 @@ DEFAULT_PAGE_SIZE = 1000
 DEFAULT_CONCURRENCY = 4
 #: The most requests in flight one client allows (its connection pool holds as many).
 MAX_CONCURRENCY = 16
+#: Statuses with which a server may refuse a ``limit`` above ``page_size`` (the overlap
+#: on top, see :mod:`cvframe._pages`): the request is then sent again with ``page_size``.
+LIMIT_REFUSED_STATUSES = frozenset({400, 413, 422})
+
+log = logging.getLogger("cvframe")
 
 
 class CallVolumeClient:
@@ -145,6 +152,8 @@ class CallVolumeClient:
             max_total_wait=max_total_wait,
             max_page_bytes=max_page_bytes,
         )
+        # Set once the server refuses a limit above page_size: later reads ask for less.
+        self._limit_refused = False
 
     @property
     def transport(self) -> HttpTransport:
@@ -208,14 +217,31 @@ class CallVolumeClient:
         budget = waits if waits is not None else self._transport.wait_budget()
         org = resolve_org_id(org_id)
         begin, stop = resolve_window(start, end)
-        paginator = SkipLimitPaginator(page_size)
+        paginator = SkipLimitPaginator(page_size, widen=not self._limit_refused)
         base: dict[str, Any] = {"orgId": org}
         if begin is not None:
             base["fromTimeStamp"] = format_api_time(begin)
         base["toTimeStamp"] = format_api_time(stop)
 
         def fetch(params: dict[str, int]) -> Page:
-            body = self._transport.post_json({**base, **params}, waits=budget)
+            try:
+                body = self._transport.post_json({**base, **params}, waits=budget)
+            except APIError as exc:
+                if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= page_size:
+                    raise
+                # No maximum limit is documented: a server refusing page_size + overlap
+                # is asked for page_size from now on (the widened page goes alone).
+                log.info(
+                    "cvframe: the API refused limit=%d (HTTP %s); asking for page_size=%d "
+                    "records a request from now on",
+                    params["limit"],
+                    exc.status_code,
+                    page_size,
+                )
+                self._limit_refused = True
+                paginator.narrow()
+                params = {**params, "limit": page_size}
+                body = self._transport.post_json({**base, **params}, waits=budget)
             return parse_page(body, skip=params["skip"], limit=params["limit"])
 
         first = fetch(paginator.request_params())
@@ -254,9 +280,9 @@ class CallVolumeClient:
                         )
                         if not pending:
                             return
-                    params, future = pending.popleft()
+                    _, future = pending.popleft()
                     page = future.result()
-                    if params != paginator.request_params():
+                    if {"skip": page.skip, "limit": page.limit} != paginator.request_params():
                         return  # off the plan (a re-read, a page size that changed)
                     kept = paginator.update_state(page)
                     following = next(planned, None)

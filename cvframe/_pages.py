@@ -191,7 +191,8 @@ class SkipLimitPaginator:
     Create a fresh one for every pass. :meth:`update_state` takes each page in ``skip``
     order and returns what to keep of it; when a page shares no record with the page
     before (records were deleted under the read), the pass reads again from further
-    back before it moves on.
+    back before it moves on. ``widen=False`` never asks for more than ``page_size``
+    records (for a server known to refuse that).
 
     >>> rec = lambda i: {"_id": f"r{i}", "__v": 0}
     >>> p = SkipLimitPaginator(page_size=8)
@@ -205,7 +206,7 @@ class SkipLimitPaginator:
     (['r8', 'r9', 'r10', 'r11'], False)
     """
 
-    def __init__(self, page_size: int) -> None:
+    def __init__(self, page_size: int, *, widen: bool = True) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
         self.page_size = page_size
@@ -234,6 +235,7 @@ class SkipLimitPaginator:
         # records the server was seen to send per page.
         self._overlap = 0
         self._widen = False
+        self._may_widen = widen
         self._confirmed = False
         self._cap: int | None = None
 
@@ -269,7 +271,13 @@ class SkipLimitPaginator:
             return
         step = received - self._overlap
         plain = 1 + math.ceil(max(0, total - received) / step)
-        self._widen = self._overlap > 0 and plain > math.ceil(total / self.page_size)
+        needed = plain > math.ceil(total / self.page_size)
+        self._widen = self._may_widen and self._overlap > 0 and needed
+
+    def narrow(self) -> None:
+        """Ask for ``page_size`` records from now on (the server refused more)."""
+        self._widen = self._may_widen = False
+        self._confirmed = True
 
     @property
     def request_budget(self) -> int:

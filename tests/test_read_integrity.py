@@ -109,6 +109,36 @@ def test_a_server_capping_pages_costs_at_most_the_overlap_per_page(records: int)
         assert len(capped.bodies) == 1 + math.ceil((records - 60) / step)
 
 
+def test_a_server_refusing_a_limit_past_the_page_size_is_asked_for_the_page_size(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # No maximum limit is documented; a sibling endpoint refuses more than 1000. A 400
+    # for page_size + overlap must not fail the read: ask for page_size from then on.
+    caplog.set_level(logging.INFO, logger="cvframe")
+    with FakeAPI(make_record(n) for n in range(120)) as strict:
+
+        def refuse(number: int, answer: Answer) -> None:
+            if strict.bodies[number - 1]["limit"] > 60:
+                answer.status = 400
+                answer.body = json.dumps({"errors": [{"msg": "limit must be <= 60"}]}).encode()
+
+        strict.after_answer = refuse
+        settings = strict.settings()
+        org = settings.pop("org_id")
+        client = cvframe.CallVolumeClient(**settings)
+        for concurrency in (1, 4):
+            df = cvframe.read_callvolume(
+                *WINDOW, org_id=org, client=client, page_size=60, progress=False,
+                concurrency=concurrency,
+            )  # fmt: skip
+            assert len(df) == 120
+        limits = [b["limit"] for b in strict.bodies]
+    # One refused request for the client, then the overlap's usual cost: 1 + ceil(60/57).
+    assert limits.count(63) == 1
+    assert len(limits) == 1 + 3 + 3
+    assert any("limit" in r.getMessage() and "63" in r.getMessage() for r in caplog.records)
+
+
 @pytest.mark.parametrize("page_size", [1, 2])
 def test_pages_too_small_to_overlap_still_read_the_window(page_size: int) -> None:
     # A page of one record cannot overlap the next: the read must not keep stepping
