@@ -12,7 +12,13 @@ import pytest
 
 import cvframe
 from cvframe._lock import DatasetLock
-from cvframe._snapshot import high_water_mark, open_dataset
+from cvframe._snapshot import (
+    PruneScope,
+    frame_to_table,
+    high_water_mark,
+    open_dataset,
+    upsert_table,
+)
 from cvframe.emulator import Emulator
 
 DAYS = ("2023-01-02", "2023-01-03", "2023-01-04")
@@ -316,3 +322,75 @@ def test_text_with_a_lone_surrogate_is_a_clear_error_not_a_unicode_error(
     cvframe.write_snapshot(frame, tmp_path)
     with pytest.raises(ValueError, match=r"queues.*lone surrogate"):
         cvframe.read_snapshot(tmp_path, queues=["Sales\ud800"])
+
+
+# --------------------------------------------------------------------------- pruning
+
+
+def _table(df: pd.DataFrame) -> pa.Table:
+    return frame_to_table(df)
+
+
+def test_a_prune_scope_covers_its_window_and_queues_only(frame: pd.DataFrame) -> None:
+    scope = PruneScope(
+        pd.Timestamp("2023-01-03T06:00Z"), pd.Timestamp("2023-01-04T00:00Z"), ("qu-2",)
+    )
+    table = _table(frame)
+    inside = frame[
+        (frame["interval_start"] >= scope.begin)
+        & (frame["interval_start"] < scope.stop)
+        & ((frame["queue_id"] == "qu-2") | (frame["queue_name"] == "qu-2"))
+    ]
+    assert sum(scope.contains(table).to_pylist()) == len(inside)
+    assert scope.days(DAYS) == ["2023-01-03"]
+    assert PruneScope(None, pd.Timestamp("2023-01-03T00:00:00.001Z")).days(DAYS) == [
+        "2023-01-02",
+        "2023-01-03",
+    ]
+
+
+def test_prune_goes_with_upsert_only(tmp_path: Path, frame: pd.DataFrame) -> None:
+    scope = PruneScope(None, pd.Timestamp("2023-01-05T00:00Z"))
+    with pytest.raises(ValueError, match="prune= goes with mode='upsert' only"):
+        upsert_table(tmp_path, _table(frame), mode="replace", prune=scope)
+
+
+def test_a_moved_record_fetched_at_a_lower_version_than_its_stored_copy_keeps_the_copy(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    cvframe.write_snapshot(frame, tmp_path)
+    first = frame.iloc[[0]].copy()  # 2023-01-02
+    newer = first.assign(
+        version=pd.array([5], dtype="Int64"), offered_contacts=pd.array([77], dtype="Int64")
+    )
+    cvframe.write_snapshot(newer, tmp_path)
+    # A (stale) answer puts the record on 2023-01-04 at version 1: versions only go
+    # up, so the stored version 5 stays where it is and the stale copy is not written.
+    stale = first.assign(
+        version=pd.array([1], dtype="Int64"),
+        interval_start=pd.Series([pd.Timestamp("2023-01-04T05:00Z")], index=first.index),
+        interval_end=pd.Series([pd.Timestamp("2023-01-04T05:15Z")], index=first.index),
+    )
+    stale = stale.astype({"interval_start": frame.dtypes["interval_start"]})
+    stale = stale.astype({"interval_end": frame.dtypes["interval_end"]})
+    scope = PruneScope(pd.Timestamp("2023-01-04T05:00Z"), pd.Timestamp("2023-01-04T05:15Z"))
+    keep = frame[(frame["interval_start"] == scope.begin)]
+    result = upsert_table(
+        tmp_path, _table(pd.concat([keep, stale], ignore_index=True)), prune=scope
+    )
+    assert (result.inserted, result.updated, result.removed, result.partitions) == (0, 0, 0, ())
+    stored = cvframe.read_snapshot(tmp_path)
+    assert len(pd.read_parquet(tmp_path)) == len(stored) == len(frame)
+    row = stored.set_index("id").loc[first["id"].iloc[0]]
+    assert (row["version"], row["offered_contacts"]) == (5, 77)
+
+
+def test_an_empty_day_directory_left_by_a_crash_is_removed_by_the_next_write(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    cvframe.write_snapshot(frame, tmp_path)
+    (tmp_path / "date=2023-01-09").mkdir()  # a kill between removing a day's file and its dir
+    assert len(cvframe.read_snapshot(tmp_path)) == len(frame)
+    assert len(pd.read_parquet(tmp_path)) == len(frame)
+    cvframe.write_snapshot(frame.iloc[:1], tmp_path)
+    assert not (tmp_path / "date=2023-01-09").exists()
