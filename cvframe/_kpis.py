@@ -137,12 +137,32 @@ def threshold_ms(value: Any, *, name: str = "sl_threshold") -> float:
     return duration_ms(value, name=name)
 
 
-def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    values, missing = measure_arrays(df[name], _KIND[name])
-    return values.astype(np.float64), missing
+class _Floats:
+    """A frame's measure columns as (float values with 0 for missing, missing mask).
+
+    Each column is converted once per call however many KPIs read it (the counts
+    divide several). The arrays are shared: read them, never write to them.
+    """
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self.done:
+            values, missing = measure_arrays(self.df[name], _KIND[name])
+            self.done[name] = values.astype(np.float64), missing
+        return self.done[name]
 
 
-def _ratio(df: pd.DataFrame, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(df: pd.DataFrame | _Floats, name: str) -> tuple[np.ndarray, np.ndarray]:
+    columns = df if isinstance(df, _Floats) else _Floats(df)
+    return columns(name)
+
+
+def _ratio(
+    df: pd.DataFrame | _Floats, numerator: str, denominator: str
+) -> tuple[np.ndarray, np.ndarray]:
     """numerator / denominator as floats, and where it is NA (missing input or 0 count)."""
     num, num_missing = _arrays(df, numerator)
     den, den_missing = _arrays(df, denominator)
@@ -245,7 +265,7 @@ def _ceil_div(numerator: np.ndarray, denominator: np.ndarray | float) -> np.ndar
 
 
 def answered_within_threshold(
-    df: pd.DataFrame, threshold: float
+    df: pd.DataFrame | _Floats, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row: (fewest, estimated, most) answered within ``threshold`` ms, and where unknown."""
     answered, answered_missing = _arrays(df, "answered_contacts")
@@ -264,7 +284,7 @@ def _argument(ms: int) -> str:
 
 
 def _carried_within(
-    df: pd.DataFrame, threshold: float, sl_threshold: Any
+    df: pd.DataFrame, threshold: float, sl_threshold: Any, columns: _Floats
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """As :func:`answered_within_threshold`, from the counts a resampled ``df`` carries."""
     recorded = recorded_sl_threshold(df)
@@ -279,7 +299,7 @@ def _carried_within(
     low, estimate, high = (
         measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()
     )
-    _, answered_missing = _arrays(df, "answered_contacts")
+    _, answered_missing = columns("answered_contacts")
     unknown = low[1] | estimate[1] | high[1] | answered_missing
     return (
         low[0].astype(np.float64),
@@ -419,28 +439,29 @@ def kpis(
     check_input(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
 
     out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])
+    columns = _Floats(df)
     for name, (total, count) in AVERAGES.items():
-        value, na = _ratio(df, total, count)
+        value, na = _ratio(columns, total, count)
         series = measure_series(np.rint(value).astype(np.int64), na, "duration")
         out[name] = series.set_axis(df.index)
     for name, (numerator, denominator) in RATIOS.items():
         if name == "csat_average" and reading == "average":
-            value, na = _arrays(df, numerator)
-            responses, responses_missing = _arrays(df, denominator)
+            value, na = columns(numerator)
+            responses, responses_missing = columns(denominator)
             na = na | responses_missing | (responses == 0)
         else:
-            value, na = _ratio(df, numerator, denominator)
+            value, na = _ratio(columns, numerator, denominator)
         out[name] = measure_series(value, na, "float").set_axis(df.index)
 
     if carries_sl_counts(df):
-        within_low, within, within_high, na = _carried_within(df, threshold, sl_threshold)
+        within_low, within, within_high, na = _carried_within(df, threshold, sl_threshold, columns)
     else:
-        within_low, within, within_high, na = answered_within_threshold(df, threshold)
+        within_low, within, within_high, na = answered_within_threshold(columns, threshold)
     sl_base = np.zeros(len(df))
     for name in SL_DENOMINATORS[sl_denominator]:
-        values, missing = _arrays(df, name)
+        values, missing = columns(name)
         sl_base += values
-        na |= missing
+        na = na | missing
     na |= sl_base == 0
     safe = np.where(na, 1.0, sl_base)
     for column, in_time in (
