@@ -37,10 +37,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._schema import COLUMNS
 
-__all__ = ["CHECKED_KINDS", "check_input", "checked"]
+__all__ = ["CHECKED_KINDS", "check_input", "checked", "repeated_ids", "require_columns"]
 
 #: Column -> kind, from the read contract: what each column is checked as.
 CHECKED_KINDS: Mapping[str, str] = {c.name: c.kind for c in COLUMNS}
@@ -112,9 +113,11 @@ def _check_number(series: pd.Series, kind: str, what: str) -> None:
             f"df[{series.name!r}] = pd.to_numeric(df[{series.name!r}]).astype({target!r}) "
             "(cvframe.contract_dtypes() has every column's dtype)"
         )
+    if pd.api.types.is_unsigned_integer_dtype(dtype):
+        return  # whole, finite and >= 0 by its dtype
     if pd.api.types.is_integer_dtype(dtype):
         # Whole and finite by their dtype: only the sign can be wrong.
-        values = series.to_numpy(dtype=np.float64, na_value=0.0)
+        values = series.to_numpy(dtype=np.int64, na_value=0)
         negative = values < 0
         if negative.any():
             raise _fail(what, series, negative, "is negative", "counts are >= 0")
@@ -158,7 +161,14 @@ def _check_duration(series: pd.Series, what: str) -> None:
             f"not dtype {series.dtype}; convert milliseconds with df[{series.name!r}] = "
             f"pd.to_timedelta(df[{series.name!r}], unit='ms')"
         )
-    negative = (series < pd.Timedelta(0)).to_numpy(dtype=bool, na_value=False)
+    if isinstance(series.dtype, pd.ArrowDtype):
+        negative = (series < pd.Timedelta(0)).to_numpy(dtype=bool, na_value=False)
+    else:
+        # The numpy values themselves (no copy); NaT is the most negative integer.
+        values = series.to_numpy()
+        negative = values.view(np.int64) < 0
+        if negative.any():
+            negative &= ~np.isnat(values)
     if negative.any():
         raise _fail(what, series, negative, "is negative", "durations are >= 0")
 
@@ -182,10 +192,87 @@ def _check_timestamp(series: pd.Series, what: str) -> None:
         raise _fail(what, series, missing, "is missing", "every record needs its interval")
 
 
+#: Bytes in a machine word: fixed-width ids are compared a word at a time.
+_WORD = 8
+#: An odd 64-bit constant (2**64 / golden ratio) that spreads one word over all bits
+#: before the next word is mixed in, so ids that differ anywhere differ in fingerprint.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _fixed_width_words(ids: pd.Series) -> np.ndarray | None:
+    """The ids as rows of 64-bit words, if they are Arrow strings of one width and no NA.
+
+    A read frame's ids (24-character hex) are such: comparing their bytes as a few
+    machine words is exact and needs neither Python strings nor a hash table.
+    """
+    if not isinstance(ids.dtype, pd.ArrowDtype | pd.StringDtype):
+        return None
+    try:
+        chunks = pa.chunked_array(pa.array(ids, from_pandas=True)).chunks
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    rows = []
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return None
+        if chunk.null_count or len(chunk) == 0:
+            if chunk.null_count:
+                return None
+            continue
+        offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], offset_type)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        width = int(offsets[1] - offsets[0])
+        if width == 0 or (np.diff(offsets) != width).any():
+            return None
+        data = np.frombuffer(chunk.buffers()[2], np.uint8)[
+            offsets[0] : offsets[0] + width * len(chunk)
+        ].reshape(len(chunk), width)
+        if width % _WORD:
+            padded = np.zeros((len(chunk), -(-width // _WORD) * _WORD), np.uint8)
+            padded[:, :width] = data
+            data = padded
+        rows.append(data.view(np.uint64))
+    if not rows:
+        return None
+    if len({r.shape[1] for r in rows}) != 1:
+        return None
+    return np.concatenate(rows) if len(rows) > 1 else rows[0]
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """True if no id repeats; False if one may (the exact check then decides)."""
+    words = _fixed_width_words(ids)
+    if words is not None:
+        # Distinct fingerprints mean distinct ids; an equal pair (a repeat, or rarely
+        # two ids that mix alike) goes to the exact check. Sorting 64-bit integers is
+        # several times faster than a hash table of 10 million of them.
+        fingerprint = words[:, 0].copy()
+        for column in range(1, words.shape[1]):
+            fingerprint *= _MIX
+            fingerprint ^= words[:, column]
+        fingerprint.sort()
+        return not bool((fingerprint[1:] == fingerprint[:-1]).any())
+    if pd.api.types.is_integer_dtype(ids.dtype) and not ids.hasnans:
+        values = np.sort(ids.to_numpy(dtype=np.int64))
+        return not bool((values[1:] == values[:-1]).any())
+    # Any other dtype: pandas' hash table of the values (NA counted once, as a repeat).
+    return bool(pd.Index(ids).is_unique)
+
+
+def repeated_ids(ids: pd.Series) -> np.ndarray | None:
+    """A mask of the rows whose (non-NA) id appears more than once, or None if none does."""
+    if _all_distinct(ids):
+        return None
+    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+    return repeated if repeated.any() else None
+
+
 def _check_ids(df: pd.DataFrame, what: str) -> None:
     ids = df["id"]
-    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
-    if repeated.any():
+    repeated = repeated_ids(ids)
+    if repeated is not None:
         distinct = int(ids[repeated].nunique())
         raise ValueError(
             f"{what}: {distinct} id(s) appear more than once, in {int(repeated.sum())} rows "
@@ -195,12 +282,36 @@ def _check_ids(df: pd.DataFrame, what: str) -> None:
         )
 
 
+def _utc_instants(series: pd.Series) -> np.ndarray:
+    """A datetime column as numpy ``datetime64`` UTC instants (NaT where missing)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        # Arrow stores a zoned timestamp as its UTC instant: drop the zone, keep the value.
+        unit = series.dtype.pyarrow_dtype.unit
+        naive = pa.chunked_array(pa.array(series)).cast(pa.timestamp(unit))
+        return np.asarray(naive.to_numpy())
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert(None).to_numpy()
+    return series.to_numpy()
+
+
 def _check_order(df: pd.DataFrame, what: str) -> None:
     start, end = df["interval_start"], df["interval_end"]
-    try:
+    start_is_time, start_aware = _is_datetime(start.dtype)
+    end_is_time, end_aware = _is_datetime(end.dtype)
+    if not (start_is_time and end_is_time):
+        # Not both times: a function that reads them names the column (_check_timestamp);
+        # one that does not (kpis) has no order to check.
+        return
+    if start_aware != end_aware:
+        # A naive and an aware bound cannot be ordered (pandas and Arrow raise): name the
+        # naive one, with its fix, even where the function reads no times (kpis).
+        _check_timestamp(end if start_aware else start, what)
+    if isinstance(start.dtype, pd.ArrowDtype) or isinstance(end.dtype, pd.ArrowDtype):
+        # pandas 2.2 cannot compare an Arrow timestamp column with a numpy one: compare
+        # the instants (numpy's NaT is not <= anything, as pandas' NA is not).
+        backwards = _utc_instants(end) <= _utc_instants(start)
+    else:
         backwards = (end <= start).to_numpy(dtype=bool, na_value=False)
-    except TypeError:
-        return  # naive against aware: the timestamp check names it where times are read
     if backwards.any():
         rows = np.flatnonzero(backwards)[:SHOWN_ROWS]
         shown = ", ".join(f"{_plain(df.index[i])}: [{start.iloc[i]}, {end.iloc[i]})" for i in rows)
@@ -212,6 +323,19 @@ def _check_order(df: pd.DataFrame, what: str) -> None:
         )
 
 
+def require_columns(df: Any, names: Iterable[str], *, what: str) -> None:
+    """Raise ValueError naming every column of ``names`` that ``df`` lacks."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
+    missing = [name for name in names if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} needs the call-volume contract columns {missing}, which the frame "
+            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
+            "cvframe.resample_intervals"
+        )
+
+
 def check_input(df: Any, columns: Iterable[str], *, what: str) -> None:
     """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
 
@@ -220,19 +344,12 @@ def check_input(df: Any, columns: Iterable[str], *, what: str) -> None:
     string column, is not checked); then ``id`` (when present) must be unique and
     ``interval_end > interval_start`` (when both are present).
     """
-    if _TRUSTED.get():
-        return
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
     # In the contract's order, so that the first failing column is the same every time.
     names = sorted(dict.fromkeys(columns), key=lambda name: _POSITION.get(name, len(_POSITION)))
-    missing = [name for name in names if name not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{what} needs the call-volume contract columns {missing}, which the frame "
-            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
-            "cvframe.resample_intervals"
-        )
+    # Even in a frame the caller checked: a column it did not read may be missing.
+    require_columns(df, names, what=what)
+    if _TRUSTED.get():
+        return
     for name in names:
         kind = CHECKED_KINDS.get(name)
         series = df[name]

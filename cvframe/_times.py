@@ -7,12 +7,20 @@ from typing import TypeAlias
 
 import pandas as pd
 
+from ._arguments import read_argument
+
 __all__ = ["TimeLike", "format_api_time", "format_day", "resolve_window", "to_utc"]
 
 #: What a ``start`` or ``end`` argument may be.
 TimeLike: TypeAlias = str | datetime | date | pd.Timestamp
 #: The years an ISO 8601 time writes with four digits, as the API takes them.
 MIN_YEAR, MAX_YEAR = 1, 9999
+
+
+def _parse_time(value: TimeLike) -> pd.Timestamp:
+    # Strings must be ISO 8601: "01/02/2023" would be a guess between two days.
+    parsed = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
+    return pd.Timestamp(parsed)
 
 
 def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
@@ -30,17 +38,9 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
             f"{name} must be an ISO 8601 string, a datetime or a pandas Timestamp, "
             f"got {type(value).__name__}"
         )
-    try:
-        # Strings must be ISO 8601: "01/02/2023" would be a guess between two days.
-        parsed = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
-        moment = pd.Timestamp(parsed)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError(
-            f"{name}={value!r} is not a time cvframe can read; use ISO 8601, "
-            "e.g. '2023-01-07T09:45:00Z'"
-        ) from None
-    if moment is pd.NaT or pd.isna(moment):
-        raise ValueError(f"{name} is NaT; pass a real time")
+    moment = read_argument(
+        value, _parse_time, name=name, noun="a time", examples="'2023-01-07T09:45:00Z' (ISO 8601)"
+    )
     utc = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
     if not MIN_YEAR <= utc.year <= MAX_YEAR:
         raise ValueError(
