@@ -58,7 +58,7 @@ class SyncReport:
     path : str
         The dataset directory.
     initial : bool
-        True when the dataset held no records before this run.
+        True when the dataset held no records (of the queues synced) before this run.
     window_start : pandas.Timestamp or None
         Start of the window read from the API (None: from the first record).
     window_end : pandas.Timestamp
