@@ -1,0 +1,69 @@
+"""The analytics benchmark's anchors compute the numbers cvframe computes.
+
+A ratio to DuckDB or polars means something only if they answer the same question;
+``make bench`` asserts it at full size, these tests on small frames, including the
+total wait (260768 ms) that ``epoch(INTERVAL) * 1000`` read as 260767.99999999997.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cvframe
+
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import run  # noqa: E402
+from _frames import interval_frame  # noqa: E402
+
+#: A total wait that DuckDB's epoch() of an INTERVAL does not give back exactly.
+INEXACT_MS = 260_768
+
+
+def small_frame() -> pd.DataFrame:
+    df = interval_frame(4, 2).copy(deep=True)  # writable (Arrow hands out read-only arrays)
+    # In one record, waits that put (S - M) / T on a whole number, where a total one
+    # hair low floors one too low.
+    row = df.index[0]
+    df.loc[row, "answered_contacts"] = 12
+    df.loc[row, "completed_contacts"] = 12
+    df.loc[row, "queue_hold_time_answered"] = pd.Timedelta(milliseconds=INEXACT_MS)
+    df.loc[row, "max_queue_hold_time_answered"] = pd.Timedelta(milliseconds=40_768)
+    return df
+
+
+def test_duckdb_anchor_gives_cvframes_numbers_on_the_snapshots_columns() -> None:
+    import duckdb
+
+    df = small_frame()
+    ours = cvframe.kpis(cvframe.resample_intervals(df, "1h"))
+    with duckdb.connect() as con:
+        con.register("df", run.natural_table(df))
+        theirs = run.duckdb_hourly_kpis(con, 20_000)
+    run._same_numbers(ours, theirs, "DuckDB")
+
+
+def test_polars_anchor_gives_cvframes_numbers_on_the_snapshots_columns() -> None:
+    import polars as pl
+
+    df = small_frame()
+    ours = cvframe.kpis(cvframe.resample_intervals(df, "1h"))
+    theirs = run.polars_hourly_kpis(pl.from_arrow(run.natural_table(df)), 20_000)
+    run._same_numbers(ours, theirs, "polars")
+
+
+def test_the_anchors_input_is_plain_int64_milliseconds() -> None:
+    import pyarrow as pa
+
+    table = run.natural_table(small_frame())
+    assert table.schema.field("queue_hold_time_answered").type == pa.int64()
+    assert table.schema.field("offered_contacts").type == pa.int64()
+    assert table.schema.field("interval_start").type == pa.timestamp("ms", tz="UTC")
+    assert table["queue_hold_time_answered"][0].as_py() == INEXACT_MS
