@@ -44,9 +44,9 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from ._checks import check_input
+from ._checks import check_input, require_columns
 from ._kpis import AVERAGES, threshold_ms
-from ._resample import instants_ms, measure_arrays, require_columns
+from ._resample import instants_ms, measure_arrays
 
 __all__ = [
     "asa",

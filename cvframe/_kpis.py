@@ -65,7 +65,6 @@ from ._resample import (
     measure_arrays,
     measure_series,
     recorded_sl_threshold,
-    require_columns,
 )
 from ._schema import COLUMNS
 
@@ -435,7 +434,6 @@ def kpis(
         raise ValueError(
             f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
         )
-    require_columns(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
     check_input(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
 
     out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])

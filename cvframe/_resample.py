@@ -282,19 +282,6 @@ IntervalSchema: pa.DataFrameSchema = _interval_schema()
 # --------------------------------------------------------------------------- arguments
 
 
-def require_columns(df: Any, names: Sequence[str], *, what: str) -> None:
-    """Raise ValueError naming every column of ``names`` that ``df`` lacks."""
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
-    missing = [name for name in names if name not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{what} needs the call-volume contract columns {missing}, which the frame "
-            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
-            "cvframe.resample_intervals"
-        )
-
-
 def key_list(by: str | Sequence[str] | None) -> list[str]:
     """``by`` as a list of key columns, or ValueError if it names anything else."""
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
@@ -934,8 +921,7 @@ def resample_intervals(
     """
     keys = key_list(by)
     required = ["interval_start", "interval_end", *(c.name for c in MEASURE_COLUMNS), *keys]
-    require_columns(df, required, what="resample_intervals")
-    check_input(df, required, what="resample_intervals")
+    check_input(df, required, what="resample_intervals")  # names missing columns too
     spec = parse_freq(freq)
     reading = csat_reading(csat)
     zone = column_tz(df["interval_start"]) if tz is None else str(tz)
