@@ -20,8 +20,8 @@ pytest.importorskip("polars")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import run  # noqa: E402
-from _frames import interval_frame  # noqa: E402
+import run
+from _frames import interval_frame
 
 #: A total wait that DuckDB's epoch() of an INTERVAL does not give back exactly.
 INEXACT_MS = 260_768
