@@ -87,7 +87,9 @@ CVFRAME_VERSION_KEY = b"cvframe.version"
 _SORT_KEYS = [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
 _TEMP_SUFFIX = ".tmp"
 _PARTITIONING = ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
-_MS = pd.Timedelta(milliseconds=1)
+# In milliseconds, so that subtracting it from a far-past bound (unit "s" on pandas 2.2)
+# does not cast the bound to nanoseconds, which cannot hold the year 999.
+_MS = pd.Timedelta(milliseconds=1).as_unit("ms")
 
 WriteMode = Literal["upsert", "replace"]
 
