@@ -519,7 +519,11 @@ def test_threshold_is_a_deprecated_alias_of_sl_threshold() -> None:
 
 
 def test_threshold_and_sl_threshold_together_are_refused() -> None:
-    with pytest.raises(ValueError, match="give sl_threshold only"):
+    # The alias still says it is deprecated, then the clash is refused.
+    with (
+        pytest.warns(FutureWarning, match="threshold is deprecated"),
+        pytest.raises(ValueError, match="give sl_threshold only"),
+    ):
         cvframe.required_agents(100, "3min", "30min", sl_threshold="30s", threshold="20s")
 
 
