@@ -25,6 +25,14 @@ def token_of(emu: Emulator) -> str:
     return jwt.encode({"appId": emu.client_id}, emu.client_secret, algorithm="HS256")
 
 
+def environment_but_the_credentials(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CVFRAME_* variables at ``emu``, less any credential; return its token."""
+    env = emu.env()
+    for name in ("CVFRAME_HOST", "CVFRAME_ACCOUNT_ID", "CVFRAME_ORG_ID"):
+        monkeypatch.setenv(name, env[name])
+    return token_of(emu)
+
+
 def forms(secret: str) -> list[str]:
     """Every way a message could spell ``secret``, and the signature alone for a JWT."""
     out = [
@@ -112,10 +120,7 @@ def test_cli_fetch_with_a_token_ending_in_cr_reads_and_prints_no_form_of_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     emu = fresh_emulator
-    env = emu.env()
-    for name in ("CVFRAME_HOST", "CVFRAME_ACCOUNT_ID", "CVFRAME_ORG_ID"):
-        monkeypatch.setenv(name, env[name])
-    token = token_of(emu)
+    token = environment_but_the_credentials(emu, monkeypatch)
     monkeypatch.setenv("CVFRAME_TOKEN", token + "\r")  # a Windows-edited env file
     out = tmp_path / "x.parquet"
     argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q", "-o", str(out)]
@@ -133,10 +138,7 @@ def test_cli_fetch_with_a_control_character_inside_the_token_fails_without_echoi
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     emu = fresh_emulator
-    env = emu.env()
-    for name in ("CVFRAME_HOST", "CVFRAME_ACCOUNT_ID", "CVFRAME_ORG_ID"):
-        monkeypatch.setenv(name, env[name])
-    token = token_of(emu)
+    token = environment_but_the_credentials(emu, monkeypatch)
     broken = token[:60] + "\x1b" + token[60:]
     monkeypatch.setenv("CVFRAME_TOKEN", broken)
     out = tmp_path / "x.parquet"
