@@ -98,7 +98,7 @@ def bench_fetch(runs: int, quick: bool) -> list[Row]:
             assert len(df) > 0
     n = int(_median([float(p) for p in pages]))
     ideal = n / rate * 60.0
-    # Pages overlap by a few records (cvframe._pages.PAGE_OVERLAP) to prove that none
+    # Pages overlap by a few records (cvframe._api._paging.PAGE_OVERLAP) to prove that none
     # slipped between them; the request count beside the count without overlap shows
     # what that costs on a quiet server (target: within 5 %).
     requests_sent = int(_median([float(s) for s in sent]))
@@ -191,7 +191,7 @@ def bench_cpu(runs: int, quick: bool) -> list[Row]:
     total, page_size = (20_000 if quick else 100_000), 1000
     bodies = list(pages(total, page_size))
     # cvframe's requests overlap the page before by a few records: serve those skips.
-    step = page_size - cvframe._pages.overlap_for(page_size)
+    step = page_size - cvframe._api._paging.overlap_for(page_size)
     skips = range(0, max(1, total - page_size + step), step)
     served = {skip: page_bytes(skip, page_size, total) for skip in skips}
 
@@ -295,7 +295,7 @@ def bench_memory(runs: int, quick: bool) -> list[Row]:
 _SL_THRESHOLD_MS = 20_000
 
 # The KPI definitions restated, not imported from cvframe: the anchor must compute them on
-# its own, so that a wrong mapping in cvframe._kpis shows up as a mismatch.
+# its own, so that a wrong mapping in cvframe._analytics._kpis shows up as a mismatch.
 _AVERAGES = {
     "aht": ("conversation_handle_time", "completed_contacts"),
     "asa": ("queue_hold_time_answered", "answered_contacts"),
@@ -332,7 +332,7 @@ def duckdb_hourly_kpis(con: Any, threshold_ms: float) -> pd.DataFrame:
     260768 ms, which puts ``floor`` one too low; milliseconds that come from an
     INTERVAL must be rounded.)
     """
-    from cvframe._resample import AGGREGATIONS
+    from cvframe._analytics._resample import AGGREGATIONS
 
     def aggregate(name: str, how: str) -> str:
         if name == "csat_score":  # csat="average": the response-weighted mean
@@ -389,7 +389,7 @@ def polars_hourly_kpis(frame: Any, threshold_ms: float) -> Any:
     """
     import polars as pl
 
-    from cvframe._resample import AGGREGATIONS
+    from cvframe._analytics._resample import AGGREGATIONS
 
     col = pl.col
     measures = [

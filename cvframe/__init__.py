@@ -11,10 +11,16 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
-from . import _erlang as erlang_c
-from . import emulator
-from ._client import CallVolumeClient
-from ._erlang import required_agents, staffing
+from . import emulator, erlang_c
+from ._analytics import (
+    IntervalSchema,
+    kpis,
+    required_agents,
+    resample_intervals,
+    staffing,
+    to_series,
+)
+from ._api import CallVolumeClient, read_callvolume
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -29,10 +35,7 @@ from ._errors import (
     SnapshotError,
     TransportError,
 )
-from ._kpis import kpis
-from ._read import read_callvolume
-from ._resample import IntervalSchema, resample_intervals
-from ._schema import (
+from ._frame import (
     API_FIELDS,
     COLUMNS,
     SCHEMA_VERSION,
@@ -42,9 +45,7 @@ from ._schema import (
     records_to_frame,
     validate,
 )
-from ._series import to_series
-from ._snapshot import read_snapshot, write_snapshot
-from ._sync import SyncReport, sync
+from ._store import SyncReport, read_snapshot, sync, write_snapshot
 from ._version import __version__
 from ._wfm import to_wfm, write_wfm
 

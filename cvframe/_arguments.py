@@ -10,12 +10,12 @@ shows a value that would be taken:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import pandas as pd
 
-__all__ = ["read_argument", "unreadable"]
+__all__ = ["queue_list", "read_argument", "unreadable"]
 
 _T = TypeVar("_T")
 
@@ -38,3 +38,32 @@ def read_argument(
             f"{name} must be {noun}, got {value!r} (NaT: a missing value); use e.g. {examples}"
         )
     return parsed
+
+
+def queue_list(queues: str | Iterable[str] | None) -> list[str] | None:
+    """The ``queues=`` argument of every reader as a list of names, or ``None`` for all.
+
+    One queue id or name, or a non-empty list of them; each must be text that UTF-8 can
+    encode (a lone surrogate cannot match anything the API sends).
+
+    >>> queue_list("Sales"), queue_list(["q-1", "q-2"]), queue_list(None)
+    (['Sales'], ['q-1', 'q-2'], None)
+    >>> queue_list([])
+    Traceback (most recent call last):
+    ...
+    ValueError: queues must be a queue id or name, or a non-empty list of them
+    """
+    if queues is None:
+        return None
+    values = [queues] if isinstance(queues, str) else list(queues)
+    if not values or not all(isinstance(q, str) for q in values):
+        raise ValueError("queues must be a queue id or name, or a non-empty list of them")
+    for value in values:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"queues holds {value!r}, which is not valid Unicode text (a lone "
+                "surrogate); pass the queue id or name as the API sends it"
+            ) from None
+    return values

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._arguments import read_argument
 
-__all__ = ["Duration", "parse_duration"]
+__all__ = ["Duration", "duration_ms", "parse_duration"]
 
 #: What cvframe takes as a duration argument.
 Duration: TypeAlias = str | pd.Timedelta | dt.timedelta | np.timedelta64

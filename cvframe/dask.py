@@ -10,7 +10,7 @@ How it stays equal to pandas: the rows of each series are shuffled into one part
 and every partition is resampled over the same buckets (the first to the last bucket of
 the whole dataset, found first), so gap filling matches the single-machine result.
 
-Input is checked as the pandas functions check it (:mod:`cvframe._checks`), on each
+Input is checked as the pandas functions check it (:mod:`cvframe._analytics._checks`), on each
 partition as it is computed: a bad value is a ``ValueError`` naming its column when
 the result is computed. After the shuffle the copies of a record (same id, same
 series) share a partition, so a repeated id is found there too.
@@ -34,20 +34,20 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
         "cvframe.dask needs Dask: pip install 'cvframe[dask]' (dask[dataframe,distributed])"
     ) from exc
 
-from ._kpis import SlDenominator
-from ._kpis import kpis as _kpis
-from ._resample import (
+from ._analytics import (
     DEFAULT_CSAT,
     CsatReading,
+    SlDenominator,
     bucket_grid,
     column_tz,
     key_list,
     parse_freq,
 )
-from ._resample import resample_intervals as _resample_intervals
-from ._schema import empty_frame
-from ._series import to_series as _to_series
-from ._snapshot import read_snapshot as _read_snapshot
+from ._analytics import kpis as _kpis
+from ._analytics import resample_intervals as _resample_intervals
+from ._analytics import to_series as _to_series
+from ._frame import empty_frame
+from ._store import read_snapshot as _read_snapshot
 from ._times import TimeLike, resolve_window
 
 __all__ = ["kpis", "read_snapshot", "resample_intervals", "to_series"]

@@ -1,21 +1,17 @@
-"""Shared fixtures: a clean environment, a fake clock, fake HTTP sessions, the emulator."""
+"""Shared fixtures: loopback only, a clean environment, a fake clock, the emulator.
+
+The fakes themselves live in :mod:`tests.fakes`; tests import them from there.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from cvframe.emulator import Emulator
-
-#: Long enough that pyjwt does not warn about short HMAC keys.
-CLIENT_SECRET = "test-client-secret-0123456789abcdef-not-real"
-CLIENT_ID = "cs-test-client"
-URL = "https://api.example.test/agentassist/api/public/analytics/account/acc-1/callvolume"
-
+from tests.fakes import FakeClock
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -70,79 +66,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-class FakeClock:
-    """Time that moves only when someone sleeps."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = 0.0
-        self.epoch = start
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-
-    def time(self) -> float:
-        return self.epoch + self.now
-
-
-def make_response(
-    status: int, body: Any = None, headers: dict[str, str] | None = None
-) -> requests.Response:
-    """A requests.Response as the server would send it."""
-    response = requests.Response()
-    response.status_code = status
-    if body is None:
-        response._content = b""
-    elif isinstance(body, bytes):
-        response._content = body
-    else:
-        response._content = json.dumps(body).encode()
-    response.headers.update(headers or {"Content-Type": "application/json"})
-    response.url = URL
-    return response
-
-
-def page(records: list[dict[str, Any]], has_more: bool, total: int | None = None) -> dict:
-    """A page body in the API's shape."""
-    return {"hasMore": has_more, "CallVolumeUpdate": records, "totalCount": total}
-
-
-class FakeSession:
-    """Answers each POST with the next scripted response (or raises the next exception)."""
-
-    def __init__(self, script: list[Any]) -> None:
-        self.script = list(script)
-        self.calls: list[dict[str, Any]] = []
-
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
-        self.calls.append({"url": url, **kwargs, "json": json.loads(kwargs["data"])})
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def client_kwargs(**extra: Any) -> dict[str, Any]:
-    """Settings for a client against the fake URL."""
-    return {
-        "host": "api.example.test",
-        "account_id": "acc-1",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,9 @@ import pandas as pd
 
 import cvframe
 from cvframe.emulator import Emulator
-
-from ._api_sample import SAMPLE_REQUEST
-from ._cassettes import CASSETTES, make_vcr
-from .record_cassettes import EMULATOR_PAGE_SIZE, EMULATOR_WINDOW
+from tests._api_sample import SAMPLE_REQUEST
+from tests._cassettes import CASSETTES, make_vcr
+from tests.record_cassettes import EMULATOR_PAGE_SIZE, EMULATOR_WINDOW
 
 
 def test_replays_the_api_pages_own_sample() -> None:

@@ -11,14 +11,13 @@ import jwt
 import pytest
 
 import cvframe
-from cvframe._auth import Credentials
-from cvframe._cli import main
-from cvframe._http import HttpTransport
+from cvframe._api._auth import Credentials
+from cvframe._api._settings import Secret, Settings
+from cvframe._api._transport import HttpTransport
+from cvframe._cli._main import main
 from cvframe._redact import REDACTED, redact
-from cvframe._settings import Secret, Settings
 from cvframe.emulator import Emulator
-
-from .conftest import CLIENT_SECRET, FakeClock, FakeSession, client_kwargs, make_response
+from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, client_kwargs, make_response
 
 
 def token_of(emu: Emulator) -> str:

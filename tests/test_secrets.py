@@ -10,10 +10,9 @@ import jwt
 import pytest
 
 import cvframe
-from cvframe._cli import main
+from cvframe._cli._main import main
 from cvframe.emulator import Emulator
-
-from .conftest import FakeClock
+from tests.fakes import FakeClock
 
 
 def secrets_of(emu: Emulator) -> tuple[str, str]:

@@ -1,0 +1,365 @@
+"""The input contract of the analytics and exports, checked once at each public entry.
+
+:func:`cvframe.read_callvolume` validates what the API sends; a frame handed to
+:func:`cvframe.resample_intervals`, :func:`cvframe.kpis`, :func:`cvframe.staffing`,
+:func:`cvframe.to_series`, :func:`cvframe.to_wfm` or :func:`cvframe.write_wfm` may
+have been built, concatenated or edited since. Each of them checks the columns it
+reads by the same rules, taken from the read contract (:data:`cvframe.COLUMNS`, the
+``kind`` of each column), so that bad input is an error and never a wrong number:
+
+============  ==================================================================
+kind          rule
+============  ==================================================================
+``int``       a numeric dtype (not object or bool); whole, ``>= 0``, finite;
+              NA allowed (a numpy ``float64`` NaN is pandas' NA)
+``float``     a numeric dtype; ``>= 0``, finite; NA allowed
+``duration``  a timedelta dtype (``timedelta64[*]`` or Arrow ``duration``); ``>= 0``
+``datetime``  timezone-aware (``datetime64[*, tz]`` or Arrow ``timestamp[tz]``),
+              no NA
+============  ==================================================================
+
+and, for the frame: an ``id`` appears at most once (a repeated record would be
+counted once per copy), and where both bounds are present ``interval_end >
+interval_start``. A failure is a ``ValueError`` naming the function, the column, the
+number of bad rows, the first few (index label and value) and the fix.
+
+Each check is one vectorised pass over a column. A public function that hands the
+frame it has checked to another one (``to_wfm`` to ``kpis``) does so inside
+:func:`checked`, so a frame is checked once per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .._frame import COLUMNS
+
+__all__ = ["CHECKED_KINDS", "check_input", "checked", "repeated_ids", "require_columns"]
+
+#: Column -> kind, from the read contract: what each column is checked as.
+CHECKED_KINDS: Mapping[str, str] = {c.name: c.kind for c in COLUMNS}
+
+_POSITION = {name: i for i, name in enumerate(CHECKED_KINDS)}
+
+#: How many bad rows a message shows.
+SHOWN_ROWS = 3
+
+_TRUSTED: ContextVar[bool] = ContextVar("cvframe_input_checked", default=False)
+
+
+@contextmanager
+def checked() -> Iterator[None]:
+    """Within this block, :func:`check_input` passes at once: the caller checked the frame."""
+    token = _TRUSTED.set(True)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
+
+def _plain(value: Any) -> str:
+    """``repr`` of a value as the user wrote it: ``-3``, not ``np.int64(-3)``."""
+    if isinstance(value, pd.Timedelta) and value < pd.Timedelta(0):
+        return f"-{-value!r}"  # not Timedelta('-1 days +23:59:55')
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _examples(series: pd.Series, bad: np.ndarray) -> str:
+    """The first few bad rows of ``series`` as 'index label: value'."""
+    positions = np.flatnonzero(bad)[:SHOWN_ROWS]
+    shown = [f"{_plain(series.index[i])}: {_plain(series.iloc[i])}" for i in positions]
+    more = ", ..." if bad.sum() > SHOWN_ROWS else ""
+    return "{" + ", ".join(shown) + more + "}"
+
+
+def _fail(what: str, series: pd.Series, bad: np.ndarray, problem: str, fix: str) -> ValueError:
+    n = int(bad.sum())
+    return ValueError(
+        f"{what}: {series.name} {problem} in {n} row(s) (index: value) "
+        f"{_examples(series, bad)}; {fix}"
+    )
+
+
+def _is_timedelta(dtype: Any) -> bool:
+    if isinstance(dtype, pd.ArrowDtype):
+        return str(dtype.pyarrow_dtype).startswith("duration")
+    return bool(pd.api.types.is_timedelta64_dtype(dtype))
+
+
+def _is_datetime(dtype: Any) -> tuple[bool, bool]:
+    """(is a datetime dtype, is timezone-aware)."""
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow = dtype.pyarrow_dtype
+        is_time = str(arrow).startswith("timestamp")
+        return is_time, is_time and getattr(arrow, "tz", None) is not None
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return True, True
+    return bool(pd.api.types.is_datetime64_dtype(dtype)), False
+
+
+def _check_number(series: pd.Series, kind: str, what: str) -> None:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        target = "Int64" if kind == "int" else "Float64"
+        raise ValueError(
+            f"{what}: {series.name} has dtype {dtype}, not a number; convert it first, e.g. "
+            f"df[{series.name!r}] = pd.to_numeric(df[{series.name!r}]).astype({target!r}) "
+            "(cvframe.contract_dtypes() has every column's dtype)"
+        )
+    if pd.api.types.is_unsigned_integer_dtype(dtype):
+        return  # whole, finite and >= 0 by its dtype
+    if pd.api.types.is_integer_dtype(dtype):
+        # Whole and finite by their dtype: only the sign can be wrong.
+        values = series.to_numpy(dtype=np.int64, na_value=0)
+        negative = values < 0
+        if negative.any():
+            raise _fail(what, series, negative, "is negative", "counts are >= 0")
+        return
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = series.isna().to_numpy(dtype=bool)
+    not_a_number = np.isnan(values) & ~missing
+    if not_a_number.any():
+        raise _fail(
+            what,
+            series,
+            not_a_number,
+            "is NaN (not a number, which a nullable column keeps apart from NA)",
+            "use NA for a missing value; through numpy floats NaN becomes NA: "
+            f"df[{series.name!r}] = df[{series.name!r}].astype(float).astype("
+            f"{str(series.dtype)!r})",
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise _fail(what, series, infinite, "is infinite", "give a finite number or NA")
+    negative = values < 0
+    if negative.any():
+        noun = "counts" if kind == "int" else "scores"
+        raise _fail(what, series, negative, "is negative", f"{noun} are >= 0")
+    if kind == "int":
+        fractional = np.isfinite(values) & (values != np.floor(values))
+        if fractional.any():
+            raise _fail(
+                what,
+                series,
+                fractional,
+                "is not a whole number",
+                "a count is a whole number of contacts or messages",
+            )
+
+
+def _check_duration(series: pd.Series, what: str) -> None:
+    if not _is_timedelta(series.dtype):
+        raise ValueError(
+            f"{what}: {series.name} must hold durations (the contract's timedelta64[ms]), "
+            f"not dtype {series.dtype}; convert milliseconds with df[{series.name!r}] = "
+            f"pd.to_timedelta(df[{series.name!r}], unit='ms')"
+        )
+    if isinstance(series.dtype, pd.ArrowDtype):
+        negative = (series < pd.Timedelta(0)).to_numpy(dtype=bool, na_value=False)
+    else:
+        # The numpy values themselves (no copy); NaT is the most negative integer.
+        values = series.to_numpy()
+        negative = values.view(np.int64) < 0
+        if negative.any():
+            negative &= ~np.isnat(values)
+    if negative.any():
+        raise _fail(what, series, negative, "is negative", "durations are >= 0")
+
+
+def _check_timestamp(series: pd.Series, what: str) -> None:
+    is_time, aware = _is_datetime(series.dtype)
+    name = series.name
+    if not is_time:
+        raise ValueError(
+            f"{what}: {name} has dtype {series.dtype}, not timestamps; convert it with "
+            f"df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True)"
+        )
+    if not aware:
+        raise ValueError(
+            f"{what}: {name} is timezone-naive ({series.dtype}), so its instants are a "
+            f"guess; the contract's timestamps are UTC: df[{name!r}] = "
+            f"df[{name!r}].dt.tz_localize('UTC') (or the zone they were written in)"
+        )
+    missing = series.isna().to_numpy(dtype=bool)
+    if missing.any():
+        raise _fail(what, series, missing, "is missing", "every record needs its interval")
+
+
+#: Bytes in a machine word: fixed-width ids are compared a word at a time.
+_WORD = 8
+#: An odd 64-bit constant (2**64 / golden ratio) that spreads one word over all bits
+#: before the next word is mixed in, so ids that differ anywhere differ in fingerprint.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _fixed_width_words(ids: pd.Series) -> np.ndarray | None:
+    """The ids as rows of 64-bit words, if they are Arrow strings of one width and no NA.
+
+    A read frame's ids (24-character hex) are such: comparing their bytes as a few
+    machine words is exact and needs neither Python strings nor a hash table.
+    """
+    if not isinstance(ids.dtype, pd.ArrowDtype | pd.StringDtype):
+        return None
+    try:
+        chunks = pa.chunked_array(pa.array(ids, from_pandas=True)).chunks
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    rows = []
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return None
+        if chunk.null_count or len(chunk) == 0:
+            if chunk.null_count:
+                return None
+            continue
+        offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], offset_type)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        width = int(offsets[1] - offsets[0])
+        if width == 0 or (np.diff(offsets) != width).any():
+            return None
+        data = np.frombuffer(chunk.buffers()[2], np.uint8)[
+            offsets[0] : offsets[0] + width * len(chunk)
+        ].reshape(len(chunk), width)
+        if width % _WORD:
+            padded = np.zeros((len(chunk), -(-width // _WORD) * _WORD), np.uint8)
+            padded[:, :width] = data
+            data = padded
+        rows.append(data.view(np.uint64))
+    if not rows:
+        return None
+    if len({r.shape[1] for r in rows}) != 1:
+        return None
+    return np.concatenate(rows) if len(rows) > 1 else rows[0]
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """True if no id repeats; False if one may (the exact check then decides)."""
+    words = _fixed_width_words(ids)
+    if words is not None:
+        # Distinct fingerprints mean distinct ids; an equal pair (a repeat, or rarely
+        # two ids that mix alike) goes to the exact check. Sorting 64-bit integers is
+        # several times faster than a hash table of 10 million of them.
+        fingerprint = words[:, 0].copy()
+        for column in range(1, words.shape[1]):
+            fingerprint *= _MIX
+            fingerprint ^= words[:, column]
+        fingerprint.sort()
+        return not bool((fingerprint[1:] == fingerprint[:-1]).any())
+    if pd.api.types.is_integer_dtype(ids.dtype) and not ids.hasnans:
+        values = np.sort(ids.to_numpy(dtype=np.int64))
+        return not bool((values[1:] == values[:-1]).any())
+    # Any other dtype: pandas' hash table of the values (NA counted once, as a repeat).
+    return bool(pd.Index(ids).is_unique)
+
+
+def repeated_ids(ids: pd.Series) -> np.ndarray | None:
+    """A mask of the rows whose (non-NA) id appears more than once, or None if none does."""
+    if _all_distinct(ids):
+        return None
+    repeated = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+    return repeated if repeated.any() else None
+
+
+def _check_ids(df: pd.DataFrame, what: str) -> None:
+    ids = df["id"]
+    repeated = repeated_ids(ids)
+    if repeated is not None:
+        distinct = int(ids[repeated].nunique())
+        raise ValueError(
+            f"{what}: {distinct} id(s) appear more than once, in {int(repeated.sum())} rows "
+            f"(index: id) {_examples(ids, repeated)}; each copy would be counted again. Keep "
+            "one row per record, the latest version as cvframe.read_callvolume does: "
+            "df.sort_values('version').drop_duplicates('id', keep='last')"
+        )
+
+
+def _utc_instants(series: pd.Series) -> np.ndarray:
+    """A datetime column as numpy ``datetime64`` UTC instants (NaT where missing)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        # Arrow stores a zoned timestamp as its UTC instant: drop the zone, keep the value.
+        unit = series.dtype.pyarrow_dtype.unit
+        naive = pa.chunked_array(pa.array(series)).cast(pa.timestamp(unit))
+        return np.asarray(naive.to_numpy())
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert(None).to_numpy()
+    return series.to_numpy()
+
+
+def _check_order(df: pd.DataFrame, what: str) -> None:
+    start, end = df["interval_start"], df["interval_end"]
+    start_is_time, start_aware = _is_datetime(start.dtype)
+    end_is_time, end_aware = _is_datetime(end.dtype)
+    if not (start_is_time and end_is_time):
+        # Not both times: a function that reads them names the column (_check_timestamp);
+        # one that does not (kpis) has no order to check.
+        return
+    if start_aware != end_aware:
+        # A naive and an aware bound cannot be ordered (pandas and Arrow raise): name the
+        # naive one, with its fix, even where the function reads no times (kpis).
+        _check_timestamp(end if start_aware else start, what)
+    if isinstance(start.dtype, pd.ArrowDtype) or isinstance(end.dtype, pd.ArrowDtype):
+        # pandas 2.2 cannot compare an Arrow timestamp column with a numpy one: compare
+        # the instants (numpy's NaT is not <= anything, as pandas' NA is not).
+        backwards = _utc_instants(end) <= _utc_instants(start)
+    else:
+        backwards = (end <= start).to_numpy(dtype=bool, na_value=False)
+    if backwards.any():
+        rows = np.flatnonzero(backwards)[:SHOWN_ROWS]
+        shown = ", ".join(f"{_plain(df.index[i])}: [{start.iloc[i]}, {end.iloc[i]})" for i in rows)
+        more = ", ..." if backwards.sum() > SHOWN_ROWS else ""
+        raise ValueError(
+            f"{what}: interval_end is not after interval_start in {int(backwards.sum())} "
+            f"row(s) (index: interval) {{{shown}{more}}}; every record needs interval_end > "
+            "interval_start"
+        )
+
+
+def require_columns(df: Any, names: Iterable[str], *, what: str) -> None:
+    """Raise ValueError naming every column of ``names`` that ``df`` lacks."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
+    missing = [name for name in names if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} needs the call-volume contract columns {missing}, which the frame "
+            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
+            "cvframe.resample_intervals"
+        )
+
+
+def check_input(df: Any, columns: Iterable[str], *, what: str) -> None:
+    """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
+
+    ``columns`` must all be present (those missing are named). Each is checked by its
+    contract kind (:data:`CHECKED_KINDS`; a column the contract does not know, or a
+    string column, is not checked); then ``id`` (when present) must be unique and
+    ``interval_end > interval_start`` (when both are present).
+    """
+    # In the contract's order, so that the first failing column is the same every time.
+    names = sorted(dict.fromkeys(columns), key=lambda name: _POSITION.get(name, len(_POSITION)))
+    # Even in a frame the caller checked: a column it did not read may be missing.
+    require_columns(df, names, what=what)
+    if _TRUSTED.get():
+        return
+    for name in names:
+        kind = CHECKED_KINDS.get(name)
+        series = df[name]
+        if kind in ("int", "float"):
+            _check_number(series, kind, what)
+        elif kind == "duration":
+            _check_duration(series, what)
+        elif kind == "datetime":
+            _check_timestamp(series, what)
+    if "id" in df.columns:
+        _check_ids(df, what)
+    if "interval_start" in df.columns and "interval_end" in df.columns:
+        _check_order(df, what)

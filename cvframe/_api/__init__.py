@@ -1,0 +1,33 @@
+"""Talking to Kore.ai: settings, the JWT, the HTTP transport, paging, the client, the read.
+
+This is the interface of the ``_api`` layer to the rest of cvframe (not public API:
+users import from :mod:`cvframe`). It knows nothing of analytics, snapshots or the CLI.
+"""
+
+from __future__ import annotations
+
+from ._client import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+    CallVolumeClient,
+)
+from ._read import (
+    read_callvolume,
+)
+from ._settings import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT,
+    resolve_org_id,
+)
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_REQUESTS_PER_MINUTE",
+    "DEFAULT_TIMEOUT",
+    "CallVolumeClient",
+    "read_callvolume",
+    "resolve_org_id",
+]

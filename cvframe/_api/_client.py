@@ -1,0 +1,309 @@
+"""The Contact Volume client: settings -> credentials -> transport -> pages."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from typing import Any
+
+import requests
+
+from .._errors import APIError
+from .._times import TimeLike, format_api_time, resolve_window
+from ._auth import Credentials
+from ._paging import Page, SkipLimitPaginator, parse_page
+from ._settings import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT,
+    Settings,
+    resolve_org_id,
+)
+from ._transport import (
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_MAX_TOTAL_WAIT,
+    Clock,
+    HttpTransport,
+    WaitBudget,
+)
+
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PAGE_SIZE", "MAX_CONCURRENCY", "CallVolumeClient"]
+
+#: Records asked for per request. The API documents no maximum; 1000 keeps pages small
+#: enough to parse quickly and few enough to stay far below the rate limit.
+DEFAULT_PAGE_SIZE = 1000
+#: Requests in flight at once in read_callvolume: enough to hide a page's latency at the
+#: API's rate limit; the limiter, not this, decides how many requests a minute are sent.
+DEFAULT_CONCURRENCY = 4
+#: The most requests in flight one client allows (its connection pool holds as many).
+MAX_CONCURRENCY = 16
+#: Statuses with which a server may refuse a ``limit`` above ``page_size`` (the overlap
+#: on top, see :mod:`cvframe._api._paging`): the request is then sent again with ``page_size``.
+LIMIT_REFUSED_STATUSES = frozenset({400, 413, 422})
+
+log = logging.getLogger("cvframe")
+
+
+class CallVolumeClient:
+    """A connection to one account's Contact Volume endpoint.
+
+    Every setting left as None is read from its environment variable.
+
+    Parameters
+    ----------
+    host : str, optional
+        ``platform.kore.ai`` (https implied) or a base URL. ``$CVFRAME_HOST``.
+        Plain ``http://`` only for loopback hosts (or with ``allow_insecure_http``).
+    account_id : str, optional
+        The account id in the endpoint's path. ``$CVFRAME_ACCOUNT_ID``.
+    token : str, optional
+        A ready JWT, sent raw in the ``auth`` header. ``$CVFRAME_TOKEN``.
+    client_id, client_secret : str, optional
+        The app's credentials, used to sign a JWT (HS256, ``{"appId": client_id}``)
+        when no token is given. ``$CVFRAME_CLIENT_ID``, ``$CVFRAME_CLIENT_SECRET``.
+        When a token is set too, the token wins and these are ignored (an INFO
+        log line says so).
+    instance_id : str, optional
+        Sent as the ``iId`` header, which newer API revisions require.
+        ``$CVFRAME_INSTANCE_ID``.
+    requests_per_minute : float, default 60
+        Client-side limit per account; 60 is the documented API limit.
+    max_retries : int, default 5
+        Retries of 429, 502, 503, 504, connection errors and read timeouts.
+    timeout : float, default 30.0
+        Seconds for connecting and for each next byte of an answer.
+    deadline : float, optional
+        Seconds for a whole request: connecting, the headers and the whole body
+        (default ``4 * timeout``). A server that drips its answer misses it; the
+        request then counts as failed and is retried. With a ``session`` of your own,
+        only the body is held to it (the headers need cvframe's own adapter).
+    max_retry_wait : float, default 120.0
+        The longest wait before a retry. A ``Retry-After`` asking for more ends the
+        read at once with :class:`cvframe.RateLimitError` (for a 429) saying what the
+        server asked for.
+    max_total_wait : float, default 600.0
+        The most one read (every page and pass of one ``read_callvolume`` or one
+        :meth:`iter_pages`) waits before retries altogether; a retry that would pass
+        it ends the read with the error at hand.
+    max_page_bytes : int, default 64 MiB
+        The largest answer accepted, counted after gzip decoding; a bigger one is a
+        :class:`cvframe.ResponseError`, not retried.
+    session : requests.Session, optional
+        Your own session (proxies, certificates, a test double). Not closed by cvframe.
+    allow_insecure_http : bool, default False
+        Allow ``http://`` to a host that is not loopback.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe.emulator import Emulator
+    >>> with Emulator(days=1) as emu, cvframe.CallVolumeClient(**emu.client_settings()) as c:
+    ...     pages = list(c.iter_pages(emu.org_id, "2023-01-02", "2023-01-03", page_size=100))
+    >>> pages[-1].has_more, sum(len(p.records) for p in pages) == pages[0].total_count
+    (False, True)
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        account_id: str | None = None,
+        *,
+        token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        instance_id: str | None = None,
+        requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        max_total_wait: float = DEFAULT_MAX_TOTAL_WAIT,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+        session: requests.Session | None = None,
+        allow_insecure_http: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = Settings.resolve(
+            host,
+            account_id,
+            token=token,
+            client_id=client_id,
+            client_secret=client_secret,
+            instance_id=instance_id,
+            requests_per_minute=requests_per_minute,
+            max_retries=max_retries,
+            timeout=timeout,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._transport: HttpTransport = HttpTransport(
+            self.settings.url,
+            Credentials(self.settings),
+            requests_per_minute=self.settings.requests_per_minute,
+            max_retries=self.settings.max_retries,
+            timeout=self.settings.timeout,
+            session=session,
+            clock=clock,
+            deadline=deadline,
+            max_retry_wait=max_retry_wait,
+            max_total_wait=max_total_wait,
+            max_page_bytes=max_page_bytes,
+        )
+        # Set once the server refuses a limit above page_size: later reads ask for less.
+        self._limit_refused = False
+
+    @property
+    def transport(self) -> HttpTransport:
+        """The HTTP layer (its counters ``requests_sent`` and ``retries`` are public)."""
+        return self._transport
+
+    def iter_pages(
+        self,
+        org_id: str | None = None,
+        start: TimeLike | None = None,
+        end: TimeLike | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
+        waits: WaitBudget | None = None,
+    ) -> Iterator[Page]:
+        """Yield the pages of ``[start, end)`` in order, each record once per version.
+
+        Each request overlaps the page before by a few records (see
+        :mod:`cvframe._api._paging`): a page that shares none of them is read again from
+        further back, so a record that exists for the whole read is yielded whatever
+        is inserted, deleted or updated meanwhile. The overlap's records are left out
+        of the pages yielded unless they changed in between.
+
+        Parameters
+        ----------
+        org_id : str, optional
+            The organization id; ``$CVFRAME_ORG_ID`` when None.
+        start : str, datetime or Timestamp, optional
+            Window start (naive = UTC). None asks from the first record there is.
+        end : str, datetime or Timestamp, optional
+            Window end (naive = UTC); None is now.
+        page_size : int, default 1000
+            The ``limit`` of each request, and the new records each brings. When the
+            first page's ``totalCount`` shows that the overlap would cost a request,
+            the later requests ask for ``page_size`` plus the overlap (at most
+            :data:`cvframe._api._paging.PAGE_OVERLAP` more). The server may send fewer.
+        concurrency : int, default 1
+            Requests in flight at once after the first page has told ``totalCount``.
+            The rate limit holds whatever this is; more only hides latency.
+        waits : WaitBudget, optional
+            The retry waiting this read may still do (``max_total_wait``). By default
+            a fresh one; pass one from :meth:`HttpTransport.wait_budget` to share it
+            across several calls that make up one read (``read_callvolume``'s passes).
+
+        Yields
+        ------
+        Page
+            ``records`` (API field names), ``has_more``, ``total_count``, ``skip``.
+
+        Raises
+        ------
+        cvframe.ResponseError
+            When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
+            including a read that exceeds its request budget.
+        """
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise ValueError(f"concurrency must be a whole number, got {concurrency!r}")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
+        budget = waits if waits is not None else self._transport.wait_budget()
+        org = resolve_org_id(org_id)
+        begin, stop = resolve_window(start, end)
+        paginator = SkipLimitPaginator(page_size, widen=not self._limit_refused)
+        base: dict[str, Any] = {"orgId": org}
+        if begin is not None:
+            base["fromTimeStamp"] = format_api_time(begin)
+        base["toTimeStamp"] = format_api_time(stop)
+
+        def fetch(params: dict[str, int]) -> Page:
+            try:
+                body = self._transport.post_json({**base, **params}, waits=budget)
+            except APIError as exc:
+                if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= page_size:
+                    raise
+                # No maximum limit is documented: a server refusing page_size + overlap
+                # is asked for page_size from now on (the widened page goes alone).
+                log.info(
+                    "cvframe: the API refused limit=%d (HTTP %s); asking for page_size=%d "
+                    "records a request from now on",
+                    params["limit"],
+                    exc.status_code,
+                    page_size,
+                )
+                self._limit_refused = True
+                paginator.narrow()
+                params = {**params, "limit": page_size}
+                body = self._transport.post_json({**base, **params}, waits=budget)
+            return parse_page(body, skip=params["skip"], limit=params["limit"])
+
+        first = fetch(paginator.request_params())
+        yield paginator.update_state(first)
+        if concurrency > 1 and paginator.has_next_page and first.total_count and first.records:
+            yield from self._prefetch(fetch, paginator, concurrency)
+        while paginator.has_next_page:
+            yield paginator.update_state(fetch(paginator.request_params()))
+
+    @staticmethod
+    def _prefetch(
+        fetch: Callable[[dict[str, int]], Page],
+        paginator: SkipLimitPaginator,
+        concurrency: int,
+    ) -> Iterator[Page]:
+        """Fetch the pages ``totalCount`` promises, several at once, yielding them in order.
+
+        Plans again whenever the plan runs out (the first plan may hold only the next
+        request, see :meth:`SkipLimitPaginator.planned_requests`). Stops early, leaving
+        the rest to the one-at-a-time loop, as soon as a page is not the one the
+        paginator asks for next (the server changed its page size, or a page shared no
+        record with the one before and is read again from further back).
+        """
+        planned: Iterator[dict[str, int]] = iter(())
+        pending: deque[tuple[dict[str, int], Future[Page]]] = deque()
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cvframe") as pool:
+            try:
+                while paginator.has_next_page:
+                    if not pending:
+                        # A fresh plan starts with the very request the paginator wants
+                        # next, so every round yields at least one page or stops.
+                        planned = paginator.planned_requests()
+                        pending.extend(
+                            (params, pool.submit(fetch, params))
+                            for params in islice(planned, concurrency)
+                        )
+                        if not pending:
+                            return
+                    _, future = pending.popleft()
+                    page = future.result()
+                    if {"skip": page.skip, "limit": page.limit} != paginator.request_params():
+                        return  # off the plan (a re-read, a page size that changed)
+                    kept = paginator.update_state(page)
+                    following = next(planned, None)
+                    if following is not None:
+                        pending.append((following, pool.submit(fetch, following)))
+                    yield kept
+            finally:
+                for _, ahead in pending:
+                    ahead.cancel()
+
+    def close(self) -> None:
+        """Release the HTTP session (if cvframe opened it)."""
+        self._transport.close()
+
+    def __enter__(self) -> CallVolumeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        auth = "token" if s.token is not None else f"client_id={s.client_id!r}"
+        return f"<CallVolumeClient {s.base_url} account={s.account_id!r} auth={auth}>"

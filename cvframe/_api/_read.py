@@ -1,0 +1,332 @@
+"""read_callvolume(): settings -> client -> pages -> frame -> validate."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .._arguments import queue_list
+from .._errors import ResponseError
+from .._frame import (
+    DtypeBackend,
+    DurationUnit,
+    check_dtype_backend,
+    frame_from_tables,
+    records_to_table,
+    warn_drift,
+)
+from .._frame import (
+    validate as validate_frame,
+)
+from .._times import TimeLike, resolve_window
+from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
+from ._settings import resolve_org_id
+
+__all__ = ["MAX_READ_PASSES", "read_callvolume"]
+
+log = logging.getLogger("cvframe")
+
+
+def _progress_wanted(progress: bool | None) -> bool:
+    if progress is not None:
+        return bool(progress)
+    if "ipykernel" in sys.modules:
+        return True
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def _progress_bar_class() -> Any:
+    """tqdm's notebook widget where it can render (ipywidgets installed), else text."""
+    if "ipykernel" in sys.modules:
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            from tqdm.std import tqdm as text_bar
+
+            return text_bar
+    from tqdm.auto import tqdm as auto_bar
+
+    return auto_bar
+
+
+#: Whole-window passes a read may make while its pages do not add up: the distinct ids
+#: fall short of ``totalCount`` (records inserted before the cursor were missed, or the
+#: count is wrong). Two passes that agree end the read; passes that keep contradicting
+#: each other end it with a ResponseError after this many.
+MAX_READ_PASSES = 3
+
+
+class _WindowReader:
+    """Reads one window page by page, reading it again while the pages do not add up.
+
+    Within a pass, the overlapping pages of :meth:`CallVolumeClient.iter_pages` keep
+    every record that exists throughout the read, whatever is inserted, deleted or
+    updated meanwhile. A pass is complete when its distinct ids (with the earlier
+    passes') reach the last ``totalCount``. When they fall short, records inserted
+    during the pass may have been missed, or the server's count is wrong: another
+    pass (united with the earlier ones, newest version winning) tells which. If it
+    finds the same ids under the same, steady ``totalCount``, the server is
+    consistent and its count is off (an id counted twice): the read is complete and
+    says so in one warning.
+    """
+
+    def __init__(
+        self,
+        client: CallVolumeClient,
+        org_id: str,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp,
+        *,
+        page_size: int,
+        duration_unit: DurationUnit,
+        queues: pa.Array | None,
+        progress: bool,
+        concurrency: int,
+    ) -> None:
+        self.client = client
+        self.org_id = org_id
+        self.start = start
+        self.end = end
+        self.page_size = page_size
+        self.duration_unit = duration_unit
+        self.queues = queues
+        self.progress = progress
+        self.concurrency = concurrency
+        self.unknown_fields: set[str] = set()
+        self._ids: list[pa.Array] = []
+        # One read's retry waiting, across all its pages and passes.
+        self._waits = client.transport.wait_budget()
+
+    def read(self) -> list[pa.Table]:
+        tables: list[pa.Table] = []
+        previous: tuple[pa.Array, int] | None = None
+        for attempt in range(1, MAX_READ_PASSES + 1):
+            first_id = len(self._ids)
+            totals = self._one_pass(tables, attempt)
+            last_total = totals[-1] if totals else None
+            distinct = pc.count_distinct(pa.chunked_array(self._ids, pa.string())).as_py()
+            if last_total is None or distinct >= last_total:
+                return tables
+            steady = len(set(totals)) == 1
+            seen = pc.unique(pa.chunked_array(self._ids[first_id:], pa.string())).sort()
+            if (
+                steady
+                and previous is not None
+                and previous[1] == last_total
+                and previous[0].equals(seen)
+            ):
+                log.warning(
+                    "cvframe: %d passes over the window agree on %d distinct records, but "
+                    "the API's totalCount says %d; it seems to count some records twice. "
+                    "Returning the %d records",
+                    attempt,
+                    distinct,
+                    last_total,
+                    distinct,
+                )
+                return tables
+            previous = (seen, last_total) if steady else None
+            log.warning(
+                "cvframe: pass %d ended with %d distinct records but totalCount=%d; "
+                "records changed under the read, reading the window again",
+                attempt,
+                distinct,
+                last_total,
+            )
+        raise ResponseError(
+            f"after {MAX_READ_PASSES} passes over the window the API still reports "
+            f"totalCount={last_total} but only {distinct} distinct records arrived, and no "
+            "two passes agree; records are changing under the read (or totalCount is "
+            "wrong). Retry later, or read a narrower window"
+        )
+
+    def _one_pass(self, tables: list[pa.Table], attempt: int) -> list[int | None]:
+        """Read the window once into ``tables``; return the pass's ``totalCount`` values."""
+        bar = None
+        totals: list[int | None] = []
+        try:
+            for page in self.client.iter_pages(
+                self.org_id,
+                self.start,
+                self.end,
+                page_size=self.page_size,
+                concurrency=self.concurrency,
+                waits=self._waits,
+            ):
+                totals.append(page.total_count)
+                if bar is None and self.progress:
+                    tqdm = _progress_bar_class()
+                    desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
+                    bar = tqdm(total=page.total_count, unit="rec", desc=desc, leave=False)
+                table = records_to_table(
+                    page.records,
+                    duration_unit=self.duration_unit,
+                    unknown_fields=self.unknown_fields,
+                )
+                self._ids.append(table["id"].combine_chunks())
+                if self.queues is not None:
+                    keep = pc.or_(
+                        pc.is_in(table["queue_id"], value_set=self.queues),
+                        pc.is_in(table["queue_name"], value_set=self.queues),
+                    )
+                    table = table.filter(pc.fill_null(keep, False))
+                tables.append(table)
+                if bar is not None:
+                    bar.update(len(page.records))
+        finally:
+            if bar is not None:
+                bar.close()
+        return totals
+
+
+def _handed_over(tables: list[pa.Table]) -> Iterator[pa.Table]:
+    """Yield the tables, dropping the list's hold on each, so converting frees them."""
+    tables.reverse()
+    while tables:
+        yield tables.pop()
+
+
+def read_callvolume(
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
+    *,
+    org_id: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    queues: str | Iterable[str] | None = None,
+    duration_unit: DurationUnit = "ms",
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    validate: bool = True,
+    progress: bool | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    client: CallVolumeClient | None = None,
+    **client_settings: Any,
+) -> pd.DataFrame:
+    """Read every call-volume record of a window into one validated DataFrame.
+
+    Fetches all pages (``skip``/``limit`` until ``hasMore`` is false) within the
+    account's rate limit, converts each page as it arrives, keeps one row per
+    record id (the highest ``version``), and checks the result against
+    :class:`cvframe.CallVolumeSchema`.
+
+    Every record that exists for the whole read is in the result, whatever is
+    inserted, deleted or updated meanwhile: pages overlap and are checked against
+    each other (:mod:`cvframe._api._paging`), and a window whose distinct records fall short
+    of ``totalCount`` is read again (at most :data:`MAX_READ_PASSES` times; two passes
+    that agree end the read with a warning naming both numbers). A read that cannot
+    add up ends in a :class:`cvframe.ResponseError`, never in a loop.
+
+    Parameters
+    ----------
+    start : str, datetime or Timestamp, optional
+        Window start, UTC when naive. None reads from the first record there is
+        (the API's initial sync).
+    end : str, datetime or Timestamp, optional
+        Window end, UTC when naive. None is now.
+    org_id : str, optional
+        The organization id; ``$CVFRAME_ORG_ID`` when None.
+    page_size : int, default 1000
+        Records asked for per request.
+    queues : str or list of str, optional
+        Keep only these queues, given by queue id or queue name.
+    duration_unit : {"ms", "s"}, default "ms"
+        The unit the server sends durations in. The API page says seconds but the
+        data are milliseconds (see the README); use "s" only for a deployment that
+        really sends seconds.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+    validate : bool, default True
+        Check the frame against the contract; False skips the check.
+    progress : bool, optional
+        Show a tqdm progress bar sized from ``totalCount``. None: on in a terminal
+        or a notebook, off otherwise.
+    concurrency : int, default 4
+        Requests in flight at once once the first page has told ``totalCount``
+        (1 to 16). The client's rate limit holds whatever this is; more requests in
+        flight only hide each page's latency.
+    client : CallVolumeClient, optional
+        A client to reuse; otherwise one is made from ``client_settings``.
+    **client_settings
+        Keyword arguments of :class:`CallVolumeClient` (``host``, ``account_id``,
+        ``client_id``, ``client_secret``, ``token``, ...), each falling back to its
+        ``CVFRAME_*`` environment variable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record, the columns of :data:`cvframe.COLUMNS` in order,
+        sorted by ``interval_start`` and ``queue_id``, with a RangeIndex.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``)
+        and missing settings (:class:`cvframe.ConfigurationError`).
+    cvframe.CvframeError
+        :class:`AuthenticationError`, :class:`RateLimitError`, :class:`APIError`,
+        :class:`TransportError`, :class:`ResponseError` or :class:`SchemaError`.
+        A ``ResponseError`` also when passes keep contradicting each other, a pass
+        spends its request budget, a page lacks the ``CallVolumeUpdate`` list or a
+        record its ``_id``, or an answer passes ``max_page_bytes``.
+
+    Warns
+    -----
+    cvframe.SchemaDriftWarning
+        When the API sends fields the contract does not know (they are dropped).
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe.emulator import Emulator
+    >>> with Emulator(days=2, queues=3) as emu:
+    ...     df = cvframe.read_callvolume("2023-01-02", "2023-01-04", progress=False,
+    ...                                  **emu.settings())
+    >>> df["interval_start"].dtype, df["acw_duration"].dtype
+    (datetime64[ms, UTC], dtype('<m8[ms]'))
+    >>> int(df["offered_contacts"].sum()) > 0
+    True
+    """
+    backend = check_dtype_backend(dtype_backend)
+    if duration_unit not in ("ms", "s"):
+        raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+    names = queue_list(queues)
+    wanted_queues = None if names is None else pa.array(names, pa.string())
+    begin, stop = resolve_window(start, end)
+    org = resolve_org_id(org_id)
+    if client is not None and client_settings:
+        raise ValueError(
+            "pass either client=... or connection settings "
+            f"({', '.join(sorted(client_settings))}), not both"
+        )
+    own_client = client is None
+    active = client if client is not None else CallVolumeClient(**client_settings)
+    reader = _WindowReader(
+        active,
+        org,
+        begin,
+        stop,
+        page_size=page_size,
+        duration_unit=duration_unit,
+        queues=wanted_queues,
+        progress=_progress_wanted(progress),
+        concurrency=concurrency,
+    )
+    try:
+        tables = reader.read()
+    finally:
+        if own_client:
+            active.close()
+    unknown = reader.unknown_fields
+    del reader  # its ids of every record are no longer needed
+    warn_drift(unknown, stacklevel=2)
+    df = frame_from_tables(_handed_over(tables), dtype_backend=backend)
+    if validate:
+        validate_frame(df, dtype_backend=backend)
+    return df

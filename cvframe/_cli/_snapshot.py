@@ -1,0 +1,158 @@
+"""The ``cvframe sync`` and ``cvframe export`` commands (registered by ``_cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK
+
+__all__ = ["add_commands"]
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from .._store import sync
+    from ._main import connection_settings
+
+    settings: dict[str, Any] = connection_settings(args)
+    if args.page_size is not None:
+        settings["page_size"] = args.page_size
+    report = sync(
+        args.path,
+        org_id=args.org,
+        start=args.start,
+        end=args.end,
+        lookback=args.lookback,
+        queues=args.queue or None,
+        prune=args.prune,
+        lock_timeout=args.lock_timeout,
+        progress=False,
+        **settings,
+    )
+    print(report.to_json() if args.json else report)
+    return 0
+
+
+def _media_types(values: list[str] | None) -> str | dict[str, str]:
+    """``["voice"]`` -> "voice"; ``["Chat Care=chat", ...]`` -> {queue: media}."""
+    if not values:
+        return "voice"
+    default = [v for v in values if "=" not in v]
+    per_queue = dict(v.split("=", 1) for v in values if "=" in v)
+    if len(default) > 1 or (default and per_queue):
+        raise ValueError(
+            "--media-type is either one media type for every queue, or QUEUE=TYPE per queue"
+        )
+    return default[0] if default else per_queue
+
+
+def _target(args: argparse.Namespace) -> Any:
+    if args.mapping is None:
+        return args.target
+    try:
+        raw = json.loads(Path(args.mapping).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read the mapping file {args.mapping}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"the mapping file {args.mapping} must hold a JSON object")
+    # JSON has no tuples: ["aht", "min"] means (field, unit).
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .._store import read_snapshot
+    from .._wfm import write_wfm
+
+    df = read_snapshot(args.snapshot, start=args.start, end=args.end, queues=args.queue or None)
+    files = write_wfm(
+        df,
+        args.output,
+        _target(args),
+        media_type=_media_types(args.media_type),
+        sl_threshold=args.sl_threshold,
+        sl_denominator=args.sl_denominator,
+    )
+    for path in files:
+        print(path)
+    return 0
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``sync`` and ``export`` on the ``cvframe`` command's subparsers."""
+    from ._main import _add_connection_options
+
+    sync = subparsers.add_parser(
+        "sync",
+        help="bring a Parquet snapshot up to date (for cron and Airflow)",
+        description="Read what is new since the snapshot's high-water mark (minus "
+        "--lookback) and upsert it, atomically and under a lock; stored records of the "
+        "window read that the API no longer returns are removed (--no-prune keeps "
+        "them). The first run reads "
+        "from --from (default: the first record). Exit 0 on success, 1 with a one-line "
+        "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
+        "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
+    )
+    sync.add_argument("path", metavar="PATH", help="the snapshot directory")
+    sync.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
+    sync.add_argument("--from", dest="start", help="where the first run starts, ISO 8601")
+    sync.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
+    sync.add_argument(
+        "--lookback",
+        default=DEFAULT_LOOKBACK,
+        help=f"re-read this much before the high-water mark (default {DEFAULT_LOOKBACK})",
+    )
+    sync.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=DEFAULT_LOCK_TIMEOUT,
+        help="seconds to wait for another sync of PATH (default %(default)g)",
+    )
+    sync.add_argument(
+        "--queue", action="append", help="sync only this queue id or name (repeatable)"
+    )
+    sync.add_argument(
+        "--no-prune",
+        dest="prune",
+        action="store_false",
+        help="keep stored records the API no longer returns (upsert only, never remove)",
+    )
+    sync.add_argument("--page-size", type=int, default=None, help="records per request")
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_connection_options(sync)
+    # Errors (a bare OSError too) become one line in _cli.main, as for every command.
+    sync.set_defaults(func=_cmd_sync)
+
+    export = subparsers.add_parser(
+        "export",
+        help="write a WFM import (Genesys Cloud, generic or mapped CSV)",
+        description="Read a snapshot (optionally a window and some queues) and write it "
+        "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
+        "generic and --mapping write one CSV file.",
+    )
+    export.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot directory")
+    export.add_argument("output", metavar="OUTPUT", help="directory (genesys) or CSV file")
+    export.add_argument("--target", choices=("genesys", "generic"), default="genesys")
+    export.add_argument(
+        "--mapping",
+        metavar="FILE.json",
+        help='your own columns: {"Out column": "field"} or {"Out column": ["field", "unit"]}',
+    )
+    export.add_argument("--from", dest="start", help="first interval start, ISO 8601")
+    export.add_argument("--to", dest="end", help="end (exclusive), ISO 8601")
+    export.add_argument("--queue", action="append", help="only this queue id or name (repeatable)")
+    export.add_argument(
+        "--media-type",
+        action="append",
+        metavar="TYPE|QUEUE=TYPE",
+        help="Genesys media type for every queue, or per queue (repeatable); default voice",
+    )
+    export.add_argument("--sl-threshold", default="20s", help="service-level threshold")
+    export.add_argument(
+        "--sl-denominator",
+        choices=("offered", "answered", "answered+abandoned"),
+        default="offered",
+        help="what the service level divides by",
+    )
+    export.set_defaults(func=_cmd_export)

@@ -1,0 +1,51 @@
+"""Records -> Arrow -> pandas: the column contract applied, validation, dtypes.
+
+The interface of the ``_frame`` layer to the rest of cvframe (not public API). It does
+no I/O and knows nothing of the API client, analytics, snapshots or the CLI.
+"""
+
+from __future__ import annotations
+
+from ._schema import (
+    API_FIELDS,
+    COLUMNS,
+    SCHEMA_VERSION,
+    CallVolumeSchema,
+    Column,
+    DtypeBackend,
+    DurationUnit,
+    arrow_schema,
+    check_dtype_backend,
+    column_names,
+    contract_dtypes,
+    empty_frame,
+    frame_from_tables,
+    keep_latest_versions,
+    pandas_types_mapper,
+    records_to_frame,
+    records_to_table,
+    validate,
+    warn_drift,
+)
+
+__all__ = [
+    "API_FIELDS",
+    "COLUMNS",
+    "SCHEMA_VERSION",
+    "CallVolumeSchema",
+    "Column",
+    "DtypeBackend",
+    "DurationUnit",
+    "arrow_schema",
+    "check_dtype_backend",
+    "column_names",
+    "contract_dtypes",
+    "empty_frame",
+    "frame_from_tables",
+    "keep_latest_versions",
+    "pandas_types_mapper",
+    "records_to_frame",
+    "records_to_table",
+    "validate",
+    "warn_drift",
+]

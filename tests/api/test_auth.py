@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import jwt
+import pytest
+
+import cvframe
+from cvframe._api._auth import Credentials, make_jwt
+from cvframe._api._settings import Settings
+from tests.fakes import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    URL,
+    FakeSession,
+    client_kwargs,
+    make_response,
+    page,
+)
+
+
+def test_jwt_is_hs256_with_app_id_claim_only() -> None:
+    token = make_jwt(CLIENT_ID, CLIENT_SECRET)
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    assert jwt.decode(token, CLIENT_SECRET, algorithms=["HS256"]) == {"appId": CLIENT_ID}
+
+
+def test_jwt_needs_both_id_and_secret() -> None:
+    with pytest.raises(cvframe.ConfigurationError):
+        make_jwt("", CLIENT_SECRET)
+    with pytest.raises(cvframe.ConfigurationError):
+        make_jwt(CLIENT_ID, "")
+
+
+def test_headers_carry_raw_token_in_auth_and_instance_id() -> None:
+    creds = Credentials(Settings.resolve(**client_kwargs(instance_id="st-42")))
+    headers = creds.headers()
+    assert not headers["auth"].startswith("Bearer")
+    assert jwt.decode(headers["auth"], CLIENT_SECRET, algorithms=["HS256"])["appId"] == CLIENT_ID
+    assert headers["iId"] == "st-42"
+
+
+def test_given_token_is_sent_as_is_and_iid_absent_by_default() -> None:
+    session = FakeSession([make_response(200, page([], False, 0))])
+    client = cvframe.CallVolumeClient(
+        "api.example.test", "acc-1", token="given.jwt.token", session=session
+    )
+    list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
+    sent = session.calls[0]["headers"]
+    assert sent["auth"] == "given.jwt.token"
+    assert "iId" not in sent
+    assert session.calls[0]["url"] == URL
+
+
+def test_client_and_credentials_reprs_hide_secrets() -> None:
+    client = cvframe.CallVolumeClient(**client_kwargs())
+    creds = Credentials(client.settings)
+    token = creds.headers()["auth"]
+    for text in (repr(client), repr(creds), repr(client.settings)):
+        assert CLIENT_SECRET not in text
+        assert token not in text

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe._cli._main import main
+from cvframe.emulator import Emulator
+
+
+def test_fetch_writes_a_validated_parquet_file(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "cv.parquet"
+    code = main(["fetch", "--from", "2023-01-02", "--to", "2023-01-04", "-o", str(out), "-q"])
+    assert code == 0
+    df = pd.read_parquet(out)
+    assert len(df) == len(emulator.records("2023-01-02T00:00:00Z", "2023-01-04T00:00:00Z"))
+    assert str(df["acw_duration"].dtype) == "timedelta64[ms]"
+    assert f"wrote {len(df)} records" in capsys.readouterr().out
+
+
+def test_fetch_csv_with_queue_filter_and_options(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = emulator.env()
+    for name in ("CVFRAME_CLIENT_ID", "CVFRAME_CLIENT_SECRET"):
+        monkeypatch.setenv(name, env[name])
+    out = tmp_path / "cv.csv"
+    code = main(
+        [
+            "fetch",
+            "--from",
+            "2023-01-02",
+            "--to",
+            "2023-01-03",
+            "-o",
+            str(out),
+            "-q",
+            "--org",
+            emulator.org_id,
+            "--host",
+            emulator.base_url,
+            "--account",
+            emulator.account_id,
+            "--queue",
+            "Sales",
+        ]
+    )
+    assert code == 0
+    df = pd.read_csv(out)
+    assert set(df["queue_name"]) == {"Sales"}
+
+
+def test_errors_are_one_line_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "fetch",
+            "--to",
+            "2023-01-02",
+            "-o",
+            str(tmp_path / "x.parquet"),
+            "--org",
+            "o-1",
+            "--host",
+            "platform.kore.ai",
+            "--account",
+            "a",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("cvframe: error: missing credentials")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_fetch_refuses_unknown_output_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fetch", "-o", str(tmp_path / "x.xlsx")]) == 1
+    assert ".parquet or .csv" in capsys.readouterr().err
+
+
+def test_demo_prints_summary_and_leaves_parquet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--output", str(tmp_path), "--days", "2", "--queues", "3"]) == 0
+    out = capsys.readouterr().out
+    df = pd.read_parquet(tmp_path / "callvolume.parquet")
+    cvframe.validate(
+        df.astype(
+            {
+                c: "string"
+                for c in ["id", "org_id", "queue_id", "queue_name", "instance_id", "source"]
+            }
+        )
+    )
+    assert df["queue_id"].nunique() == 3
+    for name in df["queue_name"].unique():
+        assert name in out
+    assert "AHT_s" in out and "ASA_s" in out
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert cvframe.__version__ in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- issue 10:
+# an OSError is one `cvframe: error:` line, as every other error, in every subcommand.
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cvframe: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_fetch_into_a_path_below_a_regular_file_fails_with_one_line_before_reading(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("a file, not a folder")
+    sent = len(emulator.requests)
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q"]
+    assert main([*argv, "-o", str(blocker / "out.parquet")]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(blocker) in line and "not a directory" in line
+    assert len(emulator.requests) == sent  # refused before any request
+
+
+def test_fetch_that_cannot_write_its_file_fails_with_one_line(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out.parquet"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(out))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q", "-o", str(out)]
+    assert main(argv) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "Permission denied" in line and str(out) in line
+
+
+def test_emulator_on_a_port_in_use_fails_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    import cvframe._cli._main as cli
+
+    def never_serve_forever(seconds: float) -> None:
+        raise KeyboardInterrupt  # should the port be free after all, stop at once
+
+    monkeypatch.setattr(cli.time, "sleep", never_serve_forever)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulator", "--port", str(port)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert f"port {port}" in line and "--port 0" in line
+
+
+def test_demo_into_a_path_below_a_regular_file_fails_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["demo", "--output", str(blocker / "out"), "--days", "1", "--queues", "1"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert str(blocker) in line
+
+
+def test_sync_and_export_share_the_one_error_handler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cvframe._cli._snapshot as cli_snapshot
+
+    assert not hasattr(cli_snapshot, "_one_line_errors")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["export", str(tmp_path / "missing"), str(tmp_path / "out")]) == 1
+    one_error_line(capsys.readouterr().err)
+    assert main(["sync", str(blocker / "snap"), "--to", "2023-01-03", "--org", "o"]) == 1
+    one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_emulator_with_a_port_that_is_not_one_is_bad_usage(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["emulator", "--port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "Traceback" not in err
