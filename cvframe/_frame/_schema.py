@@ -35,13 +35,17 @@ __all__ = [
     "DtypeBackend",
     "DurationUnit",
     "arrow_schema",
+    "check_dtype_backend",
     "column_names",
     "contract_dtypes",
     "empty_frame",
     "frame_from_tables",
+    "keep_latest_versions",
+    "pandas_types_mapper",
     "records_to_frame",
     "records_to_table",
     "validate",
+    "warn_drift",
 ]
 
 Kind = Literal["string", "int", "float", "datetime", "duration"]
@@ -627,6 +631,7 @@ def _records_to_table(
 
 
 def pandas_types_mapper(dtype_backend: DtypeBackend) -> Any:
+    """The ``types_mapper`` that gives Arrow's columns the contract's pandas dtypes."""
     if dtype_backend == "pyarrow":
         return pd.ArrowDtype
     mapping = {
@@ -651,8 +656,7 @@ def frame_from_tables(
     # Only ``table`` may hold the pages now, so that converting it frees them column by
     # column (self_destruct) instead of keeping a second copy of the data until the end.
     del pieces, tables
-    if table.num_rows and pc.count_distinct(table["id"]).as_py() < table.num_rows:
-        table = keep_latest_versions(table)
+    table = keep_latest_versions(table)
     if not _is_sorted(table):
         table = table.sort_by(
             [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
@@ -686,7 +690,13 @@ def _is_sorted(table: pa_arrow.Table) -> bool:
 
 
 def keep_latest_versions(table: pa_arrow.Table) -> pa_arrow.Table:
-    """One row per id: the highest version, and among equal versions the last received."""
+    """One row per id: the highest version, and among equal versions the last received.
+
+    ``table`` itself, untouched, when no id repeats (the usual case, told by one count),
+    so callers need not check first.
+    """
+    if pc.count_distinct(table["id"]).as_py() == table.num_rows:
+        return table
     order = pa_arrow.array(range(table.num_rows), pa_arrow.int64())
     ranked = table.append_column("__order", order).append_column(
         "__version", pc.fill_null(table["version"], -1)
@@ -695,8 +705,6 @@ def keep_latest_versions(table: pa_arrow.Table) -> pa_arrow.Table:
         [("id", "ascending"), ("__version", "descending"), ("__order", "descending")]
     )
     ids = ranked["id"].combine_chunks()
-    if len(ids) == 0:
-        return table
     first = pc.not_equal(ids[1:], ids[:-1])
     keep = pa_arrow.concat_arrays(
         [

@@ -231,3 +231,18 @@ def test_large_frames_are_validated_in_chunks_with_the_same_verdicts(
         cvframe.validate(bad)
     assert "offered_contacts" in str(info.value)
     assert "unique" in str(info.value).lower()
+
+
+def test_keep_latest_versions_hands_back_a_table_whose_ids_do_not_repeat() -> None:
+    from cvframe._frame import keep_latest_versions, records_to_table
+
+    unique = records_to_table([rec(_id="b"), rec(_id="a")])
+    assert keep_latest_versions(unique) is unique
+    empty = arrow_schema().empty_table()
+    assert keep_latest_versions(empty) is empty
+    repeated = records_to_table([rec(_id="a", __v=2), rec(_id="b"), rec(_id="a", __v=1)])
+    kept = keep_latest_versions(repeated)
+    assert sorted(zip(kept["id"].to_pylist(), kept["version"].to_pylist(), strict=True)) == [
+        ("a", 2),
+        ("b", SAMPLE["__v"]),
+    ]
