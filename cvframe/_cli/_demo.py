@@ -1,26 +1,48 @@
-"""The main job on the built-in emulator: read, validate, store, summarize."""
+"""The ``cvframe demo`` command: the main job on the built-in emulator.
+
+Read, validate, store, summarize: no account needed.
+"""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pandas as pd
 
-from .._analytics import kpis
+from .._analytics import AGGREGATIONS, kpis
 from .._api import read_callvolume
-from .._frame import COLUMNS
 from ..emulator import Emulator
+from ._options import Subcommands
 
-__all__ = ["queue_summary", "run_demo"]
+__all__ = ["add_demo_command"]
 
-MEASURE_KINDS = ("int", "float", "duration")
+#: The least data the demo's emulator serves, so a short demo reads a realistic account.
+_EMULATED_DAYS = 28
+
+
+def add_demo_command(subcommands: Subcommands) -> None:
+    """Add ``cvframe demo``."""
+    demo = subcommands.add_parser(
+        "demo",
+        help="run the main job on the built-in emulator (no account needed)",
+        description="Start the emulator, read 14 days of 4 queues, validate, write Parquet "
+        "and print a per-queue summary.",
+    )
+    demo.add_argument("--output", default="demo-output", help="folder for the Parquet file")
+    demo.add_argument("--days", type=int, default=14, help="days to read")
+    demo.add_argument("--queues", type=int, default=4, help="queues the account has")
+    demo.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    run_demo(Path(args.output), days=args.days, queues=args.queues)
+    return 0
 
 
 def queue_summary(df: pd.DataFrame) -> pd.DataFrame:
     """Per-queue totals and the headline KPIs of :func:`cvframe.kpis` (from sums)."""
-    measures = [c.name for c in COLUMNS if c.kind in MEASURE_KINDS and c.name != "version"]
-    how = {name: "max" if name.startswith("max_") else "sum" for name in measures}
-    totals = kpis(df.groupby("queue_name", observed=True)[measures].agg(how))
+    totals = kpis(df.groupby("queue_name", observed=True)[list(AGGREGATIONS)].agg(AGGREGATIONS))
     out = pd.DataFrame(
         {
             "offered": totals["offered_contacts"],
@@ -42,7 +64,7 @@ def run_demo(output: Path, *, days: int = 14, queues: int = 4) -> Path:
     """
     if days < 1 or queues < 1:
         raise ValueError("days and queues must be >= 1")
-    with Emulator(queues=queues, days=max(days, 28)) as emu:
+    with Emulator(queues=queues, days=max(days, _EMULATED_DAYS)) as emu:
         start = pd.Timestamp(emu.data_start, tz="UTC")
         end = start + pd.Timedelta(days=days)
         print(f"emulator on {emu.base_url}; reading {start:%Y-%m-%d} .. {end:%Y-%m-%d}")

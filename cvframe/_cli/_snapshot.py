@@ -1,4 +1,4 @@
-"""The ``cvframe sync`` and ``cvframe export`` commands (registered by ``_cli``)."""
+"""The snapshot commands: ``sync`` keeps a snapshot up to date, ``export`` writes it for WFM."""
 
 from __future__ import annotations
 
@@ -7,15 +7,58 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK
+from .._analytics import DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
+from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, sync
+from .._wfm import write_wfm
+from ._options import Subcommands, add_connection_options, connection_settings
 
-__all__ = ["add_commands"]
+__all__ = ["add_export_command", "add_sync_command"]
 
 
-def _cmd_sync(args: argparse.Namespace) -> int:
-    from .._store import sync
-    from ._main import connection_settings
+def add_sync_command(subcommands: Subcommands) -> None:
+    """Add ``cvframe sync``."""
+    parser = subcommands.add_parser(
+        "sync",
+        help="bring a Parquet snapshot up to date (for cron and Airflow)",
+        description="Read what is new since the snapshot's high-water mark (minus "
+        "--lookback) and upsert it, atomically and under a lock; stored records of the "
+        "window read that the API no longer returns are removed (--no-prune keeps "
+        "them). The first run reads "
+        "from --from (default: the first record). Exit 0 on success, 1 with a one-line "
+        "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
+        "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
+    )
+    parser.add_argument("path", metavar="PATH", help="the snapshot directory")
+    parser.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
+    parser.add_argument("--from", dest="start", help="where the first run starts, ISO 8601")
+    parser.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
+    parser.add_argument(
+        "--lookback",
+        default=DEFAULT_LOOKBACK,
+        help=f"re-read this much before the high-water mark (default {DEFAULT_LOOKBACK})",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=DEFAULT_LOCK_TIMEOUT,
+        help="seconds to wait for another sync of PATH (default %(default)g)",
+    )
+    parser.add_argument(
+        "--queue", action="append", help="sync only this queue id or name (repeatable)"
+    )
+    parser.add_argument(
+        "--no-prune",
+        dest="prune",
+        action="store_false",
+        help="keep stored records the API no longer returns (upsert only, never remove)",
+    )
+    parser.add_argument("--page-size", type=int, default=None, help="records per request")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_connection_options(parser)
+    parser.set_defaults(func=_sync)
 
+
+def _sync(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size
@@ -35,6 +78,59 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_export_command(subcommands: Subcommands) -> None:
+    """Add ``cvframe export``."""
+    parser = subcommands.add_parser(
+        "export",
+        help="write a WFM import (Genesys Cloud, generic or mapped CSV)",
+        description="Read a snapshot (optionally a window and some queues) and write it "
+        "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
+        "generic and --mapping write one CSV file.",
+    )
+    parser.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot directory")
+    parser.add_argument("output", metavar="OUTPUT", help="directory (genesys) or CSV file")
+    parser.add_argument("--target", choices=("genesys", "generic"), default="genesys")
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE.json",
+        help='your own columns: {"Out column": "field"} or {"Out column": ["field", "unit"]}',
+    )
+    parser.add_argument("--from", dest="start", help="first interval start, ISO 8601")
+    parser.add_argument("--to", dest="end", help="end (exclusive), ISO 8601")
+    parser.add_argument("--queue", action="append", help="only this queue id or name (repeatable)")
+    parser.add_argument(
+        "--media-type",
+        action="append",
+        metavar="TYPE|QUEUE=TYPE",
+        help="Genesys media type for every queue, or per queue (repeatable); default voice",
+    )
+    parser.add_argument(
+        "--sl-threshold", default=DEFAULT_SL_THRESHOLD, help="service-level threshold"
+    )
+    parser.add_argument(
+        "--sl-denominator",
+        choices=tuple(SL_DENOMINATORS),
+        default="offered",
+        help="what the service level divides by",
+    )
+    parser.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    df = read_snapshot(args.snapshot, start=args.start, end=args.end, queues=args.queue or None)
+    files = write_wfm(
+        df,
+        args.output,
+        _export_target(args),
+        media_type=_media_types(args.media_type),
+        sl_threshold=args.sl_threshold,
+        sl_denominator=args.sl_denominator,
+    )
+    for path in files:
+        print(path)
+    return 0
+
+
 def _media_types(values: list[str] | None) -> str | dict[str, str]:
     """``["voice"]`` -> "voice"; ``["Chat Care=chat", ...]`` -> {queue: media}."""
     if not values:
@@ -48,7 +144,8 @@ def _media_types(values: list[str] | None) -> str | dict[str, str]:
     return default[0] if default else per_queue
 
 
-def _target(args: argparse.Namespace) -> Any:
+def _export_target(args: argparse.Namespace) -> Any:
+    """``--target``, or the ``--mapping`` file's columns: what :func:`write_wfm` writes."""
     if args.mapping is None:
         return args.target
     try:
@@ -59,100 +156,3 @@ def _target(args: argparse.Namespace) -> Any:
         raise ValueError(f"the mapping file {args.mapping} must hold a JSON object")
     # JSON has no tuples: ["aht", "min"] means (field, unit).
     return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    from .._store import read_snapshot
-    from .._wfm import write_wfm
-
-    df = read_snapshot(args.snapshot, start=args.start, end=args.end, queues=args.queue or None)
-    files = write_wfm(
-        df,
-        args.output,
-        _target(args),
-        media_type=_media_types(args.media_type),
-        sl_threshold=args.sl_threshold,
-        sl_denominator=args.sl_denominator,
-    )
-    for path in files:
-        print(path)
-    return 0
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``sync`` and ``export`` on the ``cvframe`` command's subparsers."""
-    from ._main import _add_connection_options
-
-    sync = subparsers.add_parser(
-        "sync",
-        help="bring a Parquet snapshot up to date (for cron and Airflow)",
-        description="Read what is new since the snapshot's high-water mark (minus "
-        "--lookback) and upsert it, atomically and under a lock; stored records of the "
-        "window read that the API no longer returns are removed (--no-prune keeps "
-        "them). The first run reads "
-        "from --from (default: the first record). Exit 0 on success, 1 with a one-line "
-        "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
-        "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
-    )
-    sync.add_argument("path", metavar="PATH", help="the snapshot directory")
-    sync.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
-    sync.add_argument("--from", dest="start", help="where the first run starts, ISO 8601")
-    sync.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
-    sync.add_argument(
-        "--lookback",
-        default=DEFAULT_LOOKBACK,
-        help=f"re-read this much before the high-water mark (default {DEFAULT_LOOKBACK})",
-    )
-    sync.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=DEFAULT_LOCK_TIMEOUT,
-        help="seconds to wait for another sync of PATH (default %(default)g)",
-    )
-    sync.add_argument(
-        "--queue", action="append", help="sync only this queue id or name (repeatable)"
-    )
-    sync.add_argument(
-        "--no-prune",
-        dest="prune",
-        action="store_false",
-        help="keep stored records the API no longer returns (upsert only, never remove)",
-    )
-    sync.add_argument("--page-size", type=int, default=None, help="records per request")
-    sync.add_argument("--json", action="store_true", help="print the report as JSON")
-    _add_connection_options(sync)
-    # Errors (a bare OSError too) become one line in _cli.main, as for every command.
-    sync.set_defaults(func=_cmd_sync)
-
-    export = subparsers.add_parser(
-        "export",
-        help="write a WFM import (Genesys Cloud, generic or mapped CSV)",
-        description="Read a snapshot (optionally a window and some queues) and write it "
-        "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
-        "generic and --mapping write one CSV file.",
-    )
-    export.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot directory")
-    export.add_argument("output", metavar="OUTPUT", help="directory (genesys) or CSV file")
-    export.add_argument("--target", choices=("genesys", "generic"), default="genesys")
-    export.add_argument(
-        "--mapping",
-        metavar="FILE.json",
-        help='your own columns: {"Out column": "field"} or {"Out column": ["field", "unit"]}',
-    )
-    export.add_argument("--from", dest="start", help="first interval start, ISO 8601")
-    export.add_argument("--to", dest="end", help="end (exclusive), ISO 8601")
-    export.add_argument("--queue", action="append", help="only this queue id or name (repeatable)")
-    export.add_argument(
-        "--media-type",
-        action="append",
-        metavar="TYPE|QUEUE=TYPE",
-        help="Genesys media type for every queue, or per queue (repeatable); default voice",
-    )
-    export.add_argument("--sl-threshold", default="20s", help="service-level threshold")
-    export.add_argument(
-        "--sl-denominator",
-        choices=("offered", "answered", "answered+abandoned"),
-        default="offered",
-        help="what the service level divides by",
-    )
-    export.set_defaults(func=_cmd_export)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import cvframe
-from cvframe._cli._main import main
+from cvframe._cli import main
 from cvframe.emulator import Emulator
 
 
@@ -170,7 +170,7 @@ def test_emulator_on_a_port_in_use_fails_with_one_line(
 ) -> None:
     import socket
 
-    import cvframe._cli._main as cli
+    import cvframe._cli._emulator as cli
 
     def never_serve_forever(seconds: float) -> None:
         raise KeyboardInterrupt  # should the port be free after all, stop at once
