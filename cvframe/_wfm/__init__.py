@@ -1,6 +1,8 @@
-"""WFM exports: the field catalogue and the Genesys, generic and custom layouts.
+"""WFM exports: the source fields, the Genesys, generic and custom layouts, CSV writing.
 
-The interface of the ``_wfm`` layer to the rest of cvframe (not public API).
+The interface of the ``_wfm`` layer to the rest of cvframe (not public API). It reads
+frames and analytics (the service level is :func:`cvframe.kpis`'), never the API or
+snapshots.
 """
 
 from __future__ import annotations

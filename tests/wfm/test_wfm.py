@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 
 import cvframe
 from cvframe._cli._main import main
-from cvframe._wfm._export import GENESYS_COLUMNS
+from cvframe._wfm._genesys import GENESYS_COLUMNS
 from cvframe.emulator import Emulator
 
 MEDIA = {"Billing": "voice", "Tech Support": "voice", "Sales": "callback", "Chat Care": "chat"}
@@ -253,6 +255,35 @@ def test_write_wfm_generic_writes_one_csv_file(frame: pd.DataFrame, tmp_path: Pa
         cvframe.write_wfm(frame, tmp_path, "generic")
 
 
+def fsynced_directories(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The directories whose fd is passed to os.fsync from now on (the inode, as a path)."""
+    synced: list[Path] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    return synced
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads fd paths from /proc")
+@pytest.mark.parametrize("target", ["generic", "genesys"])
+def test_write_wfm_makes_each_rename_durable_by_syncing_the_directory(
+    frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    # A rename is durable only once its directory is flushed too (as snapshots do):
+    # a power cut after write_wfm returned must not lose the file.
+    synced = fsynced_directories(monkeypatch)
+    where = tmp_path / "out" / ("volume.csv" if target == "generic" else "genesys")
+    files = cvframe.write_wfm(frame, where, target, media_type=MEDIA)
+    assert files
+    assert {f.parent for f in files} <= set(synced)
+    assert sorted(p.name for p in files[0].parent.iterdir()) == sorted(f.name for f in files)
+
+
 # --------------------------------------------------------------------------- mapping
 
 
@@ -308,7 +339,9 @@ def test_mapping_errors_say_what_is_wrong(frame: pd.DataFrame, target: Any, mess
 
 
 def test_a_frame_without_the_needed_columns_is_refused(frame: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match=r"needs the columns \['completed_contacts'\]"):
+    with pytest.raises(
+        ValueError, match=r"needs the call-volume contract columns \['completed_contacts'\]"
+    ):
         cvframe.to_wfm(frame.drop(columns="completed_contacts"), {"AHT": "aht"})
     narrow = frame[["interval_start", "offered_contacts"]]
     assert cvframe.to_wfm(narrow, {"t": "interval_start", "n": "offered"})["n"].sum() == (
