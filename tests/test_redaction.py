@@ -15,6 +15,7 @@ from cvframe._api._auth import Credentials
 from cvframe._api._settings import Secret, Settings
 from cvframe._api._transport import HttpTransport
 from cvframe._cli._main import main
+from cvframe._endpoints import CALLVOLUME
 from cvframe._redact import REDACTED, redact
 from cvframe.emulator import Emulator
 from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, client_kwargs, make_response
@@ -96,7 +97,7 @@ def test_a_token_with_a_trailing_cr_never_reaches_the_transport_error(
         base_url=emu.base_url, account_id=emu.account_id, token=Secret(token), max_retries=0
     )
     transport = HttpTransport(
-        settings.url,
+        settings.url_for(CALLVOLUME),
         Credentials(settings),
         requests_per_minute=60,
         max_retries=0,

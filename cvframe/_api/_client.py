@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from .._endpoints import CALLVOLUME
 from .._errors import APIError
 from .._times import TimeLike, format_api_time, resolve_window
 from ._auth import Credentials
@@ -140,7 +141,7 @@ class CallVolumeClient:
             allow_insecure_http=allow_insecure_http,
         )
         self._transport: HttpTransport = HttpTransport(
-            self.settings.url,
+            self.settings.url_for(CALLVOLUME),
             Credentials(self.settings),
             requests_per_minute=self.settings.requests_per_minute,
             max_retries=self.settings.max_retries,
@@ -217,7 +218,7 @@ class CallVolumeClient:
         budget = waits if waits is not None else self._transport.wait_budget()
         org = resolve_org_id(org_id)
         begin, stop = resolve_window(start, end)
-        paginator = SkipLimitPaginator(page_size, widen=not self._limit_refused)
+        paginator = SkipLimitPaginator(CALLVOLUME, page_size, widen=not self._limit_refused)
         base: dict[str, Any] = {"orgId": org}
         if begin is not None:
             base["fromTimeStamp"] = format_api_time(begin)
@@ -242,7 +243,7 @@ class CallVolumeClient:
                 paginator.narrow()
                 params = {**params, "limit": page_size}
                 body = self._transport.post_json({**base, **params}, waits=budget)
-            return parse_page(body, skip=params["skip"], limit=params["limit"])
+            return parse_page(body, CALLVOLUME, skip=params["skip"], limit=params["limit"])
 
         first = fetch(paginator.request_params())
         yield paginator.update_state(first)

@@ -52,6 +52,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._endpoints import Endpoint
 from .._errors import ResponseError
 
 log = logging.getLogger("cvframe")
@@ -66,11 +67,8 @@ __all__ = [
     "parse_page",
 ]
 
-#: The key of the record list in a page, as the API spells it.
-RECORDS_KEY = "CallVolumeUpdate"
-#: Stands for "no such record" where None could be a record's ``__v``.
+#: Stands for "no such record" where None could be a record's version.
 _NONE = object()
-_ID = itemgetter("_id")
 #: Records each request asks for again from the end of the page before it, to prove
 #: that no record slipped between the two (see the module docstring). Three absorb two
 #: deletions between any two pages; on a quiet server they cost no request.
@@ -129,57 +127,66 @@ class Page:
     limit: int | None = field(default=None, repr=False, compare=False)
 
 
-def parse_page(body: Any, *, skip: int, limit: int | None = None) -> Page:
-    """Check a decoded body against the documented page shape and wrap it in a :class:`Page`.
+def parse_page(body: Any, endpoint: Endpoint, *, skip: int, limit: int | None = None) -> Page:
+    """Check a decoded body against ``endpoint``'s page shape and wrap it in a :class:`Page`.
 
     The page's sample always carries the record list, empty or not: a page without it
     is another endpoint's answer (or a renamed key), not an empty window, so it is a
-    :class:`ResponseError` naming the keys it had. So is a record without an ``_id``:
+    :class:`ResponseError` naming the keys it had. So is a record without an id (``_id``):
     without ids, cvframe cannot keep each record once.
     """
+    records_key, has_more_key, total_key = (
+        endpoint.records_key,
+        endpoint.has_more_key,
+        endpoint.total_key,
+    )
     if not isinstance(body, dict):
         raise ResponseError(
-            f"expected a JSON object with {RECORDS_KEY!r}, 'hasMore' and 'totalCount', got a "
-            f"JSON {type(body).__name__} (page at skip={skip}); the endpoint may have changed"
+            f"expected a JSON object with {records_key!r}, {has_more_key!r} and "
+            f"{total_key!r}, got a JSON {type(body).__name__} (page at skip={skip}); the "
+            "endpoint may have changed"
         )
-    if RECORDS_KEY not in body:
+    if records_key not in body:
         keys = ", ".join(repr(str(k)[:40]) for k in list(body)[:10]) or "none"
         raise ResponseError(
-            f"the page at skip={skip} has no {RECORDS_KEY!r} list (its keys: {keys}); the "
+            f"the page at skip={skip} has no {records_key!r} list (its keys: {keys}); the "
             "endpoint may have changed or host points at another API. Check host and "
             "account_id; if they are right, report it to Kore.ai"
         )
-    records = body[RECORDS_KEY]
+    records = body[records_key]
     if not isinstance(records, list) or not set(map(type, records)) <= {dict}:
         raise ResponseError(
-            f"{RECORDS_KEY!r} is not a list of objects in the page at skip={skip}; "
+            f"{records_key!r} is not a list of objects in the page at skip={skip}; "
             "the endpoint may have changed"
         )
+    id_field = endpoint.id_field
     ids: list[Any] = []
     try:
-        ids = list(map(_ID, records))
+        ids = list(map(itemgetter(id_field), records))
         valid = set(map(type, ids)) <= {str} and "" not in ids
     except KeyError:
         valid = False
     if not valid:
         for index, record in enumerate(records):
-            record_id = record.get("_id")
+            record_id = record.get(id_field)
             if not isinstance(record_id, str) or not record_id:
-                shown = "no '_id'" if "_id" not in record else f"'_id' {record_id!r}"
+                shown = (
+                    f"no {id_field!r}" if id_field not in record else f"{id_field!r} {record_id!r}"
+                )
                 raise ResponseError(
                     f"records lack an id: record {index} of the page at skip={skip} has "
                     f"{shown} (expected a non-empty string). Without ids cvframe cannot keep "
                     "each record once; report it to Kore.ai"
                 )
-    has_more = body.get("hasMore")
+    has_more = body.get(has_more_key)
     if not isinstance(has_more, bool):
         raise ResponseError(
-            f"'hasMore' is {has_more!r} in the page at skip={skip}, not true or false; "
+            f"{has_more_key!r} is {has_more!r} in the page at skip={skip}, not true or false; "
             "cannot tell whether more pages follow"
         )
-    total = body.get("totalCount")
+    total = body.get(total_key)
     if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
-        raise ResponseError(f"'totalCount' is {total!r} in the page at skip={skip}, not a count")
+        raise ResponseError(f"{total_key!r} is {total!r} in the page at skip={skip}, not a count")
     return Page(
         records=records, has_more=has_more, total_count=total, skip=skip, ids=ids, limit=limit
     )
@@ -195,7 +202,8 @@ class SkipLimitPaginator:
     records (for a server known to refuse that).
 
     >>> rec = lambda i: {"_id": f"r{i}", "__v": 0}
-    >>> p = SkipLimitPaginator(page_size=8)
+    >>> from cvframe._endpoints import CALLVOLUME
+    >>> p = SkipLimitPaginator(CALLVOLUME, page_size=8)
     >>> p.request_params()
     {'skip': 0, 'limit': 8}
     >>> kept = p.update_state(Page([rec(i) for i in range(8)], True, 12, skip=0))
@@ -206,9 +214,11 @@ class SkipLimitPaginator:
     (['r8', 'r9', 'r10', 'r11'], False)
     """
 
-    def __init__(self, page_size: int, *, widen: bool = True) -> None:
+    def __init__(self, endpoint: Endpoint, page_size: int, *, widen: bool = True) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+        self._id_of = itemgetter(endpoint.id_field)
+        self._version_field = endpoint.version_field
         self.page_size = page_size
         self.skip = 0
         self.has_next_page = True
@@ -331,7 +341,7 @@ class SkipLimitPaginator:
                 f"the API said hasMore=true but sent no records at skip={page.skip}; "
                 "stopping instead of asking for the same page forever. Retry later"
             )
-        ids = page.ids if page.ids is not None else list(map(_ID, page.records))
+        ids = page.ids if page.ids is not None else list(map(self._id_of, page.records))
         anchor = self._anchor
         common = anchor.intersection(ids) if anchor is not None else set()
         # Only a page asked to overlap the one before can be checked against it (a page
@@ -404,10 +414,11 @@ class SkipLimitPaginator:
             return records, ids
         head = len(common)
         before = self._anchor_records
+        version = self._version_field
         if ids[:head] == self._anchor_ids[-head:]:
             # The usual overlap: this page starts with the last records of the one before.
             changed = [
-                i for i in range(head) if records[i].get("__v") != before[i - head].get("__v")
+                i for i in range(head) if records[i].get(version) != before[i - head].get(version)
             ]
             if not changed:
                 return records[head:], ids[head:]
@@ -415,9 +426,10 @@ class SkipLimitPaginator:
                 head:
             ]
         # After a shift the shared records may sit anywhere: compare by id.
-        versions = {r["_id"]: r.get("__v") for r in before}
-        kept = [r for r in records if versions.get(r["_id"], _NONE) != r.get("__v")]
-        return kept, list(map(_ID, kept))
+        id_of = self._id_of
+        versions = {id_of(r): r.get(version) for r in before}
+        kept = [r for r in records if versions.get(id_of(r), _NONE) != r.get(version)]
+        return kept, list(map(id_of, kept))
 
     def _read_again(self, page: Page) -> None:
         """Step back before a page that shares nothing with the one before it."""

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .._endpoints import Endpoint
 from .._errors import ConfigurationError
 
 __all__ = [
-    "API_PATH",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_TIMEOUT",
@@ -35,8 +35,6 @@ DEFAULT_REQUESTS_PER_MINUTE = 60
 DEFAULT_MAX_RETRIES = 5
 #: Seconds to wait for the server to connect and for each read.
 DEFAULT_TIMEOUT = 30.0
-#: The Contact Volume endpoint below the host, with the account id filled in.
-API_PATH = "/agentassist/api/public/analytics/account/{account_id}/callvolume"
 
 #: Keyword argument -> environment variable that supplies it when the argument is None.
 ENV_VARS: Mapping[str, str] = {
@@ -192,7 +190,7 @@ def resolve_org_id(org_id: str | None, env: Mapping[str, str] | None = None) -> 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything needed to talk to one account's Contact Volume endpoint.
+    """Everything needed to talk to one account's endpoints (host, account, credentials).
 
     Build it with :meth:`Settings.resolve`; secrets are held as :class:`Secret`.
     """
@@ -207,10 +205,9 @@ class Settings:
     max_retries: int = DEFAULT_MAX_RETRIES
     timeout: float = DEFAULT_TIMEOUT
 
-    @property
-    def url(self) -> str:
-        """The full Contact Volume URL for this account."""
-        return self.base_url + API_PATH.format(account_id=self.account_id)
+    def url_for(self, endpoint: Endpoint) -> str:
+        """The full URL of ``endpoint`` for this account."""
+        return self.base_url + endpoint.path_for(self.account_id)
 
     @classmethod
     def resolve(

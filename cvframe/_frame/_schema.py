@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import itemgetter
-from types import MappingProxyType
 from typing import Any, Literal
 
 import pandas as pd
@@ -22,18 +20,14 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.typing import Series
 
+from .._endpoints import API_FIELDS, CALLVOLUME, COLUMNS, Column, DurationUnit, Kind
 from .._errors import ResponseError, SchemaDriftWarning, SchemaError
 from .._gc import gc_paused
 
 __all__ = [
-    "API_FIELDS",
-    "COLUMNS",
     "MAX_DURATION_MS",
-    "SCHEMA_VERSION",
     "CallVolumeSchema",
-    "Column",
     "DtypeBackend",
-    "DurationUnit",
     "arrow_schema",
     "check_dtype_backend",
     "column_names",
@@ -48,12 +42,7 @@ __all__ = [
     "warn_drift",
 ]
 
-Kind = Literal["string", "int", "float", "datetime", "duration"]
 DtypeBackend = Literal["numpy_nullable", "pyarrow"]
-DurationUnit = Literal["ms", "s"]
-
-#: Bumped whenever a column is added, removed, renamed or changes dtype.
-SCHEMA_VERSION = 1
 
 #: The longest duration a frame holds, in milliseconds (about 292 years): what pandas'
 #: nanosecond ``Timedelta`` can still hold, so arithmetic on the column cannot
@@ -61,56 +50,6 @@ SCHEMA_VERSION = 1
 MAX_DURATION_MS = (2**63 - 1) // 1_000_000
 #: The range of the int64 count columns.
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the contract."""
-
-    name: str
-    api_name: str
-    kind: Kind
-    description: str
-
-
-# fmt: off
-COLUMNS: tuple[Column, ...] = (
-    Column("id", "_id", "string", "record id (a database document id)"),
-    Column("org_id", "orgId", "string", "organization id"),
-    Column("queue_id", "queueId", "string", "queue id"),
-    Column("queue_name", "queueName", "string", "queue name"),
-    Column("instance_id", "iId", "string", "instance (stream) id"),
-    Column("source", "source", "string", "data source, 'rtm' (real-time monitoring)"),
-    Column("version", "__v", "int", "document version; a later update has a higher one"),
-    Column("interval_start", "intervalStartTimeStamp", "datetime", "interval start, UTC"),
-    Column("interval_end", "intervalEndTimeStamp", "datetime", "interval end, UTC"),
-    Column("offered_contacts", "offeredContacts", "int", "contacts offered to the queue"),
-    Column("answered_contacts", "answeredContacts", "int", "contacts answered"),
-    Column("completed_contacts", "completedContacts", "int", "contacts completed (handled)"),
-    Column("abandoned_contacts", "abandonedContacts", "int", "contacts abandoned in queue"),
-    Column("message_count", "messageCount", "int", "messages exchanged"),
-    Column("saved_message_count", "savedMessageCount", "int", "messages saved"),
-    Column("csat_responses", "csatResponses", "int", "CSAT survey responses"),
-    Column("csat_score", "csatScore", "float", "CSAT score of those responses (their average)"),
-    Column("queue_hold_time_answered", "queueHoldTimeAnswered", "duration",
-           "total queue wait of answered contacts"),
-    Column("max_queue_hold_time_answered", "maxQueueHoldTimeAnswered", "duration",
-           "longest queue wait of an answered contact"),
-    Column("queue_hold_time_abandoned", "queueHoldTimeAbandoned", "duration",
-           "total queue wait of abandoned contacts"),
-    # The API spells this one with a lower-case q; that spelling is the wire format.
-    Column("max_queue_hold_time_abandoned", "maxqueueHoldTimeAbandoned", "duration",
-           "longest queue wait of an abandoned contact"),
-    Column("conversation_handle_time", "conversationHandleTime", "duration",
-           "total handle time (talk + hold + after-call work)"),
-    Column("conversation_talk_time", "conversationTalkTime", "duration", "total talk time"),
-    Column("hold_duration", "holdDuration", "duration", "total hold time"),
-    Column("acw_duration", "acwDuration", "duration", "total after-call work time"),
-)
-# fmt: on
-
-#: API field name -> column name, e.g. ``API_FIELDS["maxqueueHoldTimeAbandoned"]``.
-API_FIELDS: Mapping[str, str] = MappingProxyType({c.api_name: c.name for c in COLUMNS})
 
 _ARROW_TYPES: Mapping[Kind, pa_arrow.DataType] = {
     "string": pa_arrow.string(),
@@ -383,7 +322,7 @@ def _summarize(exc: Exception, cases: Any) -> str:
 
 
 def _record_id(records: Sequence[Mapping[str, Any]], position: int) -> str:
-    return repr(records[position].get("_id", f"#{position}"))
+    return repr(records[position].get(CALLVOLUME.id_field, f"#{position}"))
 
 
 def _bad_value(
@@ -658,9 +597,7 @@ def frame_from_tables(
     del pieces, tables
     table = keep_latest_versions(table)
     if not _is_sorted(table):
-        table = table.sort_by(
-            [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
-        )
+        table = table.sort_by([(name, "ascending") for name in CALLVOLUME.sort_keys])
     df = table.to_pandas(
         types_mapper=pandas_types_mapper(dtype_backend), self_destruct=True, split_blocks=True
     )
@@ -677,7 +614,7 @@ def _is_sorted(table: pa_arrow.Table) -> bool:
     """
     if table.num_rows < 2:
         return True
-    keys = [table[name] for name in ("interval_start", "queue_id", "id")]
+    keys = [table[name] for name in CALLVOLUME.sort_keys]
     if any(key.null_count for key in keys):
         return False
     # Walk the keys from the last: "row i comes strictly before row i + 1".
@@ -695,16 +632,17 @@ def keep_latest_versions(table: pa_arrow.Table) -> pa_arrow.Table:
     ``table`` itself, untouched, when no id repeats (the usual case, told by one count),
     so callers need not check first.
     """
-    if pc.count_distinct(table["id"]).as_py() == table.num_rows:
+    id_column = CALLVOLUME.id_column
+    if pc.count_distinct(table[id_column]).as_py() == table.num_rows:
         return table
     order = pa_arrow.array(range(table.num_rows), pa_arrow.int64())
     ranked = table.append_column("__order", order).append_column(
-        "__version", pc.fill_null(table["version"], -1)
+        "__version", pc.fill_null(table[CALLVOLUME.version_column], -1)
     )
     ranked = ranked.sort_by(
-        [("id", "ascending"), ("__version", "descending"), ("__order", "descending")]
+        [(id_column, "ascending"), ("__version", "descending"), ("__order", "descending")]
     )
-    ids = ranked["id"].combine_chunks()
+    ids = ranked[id_column].combine_chunks()
     first = pc.not_equal(ids[1:], ids[:-1])
     keep = pa_arrow.concat_arrays(
         [

@@ -4,6 +4,7 @@ import pytest
 
 import cvframe
 from cvframe._api._paging import SkipLimitPaginator, overlap_for, parse_page
+from cvframe._endpoints import CALLVOLUME
 from cvframe.emulator import Emulator
 from tests.fakes import FakeClock, FakeSession, client_kwargs, make_response, page
 
@@ -59,22 +60,20 @@ def test_initial_sync_omits_from_timestamp(clock: FakeClock) -> None:
 )
 def test_malformed_pages_are_response_errors(body: object, match: str) -> None:
     with pytest.raises(cvframe.ResponseError, match=match):
-        parse_page(body, skip=0)
+        parse_page(body, CALLVOLUME, skip=0)
 
 
 def test_page_without_the_record_list_is_a_response_error_naming_its_keys() -> None:
     with pytest.raises(cvframe.ResponseError, match=r"no 'CallVolumeUpdate' list.*'hasMore'"):
-        parse_page({"hasMore": False, "totalCount": 0}, skip=0)
-    assert (
-        parse_page({"hasMore": False, "totalCount": 0, "CallVolumeUpdate": []}, skip=0).records
-        == []
-    )
+        parse_page({"hasMore": False, "totalCount": 0}, CALLVOLUME, skip=0)
+    empty = {"hasMore": False, "totalCount": 0, "CallVolumeUpdate": []}
+    assert parse_page(empty, CALLVOLUME, skip=0).records == []
 
 
 @pytest.mark.parametrize("size", [0, -1, 1.5, True, "10"])
 def test_page_size_must_be_a_positive_whole_number(size: object) -> None:
     with pytest.raises(ValueError, match="page_size"):
-        SkipLimitPaginator(size)  # type: ignore[arg-type]
+        SkipLimitPaginator(CALLVOLUME, size)  # type: ignore[arg-type]
 
 
 def test_server_that_ignores_skip_is_a_response_error(clock: FakeClock) -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import cvframe
 from cvframe._api._paging import parse_page
+from cvframe._endpoints import CALLVOLUME
 from cvframe._frame._schema import records_to_table
 from tests.frame.test_schema import SAMPLE
 
@@ -53,7 +54,7 @@ def test_only_cvframe_errors_escape_the_parser(body: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cvframe.SchemaDriftWarning)
         try:
-            page = parse_page(body, skip=0)
+            page = parse_page(body, CALLVOLUME, skip=0)
             table = records_to_table(page.records)
             df = cvframe.records_to_frame(page.records)
             cvframe.validate(df)

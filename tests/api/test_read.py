@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import cvframe
+from cvframe._endpoints import CALLVOLUME
 from cvframe.emulator import Emulator
 from tests.frame.test_schema import NUMPY_NULLABLE, PYARROW
 
@@ -182,7 +183,7 @@ def test_emulator_rate_limit_answers_429_with_retry_after(fresh_emulator: Emulat
     emu = Emulator(days=1, queues=1, requests_per_minute=2).start()
     try:
         client = cvframe.CallVolumeClient(**{**emu.client_settings(), "requests_per_minute": 600})
-        url = client.settings.url
+        url = client.settings.url_for(CALLVOLUME)
         headers = client.transport.credentials.headers()
         body = {"orgId": emu.org_id, "toTimeStamp": "2023-01-03T00:00:00Z"}
         answers = [requests.post(url, json=body, headers=headers, timeout=5) for _ in range(3)]

@@ -7,6 +7,7 @@ import pytest
 import cvframe
 from cvframe._api._auth import Credentials
 from cvframe._api._settings import ENV_VARS, Secret, Settings, resolve_org_id
+from cvframe._endpoints import CALLVOLUME
 from cvframe.emulator import Emulator
 from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, make_response
 
@@ -19,7 +20,7 @@ def test_env_fallback_fills_every_setting(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("CVFRAME_INSTANCE_ID", "st-1")
     s = Settings.resolve()
     assert s.base_url == "https://platform.kore.ai"
-    assert s.url == (
+    assert s.url_for(CALLVOLUME) == (
         "https://platform.kore.ai/agentassist/api/public/analytics/account/"
         "636f5b36bcf8a8c7101e0000/callvolume"
     )
