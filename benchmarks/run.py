@@ -295,7 +295,7 @@ def bench_memory(runs: int, quick: bool) -> list[Row]:
 _SL_THRESHOLD_MS = 20_000
 
 # The KPI definitions restated, not imported from cvframe: the anchor must compute them on
-# its own, so that a wrong mapping in cvframe._analytics._kpis shows up as a mismatch.
+# its own, so that a wrong mapping in cvframe._analytics shows up as a mismatch.
 _AVERAGES = {
     "aht": ("conversation_handle_time", "completed_contacts"),
     "asa": ("queue_hold_time_answered", "answered_contacts"),
@@ -332,7 +332,7 @@ def duckdb_hourly_kpis(con: Any, threshold_ms: float) -> pd.DataFrame:
     260768 ms, which puts ``floor`` one too low; milliseconds that come from an
     INTERVAL must be rounded.)
     """
-    from cvframe._analytics._resample import AGGREGATIONS
+    from cvframe._analytics import AGGREGATIONS
 
     def aggregate(name: str, how: str) -> str:
         if name == "csat_score":  # csat="average": the response-weighted mean
@@ -389,7 +389,7 @@ def polars_hourly_kpis(frame: Any, threshold_ms: float) -> Any:
     """
     import polars as pl
 
-    from cvframe._analytics._resample import AGGREGATIONS
+    from cvframe._analytics import AGGREGATIONS
 
     col = pl.col
     measures = [

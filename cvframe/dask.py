@@ -10,9 +10,9 @@ How it stays equal to pandas: the rows of each series are shuffled into one part
 and every partition is resampled over the same buckets (the first to the last bucket of
 the whole dataset, found first), so gap filling matches the single-machine result.
 
-Input is checked as the pandas functions check it (:mod:`cvframe._analytics._checks`), on each
-partition as it is computed: a bad value is a ``ValueError`` naming its column when
-the result is computed. After the shuffle the copies of a record (same id, same
+Input is checked as the pandas functions check it (the README's input contract), on
+each partition as it is computed: a bad value is a ``ValueError`` naming its column
+when the result is computed. After the shuffle the copies of a record (same id, same
 series) share a partition, so a repeated id is found there too.
 """
 
@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 try:
@@ -36,12 +35,12 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 
 from ._analytics import (
     DEFAULT_CSAT,
+    DEFAULT_SL_THRESHOLD,
     CsatReading,
     SlDenominator,
-    bucket_grid,
+    bucket_span,
     column_tz,
     key_list,
-    parse_freq,
 )
 from ._analytics import kpis as _kpis
 from ._analytics import resample_intervals as _resample_intervals
@@ -172,11 +171,12 @@ def _bucket_span(
     def ms(moment: Any) -> int:
         return int(pd.Timestamp(moment).value // 1_000_000)  # .value is in ns
 
-    grid = bucket_grid(ms(first), ms(last_end), parse_freq(freq), zone)
-    where = grid.locate(np.array([ms(first), ms(last_start)], dtype=np.int64))
-    lo = pd.Timestamp(int(grid.start[where[0]]), unit="ms", tz="UTC").tz_convert(zone)
-    hi = pd.Timestamp(int(grid.end[where[1]]), unit="ms", tz="UTC").tz_convert(zone)
-    return lo, hi, zone
+    lo, hi = bucket_span(ms(first), ms(last_start), ms(last_end), freq, zone)
+    return (
+        pd.Timestamp(lo, unit="ms", tz="UTC").tz_convert(zone),
+        pd.Timestamp(hi, unit="ms", tz="UTC").tz_convert(zone),
+        zone,
+    )
 
 
 def _by_series(df: dd.DataFrame, by: str | Sequence[str] | None) -> tuple[dd.DataFrame, list[str]]:
@@ -274,7 +274,7 @@ def resample_intervals(
 def kpis(
     df: dd.DataFrame,
     *,
-    sl_threshold: str | pd.Timedelta = "20s",
+    sl_threshold: str | pd.Timedelta = DEFAULT_SL_THRESHOLD,
     sl_denominator: SlDenominator = "offered",
     csat: CsatReading = DEFAULT_CSAT,
 ) -> dd.DataFrame:
@@ -294,7 +294,7 @@ def kpis(
     Returns
     -------
     dask.dataframe.DataFrame
-        ``df`` with :data:`cvframe.KPI_COLUMNS` added.
+        ``df`` with the KPI columns of :func:`cvframe.kpis` added.
 
     Examples
     --------

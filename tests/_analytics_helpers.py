@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import cvframe
-from cvframe._analytics._resample import MEASURE_COLUMNS
+from cvframe._analytics._measures import MEASURE_COLUMNS
 
 #: Contract column -> API field, to write records in the wire format.
 API_NAME = {column: api for api, column in cvframe.API_FIELDS.items()}

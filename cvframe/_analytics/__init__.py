@@ -1,17 +1,26 @@
 """Interval analytics: the input contract, resampling, KPIs, service level, series, Erlang C.
 
 The interface of the ``_analytics`` layer to the rest of cvframe (not public API). No I/O.
+Inside, imports run one way::
+
+    _checks       the input contract of every public entry
+    _measures     keys and measures, how each combines, columns as numpy arrays
+    _buckets      the bucket calendar: freq, local clocks, DST
+    _service_level  answered-within-threshold bounds, and the counts a frame carries
+    _bucket_schema  the contract of a frame of buckets (cvframe.IntervalSchema)
+    _resample     resample_intervals: grouping and sums
+    _kpis         kpis
+    _series       to_series
+    _erlang       Erlang C (public as cvframe.erlang_c)
 """
 
 from __future__ import annotations
 
-from ._checks import (
-    check_input,
-    checked,
-    require_columns,
-)
+from ._bucket_schema import RESAMPLED_SCHEMA
+from ._bucket_schema import RESAMPLED_SCHEMA as IntervalSchema  # noqa: N811 (until the lead renames)
+from ._buckets import bucket_span
+from ._checks import check_input, checked, require_columns
 from ._erlang import (
-    DEFAULT_SL_THRESHOLD,
     asa,
     occupancy,
     offered_load,
@@ -20,36 +29,23 @@ from ._erlang import (
     service_level,
     staffing,
 )
-from ._kpis import (
-    SL_DENOMINATORS,
-    SlDenominator,
-    kpis,
-)
-from ._resample import (
-    AGGREGATIONS,
-    DEFAULT_CSAT,
-    CsatReading,
-    IntervalSchema,
-    bucket_grid,
-    column_tz,
-    key_list,
-    parse_freq,
-    resample_intervals,
-)
-from ._series import (
-    to_series,
-)
+from ._kpis import kpis
+from ._measures import AGGREGATIONS, DEFAULT_CSAT, CsatReading, column_tz, key_list
+from ._resample import resample_intervals
+from ._series import to_series
+from ._service_level import DEFAULT_SL_THRESHOLD, SL_DENOMINATORS, SlDenominator
 
 __all__ = [
     "AGGREGATIONS",
     "DEFAULT_CSAT",
     "DEFAULT_SL_THRESHOLD",
+    "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
     "CsatReading",
     "IntervalSchema",
     "SlDenominator",
     "asa",
-    "bucket_grid",
+    "bucket_span",
     "check_input",
     "checked",
     "column_tz",
@@ -57,7 +53,6 @@ __all__ = [
     "kpis",
     "occupancy",
     "offered_load",
-    "parse_freq",
     "probability_of_waiting",
     "require_columns",
     "required_agents",

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from .._durations import Duration, duration_ms
 from ._checks import check_input, require_columns
-from ._kpis import AVERAGES, threshold_ms
-from ._resample import instants_ms, measure_arrays
+from ._kpis import AVERAGES
+from ._measures import instants_ms, measure_arrays
+from ._service_level import DEFAULT_SL_THRESHOLD, is_default_sl_threshold
 
 __all__ = [
-    "DEFAULT_SL_THRESHOLD",
     "asa",
     "occupancy",
     "offered_load",
@@ -24,7 +24,6 @@ __all__ = [
     "staffing",
 ]
 
-Duration: TypeAlias = str | pd.Timedelta | dt.timedelta | np.timedelta64
 #: A scalar or one value per row (a Series, an array or a list).
 Values: TypeAlias = Any
 
@@ -37,9 +36,6 @@ STAFFING_COLUMNS = (
     "expected_asa",
     "expected_occupancy",
 )
-
-#: The service-level threshold when none is given, as :func:`cvframe.kpis` has it.
-DEFAULT_SL_THRESHOLD = "20s"
 
 #: Tolerance for ceil() of a ratio that is a whole number up to rounding (8 / 0.8).
 _CEIL_SLACK = 1e-9
@@ -90,7 +86,7 @@ class _Broadcast:
             return np.array([self.seconds(v, name) for v in value], dtype=np.float64)
         if value is None or value is pd.NaT:
             return np.asarray(np.nan)
-        return np.asarray(threshold_ms(value, name=name) / 1000.0)
+        return np.asarray(duration_ms(value, name=name) / 1000.0)
 
     def shape(self, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         try:
@@ -146,13 +142,13 @@ def _sl_threshold_seconds(sl_threshold: Duration, threshold: Duration | None) ->
             FutureWarning,
             stacklevel=3,
         )
-        if threshold_ms(sl_threshold) != threshold_ms(DEFAULT_SL_THRESHOLD):
+        if not is_default_sl_threshold(sl_threshold):
             raise ValueError(
                 "sl_threshold and its deprecated alias threshold are both given; "
                 "give sl_threshold only"
             )
-        return threshold_ms(threshold, name="threshold") / 1000.0
-    return threshold_ms(sl_threshold) / 1000.0
+        return duration_ms(threshold, name="threshold") / 1000.0
+    return duration_ms(sl_threshold, name="sl_threshold") / 1000.0
 
 
 # --------------------------------------------------------------------------- the math

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._resample import MEASURE_COLUMNS, key_list, parse_freq, resample_intervals
+from ._buckets import parse_freq
+from ._measures import MEASURE_COLUMNS, key_list
+from ._resample import resample_intervals
 
 __all__ = ["to_series"]
 

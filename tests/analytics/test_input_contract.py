@@ -526,6 +526,29 @@ def test_threshold_and_sl_threshold_together_are_refused() -> None:
         cvframe.required_agents(100, "3min", "30min", sl_threshold="30s", threshold="20s")
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda **kw: cvframe.required_agents(100, "3min", "30min", **kw),
+        lambda **kw: cvframe.erlang_c.service_level(14, 10.0, "3min", **kw),
+        lambda **kw: cvframe.staffing(base(), **kw),
+    ],
+    ids=["required_agents", "service_level", "staffing"],
+)
+def test_an_explicit_default_sl_threshold_with_the_alias_is_refused_too(call: Any) -> None:
+    # "20s" is also the default, yet the caller wrote it: the alias must not win silently.
+    with (
+        pytest.warns(FutureWarning, match="threshold is deprecated"),
+        pytest.raises(ValueError, match="give sl_threshold only"),
+    ):
+        call(sl_threshold="20s", threshold="30s")
+    with (
+        pytest.warns(FutureWarning, match="threshold is deprecated"),
+        pytest.raises(ValueError, match="give sl_threshold only"),
+    ):
+        call(sl_threshold=pd.Timedelta("20s"), threshold="30s")
+
+
 # --------------------------------------------------------------------------- cost
 
 

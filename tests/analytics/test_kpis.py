@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cvframe import kpis, resample_intervals
-from cvframe._analytics._kpis import KPI_COLUMNS, answered_within_threshold, service_level_bounds
+from cvframe._analytics._kpis import KPI_COLUMNS
+from cvframe._analytics._measures import FloatColumns
+from cvframe._analytics._service_level import answered_within_threshold, missed_bounds
 from tests._analytics_helpers import COUNTS, DURATIONS, MEASURES, frame, record, synthetic
 
 
@@ -353,7 +355,9 @@ def test_true_service_level_of_simulated_contacts_always_lies_within_the_bounds(
     df = frame(rows)
     within_arr = np.array(within, dtype=float)
     # The counts themselves: fewest <= true <= most answered within T.
-    low_count, estimate_count, high_count, unknown = answered_within_threshold(df, threshold)
+    low_count, estimate_count, high_count, unknown = answered_within_threshold(
+        FloatColumns(df), threshold
+    )
     assert not unknown.any()
     assert (low_count <= within_arr).all()
     assert (within_arr <= high_count).all()
@@ -459,7 +463,7 @@ def test_true_misses_lie_within_the_bounds_whatever_the_millisecond_rounding(
     m = max(recorded)
     low, estimate, high = (
         float(v[0])
-        for v in service_level_bounds(
+        for v in missed_bounds(
             np.array([float(a)]),
             np.array([float(s)]),
             np.array([float(m)]),
@@ -484,7 +488,7 @@ def test_service_level_bounds_are_the_documented_formula_for_any_totals(
     a: int, s: int, m: int | None, t: int
 ) -> None:
     """Even for totals no waits could give (S > A·M, say), exactly the formula."""
-    low, estimate, high = service_level_bounds(
+    low, estimate, high = missed_bounds(
         np.array([float(a)]),
         np.array([float(s)]),
         np.array([float(m if m is not None else 0)]),
@@ -508,7 +512,7 @@ def test_the_fewest_misses_is_attained_when_the_others_waited_exactly_t(
     """k waits of M, the other A - k exactly T: the bound finds all k (if M - T >= 3A)."""
     k = min(k, a)
     m = t + over
-    low, _, high = service_level_bounds(
+    low, _, high = missed_bounds(
         np.array([float(a)]),
         np.array([float((a - k) * t + k * m)]),
         np.array([float(m)]),

@@ -17,7 +17,7 @@ import pytest
 import cvframe
 from cvframe import IntervalSchema, SchemaError, resample_intervals
 from cvframe._analytics._checks import checked
-from cvframe._analytics._resample import AGGREGATIONS, KEY_COLUMNS, MEASURE_COLUMNS
+from cvframe._analytics._measures import AGGREGATIONS, KEY_COLUMNS, MEASURE_COLUMNS
 
 _KIND = {c.name: c.kind for c in MEASURE_COLUMNS}
 _QUARTER_MS = 15 * 60 * 1000

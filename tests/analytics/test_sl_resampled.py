@@ -14,8 +14,12 @@ from hypothesis import strategies as st
 
 import cvframe
 from cvframe import IntervalSchema, kpis, resample_intervals, staffing, to_series
-from cvframe._analytics._kpis import answered_within_threshold
-from cvframe._analytics._resample import SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN
+from cvframe._analytics._measures import FloatColumns
+from cvframe._analytics._service_level import (
+    SL_COUNT_COLUMNS,
+    SL_THRESHOLD_COLUMN,
+    answered_within_threshold,
+)
 from cvframe._errors import SchemaError
 from cvframe.emulator._data import SyntheticData, default_queues
 from tests._analytics_helpers import QUARTER, frame, record, synthetic
@@ -328,7 +332,7 @@ def test_per_record_counts_are_kpis_own_bounds_and_estimate() -> None:
                 theirs[column].to_numpy(na_value=np.nan),
                 err_msg=column,
             )
-    low, estimate, high, _ = answered_within_threshold(df, 20_000.0)
+    low, estimate, high, _ = answered_within_threshold(FloatColumns(df), 20_000.0)
     np.testing.assert_array_equal(quarters["answered_within_sl_low"].to_numpy(float), low)
     np.testing.assert_array_equal(quarters["answered_within_sl_estimate"].to_numpy(float), estimate)
     np.testing.assert_array_equal(quarters["answered_within_sl_high"].to_numpy(float), high)

@@ -1,0 +1,175 @@
+"""The contract's keys and measures, how each combines, and the columns as numpy arrays.
+
+Every analytics function reads a measure column as ``(values, missing)``: the values
+with 0 where missing, and the mask, durations in whole milliseconds. This module does
+that conversion, and its inverse, once for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._frame import COLUMNS, Column
+from ._checks import CHECKED_KINDS
+
+__all__ = [
+    "AGGREGATIONS",
+    "CSAT_READINGS",
+    "DEFAULT_CSAT",
+    "KEY_COLUMNS",
+    "MEASURE_COLUMNS",
+    "CsatReading",
+    "FloatColumns",
+    "column_tz",
+    "csat_reading",
+    "instants_ms",
+    "key_list",
+    "measure_arrays",
+    "measure_series",
+]
+
+#: Contract columns that identify a series; ``by`` takes any of them. (``id`` names a
+#: record, not a series, so it is not one.)
+KEY_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in COLUMNS if c.kind == "string" and c.name != "id"
+)
+
+#: Contract columns that hold a count, a score or a duration: what a bucket adds up.
+MEASURE_COLUMNS: tuple[Column, ...] = tuple(
+    c for c in COLUMNS if c.kind in ("int", "float", "duration") and c.name != "version"
+)
+
+#: How each measure combines over a bucket: the ``max_*`` fields are maxima, the
+#: rest are totals. Kept as data: the README's resampling section lists the same rule.
+AGGREGATIONS: Mapping[str, Literal["sum", "max"]] = {
+    c.name: "max" if c.name.startswith("max_") else "sum" for c in MEASURE_COLUMNS
+}
+
+CsatReading = Literal["average", "sum"]
+
+#: How ``csat_score`` is read, the ``csat`` argument of :func:`cvframe.resample_intervals` and
+#: :func:`cvframe.kpis`. The call-volume page calls it only a "CSAT score from customer
+#: feedback" (its sample, 1 response and score 1, fits both readings); the newer API
+#: pages (agent performance, skill breakdown) call the same field the *average* CSAT
+#: score, and their samples (3 responses, score 4) read only so. Kept as data: the
+#: README's KPI section states the same choice.
+CSAT_READINGS: Mapping[str, str] = {
+    "average": "the average score of the row's csat_responses: a bucket takes the "
+    "response-weighted mean, sum(csat_score * csat_responses) / sum(csat_responses), "
+    "NA without responses; kpis reports it as csat_average",
+    "sum": "the sum of the scores of the row's csat_responses: a bucket sums it; kpis "
+    "divides it by csat_responses",
+}
+
+#: The reading used unless ``csat`` says otherwise: what the newer API pages document.
+DEFAULT_CSAT: CsatReading = "average"
+
+
+def csat_reading(value: Any) -> CsatReading:
+    """``value`` if it is one of :data:`CSAT_READINGS`, else ValueError naming them."""
+    if not isinstance(value, str) or value not in CSAT_READINGS:
+        raise ValueError(
+            f"csat must be one of {list(CSAT_READINGS)}, got {value!r}: 'average' if the "
+            "API's csatScore is the average score of csatResponses (the default, as the "
+            "newer API pages say), 'sum' if it is their total"
+        )
+    return "average" if value == "average" else "sum"
+
+
+def key_list(by: str | Sequence[str] | None) -> list[str]:
+    """``by`` as a list of key columns, or ValueError if it names anything else."""
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    unknown = [k for k in keys if k not in KEY_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"by must name key columns among {list(KEY_COLUMNS)} (or be None), got {unknown}"
+        )
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"by names a column twice: {keys}")
+    return keys
+
+
+def instants_ms(series: pd.Series, *, name: str) -> np.ndarray:
+    """Milliseconds since the epoch (UTC) of a tz-aware datetime column."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        series = series.astype(f"datetime64[ms, {dtype.pyarrow_dtype.tz or 'UTC'}]")
+    if not isinstance(series.dtype, pd.DatetimeTZDtype):
+        raise ValueError(
+            f"{name} must be a timezone-aware datetime column (the contract's "
+            f"datetime64[ms, UTC]), got {series.dtype}"
+        )
+    if series.isna().any():
+        raise ValueError(f"{name} has missing values; every record needs its interval")
+    index = pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ms")
+    return np.asarray(index.asi8, dtype=np.int64)
+
+
+def column_tz(series: pd.Series) -> str:
+    """The time zone name of a tz-aware datetime column."""
+    dtype = series.dtype
+    tz = dtype.pyarrow_dtype.tz if isinstance(dtype, pd.ArrowDtype) else getattr(dtype, "tz", None)
+    return "UTC" if tz is None else str(tz)
+
+
+def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """A measure column as (values with 0 for missing, missing mask); durations in ms."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if kind == "duration":
+        dtype = series.dtype
+        if not (
+            pd.api.types.is_timedelta64_dtype(dtype)
+            or (isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("duration"))
+        ):
+            raise ValueError(
+                f"{series.name} must hold durations (the contract's timedelta64[ms]), got "
+                f"{dtype}; convert milliseconds with pd.to_timedelta(values, unit='ms')"
+            )
+        values = series.astype("timedelta64[ms]").to_numpy().view(np.int64)
+        if missing.any():  # else the column's own memory, read only by the callers
+            values = np.where(missing, 0, values)
+        return values, missing
+    if kind == "float":
+        return series.astype("Float64").to_numpy(dtype=np.float64, na_value=0.0), missing
+    return series.astype("Int64").to_numpy(dtype=np.int64, na_value=0), missing
+
+
+def measure_series(values: np.ndarray, missing: np.ndarray, kind: str) -> pd.Series:
+    """The inverse of :func:`measure_arrays`: a Series with the contract dtype."""
+    # The masked arrays are built from (values, mask) directly, a copy of each: going
+    # through pd.array and Series.mask costs several passes over a large column.
+    # ``values`` is a fresh array that the Series takes over (not copied); the mask is
+    # copied, as callers share one between columns.
+    mask = np.array(missing, dtype=bool)
+    if kind == "duration":
+        data = values.astype(np.int64, copy=False).view("timedelta64[ms]")
+        if mask.any():
+            data = np.where(mask, np.timedelta64("NaT", "ms"), data)
+        return pd.Series(data, dtype="timedelta64[ms]", copy=False)
+    if kind == "float":
+        array: Any = pd.arrays.FloatingArray(values.astype(np.float64, copy=False), mask)
+    else:
+        array = pd.arrays.IntegerArray(values.astype(np.int64, copy=False), mask)
+    return pd.Series(array, copy=False)
+
+
+class FloatColumns:
+    """A frame's measure columns as (float values with 0 for missing, missing mask).
+
+    Each column is converted once however many KPIs read it (the counts divide
+    several). The arrays are shared: read them, never write to them.
+    """
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self._done:
+            values, missing = measure_arrays(self.df[name], CHECKED_KINDS[name])
+            self._done[name] = values.astype(np.float64), missing
+        return self._done[name]

@@ -1,0 +1,379 @@
+"""Service level: how many answered contacts waited at most a threshold, as bounds.
+
+The records carry the total and the longest wait of the answered contacts, not each
+contact's wait, so the number answered within the threshold ``T`` is only bounded.
+``S`` (the total wait of the ``A`` answered contacts) and ``M`` (the longest) are
+whole milliseconds, and the waits behind them need not be: each may have been
+rounded to the nearest millisecond, truncated or rounded up before ``S`` and ``M``
+were taken, or the exact waits added up and only the total rounded (for a bucket of
+:func:`cvframe.resample_intervals`, each record's total), and ``T`` compared with the
+exact waits or with the rounded ones. Either way each wait compared with ``T`` is
+within 1 ms of its recorded value, so the longest lies in ``(M - 1, M + 1)``, and
+their total ``V`` in ``(S - 2A, S + 2A)`` (``A`` ms for the waits rounded one by one,
+``A`` more for the totals rounded record by record). The bounds hold for every such
+``V`` and longest, so no kind of rounding can make them exclude the true count:
+
+* if ``M + 1 <= T``, every wait was under ``T``: none missed, exactly;
+* else at most ``min(A, ceil((S - M + 2A + 1) / T))`` missed: if any did, the
+  longest did, and each other one that missed waited more than ``T`` out of the rest
+  of the total, less than ``S + 2A - (M - 1)``;
+* and at least ``ceil((S - 2A - A·T) / (M + 1 - T))``: if ``k`` missed, each of them
+  waited at most the longest and each of the other ``A - k`` at most ``T``, so
+  ``V <= (A - k)·T + k·(M + 1)``; and at least 1 if ``M - 1 >= T`` (the longest
+  certainly missed).
+* With ``M`` missing: between 0 and ``min(A, ceil((S + 2A) / T) - 1)``.
+* The estimate takes the longest wait as one miss (when ``M > T``) and the other
+  ``A - 1`` waits as exponentially distributed with their known mean
+  ``(S - M) / (A - 1)``, so ``1 + (A - 1)·exp(-T·(A - 1) / (S - M))`` missed
+  (``A·exp(-T·A / S)`` with ``M`` missing), clipped to the bounds.
+
+The margins cost little: ``M = T`` is no longer "exact" (the longest may have been
+20000.4 ms for ``T = 20 s``); the most missed grows by at most one contact (while
+``2A < T``), only where ``S - M`` lands just under a multiple of ``T``; and the
+fewest loosens only where ``M`` exceeds ``T`` by less than a few ``A`` ms.
+
+The lower bound says more than "the one that waited ``M``" only when the contacts
+waited well over ``T`` on average: a busy interval.
+
+Those bounds are on a count, and counts add up. A bucket keeps one longest wait, so
+bounds taken from a bucket's own total and longest wait grow wide with the bucket.
+Given ``sl_threshold``, :func:`cvframe.resample_intervals` works the counts out for
+each input record, where the data pin them down best, and sums them: the true count
+of a bucket is the sum of its records' true counts, each within its own bounds, so
+the sums bound it. They travel in :data:`SL_COUNT_COLUMNS`, the threshold in
+:data:`SL_THRESHOLD_COLUMN`; a frame that carries them is summed again when
+resampled, and :func:`cvframe.kpis` divides those sums instead, which keeps the
+tightness of the 15-minute records however coarse the bucket.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._durations import duration_ms
+from ._buckets import duration_words
+from ._measures import FloatColumns, measure_arrays
+
+__all__ = [
+    "DEFAULT_SL_THRESHOLD",
+    "SL_COLUMNS",
+    "SL_COUNT_COLUMNS",
+    "SL_DENOMINATORS",
+    "SL_THRESHOLD_COLUMN",
+    "SlCounts",
+    "SlDenominator",
+    "answered_within_threshold",
+    "carried_answered_within",
+    "carries_sl_counts",
+    "is_default_sl_threshold",
+    "missed_bounds",
+    "sl_counts_in_order",
+    "sl_counts_to_sum",
+    "threshold_series",
+]
+
+
+class _DefaultThreshold(str):
+    """The default ``sl_threshold``: equal to ``"20s"``, yet told apart from a ``"20s"`` passed.
+
+    Erlang C's deprecated ``threshold`` may only be given when ``sl_threshold`` was not;
+    a ``"20s"`` the caller wrote is an explicit choice, this object is the default.
+    """
+
+    __slots__ = ()
+
+
+#: The service-level threshold when none is given (:func:`cvframe.kpis`, Erlang C).
+DEFAULT_SL_THRESHOLD: str = _DefaultThreshold("20s")
+
+
+def is_default_sl_threshold(value: Any) -> bool:
+    """Whether ``value`` is :data:`DEFAULT_SL_THRESHOLD` itself (the caller gave none)."""
+    return value is DEFAULT_SL_THRESHOLD
+
+
+#: The service-level counts :func:`resample_intervals` carries when given ``sl_threshold``,
+#: with their kind: answered contacts that waited at most the threshold, the fewest
+#: possible, :func:`cvframe.kpis`' estimate and the most possible, each summed over the
+#: records of a bucket (``Int64``, ``Float64``, ``Int64``). Kept as data: the README's
+#: service-level section lists the same columns.
+SL_COUNT_COLUMNS: Mapping[str, Literal["int", "float"]] = {
+    "answered_within_sl_low": "int",
+    "answered_within_sl_estimate": "float",
+    "answered_within_sl_high": "int",
+}
+
+#: The column that records the threshold the counts are for: ``timedelta64[ms]``, one
+#: value in every row of a frame.
+SL_THRESHOLD_COLUMN = "sl_threshold"
+
+#: All the columns of the carried counts, which go together or not at all.
+SL_COLUMNS = (*SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN)
+
+
+SlDenominator = Literal["offered", "answered", "answered+abandoned"]
+
+#: What service level is divided by, per ``sl_denominator``: "offered" counts
+#: abandons as misses (Cisco's "negative", Amazon Connect), "answered" ignores them,
+#: "answered+abandoned" is Genesys' default.
+SL_DENOMINATORS: Mapping[str, tuple[str, ...]] = {
+    "offered": ("offered_contacts",),
+    "answered": ("answered_contacts",),
+    "answered+abandoned": ("answered_contacts", "abandoned_contacts"),
+}
+
+#: How far a whole-millisecond wait may be from the exact wait it was made from: less
+#: than this, whether it was rounded to the nearest, truncated or rounded up. The
+#: bounds widen each recorded quantity by it (see the module docstring).
+ROUNDING_MARGIN_MS = 1.0
+
+
+def sl_counts_in_order(df: pd.DataFrame) -> pd.Series:
+    """Per row: low <= estimate <= high <= answered_contacts (True where any is NA)."""
+    if not set(SL_COUNT_COLUMNS) <= set(df.columns) or "answered_contacts" not in df.columns:
+        return pd.Series(True, index=df.index)
+    low, estimate, high = (df[name].astype("Float64") for name in SL_COUNT_COLUMNS)
+    answered = df["answered_contacts"].astype("Float64")
+    ok = (low <= estimate) & (estimate <= high) & (high <= answered)
+    return ok.fillna(True).astype(bool)
+
+
+def missed_bounds(
+    answered: np.ndarray,
+    total_wait: np.ndarray,
+    max_wait: np.ndarray,
+    max_wait_missing: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fewest, estimated and most answered contacts that *missed* a threshold (waited longer).
+
+    The one implementation of the bounds and the estimate that the module docstring
+    derives: :func:`cvframe.kpis` uses it on each row, and
+    :func:`cvframe.resample_intervals` with ``sl_threshold`` on each record before it
+    sums the counts (both through :func:`answered_within_threshold`).
+
+    Parameters
+    ----------
+    answered : numpy.ndarray
+        ``A``, answered contacts per row (float, whole numbers).
+    total_wait : numpy.ndarray
+        ``S``, their total queue wait, in milliseconds.
+    max_wait : numpy.ndarray
+        ``M``, their longest queue wait, in milliseconds (any value where missing).
+    max_wait_missing : numpy.ndarray
+        Boolean, where ``M`` is missing.
+    threshold : float
+        ``T``, in milliseconds; positive.
+
+    Returns
+    -------
+    low, estimate, high : numpy.ndarray
+        Per row, as floats: the module docstring's bounds on the contacts that missed
+        (all 0 where ``A = 0``), the estimate clipped to ``[low, high]``. NA inputs
+        other than ``M`` are the caller's business.
+
+    Examples
+    --------
+    Four answered contacts waited 150 s in all, the longest 60 s; with T = 20 s at
+    least 2 missed (if only the longest had, the other three would have waited at
+    most 60 s together, not 90 s) and at most 4:
+
+    >>> import numpy as np
+    >>> low, estimate, high = missed_bounds(
+    ...     np.array([4.0]), np.array([150_000.0]), np.array([60_000.0]),
+    ...     np.array([False]), 20_000.0)
+    >>> low.tolist(), high.tolist()
+    ([2.0], [4.0])
+    """
+    a, s, m, t = answered, total_wait, max_wait, threshold
+    slack = ROUNDING_MARGIN_MS * 2.0 * a  # how far S may be from the waits compared with T
+    # Could any wait have exceeded T (the longest may be up to 1 ms over M), and must
+    # the longest have (it is more than M - 1)?
+    possible = (a > 0) & ~max_wait_missing & (m + ROUNDING_MARGIN_MS > t)
+    certain = possible & (m - ROUNDING_MARGIN_MS >= t)
+    unknown_max = (a > 0) & max_wait_missing
+    high = np.zeros_like(a)
+    most = _ceil_div(s - m + slack + ROUNDING_MARGIN_MS, t)
+    high = np.where(possible, np.minimum(a, np.maximum(most, 0.0)), high)
+    high = np.where(
+        unknown_max, np.minimum(a, np.maximum(_ceil_div(s + slack, t) - 1.0, 0.0)), high
+    )
+    gap = np.where(possible, m + ROUNDING_MARGIN_MS - t, 1.0)
+    fewest = np.maximum(_ceil_div(s - slack - a * t, gap), np.where(certain, 1.0, 0.0))
+    low = np.where(possible, np.minimum(fewest, high), 0.0)
+    # The estimate: the waits other than the longest taken as exponential with their mean.
+    over = possible & (m > t)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        others = np.maximum(a - 1.0, 0.0)
+        mean_other = np.where(others > 0, np.maximum(s - m, 0.0) / others, 0.0)
+        tail_other = np.where(mean_other > 0, np.exp(-t / mean_other), 0.0)
+        mean_all = np.where(a > 0, s / a, 0.0)
+        tail_all = np.where(mean_all > 0, np.exp(-t / mean_all), 0.0)
+    estimate = np.where(over, 1.0 + others * tail_other, 0.0)
+    estimate = np.where(unknown_max, a * tail_all, estimate)
+    return low, np.clip(estimate, low, high), high
+
+
+def _ceil_div(numerator: np.ndarray, denominator: np.ndarray | float) -> np.ndarray:
+    """The smallest whole ``k`` with ``k·denominator >= numerator`` (denominator > 0).
+
+    A float quotient can land a hair past a whole number, so ``ceil`` is checked
+    against the products in both directions; with whole-millisecond inputs (and sums
+    far below 2**53) the products are exact, so the result is too.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(numerator / denominator)
+        k = np.where((k - 1.0) * denominator >= numerator, k - 1.0, k)
+        return np.where(k * denominator < numerator, k + 1.0, k)
+
+
+def answered_within_threshold(
+    columns: FloatColumns, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: (fewest, estimated, most) answered within ``threshold`` ms, and where unknown."""
+    answered, answered_missing = columns("answered_contacts")
+    total_wait, total_missing = columns("queue_hold_time_answered")
+    max_wait, max_missing = columns("max_queue_hold_time_answered")
+    missed_low, missed_estimate, missed_high = missed_bounds(
+        answered, total_wait, max_wait, max_missing, threshold
+    )
+    unknown = answered_missing | total_missing
+    return answered - missed_high, answered - missed_estimate, answered - missed_low, unknown
+
+
+def _argument(ms: int) -> str:
+    """A threshold in ms as one would pass it: '20s', '1500ms'."""
+    return repr(f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms")
+
+
+def carried_answered_within(
+    columns: FloatColumns, threshold: float, sl_threshold: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`answered_within_threshold`, from the counts a resampled frame carries."""
+    df = columns.df
+    recorded = _recorded_sl_threshold(df)
+    if recorded is not None and recorded != threshold:
+        raise ValueError(
+            f"sl_threshold {sl_threshold!r} differs from the {duration_words(recorded)} that "
+            f"the frame's answered_within_sl_* columns count: pass sl_threshold="
+            f"{_argument(recorded)}, or resample the 15-minute "
+            f"records with resample_intervals(..., sl_threshold={sl_threshold!r}), or drop "
+            "those columns (the bounds then come from each row's longest wait)"
+        )
+    low, estimate, high = (
+        measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()
+    )
+    _, answered_missing = columns("answered_contacts")
+    unknown = low[1] | estimate[1] | high[1] | answered_missing
+    return (
+        low[0].astype(np.float64),
+        estimate[0].astype(np.float64),
+        high[0].astype(np.float64),
+        unknown,
+    )
+
+
+@dataclass(frozen=True)
+class SlCounts:
+    """Service-level counts to sum: per column (values, missing) of each row, and the threshold."""
+
+    #: The threshold in ms; None for a frame that carries the columns but has no rows.
+    threshold_ms: int | None
+    columns: Mapping[str, tuple[np.ndarray, np.ndarray]]
+
+    def subset(self, keep: np.ndarray) -> SlCounts:
+        """The counts of the rows where ``keep`` is True."""
+        return SlCounts(
+            self.threshold_ms,
+            {
+                name: (values[keep], missing[keep])
+                for name, (values, missing) in self.columns.items()
+            },
+        )
+
+
+def carries_sl_counts(df: pd.DataFrame) -> bool:
+    """Whether ``df`` carries the service-level counts; ValueError if only some of them."""
+    present = [name for name in SL_COLUMNS if name in df.columns]
+    if present and len(present) < len(SL_COLUMNS):
+        missing = [name for name in SL_COLUMNS if name not in df.columns]
+        raise ValueError(
+            f"the frame has {present} but not {missing}: the service-level counts and their "
+            "threshold go together; drop them all, or resample the records with sl_threshold"
+        )
+    return bool(present)
+
+
+def _recorded_sl_threshold(df: pd.DataFrame) -> int | None:
+    """The threshold (ms) of the counts ``df`` carries; None when it has no rows."""
+    values, missing = measure_arrays(df[SL_THRESHOLD_COLUMN], "duration")
+    if missing.any():
+        raise ValueError(
+            f"{SL_THRESHOLD_COLUMN} has missing values; every row needs the threshold its "
+            "answered_within_sl_* counts are for"
+        )
+    distinct = np.unique(values)
+    if len(distinct) > 1:
+        words = ", ".join(duration_words(int(v)) for v in distinct)
+        raise ValueError(
+            f"{SL_THRESHOLD_COLUMN} holds several thresholds ({words}): counts for different "
+            "thresholds cannot be added up; resample each part with the same sl_threshold"
+        )
+    return int(distinct[0]) if len(distinct) else None
+
+
+def sl_counts_to_sum(df: pd.DataFrame, sl_threshold: Any) -> SlCounts | None:
+    """The counts to sum: those ``df`` carries, else its records' for ``sl_threshold``."""
+    wanted: int | None = None
+    if sl_threshold is not None:
+        value = duration_ms(sl_threshold, name="sl_threshold")
+        if value != math.floor(value):
+            raise ValueError(
+                f"sl_threshold must be a whole number of milliseconds (the contract's "
+                f"resolution, in which it is recorded), got {sl_threshold!r}"
+            )
+        wanted = int(value)
+    if carries_sl_counts(df):
+        recorded = _recorded_sl_threshold(df)
+        if wanted is not None and recorded is not None and wanted != recorded:
+            raise ValueError(
+                f"sl_threshold {sl_threshold!r} ({duration_words(wanted)}) differs from the "
+                f"{duration_words(recorded)} that the frame's answered_within_sl_* columns "
+                "count, and buckets cannot be recounted: resample the 15-minute records with "
+                f"sl_threshold={sl_threshold!r}, or drop those columns first"
+            )
+        disorder = ~sl_counts_in_order(df).to_numpy(dtype=bool)
+        if disorder.any():
+            i = int(np.flatnonzero(disorder)[0])
+            raise ValueError(
+                f"row {i} breaks answered_within_sl_low <= answered_within_sl_estimate <= "
+                "answered_within_sl_high <= answered_contacts"
+            )
+        columns = {name: measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()}
+        return SlCounts(recorded if recorded is not None else wanted, columns)
+    if wanted is None:
+        return None
+    low, estimate, high, unknown = answered_within_threshold(FloatColumns(df), float(wanted))
+    counts = zip(SL_COUNT_COLUMNS.items(), (low, estimate, high), strict=True)
+    return SlCounts(
+        wanted,
+        {
+            name: (
+                np.where(unknown, 0, values).astype(np.int64 if kind == "int" else np.float64),
+                unknown,
+            )
+            for (name, kind), values in counts
+        },
+    )
+
+
+def threshold_series(threshold_ms: int | None, size: int) -> pd.Series:
+    """The :data:`SL_THRESHOLD_COLUMN` of ``size`` rows (0 ms for a frame without rows)."""
+    data = np.full(size, 0 if threshold_ms is None else threshold_ms, dtype=np.int64)
+    return pd.Series(data.view("timedelta64[ms]"), dtype="timedelta64[ms]")
