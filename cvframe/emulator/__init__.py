@@ -1,6 +1,10 @@
 """A local emulator of the Contact Volume API, for demos, notebooks and tests.
 
-It never imports the client: it is a server, on 127.0.0.1 only.
+It never imports the client: it is a server, on 127.0.0.1 only. Its modules, one job
+each: ``_data`` makes the synthetic records, ``_records`` holds what the account serves,
+``_faults`` and ``_rate_limit`` the scripted misbehaviour and the 429s, ``_endpoint``
+answers a request (no sockets), ``_server`` is the sockets, ``_emulator`` the
+:class:`Emulator` that ties them together.
 
 Examples
 --------
@@ -13,6 +17,8 @@ True
 from __future__ import annotations
 
 from ._data import QueueSpec
-from ._server import Emulator, Fault, RequestRecord
+from ._emulator import Emulator
+from ._endpoint import RequestRecord
+from ._faults import Fault
 
 __all__ = ["Emulator", "Fault", "QueueSpec", "RequestRecord"]

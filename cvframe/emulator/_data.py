@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["INTERVAL", "QueueSpec", "SyntheticData", "default_queues", "format_ts"]
+__all__ = ["INTERVAL", "QueueSpec", "SyntheticData", "default_queues", "format_ts", "stable_hex"]
 
 #: The API's record interval.
 INTERVAL = timedelta(minutes=15)
@@ -37,12 +37,13 @@ class QueueSpec:
     chat: bool = False
 
 
-def _stable_hex(*parts: object, length: int) -> str:
+def stable_hex(*parts: object, length: int) -> str:
+    """``length`` hex digits fixed by ``parts``: the emulator's ids, the same on every run."""
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:length]
 
 
 def _uuidish(prefix: str, *parts: object) -> str:
-    h = _stable_hex(prefix, *parts, length=32)
+    h = stable_hex(prefix, *parts, length=32)
     return f"{prefix}-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
@@ -177,7 +178,7 @@ class SyntheticData:
             start = midnight + int(i) * INTERVAL
             start_text = format_ts(start)
             record: dict[str, Any] = {
-                "_id": _stable_hex(self.seed, spec.queue_id, start_text, length=24),
+                "_id": stable_hex(self.seed, spec.queue_id, start_text, length=24),
                 "intervalStartTimeStamp": start_text,
                 "orgId": self.org_id,
                 "queueId": spec.queue_id,

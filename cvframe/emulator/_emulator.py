@@ -1,0 +1,137 @@
+"""The :class:`Emulator`: the emulated API served on 127.0.0.1, and how clients reach it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ._endpoint import EmulatedAPI
+from ._server import LoopbackServer
+
+__all__ = ["Emulator"]
+
+#: The ``CVFRAME_*`` environment variable of each client setting.
+_ENVIRONMENT = {
+    "host": "CVFRAME_HOST",
+    "account_id": "CVFRAME_ACCOUNT_ID",
+    "client_id": "CVFRAME_CLIENT_ID",
+    "client_secret": "CVFRAME_CLIENT_SECRET",
+    "org_id": "CVFRAME_ORG_ID",
+    "instance_id": "CVFRAME_INSTANCE_ID",
+}
+
+
+class Emulator(EmulatedAPI):
+    """A local stand-in for the Contact Volume API, serving synthetic data on 127.0.0.1.
+
+    It speaks the endpoint as Kore.ai documents it: ``POST
+    /agentassist/api/public/analytics/account/{accountId}/callvolume`` with a JWT in
+    the ``auth`` header and ``{orgId, fromTimeStamp, toTimeStamp, skip, limit}``,
+    answering pages of ``{hasMore, totalCount, CallVolumeUpdate}``. It checks the
+    JWT (401), the body (400), the rate limit (429 with ``Retry-After``), and can add
+    latency and scripted faults for tests. Data is deterministic per ``seed``.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Fixes the data, the ids and the credentials' account and org ids.
+    queues : int, default 4
+        How many queues the account has.
+    start : str or date, default "2023-01-02"
+        The first UTC day with data (a Monday).
+    days : int, default 28
+        How many days of data, from ``start``.
+    requests_per_minute : float, optional
+        Answer 429 beyond this many requests in any 60 seconds; None: no limit.
+    latency : float, default 0.0
+        Seconds to wait before each answer.
+    max_page_size : int, optional
+        Serve at most this many records per page whatever ``limit`` asks for.
+    require_instance_id : bool, default False
+        Answer 400 when the ``iId`` header is missing or wrong (the docs-v2 revision).
+    port : int, default 0
+        The port to listen on; 0 picks a free one.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> with cvframe.emulator.Emulator(days=1, queues=2) as emu:
+    ...     df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False,
+    ...                                  **emu.settings())
+    >>> df["queue_name"].nunique()
+    2
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        queues: int = 4,
+        start: str | date = "2023-01-02",
+        days: int = 28,
+        requests_per_minute: float | None = None,
+        latency: float = 0.0,
+        max_page_size: int | None = None,
+        require_instance_id: bool = False,
+        port: int = 0,
+    ) -> None:
+        super().__init__(
+            seed=seed,
+            queues=queues,
+            start=start,
+            days=days,
+            requests_per_minute=requests_per_minute,
+            latency=latency,
+            max_page_size=max_page_size,
+            require_instance_id=require_instance_id,
+        )
+        self._server = LoopbackServer(self.handle, port)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Emulator:
+        """Start serving on 127.0.0.1 in a background thread."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._server.stop()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (after :meth:`start`)."""
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``: pass it as ``host``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # ------------------------------------------------------------------ clients
+    def client_settings(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`cvframe.CallVolumeClient` against this emulator."""
+        settings: dict[str, Any] = {
+            "host": self.base_url,
+            "account_id": self.account_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        if self.require_instance_id:
+            settings["instance_id"] = self.instance_id
+        if self.requests_per_minute is not None:
+            settings["requests_per_minute"] = self.requests_per_minute
+        return settings
+
+    def settings(self) -> dict[str, Any]:
+        """:meth:`client_settings` plus ``org_id``: for :func:`cvframe.read_callvolume`."""
+        return {**self.client_settings(), "org_id": self.org_id}
+
+    def env(self) -> dict[str, str]:
+        """The ``CVFRAME_*`` environment variables that point cvframe at this emulator."""
+        return {_ENVIRONMENT[k]: str(v) for k, v in self.settings().items() if k in _ENVIRONMENT}
