@@ -36,8 +36,6 @@ The threshold is ``sl_threshold``, as in :func:`cvframe.kpis`; the older name
 ``threshold`` still works and gives a ``FutureWarning``.
 """
 
-from __future__ import annotations
-
 from ._analytics import (
     asa,
     occupancy,

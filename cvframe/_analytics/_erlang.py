@@ -514,8 +514,8 @@ def staffing(
     Raises
     ------
     ValueError
-        If ``df`` lacks a column it reads, or one breaks the input contract
-        (:mod:`cvframe._analytics._checks`): a repeated ``id``; an ``offered_contacts`` or
+        If ``df`` lacks a column it reads, or one breaks the input contract (the
+        README's "Input contract"): a repeated ``id``; an ``offered_contacts`` or
         ``completed_contacts`` that is negative, fractional, infinite or not
         numeric; a negative or non-duration handle time; naive or missing
         timestamps; ``interval_end <= interval_start``. Also for a bad argument,

@@ -292,3 +292,19 @@ def test_bigger_queues_need_more_agents_but_fewer_per_erlang() -> None:
     agents = required_agents(pd.Series(loads * 10), "3min", "30min").to_numpy(dtype=float)
     assert (np.diff(agents) > 0).all()
     assert (np.diff(agents / loads) < 0).all()  # the pooling effect
+
+
+def test_erlang_c_is_a_public_module_that_shows_only_its_seven_functions() -> None:
+    shown = {name for name in dir(erlang_c) if not name.startswith("_")}
+    assert shown == set(erlang_c.__all__)
+    assert erlang_c.__all__ == [
+        "asa",
+        "occupancy",
+        "offered_load",
+        "probability_of_waiting",
+        "required_agents",
+        "service_level",
+        "staffing",
+    ]
+    assert erlang_c.required_agents is cvframe.required_agents
+    assert erlang_c.staffing is cvframe.staffing
