@@ -1,4 +1,4 @@
-"""The test suite's fakes, in one place: a fake API server, a fake clock, fake HTTP sessions.
+"""The test suite's fakes, in one place: a fake API server, a fake clock, fake transports.
 
 ``FakeAPI`` is a small fake of the Contact Volume API on 127.0.0.1, independent of
 cvframe's emulator.
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import requests
+from cvframe._api._requests_transport import RequestsTransport
+from cvframe._api._wire import HttpRequest, HttpResponse
 
 #: Long enough that pyjwt does not warn about short HMAC keys.
 CLIENT_SECRET = "test-client-secret-0123456789abcdef-not-real"
@@ -306,21 +307,15 @@ class FakeClock:
         return self.epoch + self.now
 
 
-def make_response(
-    status: int, body: Any = None, headers: dict[str, str] | None = None
-) -> requests.Response:
-    """A requests.Response as the server would send it."""
-    response = requests.Response()
-    response.status_code = status
+def answer(status: int, body: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
+    """A whole answer as the server would send it: ``body`` as bytes, or JSON of it."""
     if body is None:
-        response._content = b""
+        content = b""
     elif isinstance(body, bytes):
-        response._content = body
+        content = body
     else:
-        response._content = json.dumps(body).encode()
-    response.headers.update(headers or {"Content-Type": "application/json"})
-    response.url = URL
-    return response
+        content = json.dumps(body).encode()
+    return HttpResponse(status, headers or {"Content-Type": "application/json"}, content)
 
 
 def page(records: list[dict[str, Any]], has_more: bool, total: int | None = None) -> dict:
@@ -328,14 +323,59 @@ def page(records: list[dict[str, Any]], has_more: bool, total: int | None = None
     return {"hasMore": has_more, "CallVolumeUpdate": records, "totalCount": total}
 
 
-class FakeSession:
-    """Answers each POST with the next scripted response (or raises the next exception)."""
+class FakeTransport:
+    """Answers each request with the next scripted answer (or raises the next exception).
 
-    def __init__(self, script: list[Any]) -> None:
+    Hand it to the client as ``transport=``: no socket, no ``requests`` involved.
+    """
+
+    def __init__(self, script: Iterable[HttpResponse | BaseException] = ()) -> None:
+        self.script = list(script)
+        #: Every request handed over, in order.
+        self.requests: list[HttpRequest] = []
+        self.closed = False
+
+    @property
+    def bodies(self) -> list[Any]:
+        """The JSON of every request, decoded."""
+        return [json.loads(request.content) for request in self.requests]
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        self.requests.append(request)
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class SessionAnswer:
+    """What :class:`RecordingSession` hands back: the parts of a response the wire reads."""
+
+    status_code: int
+    content: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    #: No socket behind it: the default transport takes the body whole.
+    raw: None = None
+
+
+class RecordingSession:
+    """A stand-in for ``requests.Session`` under the default transport, for its own tests.
+
+    Records every ``post`` (its keyword arguments, ``json`` decoded) and answers with the
+    next scripted :class:`SessionAnswer`, or raises the next exception (a
+    ``requests.ConnectionError``, say).
+    """
+
+    def __init__(self, script: Iterable[SessionAnswer | BaseException]) -> None:
         self.script = list(script)
         self.calls: list[dict[str, Any]] = []
+        self.verify = True
 
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
+    def post(self, url: str, **kwargs: Any) -> SessionAnswer:
         self.calls.append({"url": url, **kwargs, "json": json.loads(kwargs["data"])})
         item = self.script.pop(0)
         if isinstance(item, BaseException):
@@ -344,6 +384,34 @@ class FakeSession:
 
     def close(self) -> None:
         pass
+
+
+class EditingTransport:
+    """The default transport, with ``edit`` applied to the JSON of every 200 answer.
+
+    For a test that needs a real server's answers, changed: ``edit(body)`` returns the
+    body to hand on.
+    """
+
+    def __init__(self, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self.edit = edit
+        self.inner = RequestsTransport()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        got = self.inner.handle(request)
+        if got.status_code != 200:
+            return got
+        content = json.dumps(self.edit(json.loads(got.content))).encode()
+        # The body is decoded and rewritten: its length and coding are the fake's now.
+        headers = {
+            name: value
+            for name, value in got.headers.items()
+            if name not in ("content-length", "content-encoding")
+        }
+        return HttpResponse(got.status_code, headers, content)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def client_kwargs(**extra: Any) -> dict[str, Any]:

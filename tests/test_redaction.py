@@ -12,13 +12,14 @@ import pytest
 
 import cvframe
 from cvframe._api._auth import Credentials
+from cvframe._api._requests_transport import RequestsTransport
 from cvframe._api._settings import Secret, Settings
-from cvframe._api._transport import HttpTransport
+from cvframe._api._transport import RetryingTransport
 from cvframe._cli._main import main
 from cvframe._endpoints import CALLVOLUME
 from cvframe._redact import REDACTED, redact
 from cvframe.emulator import Emulator
-from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, client_kwargs, make_response
+from tests.fakes import CLIENT_SECRET, FakeClock, FakeTransport, answer, client_kwargs
 
 
 def token_of(emu: Emulator) -> str:
@@ -96,9 +97,10 @@ def test_a_token_with_a_trailing_cr_never_reaches_the_transport_error(
     settings = Settings(
         base_url=emu.base_url, account_id=emu.account_id, token=Secret(token), max_retries=0
     )
-    transport = HttpTransport(
+    transport = RetryingTransport(
         settings.url_for(CALLVOLUME),
         Credentials(settings),
+        RequestsTransport(),
         requests_per_minute=60,
         max_retries=0,
         timeout=5,
@@ -106,7 +108,7 @@ def test_a_token_with_a_trailing_cr_never_reaches_the_transport_error(
     )
     try:
         with pytest.raises(cvframe.TransportError) as info:
-            transport.post_json({"orgId": emu.org_id, "skip": 0, "limit": 10})
+            transport.request_json({"orgId": emu.org_id, "skip": 0, "limit": 10})
     finally:
         transport.close()
     texts = [str(info.value), repr(info.value), *traceback.format_exception(info.value)]
@@ -154,23 +156,25 @@ def test_cli_fetch_with_a_control_character_inside_the_token_fails_without_echoi
 
 @pytest.mark.parametrize("encode", [lambda s: s, quote, quote_plus])
 def test_a_redirect_whose_location_echoes_the_token_is_redacted(encode: object) -> None:
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]))
+    fake = FakeTransport()
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake)
     token = client.transport.credentials.headers()["auth"]
     where = "https://sso.example/login?next=/cv&auth=" + encode(token)  # type: ignore[operator]
-    client.transport.session = FakeSession([make_response(302, b"", {"Location": where})])
+    fake.script.append(answer(302, b"", {"Location": where}))
     with pytest.raises(cvframe.APIError, match=r"redirect to https://sso\.example/login") as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
     assert_no_form(str(info.value) + repr(info.value), token, CLIENT_SECRET)
 
 
 def test_a_server_message_cut_off_inside_the_token_leaks_no_part_of_it() -> None:
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]))
+    fake = FakeTransport()
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake)
     token = client.transport.credentials.headers()["auth"]
     # The message is cut to 300 characters before it is quoted: the cut falls
     # inside the token's signature.
     padding = "p" * (300 - len(token) + 10)
-    said = make_response(400, {"message": f"{padding}{token} is not allowed here"})
-    client.transport.session = FakeSession([said])
+    said = answer(400, {"message": f"{padding}{token} is not allowed here"})
+    fake.script.append(said)
     with pytest.raises(cvframe.APIError) as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
     signature = token.rsplit(".", 1)[1]
@@ -180,12 +184,11 @@ def test_a_server_message_cut_off_inside_the_token_leaks_no_part_of_it() -> None
 
 
 def test_a_request_id_header_echoing_the_token_is_redacted() -> None:
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]))
+    fake = FakeTransport()
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake)
     token = client.transport.credentials.headers()["auth"]
-    said = make_response(
-        404, {"message": "no such account"}, {"x-request-id": f"req-1 auth={token}"}
-    )
-    client.transport.session = FakeSession([said])
+    said = answer(404, {"message": "no such account"}, {"x-request-id": f"req-1 auth={token}"})
+    fake.script.append(said)
     with pytest.raises(cvframe.APIError) as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
     assert_no_form(str(info.value) + str(info.value.request_id), token)

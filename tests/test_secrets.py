@@ -85,7 +85,7 @@ def test_cli_failure_output_holds_no_secret(
 
 def test_tls_verification_stays_on() -> None:
     client = cvframe.CallVolumeClient("platform.kore.ai", "acc", token="t")
-    assert client.transport.session.verify is True
+    assert client.transport.wire.session.verify is True
 
 
 def test_secret_objects_refuse_to_be_pickled() -> None:

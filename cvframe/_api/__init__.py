@@ -1,4 +1,4 @@
-"""Talking to Kore.ai: settings, the JWT, the HTTP transport, paging, the client, the read.
+"""Talking to Kore.ai: settings, the JWT, the transport and its retries, paging, the client.
 
 This is the interface of the ``_api`` layer to the rest of cvframe (not public API:
 users import from :mod:`cvframe`). It knows nothing of analytics, snapshots or the CLI.
@@ -20,6 +20,8 @@ from ._settings import (
     DEFAULT_TIMEOUT,
     resolve_org_id,
 )
+from ._transport import RetryingTransport, WaitBudget
+from ._wire import HttpRequest, HttpResponse, Transport
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -28,6 +30,11 @@ __all__ = [
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_TIMEOUT",
     "CallVolumeClient",
+    "HttpRequest",
+    "HttpResponse",
+    "RetryingTransport",
+    "Transport",
+    "WaitBudget",
     "read_callvolume",
     "resolve_org_id",
 ]

@@ -16,6 +16,7 @@ from .._errors import APIError
 from .._times import TimeLike, format_api_time, resolve_window
 from ._auth import Credentials
 from ._paging import Page, SkipLimitPaginator, parse_page
+from ._requests_transport import RequestsTransport
 from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -28,9 +29,10 @@ from ._transport import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_MAX_TOTAL_WAIT,
     Clock,
-    HttpTransport,
+    RetryingTransport,
     WaitBudget,
 )
+from ._wire import Transport
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PAGE_SIZE", "MAX_CONCURRENCY", "CallVolumeClient"]
 
@@ -94,9 +96,17 @@ class CallVolumeClient:
         The largest answer accepted, counted after gzip decoding; a bigger one is a
         :class:`cvframe.ResponseError`, not retried.
     session : requests.Session, optional
-        Your own session (proxies, certificates, a test double). Not closed by cvframe.
+        Your own session (proxies, certificates). Not closed by cvframe.
     allow_insecure_http : bool, default False
         Allow ``http://`` to a host that is not loopback.
+    clock : optional
+        What the rate limit and the retries tell time by (``monotonic``, ``sleep``,
+        ``time``); a test hands in a fake so that nothing really sleeps.
+    transport : Transport, optional
+        What does each exchange (sends a request, hands back the whole answer): by
+        default one ``requests`` session. A test hands in a fake; see
+        :mod:`cvframe._api._wire` for the contract. The rate limit, retries, errors
+        and redaction stay the client's. Not closed by cvframe; not with ``session``.
 
     Examples
     --------
@@ -127,6 +137,7 @@ class CallVolumeClient:
         session: requests.Session | None = None,
         allow_insecure_http: bool = False,
         clock: Clock | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.settings = Settings.resolve(
             host,
@@ -140,13 +151,17 @@ class CallVolumeClient:
             timeout=timeout,
             allow_insecure_http=allow_insecure_http,
         )
-        self._transport: HttpTransport = HttpTransport(
+        if transport is not None and session is not None:
+            raise ValueError("pass either session=... or transport=..., not both")
+        self._transport = RetryingTransport(
             self.settings.url_for(CALLVOLUME),
             Credentials(self.settings),
+            RequestsTransport(session) if transport is None else transport,
+            method=CALLVOLUME.method,
+            close_wire=transport is None,
             requests_per_minute=self.settings.requests_per_minute,
             max_retries=self.settings.max_retries,
             timeout=self.settings.timeout,
-            session=session,
             clock=clock,
             deadline=deadline,
             max_retry_wait=max_retry_wait,
@@ -157,8 +172,12 @@ class CallVolumeClient:
         self._limit_refused = False
 
     @property
-    def transport(self) -> HttpTransport:
-        """The HTTP layer (its counters ``requests_sent`` and ``retries`` are public)."""
+    def transport(self) -> RetryingTransport:
+        """The HTTP layer: rate limit and retries around the ``transport`` given (its ``wire``).
+
+        Its counters ``requests_sent`` and ``retries``, its ``wait_budget()`` and its
+        ``wire`` are public.
+        """
         return self._transport
 
     def iter_pages(
@@ -197,7 +216,7 @@ class CallVolumeClient:
             The rate limit holds whatever this is; more only hides latency.
         waits : WaitBudget, optional
             The retry waiting this read may still do (``max_total_wait``). By default
-            a fresh one; pass one from :meth:`HttpTransport.wait_budget` to share it
+            a fresh one; pass one from :meth:`RetryingTransport.wait_budget` to share it
             across several calls that make up one read (``read_callvolume``'s passes).
 
         Yields
@@ -226,7 +245,7 @@ class CallVolumeClient:
 
         def fetch(params: dict[str, int]) -> Page:
             try:
-                body = self._transport.post_json({**base, **params}, waits=budget)
+                body = self._transport.request_json({**base, **params}, waits=budget)
             except APIError as exc:
                 if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= page_size:
                     raise
@@ -242,7 +261,7 @@ class CallVolumeClient:
                 self._limit_refused = True
                 paginator.narrow()
                 params = {**params, "limit": page_size}
-                body = self._transport.post_json({**base, **params}, waits=budget)
+                body = self._transport.request_json({**base, **params}, waits=budget)
             return parse_page(body, CALLVOLUME, skip=params["skip"], limit=params["limit"])
 
         first = fetch(paginator.request_params())
@@ -295,7 +314,7 @@ class CallVolumeClient:
                     ahead.cancel()
 
     def close(self) -> None:
-        """Release the HTTP session (if cvframe opened it)."""
+        """Release the HTTP session (if cvframe opened it; a given transport stays open)."""
         self._transport.close()
 
     def __enter__(self) -> CallVolumeClient:

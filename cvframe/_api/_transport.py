@@ -1,30 +1,24 @@
-"""One ``requests.Session`` per client: timeouts, retries with backoff, a rate limiter.
+"""The client's side of every exchange: rate limit, retries and their waiting, errors.
 
-Nothing here knows about pages or records: it POSTs JSON and hands back parsed JSON,
-or raises an exception from :mod:`cvframe._errors`.
+Nothing here knows about pages or records, nor about sockets: it hands a request to a
+:class:`~cvframe._api._wire.Transport` and gets back parsed JSON, or raises an
+exception from :mod:`cvframe._errors` (with every secret redacted). The same rules
+hold whatever the transport: the default one (:mod:`cvframe._api._requests_transport`)
+or a test's fake.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
-import heapq
 import json
 import logging
 import math
 import random
-import socket
 import threading
 import time
-import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
-
-import requests
-import requests.adapters
-import urllib3.exceptions
-import urllib3.response
 
 from .._errors import (
     APIError,
@@ -37,6 +31,15 @@ from .._errors import (
 from .._gc import gc_paused
 from .._redact import redact
 from ._auth import Credentials
+from ._wire import (
+    BodyTooLargeError,
+    DeadlineError,
+    HttpRequest,
+    HttpResponse,
+    NoAnswerError,
+    RequestNotSentError,
+    Transport,
+)
 
 __all__ = [
     "DEADLINE_PER_TIMEOUT",
@@ -44,9 +47,9 @@ __all__ = [
     "DEFAULT_MAX_RETRY_WAIT",
     "DEFAULT_MAX_TOTAL_WAIT",
     "Clock",
-    "HttpTransport",
     "RateLimiter",
     "RetryPolicy",
+    "RetryingTransport",
     "SystemClock",
     "WaitBudget",
 ]
@@ -55,14 +58,6 @@ log = logging.getLogger("cvframe")
 
 #: Statuses that mean "try again later" rather than "you asked for something wrong".
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: Failures on the way that a second try may not meet: refused or reset connections,
-#: timeouts, and bodies cut short.
-_RETRYABLE_EXCEPTIONS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 #: The window the API's rate limit counts requests over, in seconds.
 RATE_WINDOW_SECONDS = 60.0
 #: The longest single wait before a retry (a ``Retry-After`` or a backoff), in seconds.
@@ -80,11 +75,6 @@ DEADLINE_PER_TIMEOUT = 4
 #: records is about 1 MB, so 64 MiB leaves room for very large pages but not for a
 #: body that inflates without end.
 DEFAULT_MAX_PAGE_BYTES = 64 << 20
-#: Bytes read at a time while watching the deadline and the size cap.
-_READ_CHUNK = 1 << 16
-#: urllib3's response class (2.x names a base class; 1.26 only has HTTPResponse, and
-#: no ``read1``: its bodies are read through requests instead).
-_URLLIB3_RESPONSE = getattr(urllib3.response, "BaseHTTPResponse", urllib3.response.HTTPResponse)
 
 
 class Clock(Protocol):
@@ -215,66 +205,6 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
-#: The content codings cvframe inflates itself, a bounded piece at a time.
-_INFLATED = frozenset({"gzip", "x-gzip", "deflate"})
-#: What each request says it accepts: only what cvframe inflates with a bound.
-ACCEPT_ENCODING = "gzip, deflate"
-
-
-class _Inflater:
-    """Inflates a gzip (any number of members) or deflate body, at most 64 KiB at a time.
-
-    >>> import gzip
-    >>> body = gzip.compress(b"a" * 200_000) + gzip.compress(b"b")
-    >>> inflater = _Inflater("gzip")
-    >>> pieces = list(inflater.feed(body))
-    >>> max(map(len, pieces)) <= _READ_CHUNK, b"".join(pieces) == b"a" * 200_000 + b"b"
-    (True, True)
-    """
-
-    def __init__(self, encoding: str) -> None:
-        self._gzip = encoding != "deflate"
-        self._started = False
-        self._inflate = self._new()
-
-    def _new(self) -> Any:
-        return zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """The decoded pieces of the next ``data``, none longer than ``_READ_CHUNK``."""
-        while data:
-            try:
-                piece = self._inflate.decompress(data, _READ_CHUNK)
-            except zlib.error as exc:
-                if not self._gzip and not self._started:
-                    # "deflate" without the zlib wrapper, as some servers send it.
-                    self._started = True
-                    self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise requests.exceptions.ContentDecodingError(
-                    f"the body is not valid {'gzip' if self._gzip else 'deflate'} ({exc})"
-                ) from None
-            self._started = True
-            if piece:
-                yield piece
-            if self._inflate.eof:
-                data = self._inflate.unused_data
-                if not self._gzip:
-                    return  # nothing follows a deflate stream
-                if data:
-                    self._inflate = self._new()  # the next gzip member
-            else:
-                data = self._inflate.unconsumed_tail
-
-    def flush(self) -> bytes:
-        """What is left once the body has ended (little: the input is all consumed)."""
-        return self._inflate.flush()
-
-
-class _DeadlineError(Exception):
-    """The whole answer did not arrive within the request's deadline."""
-
-
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date).
 
@@ -299,12 +229,12 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _server_message(response: requests.Response) -> str | None:
+def _server_message(response: HttpResponse) -> str | None:
     """The error text of a response: Kore's ``{"errors": [{"msg": ...}]}`` or similar."""
     try:
-        body = response.json()
+        body = json.loads(response.content)
     except ValueError:
-        text = response.text.strip()
+        text = response.content.decode("utf-8", "replace").strip()
         return text[:300] if text else None
     if isinstance(body, dict):
         errors = body.get("errors")
@@ -321,7 +251,7 @@ def _server_message(response: requests.Response) -> str | None:
     return json.dumps(body)[:300]
 
 
-def _request_id(response: requests.Response) -> str | None:
+def _request_id(response: HttpResponse) -> str | None:
     for name in ("x-request-id", "x-correlation-id", "requestid", "x-amzn-requestid"):
         if name in response.headers:
             return response.headers[name]
@@ -334,7 +264,7 @@ _HINTS = {
 }
 
 
-def error_for_response(response: requests.Response, secrets: Iterable[str]) -> APIError:
+def error_for_response(response: HttpResponse, secrets: Iterable[str]) -> APIError:
     """Map an error response to the matching :class:`APIError` subclass."""
     status = response.status_code
     message = _server_message(response)
@@ -383,22 +313,6 @@ def _gave_up(failure: CvframeError, why: str) -> CvframeError:
     return type(failure)(f"{failure}; {why}")
 
 
-def _set_read_timeout(raw: Any, seconds: float) -> bool:
-    """Lower the socket timeout of a streaming urllib3 response; False where it cannot.
-
-    ``raw._connection.sock`` is urllib3's, not public: where it is missing the timeout
-    stays the request's own and the watchdog still ends the request at its deadline
-    (``test_transport_limits.py`` fails if the attribute goes away).
-    """
-    connection = getattr(raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return False
-    with contextlib.suppress(OSError):
-        sock.settimeout(max(seconds, 0.001))
-    return True
-
-
 def _orjson_loads() -> Callable[[bytes], Any] | None:
     """orjson's ``loads`` when the optional ``fast`` extra is installed, else None."""
     try:
@@ -412,150 +326,25 @@ def _orjson_loads() -> Callable[[bytes], Any] | None:
 _FAST_LOADS = _orjson_loads()
 
 
-#: Connections kept per host: as many as requests a client may have in flight.
-POOL_SIZE = 16
+class RetryingTransport:
+    """Sends JSON to one URL through a :class:`Transport`, with auth, a rate limit and retries.
 
-
-class _Watch:
-    """One request's connection, for the watchdog that cuts it off at the deadline."""
-
-    def __init__(self) -> None:
-        self.connection: Any = None
-        self.expired = False
-        self.done = False
-
-    def expire(self) -> None:
-        """Shut the request's socket: whatever read is blocked on it ends at once."""
-        self.expired = True
-        sock = getattr(self.connection, "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-#: The watch of the request the current thread is sending, if any.
-_watching = threading.local()
-
-
-class _Watchdog:
-    """One thread that shuts each watched request's socket when its deadline passes.
-
-    One for the process, started on first use: a timer thread per request would cost
-    more than a small page's parsing.
+    What :attr:`cvframe.CallVolumeClient.transport` is. Its counters
+    :attr:`requests_sent` and :attr:`retries`, :meth:`wait_budget` and :attr:`wire`
+    (the :class:`Transport` doing the exchanges) are public.
     """
-
-    def __init__(self) -> None:
-        self._due: list[tuple[float, int, _Watch]] = []
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._count = 0
-
-    def release(self, watch: _Watch) -> bool:
-        """Stop watching ``watch``; True if it expired first (its socket was shut).
-
-        Under the watchdog's lock, so the watchdog can never shut a socket after its
-        request is done with it (and the connection is back in the pool, maybe in
-        another request's hands).
-        """
-        with self._wake:
-            watch.done = True
-            return watch.expired
-
-    def watch(self, deadline_at: float, watch: _Watch) -> None:
-        """Expire ``watch`` at ``deadline_at`` (``time.monotonic``) unless it is done by then."""
-        with self._wake:
-            while self._due and self._due[0][2].done:
-                heapq.heappop(self._due)  # finished requests: forget them
-            self._count += 1
-            heapq.heappush(self._due, (deadline_at, self._count, watch))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="cvframe-deadlines", daemon=True
-                )
-                self._thread.start()
-            self._wake.notify()
-
-    def _run(self) -> None:
-        with self._wake:
-            while True:
-                if not self._due:
-                    self._wake.wait()
-                    continue
-                at, _, watch = self._due[0]
-                left = at - time.monotonic()
-                if watch.done or left <= 0:
-                    heapq.heappop(self._due)
-                    if not watch.done:
-                        watch.expire()
-                    continue
-                self._wake.wait(left)
-
-
-_WATCHDOG = _Watchdog()
-
-
-class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """An adapter that tells the current request's :class:`_Watch` which connection it got.
-
-    The socket timeout bounds only the wait for each next byte; this lets a timer
-    shut the connection when the request's whole deadline has passed, even while the
-    status line and headers are still dripping in.
-    """
-
-    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(super().get_connection_with_tls_context(*args, **kwargs))
-
-    def get_connection(self, *args: Any, **kwargs: Any) -> Any:  # requests < 2.32.2
-        return _watched(super().get_connection(*args, **kwargs))
-
-
-def _watched(pool: Any) -> Any:
-    """``pool``, made to tell the current request's :class:`_Watch` its connection.
-
-    ``_get_conn`` is urllib3's, not public, and has been there since urllib3 1.x.
-    Where it is missing, the pool is used as it is: the deadline then bounds the body
-    (checked between chunks), not headers that drip in. The header-drip test in
-    ``test_transport_limits.py`` fails if that ever happens.
-    """
-    if getattr(pool, "_cvframe_watched", False):
-        return pool
-    take = getattr(pool, "_get_conn", None)
-    if not callable(take):
-        log.debug("cvframe: urllib3's pool has no _get_conn; the deadline covers bodies only")
-        return pool
-
-    def get_conn(*args: Any, **kwargs: Any) -> Any:
-        connection = take(*args, **kwargs)
-        watch = getattr(_watching, "watch", None)
-        if watch is not None:
-            watch.connection = connection
-        return connection
-
-    pool._get_conn = get_conn
-    pool._cvframe_watched = True
-    return pool
-
-
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-class HttpTransport:
-    """POSTs JSON to one URL with auth, rate limiting, timeouts and retries."""
 
     def __init__(
         self,
         url: str,
         credentials: Credentials,
+        wire: Transport,
         *,
         requests_per_minute: float,
         max_retries: int,
         timeout: float,
-        session: requests.Session | None = None,
+        method: str = "POST",
+        close_wire: bool = True,
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
@@ -564,6 +353,7 @@ class HttpTransport:
         max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
     ) -> None:
         self.url = url
+        self.method = method
         self.credentials = credentials
         self.timeout = timeout
         self.max_retry_wait = _positive("max_retry_wait", max_retry_wait)
@@ -581,23 +371,24 @@ class HttpTransport:
         self.clock: Clock = clock or SystemClock()
         self.limiter = RateLimiter(requests_per_minute, self.clock)
         self.retry = retry or RetryPolicy(max_retries)
-        self._own_session = session is None
-        self.session = session or _new_session()
+        #: The transport that does each exchange.
+        self.wire = wire
+        self._close_wire = close_wire
         #: Counters a caller may read after a read: requests sent, retries made.
         self.requests_sent = 0
         self.retries = 0
 
     def close(self) -> None:
-        """Close the session if this transport opened it."""
-        if self._own_session:
-            self.session.close()
+        """Close the wire, unless it was handed in (then its owner closes it)."""
+        if self._close_wire:
+            self.wire.close()
 
     def wait_budget(self) -> WaitBudget:
         """A fresh :class:`WaitBudget` of ``max_total_wait`` seconds, for one read."""
         return WaitBudget(self.max_total_wait)
 
-    def post_json(self, body: dict[str, Any], *, waits: WaitBudget | None = None) -> Any:
-        """POST ``body`` and return the decoded JSON answer, retrying what may be retried.
+    def request_json(self, body: dict[str, Any], *, waits: WaitBudget | None = None) -> Any:
+        """Send ``body`` as JSON; return the decoded JSON answer, retrying what may be retried.
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
         that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
@@ -613,6 +404,15 @@ class HttpTransport:
         """
         secrets = self.credentials.secrets()
         waits = waits if waits is not None else self.wait_budget()
+        request = HttpRequest(
+            method=self.method,
+            url=self.url,
+            headers=self.credentials.headers(),
+            content=json.dumps(body).encode(),
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_body_bytes=self.max_page_bytes,
+        )
         attempt = 0
         while True:
             self.limiter.acquire()
@@ -621,31 +421,32 @@ class HttpTransport:
             retry_after: float | None = None
             failure: CvframeError
             try:
-                response = self._exchange(body)
-            except _DeadlineError:
+                response = self.wire.handle(request)
+                if len(response.content) > self.max_page_bytes:
+                    raise BodyTooLargeError(f"{len(response.content):,} bytes")
+            except DeadlineError:
                 failure = TransportError(
                     f"no whole answer from {self.url} within the deadline of "
                     f"{_seconds(self.deadline)} s after {attempt + 1} attempt(s): the server "
                     "sends too slowly or never finishes. Retry later, or pass a larger deadline"
                 )
-            except (*_RETRYABLE_EXCEPTIONS, urllib3.exceptions.HTTPError) as exc:
-                failure = TransportError(
-                    f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
-                    f"(last: {type(exc).__name__}); check host and the network, then retry"
-                )
-            except requests.RequestException as exc:
+            except RequestNotSentError as exc:
                 raise TransportError(
                     f"the request to {self.url} failed: {redact(str(exc), secrets)}"
                 ) from None
-            except OSError as exc:  # a socket error while streaming the body
+            except BodyTooLargeError as exc:
+                raise self._too_large(exc.size) from None
+            except TransportError as exc:
+                cause = exc.cause if isinstance(exc, NoAnswerError) else type(exc).__name__
                 failure = TransportError(
                     f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
-                    f"(last: {type(exc).__name__}); check host and the network, then retry"
+                    f"(last: {cause}); check host and the network, then retry"
                 )
             else:
                 status = response.status_code
                 log.debug(
-                    "POST %s skip=%s limit=%s -> %s in %.3fs",
+                    "%s %s skip=%s limit=%s -> %s in %.3fs",
+                    self.method,
                     self.url,
                     body.get("skip"),
                     body.get("limit"),
@@ -668,7 +469,7 @@ class HttpTransport:
                 elif status in RETRY_STATUSES:
                     failure = error_for_response(response, secrets)
                     retry_after = parse_retry_after(
-                        response.headers.get("Retry-After"), self.clock.time()
+                        response.headers.get("retry-after"), self.clock.time()
                     )
                 else:
                     raise error_for_response(response, secrets)
@@ -701,40 +502,6 @@ class HttpTransport:
             )
             self.clock.sleep(delay)
 
-    def _exchange(self, body: dict[str, Any]) -> requests.Response:
-        """One POST and its whole answer, within the deadline (real time, not ``clock``)."""
-        deadline_at = time.monotonic() + self.deadline
-        watch = _watching.watch = _Watch()
-        _WATCHDOG.watch(deadline_at, watch)
-        try:
-            response = self.session.post(
-                self.url,
-                data=json.dumps(body),
-                headers={**self.credentials.headers(), "Accept-Encoding": ACCEPT_ENCODING},
-                timeout=min(self.timeout, self.deadline),
-                allow_redirects=False,
-                stream=True,
-            )
-            self._read_body(response, deadline_at)
-        except (OSError, urllib3.exceptions.HTTPError):
-            if _WATCHDOG.release(watch):  # the watchdog shut the socket under a drip
-                raise _DeadlineError from None
-            raise
-        finally:
-            _WATCHDOG.release(watch)
-            _watching.watch = None
-        raw = getattr(response, "raw", None)
-        if watch.expired:
-            # The socket was shut as the body ended: what looked like its end may be the
-            # shutdown, and the connection must not go back to the pool.
-            if raw is not None:
-                with contextlib.suppress(Exception):
-                    raw.close()
-            raise _DeadlineError
-        if raw is not None:
-            response.close()  # the body was read to its end: the connection goes back
-        return response
-
     def _too_large(self, size: str) -> ResponseError:
         return ResponseError(
             f"the API's answer is larger than max_page_bytes={_size(self.max_page_bytes)} "
@@ -742,71 +509,7 @@ class HttpTransport:
             "whole. Check host; for really large pages lower page_size or raise max_page_bytes"
         )
 
-    def _read_body(self, response: requests.Response, deadline_at: float) -> bytes:
-        """Read the whole body within the deadline and the size cap; keep it on ``response``.
-
-        The body is streamed in chunks, decoded (gzip) as it comes, and counted; the
-        socket's timeout is lowered to what is left of the deadline before each chunk.
-        The caller releases the connection once the watchdog no longer watches it.
-        """
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_page_bytes:
-            response.close()
-            raise self._too_large(f"it declares {int(declared):,} bytes")
-        raw = getattr(response, "raw", None)
-        if raw is None or response._content is not False:
-            # A session that hands over its body whole (a test double): only the cap
-            # can be checked.
-            content = response.content or b""
-            if len(content) > self.max_page_bytes:
-                raise self._too_large(f"{len(content):,} bytes")
-            return content
-        streaming = isinstance(raw, _URLLIB3_RESPONSE)
-        # Anything else (a recording library's stand-in) is read through requests.
-        pieces = None if streaming else response.iter_content(_READ_CHUNK)
-        # urllib3 1.26 (and 2.x before 2.6) inflates each compressed chunk whole (64 KiB
-        # of gzip can be 64 MiB): gzip and deflate are inflated here, a chunk at a time.
-        encoding = response.headers.get("Content-Encoding", "").strip().lower()
-        inflater = _Inflater(encoding) if encoding in _INFLATED else None
-        urllib3_decodes = inflater is None and encoding not in ("", "identity")
-        read = getattr(raw, "read1", None) or raw.read  # urllib3 1.26 has no read1
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            while True:
-                left = deadline_at - time.monotonic()
-                if left <= 0:
-                    raise _DeadlineError
-                if pieces is not None:
-                    chunk = next(pieces, b"")
-                else:
-                    _set_read_timeout(raw, min(self.timeout, left))
-                    try:
-                        chunk = read(_READ_CHUNK, decode_content=urllib3_decodes)
-                    except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-                        if left < self.timeout:  # the socket waited out the deadline's rest
-                            raise _DeadlineError from None
-                        raise
-                if pieces is None and inflater is not None:
-                    decoded = inflater.feed(chunk) if chunk else iter((inflater.flush(),))
-                else:
-                    decoded = iter((chunk,))
-                for piece in decoded:
-                    size += len(piece)
-                    if size > self.max_page_bytes:
-                        raise self._too_large(f"more than {size:,} bytes decoded so far")
-                    chunks.append(piece)
-                if not chunk:
-                    break
-        except BaseException:
-            response.close()  # the connection is in an unknown state: do not reuse it
-            raise
-        content = b"".join(chunks)
-        response._content = content
-        response._content_consumed = True
-        return content
-
-    def _decode(self, response: requests.Response) -> Any:
+    def _decode(self, response: HttpResponse) -> Any:
         content = response.content
         if _FAST_LOADS is not None and content:
             # orjson is stricter (no NaN, no integer beyond 64 bits, no lone surrogate):
@@ -825,7 +528,7 @@ class HttpTransport:
             with gc_paused():
                 return json.loads(content)
         except ValueError:
-            kind = response.headers.get("Content-Type", "unknown content type")
+            kind = response.headers.get("content-type", "unknown content type")
             snippet = content[:80].decode("utf-8", "replace")
             raise ResponseError(
                 f"the API answered HTTP {response.status_code} with a body that is not JSON "

@@ -10,9 +10,9 @@ from tests.fakes import (
     CLIENT_ID,
     CLIENT_SECRET,
     URL,
-    FakeSession,
+    FakeTransport,
+    answer,
     client_kwargs,
-    make_response,
     page,
 )
 
@@ -39,15 +39,15 @@ def test_headers_carry_raw_token_in_auth_and_instance_id() -> None:
 
 
 def test_given_token_is_sent_as_is_and_iid_absent_by_default() -> None:
-    session = FakeSession([make_response(200, page([], False, 0))])
+    fake = FakeTransport([answer(200, page([], False, 0))])
     client = cvframe.CallVolumeClient(
-        "api.example.test", "acc-1", token="given.jwt.token", session=session
+        "api.example.test", "acc-1", token="given.jwt.token", transport=fake
     )
     list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
-    sent = session.calls[0]["headers"]
+    sent = fake.requests[0].headers
     assert sent["auth"] == "given.jwt.token"
     assert "iId" not in sent
-    assert session.calls[0]["url"] == URL
+    assert fake.requests[0].url == URL
 
 
 def test_client_and_credentials_reprs_hide_secrets() -> None:

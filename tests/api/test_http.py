@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -7,30 +8,38 @@ import requests
 
 import cvframe
 from cvframe._api._transport import RateLimiter, RetryPolicy, parse_retry_after
-from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, client_kwargs, make_response, page
+from tests.fakes import (
+    CLIENT_SECRET,
+    URL,
+    FakeClock,
+    FakeTransport,
+    RecordingSession,
+    SessionAnswer,
+    answer,
+    client_kwargs,
+    page,
+)
 
-OK = make_response(200, page([], False, 0))
+OK = answer(200, page([], False, 0))
 
 
-def read_with(session: FakeSession, clock: FakeClock, **extra: object) -> list:
-    client = cvframe.CallVolumeClient(**client_kwargs(**extra), session=session, clock=clock)
+def read_with(fake: FakeTransport, clock: FakeClock, **extra: object) -> list:
+    client = cvframe.CallVolumeClient(**client_kwargs(**extra), transport=fake, clock=clock)
     return list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
 
 
 def test_retries_429_honouring_retry_after_seconds(clock: FakeClock) -> None:
-    session = FakeSession(
-        [make_response(429, {"errors": [{"msg": "slow"}]}, {"Retry-After": "7"}), OK]
-    )
-    pages = read_with(session, clock)
-    assert len(pages) == 1 and len(session.calls) == 2
+    fake = FakeTransport([answer(429, {"errors": [{"msg": "slow"}]}, {"Retry-After": "7"}), OK])
+    pages = read_with(fake, clock)
+    assert len(pages) == 1 and len(fake.requests) == 2
     assert clock.sleeps == [7.0]
 
 
 def test_retries_429_honouring_retry_after_http_date(clock: FakeClock) -> None:
     # The fake clock's wall time is 1_700_000_000 (2023-11-14 22:13:20 UTC).
     when = "Tue, 14 Nov 2023 22:13:32 GMT"
-    session = FakeSession([make_response(429, b"", {"Retry-After": when}), OK])
-    read_with(session, clock)
+    fake = FakeTransport([answer(429, b"", {"Retry-After": when}), OK])
+    read_with(fake, clock)
     assert clock.sleeps == [pytest.approx(12.0)]
 
 
@@ -38,9 +47,9 @@ def test_retries_429_honouring_retry_after_http_date(clock: FakeClock) -> None:
 def test_retries_gateway_errors_with_capped_backoff_and_jitter(
     clock: FakeClock, status: int
 ) -> None:
-    session = FakeSession([make_response(status, b"busy")] * 3 + [OK])
-    read_with(session, clock)
-    assert len(session.calls) == 4
+    fake = FakeTransport([answer(status, b"busy")] * 3 + [OK])
+    read_with(fake, clock)
+    assert len(fake.requests) == 4
     # Retry n waits between half and all of min(60, 1 * 2**n) seconds.
     for n, slept in enumerate(clock.sleeps):
         ceiling = min(60.0, 2.0**n)
@@ -54,41 +63,41 @@ def test_backoff_is_capped() -> None:
 
 
 def test_rate_limit_error_when_retries_run_out(clock: FakeClock) -> None:
-    session = FakeSession([make_response(429, b"", {"Retry-After": "1"})] * 3)
+    fake = FakeTransport([answer(429, b"", {"Retry-After": "1"})] * 3)
     with pytest.raises(cvframe.RateLimitError) as info:
-        read_with(session, clock, max_retries=2)
+        read_with(fake, clock, max_retries=2)
     assert info.value.status_code == 429
-    assert len(session.calls) == 3
+    assert len(fake.requests) == 3
     assert "requests_per_minute" in str(info.value)
 
 
 def test_server_error_becomes_api_error_when_retries_run_out(clock: FakeClock) -> None:
-    session = FakeSession([make_response(503, {"message": "down for maintenance"})] * 2)
+    fake = FakeTransport([answer(503, {"message": "down for maintenance"})] * 2)
     with pytest.raises(cvframe.APIError) as info:
-        read_with(session, clock, max_retries=1)
+        read_with(fake, clock, max_retries=1)
     assert info.value.status_code == 503
     assert info.value.server_message == "down for maintenance"
 
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_auth_failure_with_a_given_token_is_not_retried(clock: FakeClock, status: int) -> None:
-    session = FakeSession([make_response(status, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    fake = FakeTransport([answer(status, {"errors": [{"msg": "Unauthorized"}]}), OK])
     client = cvframe.CallVolumeClient(
-        "api.example.test", "acc-1", token="given.jwt", session=session, clock=clock
+        "api.example.test", "acc-1", token="given.jwt", transport=fake, clock=clock
     )
     with pytest.raises(cvframe.AuthenticationError, match="Unauthorized") as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
-    assert len(session.calls) == 1
+    assert len(fake.requests) == 1
     assert info.value.status_code == status
     assert clock.sleeps == []
 
 
 def test_401_with_a_self_made_jwt_is_not_retried(clock: FakeClock) -> None:
     # HS256 over {"appId": ...} signs the same bytes every time: a retry cannot help.
-    session = FakeSession([make_response(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    fake = FakeTransport([answer(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
     with pytest.raises(cvframe.AuthenticationError, match="HTTP 401"):
-        read_with(session, clock)
-    assert len(session.calls) == 1
+        read_with(fake, clock)
+    assert len(fake.requests) == 1
     assert clock.sleeps == []
 
 
@@ -103,28 +112,28 @@ def test_401_with_a_self_made_jwt_signs_no_second_jwt(
     monkeypatch.setattr(
         auth, "make_jwt", lambda cid, secret: signed.append(cid) or real(cid, secret)
     )
-    session = FakeSession([make_response(401, b"")] * 2 + [OK])
+    fake = FakeTransport([answer(401, b"")] * 2 + [OK])
     with pytest.raises(cvframe.AuthenticationError, match="HTTP 401"):
-        read_with(session, clock)
-    assert len(session.calls) == 1
+        read_with(fake, clock)
+    assert len(fake.requests) == 1
     assert len(signed) == 1  # the client's one JWT, made when it was created
 
 
 def test_403_is_never_retried_even_with_a_self_made_jwt(clock: FakeClock) -> None:
-    session = FakeSession([make_response(403, b""), OK])
+    fake = FakeTransport([answer(403, b""), OK])
     with pytest.raises(cvframe.AuthenticationError):
-        read_with(session, clock)
-    assert len(session.calls) == 1
+        read_with(fake, clock)
+    assert len(fake.requests) == 1
 
 
 def test_client_error_carries_status_message_and_request_id(clock: FakeClock) -> None:
-    response = make_response(
+    response = answer(
         400,
         {"errors": [{"msg": "toTimeStamp is required", "code": 400}]},
         {"x-request-id": "req-77"},
     )
     with pytest.raises(cvframe.APIError) as info:
-        read_with(FakeSession([response]), clock)
+        read_with(FakeTransport([response]), clock)
     err = info.value
     assert (err.status_code, err.server_message, err.request_id) == (
         400,
@@ -134,38 +143,53 @@ def test_client_error_carries_status_message_and_request_id(clock: FakeClock) ->
     assert "req-77" in str(err) and "HTTP 400" in str(err)
 
 
+def read_through(session: RecordingSession, clock: FakeClock, **extra: object) -> list:
+    """Read through the default transport, on a session that answers from a script."""
+    client = cvframe.CallVolumeClient(**client_kwargs(**extra), session=session, clock=clock)
+    return list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
+
+
 def test_connection_errors_resets_and_timeouts_are_retried(clock: FakeClock) -> None:
-    session = FakeSession(
+    session = RecordingSession(
         [
             requests.ConnectionError("refused"),
             requests.ReadTimeout("slow"),
             requests.exceptions.ChunkedEncodingError("connection reset mid-body"),
-            OK,
+            SessionAnswer(200, json.dumps(page([], False, 0)).encode()),
         ]
     )
-    assert len(read_with(session, clock)) == 1
+    assert len(read_through(session, clock)) == 1
     assert len(session.calls) == 4
 
 
 def test_unreachable_api_ends_in_transport_error(clock: FakeClock) -> None:
-    session = FakeSession([requests.ConnectionError("refused")] * 2)
+    session = RecordingSession([requests.ConnectionError("refused")] * 2)
+    with pytest.raises(cvframe.TransportError, match="could not get an answer") as info:
+        read_through(session, clock, max_retries=1)
+    assert "last: ConnectionError" in str(info.value)
+    # A transport of one's own says "no answer" with cvframe's TransportError.
+    fake = FakeTransport([cvframe.TransportError("refused")] * 2)
     with pytest.raises(cvframe.TransportError, match="could not get an answer"):
-        read_with(session, clock, max_retries=1)
+        read_with(fake, clock, max_retries=1)
+    assert len(fake.requests) == 2
 
 
 def test_every_request_has_a_timeout_and_never_follows_redirects(clock: FakeClock) -> None:
-    session = FakeSession([OK])
-    read_with(session, clock, timeout=12.5)
+    fake = FakeTransport([OK])
+    read_with(fake, clock, timeout=12.5)
+    assert fake.requests[0].timeout == 12.5
+    session = RecordingSession([SessionAnswer(200, json.dumps(page([], False, 0)).encode())])
+    read_through(session, clock, timeout=12.5)
     assert session.calls[0]["timeout"] == 12.5
     assert session.calls[0]["allow_redirects"] is False
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_redirect_is_an_error_not_followed_with_the_token(clock: FakeClock, status: int) -> None:
-    session = FakeSession([make_response(status, b"", {"Location": "https://evil.example/x"})])
+    fake = FakeTransport([answer(status, b"", {"Location": "https://evil.example/x"})])
     with pytest.raises(cvframe.APIError, match="redirect") as info:
-        read_with(session, clock)
-    assert len(session.calls) == 1
+        read_with(fake, clock)
+    assert len(fake.requests) == 1
     assert info.value.status_code == status
 
 
@@ -180,22 +204,23 @@ def test_redirect_is_an_error_not_followed_with_the_token(clock: FakeClock, stat
 def test_body_that_is_not_json_is_retried_then_a_response_error(
     clock: FakeClock, body: bytes, match: str
 ) -> None:
-    bad = make_response(200, body, {"Content-Type": "text/html"})
-    session = FakeSession([bad, OK])
-    assert len(read_with(session, clock)) == 1
-    session = FakeSession([bad] * 3)
+    bad = answer(200, body, {"Content-Type": "text/html"})
+    fake = FakeTransport([bad, OK])
+    assert len(read_with(fake, clock)) == 1
+    fake = FakeTransport([bad] * 3)
     with pytest.raises(cvframe.ResponseError, match=match):
-        read_with(session, clock, max_retries=2)
-    assert len(session.calls) == 3
+        read_with(fake, clock, max_retries=2)
+    assert len(fake.requests) == 3
 
 
 def test_token_echoed_by_server_is_redacted(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=FakeSession([]), clock=clock)
+    fake = FakeTransport()
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake, clock=clock)
     token = client.transport.credentials.headers()["auth"]
-    echo = make_response(401, {"message": f"bad token {token} for secret {CLIENT_SECRET}"})
-    client.transport.session = FakeSession([echo, echo])
+    echo = answer(401, {"message": f"bad token {token} for secret {CLIENT_SECRET}"})
+    fake.script += [echo, echo]
     caplog.set_level(logging.DEBUG, logger="cvframe")
     with pytest.raises(cvframe.AuthenticationError) as info:
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
@@ -232,3 +257,17 @@ def test_limiter_with_fractional_rate(clock: FakeClock) -> None:
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now=0.0) == expected
+
+
+def test_a_transport_of_ones_own_does_every_exchange_and_stays_open(clock: FakeClock) -> None:
+    fake = FakeTransport([OK])
+    with cvframe.CallVolumeClient(**client_kwargs(), transport=fake, clock=clock) as client:
+        assert client.transport.wire is fake
+        assert len(list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))) == 1
+    assert (len(fake.requests), fake.closed) == (1, False)
+    request = fake.requests[0]
+    assert (request.method, request.url) == ("POST", URL)
+    assert request.deadline == client.transport.deadline
+    assert request.max_body_bytes == client.transport.max_page_bytes
+    with pytest.raises(ValueError, match="either session="):
+        cvframe.CallVolumeClient(**client_kwargs(), transport=fake, session=RecordingSession([]))

@@ -6,7 +6,7 @@ import cvframe
 from cvframe._api._paging import SkipLimitPaginator, overlap_for, parse_page
 from cvframe._endpoints import CALLVOLUME
 from cvframe.emulator import Emulator
-from tests.fakes import FakeClock, FakeSession, client_kwargs, make_response, page
+from tests.fakes import FakeClock, FakeTransport, answer, client_kwargs, page
 
 
 def test_skip_advances_by_records_received_when_server_caps_limit() -> None:
@@ -26,20 +26,18 @@ def test_skip_advances_by_records_received_when_server_caps_limit() -> None:
 
 def test_page_with_has_more_but_no_records_stops_the_read(clock: FakeClock) -> None:
     rec = {"_id": "a", "intervalStartTimeStamp": "2023-01-01T00:00:00Z"}
-    session = FakeSession(
-        [make_response(200, page([rec], True, 5)), make_response(200, page([], True, 5))]
-    )
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
+    fake = FakeTransport([answer(200, page([rec], True, 5)), answer(200, page([], True, 5))])
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake, clock=clock)
     with pytest.raises(cvframe.ResponseError, match="hasMore=true but sent no records"):
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
-    assert len(session.calls) == 2
+    assert len(fake.requests) == 2
 
 
 def test_initial_sync_omits_from_timestamp(clock: FakeClock) -> None:
-    session = FakeSession([make_response(200, page([], False, 0))])
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
+    fake = FakeTransport([answer(200, page([], False, 0))])
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake, clock=clock)
     list(client.iter_pages("o-1", None, "2023-01-08T10:00:00Z", page_size=2))
-    assert session.calls[0]["json"] == {
+    assert fake.bodies[0] == {
         "orgId": "o-1",
         "toTimeStamp": "2023-01-08T10:00:00Z",
         "skip": 0,
@@ -78,9 +76,9 @@ def test_page_size_must_be_a_positive_whole_number(size: object) -> None:
 
 def test_server_that_ignores_skip_is_a_response_error(clock: FakeClock) -> None:
     records = [{"_id": f"r{i}", "intervalStartTimeStamp": "2023-01-01T00:00:00Z"} for i in range(2)]
-    same = make_response(200, page(records, True, 100))
-    session = FakeSession([same, same, same])
-    client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
+    same = answer(200, page(records, True, 100))
+    fake = FakeTransport([same, same, same])
+    client = cvframe.CallVolumeClient(**client_kwargs(), transport=fake, clock=clock)
     with pytest.raises(cvframe.ResponseError, match="same page again"):
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02", page_size=2))
-    assert len(session.calls) == 2
+    assert len(fake.requests) == 2

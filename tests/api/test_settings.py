@@ -9,7 +9,7 @@ from cvframe._api._auth import Credentials
 from cvframe._api._settings import ENV_VARS, Secret, Settings, resolve_org_id
 from cvframe._endpoints import CALLVOLUME
 from cvframe.emulator import Emulator
-from tests.fakes import CLIENT_SECRET, FakeClock, FakeSession, make_response
+from tests.fakes import CLIENT_SECRET, FakeClock, FakeTransport, answer
 
 
 def test_env_fallback_fills_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,14 +238,14 @@ def test_token_wins_over_client_credentials_and_says_so_at_info(
 
 
 def test_a_given_token_is_never_swapped_for_a_self_made_jwt_on_401() -> None:
-    session = FakeSession([make_response(401, {"message": "no"})] * 2)
+    fake = FakeTransport([answer(401, {"message": "no"})] * 2)
     client = cvframe.CallVolumeClient(
         "api.example.test", "acc-1", token="tok-given", client_id="cs-1",
-        client_secret=CLIENT_SECRET, session=session, clock=FakeClock(),
+        client_secret=CLIENT_SECRET, transport=fake, clock=FakeClock(),
     )  # fmt: skip
     with pytest.raises(cvframe.AuthenticationError):
         list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
-    assert [call["headers"]["auth"] for call in session.calls] == ["tok-given"]
+    assert [request.headers["auth"] for request in fake.requests] == ["tok-given"]
 
 
 def test_only_the_client_credentials_log_nothing(caplog: pytest.LogCaptureFixture) -> None:

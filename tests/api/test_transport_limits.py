@@ -9,56 +9,59 @@ import time
 import pytest
 
 import cvframe
+from cvframe._api import _requests_transport as _wire
 from cvframe._api import _transport as _http
 from tests.fakes import (
     Answer,
     FakeAPI,
     FakeClock,
-    FakeSession,
+    FakeTransport,
+    RecordingSession,
+    SessionAnswer,
+    answer,
     client_kwargs,
     gzip_bomb,
     make_record,
-    make_response,
     page,
 )
 
-OK = make_response(200, page([], False, 0))
+OK = answer(200, page([], False, 0))
 
 
-def read_with(session: FakeSession, clock: FakeClock, **extra: object) -> list:
-    client = cvframe.CallVolumeClient(**client_kwargs(**extra), session=session, clock=clock)
+def read_with(fake: FakeTransport, clock: FakeClock, **extra: object) -> list:
+    client = cvframe.CallVolumeClient(**client_kwargs(**extra), transport=fake, clock=clock)
     return list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
 
 
 def too_many(retry_after: str) -> object:
-    return make_response(429, {"errors": [{"msg": "slow down"}]}, {"Retry-After": retry_after})
+    return answer(429, {"errors": [{"msg": "slow down"}]}, {"Retry-After": retry_after})
 
 
 def test_retry_after_beyond_max_retry_wait_fails_at_once_saying_what_was_asked(
     clock: FakeClock,
 ) -> None:
-    session = FakeSession([too_many("1000000000"), OK])
+    fake = FakeTransport([too_many("1000000000"), OK])
     with pytest.raises(cvframe.RateLimitError, match="1000000000") as info:
-        read_with(session, clock)
+        read_with(fake, clock)
     message = str(info.value)
     assert "max_retry_wait" in message and str(int(_http.DEFAULT_MAX_RETRY_WAIT)) in message
     assert clock.sleeps == []
-    assert len(session.calls) == 1
+    assert len(fake.requests) == 1
 
 
 def test_max_retry_wait_is_a_setting(clock: FakeClock) -> None:
-    session = FakeSession([too_many("300"), OK])
-    assert len(read_with(session, clock, max_retry_wait=600)) == 1
+    fake = FakeTransport([too_many("300"), OK])
+    assert len(read_with(fake, clock, max_retry_wait=600)) == 1
     assert clock.sleeps == [300.0]
     with pytest.raises(cvframe.RateLimitError, match="Retry-After: 30 s"):
-        read_with(FakeSession([too_many("30"), OK]), clock, max_retry_wait=10)
+        read_with(FakeTransport([too_many("30"), OK]), clock, max_retry_wait=10)
 
 
 def test_a_reads_total_retry_waiting_is_capped(clock: FakeClock) -> None:
     # Each wait is allowed, but together they pass max_total_wait: stop before sleeping.
-    session = FakeSession([too_many("100")] * 20 + [OK])
+    fake = FakeTransport([too_many("100")] * 20 + [OK])
     with pytest.raises(cvframe.RateLimitError, match="max_total_wait") as info:
-        read_with(session, clock, max_retries=20, max_total_wait=350)
+        read_with(fake, clock, max_retries=20, max_total_wait=350)
     assert sum(clock.sleeps) <= 350
     assert clock.sleeps == [100.0, 100.0, 100.0]
     assert "350" in str(info.value)
@@ -100,10 +103,10 @@ def test_401_with_a_self_made_jwt_is_not_retried_with_the_identical_token(
     clock: FakeClock,
 ) -> None:
     # HS256 over the same claims signs the same bytes: a second try cannot help.
-    session = FakeSession([make_response(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
+    fake = FakeTransport([answer(401, {"errors": [{"msg": "Unauthorized"}]}), OK])
     with pytest.raises(cvframe.AuthenticationError, match="HTTP 401"):
-        read_with(session, clock)
-    assert len(session.calls) == 1
+        read_with(fake, clock)
+    assert len(fake.requests) == 1
 
 
 def test_a_server_dripping_its_body_hits_the_request_deadline() -> None:
@@ -212,9 +215,9 @@ def test_error_bodies_are_read_within_the_same_limits() -> None:
 
 def test_iter_pages_calls_given_one_wait_budget_share_it(clock: FakeClock) -> None:
     # read_callvolume's passes are several iter_pages calls that make up one read.
-    session = FakeSession([too_many("100"), OK, too_many("100"), too_many("100"), OK])
+    fake = FakeTransport([too_many("100"), OK, too_many("100"), too_many("100"), OK])
     client = cvframe.CallVolumeClient(
-        **client_kwargs(max_total_wait=150), session=session, clock=clock
+        **client_kwargs(max_total_wait=150), transport=fake, clock=clock
     )
     window = ("o-1", "2023-01-01", "2023-01-02")
     budget = client.transport.wait_budget()
@@ -232,8 +235,8 @@ def test_the_deadline_still_reaches_urllib3s_connection_and_socket() -> None:
     # _connection.sock). cvframe falls back safely without them; this test is what fails
     # loudly when a urllib3 release takes them away.
     with FakeAPI(make_record(n) for n in range(3)) as api:
-        session = _http._new_session()
-        watch = _http._watching.watch = _http._Watch()
+        session = _wire._new_session()
+        watch = _wire._watching.watch = _wire._Watch()
         try:
             response = session.post(
                 f"{api.host}/agentassist/api/public/analytics/account/acc-fake/callvolume",
@@ -243,20 +246,20 @@ def test_the_deadline_still_reaches_urllib3s_connection_and_socket() -> None:
                 timeout=5,
             )
             assert watch.connection is not None and watch.connection.sock is not None
-            assert _http._set_read_timeout(response.raw, 5.0)
+            assert _wire._set_read_timeout(response.raw, 5.0)
             response.close()
         finally:
-            _http._watching.watch = None
+            _wire._watching.watch = None
             session.close()
 
 
 def test_a_watch_is_released_under_the_watchdogs_lock() -> None:
     # Otherwise the watchdog, past the deadline, could shut a socket its request had
     # just handed back to the pool (and another request picked up).
-    watch = _http._Watch()
+    watch = _wire._Watch()
     released: list[bool] = []
-    with _http._WATCHDOG._wake:  # the lock the watchdog holds while it expires watches
-        worker = threading.Thread(target=lambda: released.append(_http._WATCHDOG.release(watch)))
+    with _wire._WATCHDOG._wake:  # the lock the watchdog holds while it expires watches
+        worker = threading.Thread(target=lambda: released.append(_wire._WATCHDOG.release(watch)))
         worker.start()
         worker.join(timeout=0.2)
         assert released == [] and not watch.done  # waits for the lock
@@ -270,9 +273,9 @@ def test_a_connection_goes_back_to_the_pool_only_after_its_watch_ends(
     import requests
 
     events: list[str] = []
-    release, close = _http._WATCHDOG.release, requests.Response.close
+    release, close = _wire._WATCHDOG.release, requests.Response.close
 
-    def released(watch: _http._Watch) -> bool:
+    def released(watch: _wire._Watch) -> bool:
         events.append("release")
         return release(watch)
 
@@ -280,7 +283,7 @@ def test_a_connection_goes_back_to_the_pool_only_after_its_watch_ends(
         events.append("close")
         close(response)
 
-    monkeypatch.setattr(_http._WATCHDOG, "release", released)
+    monkeypatch.setattr(_wire._WATCHDOG, "release", released)
     monkeypatch.setattr(requests.Response, "close", closed)
     with FakeAPI(make_record(n) for n in range(3)) as api:
         df = cvframe.read_callvolume("2023-01-02", "2023-01-03", progress=False, **api.settings())
@@ -325,8 +328,9 @@ def test_a_gzip_bomb_is_inflated_a_bounded_piece_at_a_time(
 def test_requests_accept_only_the_encodings_cvframe_inflates_with_a_bound(
     clock: FakeClock,
 ) -> None:
-    session = FakeSession([OK])
-    read_with(session, clock)
+    session = RecordingSession([SessionAnswer(200, json.dumps(page([], False, 0)).encode())])
+    client = cvframe.CallVolumeClient(**client_kwargs(), session=session, clock=clock)
+    list(client.iter_pages("o-1", "2023-01-01", "2023-01-02"))
     accepted = session.calls[0]["headers"]["Accept-Encoding"]
-    assert accepted == _http.ACCEPT_ENCODING
-    assert set(accepted.split(", ")) <= _http._INFLATED
+    assert accepted == _wire.ACCEPT_ENCODING
+    assert set(accepted.split(", ")) <= _wire._INFLATED

@@ -13,7 +13,7 @@ import pytest
 import cvframe
 from cvframe._api._transport import _FAST_LOADS
 from cvframe._frame._schema import _is_sorted, frame_from_tables, records_to_table
-from tests.fakes import CLIENT_ID, CLIENT_SECRET, URL, FakeSession, make_response, page
+from tests.fakes import CLIENT_ID, CLIENT_SECRET, URL, FakeTransport, answer, page
 from tests.frame.test_schema import SAMPLE
 
 
@@ -108,7 +108,7 @@ def _client(body: bytes) -> cvframe.CallVolumeClient:
         account_id="acc-1",
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
-        session=FakeSession([make_response(200, body)]),  # type: ignore[arg-type]
+        transport=FakeTransport([answer(200, body)]),
     )
     assert _FAST_LOADS is not None  # orjson is in the dev extras: the fast path runs
     assert client.transport.url == URL
