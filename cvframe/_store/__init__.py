@@ -1,21 +1,31 @@
 """Parquet snapshots: the day-partitioned layout, atomic writes, upserts, reads, the lock, sync.
 
-The interface of the ``_store`` layer to the rest of cvframe (not public API).
+The interface of the ``_store`` layer to the rest of cvframe (not public API). Its
+modules, from the bottom up: ``_layout`` (where each day's file lives, listing the
+days), ``_filters`` (the rows a window and queues select), ``_format`` (what a file
+holds), ``_files`` (replacing and removing days safely), ``_lock`` (one writer),
+``_prune`` (a window holding exactly what a read returned), ``_upsert`` (merging day
+by day), and the entry points ``_write``, ``_read`` and ``_sync``.
 """
 
 from __future__ import annotations
 
+from ._layout import (
+    snapshot_days,
+)
 from ._lock import (
     DEFAULT_LOCK_TIMEOUT,
 )
-from ._snapshot import (
+from ._read import (
     read_snapshot,
-    write_snapshot,
 )
 from ._sync import (
     DEFAULT_LOOKBACK,
     SyncReport,
     sync,
+)
+from ._write import (
+    write_snapshot,
 )
 
 __all__ = [
@@ -23,6 +33,7 @@ __all__ = [
     "DEFAULT_LOOKBACK",
     "SyncReport",
     "read_snapshot",
+    "snapshot_days",
     "sync",
     "write_snapshot",
 ]

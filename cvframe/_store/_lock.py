@@ -8,19 +8,22 @@ shared over NFS between machines.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from .._errors import LockError
+from ._files import as_snapshot_error
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "LOCK_FILE", "DatasetLock"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "LOCK_FILE", "DatasetLock", "locked"]
 
 #: The lock file's name inside the dataset; the leading dot hides it from Parquet readers.
 LOCK_FILE = ".cvframe.lock"
@@ -86,3 +89,15 @@ class DatasetLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def locked(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[DatasetLock]:
+    """Hold the dataset's writer lock; an OSError taking it becomes a SnapshotError."""
+    lock = DatasetLock(root, timeout=timeout)
+    with as_snapshot_error(root, root / LOCK_FILE):
+        lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()

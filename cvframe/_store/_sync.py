@@ -6,7 +6,7 @@ One run: take the dataset's lock; find its high-water mark (the latest
 first run reads from ``start``, or from the first record); drop any record the API
 sent from outside that window; upsert the rows day by day, making the window hold
 exactly what the read returned (``prune``); release the lock. All the HTTP is
-``read_callvolume``'s; all the writing is :mod:`cvframe._store._snapshot`'s.
+``read_callvolume``'s; all the writing is :func:`~cvframe._store._upsert.upsert_table`'s.
 """
 
 from __future__ import annotations
@@ -23,19 +23,16 @@ from typing import Any
 import pandas as pd
 
 from .._api import read_callvolume, resolve_org_id
+from .._arguments import queue_list
 from .._durations import parse_duration
 from .._errors import OutOfWindowWarning
 from .._times import TimeLike, format_api_time, resolve_window
-from ._lock import DEFAULT_LOCK_TIMEOUT
-from ._snapshot import (
-    PruneScope,
-    _queue_values,
-    frame_to_table,
-    high_water_mark,
-    locked,
-    prepare_root,
-    upsert_table,
-)
+from ._files import prepare_root
+from ._format import frame_to_table
+from ._lock import DEFAULT_LOCK_TIMEOUT, locked
+from ._prune import PruneScope
+from ._read import high_water_mark
+from ._upsert import upsert_table
 
 __all__ = ["DEFAULT_LOOKBACK", "SyncReport", "sync"]
 
@@ -286,7 +283,7 @@ def sync(
     back = _lookback(lookback)
     if not isinstance(prune, bool):
         raise ValueError(f"prune must be True or False, got {prune!r}")
-    wanted = _queue_values(queues)
+    wanted = queue_list(queues)
     floor, stop = resolve_window(start, end)
     # The API is sent whole milliseconds: the window pruned is the one it was asked for.
     stop = stop.floor("ms")

@@ -36,16 +36,21 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow.parquet as pq
+
 import cvframe
-import cvframe._store._snapshot as snapshot
+import cvframe._atomic as atomic
+import cvframe._store._files as files
 import cvframe._store._sync as sync_module
-from cvframe._frame._schema import empty_frame, validate
+import cvframe._store._upsert as upsert_module
+from cvframe._frame import empty_frame, validate
 from cvframe._store._lock import DatasetLock
 
 
@@ -65,10 +70,10 @@ def main() -> int:
         if reached(step):
             die()
 
-    write_temp, commit, upsert = snapshot._write_temp, snapshot._commit, sync_module.upsert_table
+    write_temp, commit, upsert = atomic.write_temp, atomic.commit, sync_module.upsert_table
 
-    def patched_write_temp(table: Any, final: Path) -> Path:
-        tmp = write_temp(table, final)
+    def patched_write_temp(final: Path, write: Callable[[Any], object]) -> Path:
+        tmp = write_temp(final, write)
         if reached("partial_temp"):
             size = tmp.stat().st_size
             with open(tmp, "r+b") as fh:
@@ -86,8 +91,8 @@ def main() -> int:
         hit("before_upsert")
         return upsert(*args, **kwargs)
 
-    snapshot._write_temp = patched_write_temp
-    snapshot._commit = patched_commit
+    atomic.write_temp = patched_write_temp  # type: ignore[assignment]
+    atomic.commit = patched_commit  # type: ignore[assignment]
     sync_module.upsert_table = patched_upsert
 
     pause = job.get("pause")
@@ -124,13 +129,15 @@ HOOKS: list[tuple[Any, str, str]] = [
     (sync_module, "high_water_mark", "mark"),
     (sync_module, "read_callvolume", "fetch"),
     (sync_module, "upsert_table", "upsert"),
-    (snapshot, "_remove_stale_temp_files", "cleanup"),
-    (snapshot, "_read_partition", "read_day"),
-    (snapshot.os, "mkdir", "mkdir"),
-    (snapshot.tempfile, "mkstemp", "mkstemp"),
-    (snapshot.os, "fsync", "fsync"),
-    (snapshot.os, "replace", "replace"),
-    (snapshot, "_fsync_dir", "fsync_dir"),
+    (upsert_module, "remove_stale_temp_files", "cleanup"),
+    (upsert_module, "read_day", "read_day"),
+    (os, "mkdir", "mkdir"),
+    (tempfile, "mkstemp", "mkstemp"),
+    (os, "fsync", "fsync"),
+    (os, "replace", "replace"),
+    # Where each caller looks it up: a rename's (cvframe._atomic), a new or removed day's.
+    (atomic, "fsync_directory", "fsync_dir"),
+    (files, "fsync_directory", "fsync_dir"),
     (DatasetLock, "release", "unlock"),
 ]
 #: A Parquet file reaches its temporary file in this many pieces.
@@ -166,7 +173,7 @@ class Events:
 def _install(events: Events) -> None:
     for owner, attribute, name in HOOKS:
         setattr(owner, attribute, events.wrap(getattr(owner, attribute), name))
-    write_table = snapshot.pq.write_table
+    write_table = pq.write_table
 
     def chunked_write_table(table: Any, where: Any, **kwargs: Any) -> None:
         buffer = io.BytesIO()
@@ -178,7 +185,7 @@ def _install(events: Events) -> None:
             where.write(data[offset : offset + step])
             where.flush()
 
-    snapshot.pq.write_table = chunked_write_table
+    pq.write_table = chunked_write_table
 
 
 def _run_forked(job: dict[str, Any]) -> int:

@@ -11,14 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import cvframe
+from cvframe._store._filters import row_filter
+from cvframe._store._format import frame_to_table
 from cvframe._store._lock import DatasetLock
-from cvframe._store._snapshot import (
-    PruneScope,
-    frame_to_table,
-    high_water_mark,
-    open_dataset,
-    upsert_table,
-)
+from cvframe._store._prune import PruneScope
+from cvframe._store._read import high_water_mark, open_dataset
+from cvframe._store._upsert import upsert_table
 from cvframe.emulator import Emulator
 
 DAYS = ("2023-01-02", "2023-01-03", "2023-01-04")
@@ -169,10 +167,8 @@ def test_days_outside_the_window_are_not_opened(tmp_path: Path, frame: pd.DataFr
 def test_scanner_selects_only_the_fragments_of_the_window(
     tmp_path: Path, frame: pd.DataFrame
 ) -> None:
-    from cvframe._store._snapshot import _filter
-
     cvframe.write_snapshot(frame, tmp_path)
-    expr = _filter(pd.Timestamp("2023-01-03T12:00Z"), pd.Timestamp("2023-01-04T00:00Z"), None)
+    expr = row_filter(pd.Timestamp("2023-01-03T12:00Z"), pd.Timestamp("2023-01-04T00:00Z"), None)
     paths = [Path(f.path).parent.name for f in open_dataset(tmp_path).get_fragments(filter=expr)]
     assert paths == ["date=2023-01-03"]
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +25,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import cvframe
-import cvframe._store._snapshot as snapshot
 from cvframe._cli._main import main
-from cvframe._store._snapshot import high_water_mark
+from cvframe._store._read import high_water_mark
 from cvframe.emulator import Emulator
 
 CHILD = Path(__file__).with_name("_sync_child.py")
@@ -365,19 +365,19 @@ def an_update(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 # Where the write of a day can fail: (what, patch(monkeypatch, code, root) -> None).
 def _mkstemp(mp: pytest.MonkeyPatch, code: int, root: Path) -> None:
-    fail_on(mp, snapshot.tempfile, "mkstemp", code, root, mkstemp_dir)
+    fail_on(mp, tempfile, "mkstemp", code, root, mkstemp_dir)
 
 
 def _write_table(mp: pytest.MonkeyPatch, code: int, root: Path) -> None:
-    mp.setattr(snapshot.pq, "write_table", half_written_then(code, root))
+    mp.setattr(pq, "write_table", half_written_then(code, root))
 
 
 def _fsync(mp: pytest.MonkeyPatch, code: int, root: Path) -> None:
-    fail_on(mp, snapshot.os, "fsync", code, root, fsync_target)
+    fail_on(mp, os, "fsync", code, root, fsync_target)
 
 
 def _replace(mp: pytest.MonkeyPatch, code: int, root: Path) -> None:
-    fail_on(mp, snapshot.os, "replace", code, root, first_arg)
+    fail_on(mp, os, "replace", code, root, first_arg)
 
 
 WRITE_FAULTS: dict[str, Callable[[pytest.MonkeyPatch, int, Path], None]] = {
@@ -443,7 +443,7 @@ def test_a_new_day_whose_file_cannot_be_written_leaves_no_directory(
     assert not (stored / "date=2023-01-04").exists()
     assert file_bytes(stored) == before
     with monkeypatch.context() as mp:
-        fail_on(mp, snapshot.os, "mkdir", code, stored, day_directory)
+        fail_on(mp, os, "mkdir", code, stored, day_directory)
         with pytest.raises(cvframe.SnapshotError) as caught:
             cvframe.write_snapshot(new_day, stored)
     assert_clear_write_error(caught.value, code, stored)
@@ -456,7 +456,7 @@ def test_a_failed_directory_flush_after_the_move_raises_with_the_new_file_whole(
 ) -> None:
     update = cvframe.records_to_frame([{**r, "__v": 1, "offeredContacts": 42} for r in records[:3]])
     # The second fsync under the dataset is its day directory's, after os.replace.
-    fail_on(monkeypatch, snapshot.os, "fsync", errno.EIO, stored, fsync_target, nth=2)
+    fail_on(monkeypatch, os, "fsync", errno.EIO, stored, fsync_target, nth=2)
     with pytest.raises(cvframe.SnapshotError, match=r"^cannot write .*\[Errno 5\]") as caught:
         cvframe.write_snapshot(update, stored)
     assert isinstance(caught.value.__cause__, OSError)
@@ -559,7 +559,7 @@ def test_sync_on_a_full_disk_raises_keeps_whole_days_and_the_next_run_completes(
 
     # The run rewrites 2023-01-03 (updated records), then writes 2023-01-04 (new).
     with monkeypatch.context() as mp:
-        fail_on(mp, snapshot.os, "replace", errno.ENOSPC, path, first_arg, nth=failing_day)
+        fail_on(mp, os, "replace", errno.ENOSPC, path, first_arg, nth=failing_day)
         with pytest.raises(cvframe.SnapshotError) as caught:
             cvframe.sync(path, end="2023-01-05", **emu.settings())
     failed = path / (day3 if failing_day == 1 else day4)
@@ -605,7 +605,7 @@ def test_cli_sync_on_a_write_error_exits_1_with_one_line(
     start: str,
 ) -> None:
     path = tmp_path / "snap"
-    fail_on(monkeypatch, snapshot.tempfile, "mkstemp", code, path, mkstemp_dir)
+    fail_on(monkeypatch, tempfile, "mkstemp", code, path, mkstemp_dir)
     assert main(["sync", str(path), "--from", "2023-01-02", "--to", "2023-01-03"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""

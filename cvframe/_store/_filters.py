@@ -1,0 +1,77 @@
+"""Which stored rows a window ``[begin, stop)`` and a list of queues select.
+
+One rule, in the three shapes the store needs: the days a window can touch, a mask
+over a table's rows, and a dataset expression pyarrow pushes down to the files. A
+row belongs to the queues when its ``queue_id`` or ``queue_name`` is listed, as
+:func:`cvframe.read_callvolume` filters. Stored times are whole milliseconds, so a
+bound is rounded up to one, which keeps ``>=`` and ``<`` exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from .._times import format_day
+from ._layout import PARTITION_FIELD
+
+__all__ = ["ms_scalar", "queue_mask", "row_filter", "window_days"]
+
+# In milliseconds, so that subtracting it from a far-past bound (unit "s" on pandas 2.2)
+# does not cast the bound to nanoseconds, which cannot hold the year 999.
+_MS = pd.Timedelta(milliseconds=1).as_unit("ms")
+
+
+def ms_scalar(moment: pd.Timestamp) -> pa.Scalar:
+    """``moment`` rounded up to a whole millisecond, as an Arrow UTC timestamp."""
+    return pa.scalar(moment.ceil("ms").to_pydatetime(), pa.timestamp("ms", tz="UTC"))
+
+
+def window_days(
+    begin: pd.Timestamp | None, stop: pd.Timestamp | None
+) -> tuple[str | None, str | None]:
+    """The first and last UTC day (``YYYY-MM-DD``) holding rows of ``[begin, stop)``.
+
+    None where the window is open on that side.
+    """
+    first = None if begin is None else format_day(begin)
+    last = None if stop is None else format_day(stop.ceil("ms") - _MS)
+    return first, last
+
+
+def queue_mask(table: pa.Table, queues: Sequence[str]) -> pa.ChunkedArray:
+    """Which rows of ``table`` are of ``queues`` (by ``queue_id`` or ``queue_name``)."""
+    wanted = pa.array(list(queues), pa.string())
+    return pc.or_(
+        pc.fill_null(pc.is_in(table["queue_id"], value_set=wanted), False),
+        pc.fill_null(pc.is_in(table["queue_name"], value_set=wanted), False),
+    )
+
+
+def row_filter(
+    begin: pd.Timestamp | None, stop: pd.Timestamp | None, queues: Sequence[str] | None
+) -> ds.Expression | None:
+    """The dataset filter, with the partition bounds that let pyarrow skip whole days."""
+    parts: list[ds.Expression] = []
+    day = ds.field(PARTITION_FIELD)
+    start_field = ds.field("interval_start")
+    first, last = window_days(begin, stop)
+    if begin is not None:
+        parts.append(day >= first)
+        parts.append(start_field >= ms_scalar(begin))
+    if stop is not None:
+        parts.append(day <= last)
+        parts.append(start_field < ms_scalar(stop))
+    if queues is not None:
+        wanted = list(queues)
+        parts.append(ds.field("queue_id").isin(wanted) | ds.field("queue_name").isin(wanted))
+    if not parts:
+        return None
+    expr = parts[0]
+    for part in parts[1:]:
+        expr = expr & part
+    return expr

@@ -1,0 +1,166 @@
+"""Merging a table into the dataset day by day: upsert or replace, and prune.
+
+Only days whose rows change are rewritten, each atomically, in ascending order, so the
+dataset's own high-water mark (its latest ``interval_start``) is a safe point to
+resume an interrupted sync from (a pruning sync first removes a moved record's old
+copy from days outside its window: those days cannot move the mark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .._frame import arrow_schema, column_names, keep_latest_versions
+from ._files import as_snapshot_error, remove_day, remove_stale_temp_files, write_day
+from ._format import file_metadata, read_day
+from ._layout import SORT_KEYS, day_file, snapshot_days, split_by_day
+from ._prune import Moves, PruneScope, find_moves
+
+__all__ = ["UpsertResult", "WriteMode", "upsert_table"]
+
+WriteMode = Literal["upsert", "replace"]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What one write changed: rows inserted, updated and removed, partitions rewritten."""
+
+    inserted: int
+    updated: int
+    partitions: tuple[str, ...]
+    removed: int = 0
+
+
+def _equal_or_both_null(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Element-wise equality where null equals null."""
+    equal = pc.fill_null(pc.equal(a, b), False)
+    return pc.or_(equal, pc.and_(pc.is_null(a), pc.is_null(b)))
+
+
+def _merge(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
+    """Upsert ``new`` into ``old`` by id: ``(merged or None if unchanged, inserted, updated)``.
+
+    A stored row is replaced by a fetched one with a higher version, or with the
+    same version and different values (the latest answer wins); never by a lower one.
+    """
+    if old is None or old.num_rows == 0:
+        return new.sort_by(SORT_KEYS), new.num_rows, 0
+    old_ids = old["id"].combine_chunks()
+    known = pc.fill_null(pc.is_in(new["id"], value_set=old_ids), False)
+    fresh = new.filter(pc.invert(known))
+    seen = new.filter(known)
+    changed = seen
+    if seen.num_rows:
+        before = old.take(pc.index_in(seen["id"], value_set=old_ids))
+        v_new = pc.fill_null(seen["version"], -1)
+        v_old = pc.fill_null(before["version"], -1)
+        first, *rest = column_names()
+        differs = pc.invert(_equal_or_both_null(seen[first], before[first]))
+        for name in rest:
+            differs = pc.or_(differs, pc.invert(_equal_or_both_null(seen[name], before[name])))
+        replace = pc.or_(pc.greater(v_new, v_old), pc.and_(pc.equal(v_new, v_old), differs))
+        changed = seen.filter(replace)
+    if fresh.num_rows == 0 and changed.num_rows == 0:
+        return None, 0, 0
+    replaced = pc.is_in(old["id"], value_set=changed["id"].combine_chunks())
+    kept = old.filter(pc.invert(pc.fill_null(replaced, False)))
+    merged = pa.concat_tables([kept, changed, fresh]).sort_by(SORT_KEYS)
+    return merged, fresh.num_rows, changed.num_rows
+
+
+def _replace(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
+    """Make the day exactly ``new``: ``(table or None if unchanged, inserted, updated)``."""
+    new = new.sort_by(SORT_KEYS)
+    if old is None:
+        return new, new.num_rows, 0
+    old = old.sort_by(SORT_KEYS)
+    if old.equals(new):
+        return None, 0, 0
+    known = _count(pc.fill_null(pc.is_in(new["id"], value_set=old["id"].combine_chunks()), False))
+    return new, new.num_rows - known, known
+
+
+def _count(mask: pa.Array | pa.ChunkedArray) -> int:
+    """How many values of ``mask`` are true."""
+    return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+def upsert_table(
+    root: Path, table: pa.Table, *, mode: WriteMode = "upsert", prune: PruneScope | None = None
+) -> UpsertResult:
+    """Write ``table`` into the dataset at ``root`` day by day (call with the lock held).
+
+    Only days whose rows change are rewritten, in ascending order, each atomically
+    (with ``prune``, days outside it that only lose a moved record's copy go first).
+    With ``prune`` (upsert only), ``table`` is a complete read of that scope: stored
+    rows inside it whose id ``table`` lacks are removed, and copies of ``table``'s
+    ids on other days are removed (the record moved), unless such a copy has a
+    higher version, which then stays and the fetched row is not written.
+    """
+    if mode not in ("upsert", "replace"):
+        raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
+    if prune is not None and mode != "upsert":
+        raise ValueError("prune= goes with mode='upsert' only")
+    combine = _merge if mode == "upsert" else _replace
+    with as_snapshot_error(root, root):
+        remove_stale_temp_files(root)
+    table = keep_latest_versions(table)
+    by_day = split_by_day(table)
+    plan = Moves() if prune is None else find_moves(root, table, by_day)
+    days = set(by_day)
+    first: list[str] = []
+    if prune is not None:
+        days.update(prune.days(snapshot_days(root)))
+        # Copies leaving days outside the window go first: a crash after that leaves
+        # the record missing, never held twice, and the next run's window (its mark
+        # unmoved by days outside the window) reads it again.
+        first = sorted(set(plan.leave) - days)
+    fetched_ids = table["id"].combine_chunks()
+    empty = arrow_schema().empty_table()
+    inserted = updated = removed = 0
+    rewritten: list[str] = []
+    for day in [*first, *sorted(days)]:
+        final = day_file(root, day)
+        old = read_day(final)
+        rows = by_day.get(day, empty)
+        if plan.stale:
+            rows = rows.filter(pc.invert(pc.is_in(rows["id"], value_set=plan.stale_ids())))
+        gone = 0
+        if prune is not None and old is not None:
+            drop = pc.and_(
+                prune.contains(old),
+                pc.invert(pc.fill_null(pc.is_in(old["id"], value_set=fetched_ids), False)),
+            )
+            gone = _count(drop)
+            leaving = plan.leave.get(day)
+            if leaving:
+                drop = pc.or_(drop, pc.is_in(old["id"], value_set=pa.array(leaving, pa.string())))
+            if _count(drop):
+                old = old.filter(pc.invert(drop))
+            else:
+                leaving = None
+            changed = gone > 0 or bool(leaving)
+        else:
+            changed = False
+        merged, ins, upd = combine(old, rows) if rows.num_rows else (None, 0, 0)
+        if merged is None and changed:
+            merged = old
+        if merged is None:
+            continue
+        with as_snapshot_error(root, final):
+            if merged.num_rows:
+                write_day(merged.replace_schema_metadata(file_metadata()), final)
+            else:
+                remove_day(final)
+        # A record that came from another day is an update, not an insert.
+        arrived = len(plan.arrive.get(day, ()))
+        inserted += ins - arrived
+        updated += upd + arrived
+        removed += gone
+        rewritten.append(day)
+    return UpsertResult(inserted, updated, tuple(rewritten), removed)
