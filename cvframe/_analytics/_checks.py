@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._frame import COLUMNS
+from .._endpoints import COLUMNS
 
 __all__ = ["CHECKED_KINDS", "check_input", "checked", "repeated_ids", "require_columns"]
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._frame import COLUMNS, Column
+from .._endpoints import COLUMNS, Column
 from ._checks import CHECKED_KINDS
 
 __all__ = [

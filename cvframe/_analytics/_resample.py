@@ -219,7 +219,7 @@ def resample_intervals(
 
     no_rows = len(row_start) == 0
     if no_rows and (keys or lo is None or hi is None or not fill_gaps):
-        return validated(_empty(df, keys, zone, sl))
+        return validated(_empty_buckets(df, keys, zone, sl))
     if sl is not None and sl.threshold_ms is None:
         raise ValueError(
             "the frame carries answered_within_sl_* columns but no row to tell their "
@@ -481,7 +481,8 @@ def _latest_names(
     return names.take(row, allow_fill=True)
 
 
-def _empty(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | None) -> pd.DataFrame:
+def _empty_buckets(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | None) -> pd.DataFrame:
+    """The result without rows: the columns and dtypes a frame of ``df``'s buckets would have."""
     dtypes = contract_dtypes()
     names = list(keys)
     if "queue_id" in keys and "queue_name" not in keys and "queue_name" in df.columns:
