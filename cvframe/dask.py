@@ -45,24 +45,15 @@ from ._analytics import (
 from ._analytics import kpis as _kpis
 from ._analytics import resample_intervals as _resample_intervals
 from ._analytics import to_series as _to_series
+from ._arguments import queue_list
 from ._frame import empty_frame
 from ._store import read_snapshot as _read_snapshot
+from ._store import snapshot_days
 from ._times import TimeLike, resolve_window
 
 __all__ = ["kpis", "read_snapshot", "resample_intervals", "to_series"]
 
 _DAY = pd.Timedelta(days=1)
-
-
-def _days(root: Path) -> list[pd.Timestamp]:
-    """The UTC days the snapshot holds (its ``date=YYYY-MM-DD`` partitions), sorted."""
-    prefix = "date="
-    days = [
-        pd.Timestamp(entry.name[len(prefix) :], tz="UTC")
-        for entry in root.iterdir()
-        if entry.is_dir() and entry.name.startswith(prefix) and any(entry.glob("*.parquet"))
-    ]
-    return sorted(days)
 
 
 def _read_day(
@@ -124,10 +115,11 @@ def read_snapshot(
     """
     root = Path(path)
     begin, stop = (None, None) if start is None and end is None else _window(start, end)
-    wanted = [queues] if isinstance(queues, str) else (None if queues is None else list(queues))
+    wanted = queue_list(queues)
     pieces = []
-    for day in _days(root):
-        lo, hi = day, day + _DAY
+    for day in snapshot_days(root):
+        lo = pd.Timestamp(day, tz="UTC")
+        hi = lo + _DAY
         if begin is not None:
             lo = max(lo, begin)
         if stop is not None:
