@@ -50,7 +50,6 @@ import cvframe._atomic as atomic
 import cvframe._store._files as files
 import cvframe._store._sync as sync_module
 import cvframe._store._upsert as upsert_module
-from cvframe._frame import empty_frame, validate
 from cvframe._store._lock import DatasetLock
 
 
@@ -225,7 +224,7 @@ def _wait(pid: int, kill_after: float | None) -> int:
 def serve() -> int:
     """Fork one hooked sync per job line; answer each with how the child ended."""
     # Build the pandera schema (it imports much on first use) once, before forking.
-    validate(empty_frame())
+    cvframe.validate(cvframe.empty_frame())
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -15,13 +15,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import requests
 
 import cvframe
 from cvframe._cli._main import main
 from cvframe._store._lock import DatasetLock
 from cvframe.emulator import Emulator
-from tests.fakes import FakeAPI, make_record
+from tests.fakes import EditingTransport, FakeAPI, make_record
 
 CHILD = Path(__file__).with_name("_sync_child.py")
 FIRST_DAY = "2023-01-02T00:00:00Z"
@@ -388,28 +387,26 @@ def stray_record(emu: Emulator, start: str, rid: str) -> dict[str, Any]:
     return record
 
 
-class StraySession(requests.Session):
-    """Forwards to the emulator; adds ``strays`` to each one-page answer while set."""
+class StrayTransport(EditingTransport):
+    """The emulator's answers, with ``strays`` added to each one-page answer while set."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(self._add_strays)
         self.strays: list[dict[str, Any]] = []
 
-    def post(self, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
-        response = super().post(url, *args, **kwargs)
-        if self.strays and response.status_code == 200:
-            body = json.loads(response.content)
+    def _add_strays(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.strays and "CallVolumeUpdate" in body:
             assert body["hasMore"] is False, "keep the window to one page"
             body["CallVolumeUpdate"].extend(self.strays)
             body["totalCount"] += len(self.strays)
-            response._content = json.dumps(body).encode()
-        return response
+        return body
 
 
 @pytest.fixture
-def stray_session() -> Iterator[StraySession]:
-    with StraySession() as session:
-        yield session
+def stray_transport() -> Iterator[StrayTransport]:
+    transport = StrayTransport()
+    yield transport
+    transport.close()
 
 
 @pytest.mark.parametrize(
@@ -421,11 +418,11 @@ def stray_session() -> Iterator[StraySession]:
     ],
 )
 def test_a_record_outside_the_window_is_dropped_with_a_warning_and_never_moves_the_mark(
-    emu: Emulator, tmp_path: Path, stray_session: StraySession, stray_at: str, first_end: str
+    emu: Emulator, tmp_path: Path, stray_transport: StrayTransport, stray_at: str, first_end: str
 ) -> None:
-    settings = {**emu.settings(), "session": stray_session, "page_size": 1000}
+    settings = {**emu.settings(), "transport": stray_transport, "page_size": 1000}
     # The first run's window has a floor, so a past-dated stray lies outside it too.
-    stray_session.strays = [stray_record(emu, stray_at, "stray-1")]
+    stray_transport.strays = [stray_record(emu, stray_at, "stray-1")]
     with pytest.warns(cvframe.OutOfWindowWarning, match=r"1 record\(s\)"):
         first = cvframe.sync(tmp_path, start="2023-01-02", end=first_end, **settings)
     assert first.rows_out_of_window == 1
@@ -437,12 +434,12 @@ def test_a_record_outside_the_window_is_dropped_with_a_warning_and_never_moves_t
 
     # A later run, stray again (when it still lies outside), gets the real records.
     if stray_at.startswith("2023-01-03"):
-        stray_session.strays = []  # inside the next window: a real record would be there
-    with pytest.warns(cvframe.OutOfWindowWarning) if stray_session.strays else nullcontext():
+        stray_transport.strays = []  # inside the next window: a real record would be there
+    with pytest.warns(cvframe.OutOfWindowWarning) if stray_transport.strays else nullcontext():
         second = cvframe.sync(tmp_path, end="2023-01-04", **settings)
     assert second.window_start == pd.Timestamp("2023-01-02T21:45:00Z")
-    assert second.rows_out_of_window == len(stray_session.strays)
-    stray_session.strays = []
+    assert second.rows_out_of_window == len(stray_transport.strays)
+    stray_transport.strays = []
     third = cvframe.sync(tmp_path, end="2023-01-05", **settings)
     assert third.rows_out_of_window == 0
     pd.testing.assert_frame_equal(
