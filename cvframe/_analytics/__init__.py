@@ -17,9 +17,8 @@ Inside, imports run one way::
 from __future__ import annotations
 
 from ._bucket_schema import RESAMPLED_SCHEMA
-from ._bucket_schema import RESAMPLED_SCHEMA as IntervalSchema  # noqa: N811 (until the lead renames)
 from ._buckets import bucket_span
-from ._checks import check_input, checked, require_columns
+from ._checks import check_input, checked
 from ._erlang import (
     asa,
     occupancy,
@@ -42,7 +41,6 @@ __all__ = [
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
     "CsatReading",
-    "IntervalSchema",
     "SlDenominator",
     "asa",
     "bucket_span",
@@ -54,7 +52,6 @@ __all__ = [
     "occupancy",
     "offered_load",
     "probability_of_waiting",
-    "require_columns",
     "required_agents",
     "resample_intervals",
     "service_level",
