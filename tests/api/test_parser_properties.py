@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import cvframe
 from cvframe._api._paging import parse_page
 from cvframe._endpoints import CALLVOLUME
-from cvframe._frame._schema import records_to_table
+from cvframe._frame import records_to_table
 from tests.frame.test_schema import SAMPLE
 
 json_scalars = st.one_of(

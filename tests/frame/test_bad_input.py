@@ -255,7 +255,7 @@ def test_values_cvframe_cannot_hold_are_response_errors_naming_field_record_and_
 
 
 def test_durations_up_to_the_documented_maximum_are_kept() -> None:
-    from cvframe._frame._schema import MAX_DURATION_MS
+    from cvframe._frame._records_to_arrow import MAX_DURATION_MS
 
     df = cvframe.records_to_frame([rec(acwDuration=MAX_DURATION_MS)])
     assert df.loc[0, "acw_duration"] == pd.Timedelta(milliseconds=MAX_DURATION_MS)

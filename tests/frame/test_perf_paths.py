@@ -12,7 +12,8 @@ import pytest
 
 import cvframe
 from cvframe._api._transport import _FAST_LOADS
-from cvframe._frame._schema import _is_sorted, frame_from_tables, records_to_table
+from cvframe._frame import frame_from_tables, records_to_table
+from cvframe._frame._arrow_to_pandas import _is_sorted
 from tests.fakes import CLIENT_ID, CLIENT_SECRET, URL, FakeTransport, answer, page
 from tests.frame.test_schema import SAMPLE
 

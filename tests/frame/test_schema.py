@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 import cvframe
-from cvframe._frame._schema import arrow_schema, column_names
+from cvframe._frame import arrow_schema, column_names
 from tests._api_sample import SAMPLE_RECORD
 
 SAMPLE = SAMPLE_RECORD  # the API page's sample record, as sent
@@ -200,7 +200,7 @@ def test_wrong_dtype_and_missing_columns_are_schema_errors() -> None:
 
 
 def test_arrow_table_from_records_matches_arrow_schema() -> None:
-    from cvframe._frame._schema import records_to_table
+    from cvframe._frame import records_to_table
 
     table = records_to_table([SAMPLE])
     assert table.schema == arrow_schema()
@@ -210,9 +210,9 @@ def test_arrow_table_from_records_matches_arrow_schema() -> None:
 def test_large_frames_are_validated_in_chunks_with_the_same_verdicts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from cvframe._frame import _schema
+    from cvframe._frame import _validation
 
-    monkeypatch.setattr(_schema, "VALIDATION_CHUNK_ROWS", 2)
+    monkeypatch.setattr(_validation, "VALIDATION_CHUNK_ROWS", 2)
     records = [
         rec(
             _id=f"r{i}",
@@ -246,3 +246,12 @@ def test_keep_latest_versions_hands_back_a_table_whose_ids_do_not_repeat() -> No
         ("a", 2),
         ("b", SAMPLE["__v"]),
     ]
+
+
+def test_the_contracts_string_rule_takes_either_storage_with_na_only() -> None:
+    from cvframe._frame import is_contract_string
+
+    assert is_contract_string(pd.StringDtype("python"))
+    assert is_contract_string(pd.StringDtype("pyarrow"))
+    assert not is_contract_string(pd.api.types.pandas_dtype(object))
+    assert not is_contract_string(pd.ArrowDtype(pa.string()))

@@ -1,0 +1,122 @@
+"""The contract's dtypes: the Arrow type and the pandas dtype of each column, per backend.
+
+The kinds of :data:`cvframe._endpoints.COLUMNS` decide everything here; this module
+only says what each kind is in Arrow and in each ``dtype_backend``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa_arrow
+
+from .._endpoints import CALLVOLUME, COLUMNS, Kind
+
+__all__ = [
+    "ARROW_TYPES",
+    "DtypeBackend",
+    "arrow_schema",
+    "check_dtype_backend",
+    "column_names",
+    "contract_dtypes",
+    "is_contract_string",
+    "pandas_types_mapper",
+]
+
+DtypeBackend = Literal["numpy_nullable", "pyarrow"]
+
+#: The Arrow type of each kind of column (also what snapshots store).
+ARROW_TYPES: Mapping[Kind, pa_arrow.DataType] = {
+    "string": pa_arrow.string(),
+    "int": pa_arrow.int64(),
+    "float": pa_arrow.float64(),
+    "datetime": pa_arrow.timestamp("ms", tz="UTC"),
+    "duration": pa_arrow.duration("ms"),
+}
+
+
+_NUMPY_NULLABLE_DTYPES: Mapping[Kind, Any] = {
+    "string": pd.StringDtype("pyarrow"),
+    "int": pd.Int64Dtype(),
+    "float": pd.Float64Dtype(),
+    "datetime": pd.DatetimeTZDtype(unit="ms", tz="UTC"),
+    "duration": "timedelta64[ms]",
+}
+
+
+_ARROW_SCHEMA = pa_arrow.schema([pa_arrow.field(c.name, ARROW_TYPES[c.kind]) for c in COLUMNS])
+_DTYPE_BACKENDS: tuple[str, ...] = ("numpy_nullable", "pyarrow")
+
+
+def column_names() -> list[str]:
+    """The contract's column names, in order."""
+    return CALLVOLUME.column_names()
+
+
+def check_dtype_backend(dtype_backend: str) -> DtypeBackend:
+    """Return ``dtype_backend`` if it is one pandas' readers take, else raise ValueError."""
+    if dtype_backend not in _DTYPE_BACKENDS:
+        raise ValueError(
+            f"dtype_backend must be 'numpy_nullable' or 'pyarrow', got {dtype_backend!r}"
+        )
+    return dtype_backend  # type: ignore[return-value]
+
+
+def contract_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, Any]:
+    """Column name -> pandas dtype of the contract for ``dtype_backend``.
+
+    Parameters
+    ----------
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+
+    Returns
+    -------
+    dict
+        Every contract column, in order, with its dtype.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe import contract_dtypes
+    >>> contract_dtypes()["interval_start"]
+    datetime64[ms, UTC]
+    >>> str(contract_dtypes("pyarrow")["acw_duration"])
+    'duration[ms][pyarrow]'
+    """
+    check_dtype_backend(dtype_backend)
+    if dtype_backend == "pyarrow":
+        return {c.name: pd.ArrowDtype(ARROW_TYPES[c.kind]) for c in COLUMNS}
+    return {c.name: pd.api.types.pandas_dtype(_NUMPY_NULLABLE_DTYPES[c.kind]) for c in COLUMNS}
+
+
+def arrow_schema() -> pa_arrow.Schema:
+    """The contract as an Arrow schema (also what snapshots store)."""
+    return _ARROW_SCHEMA
+
+
+def is_contract_string(dtype: Any) -> bool:
+    """Whether ``dtype`` is a string dtype the contract accepts: pandas' string with NA.
+
+    Either storage (python or pyarrow) will do; ``object`` or the NaN-semantics string
+    dtype will not.
+
+    >>> import pandas as pd
+    >>> is_contract_string(pd.StringDtype("python")), is_contract_string(object)
+    (True, False)
+    """
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
+
+
+def pandas_types_mapper(dtype_backend: DtypeBackend) -> Any:
+    """The ``types_mapper`` that gives Arrow's columns the contract's pandas dtypes."""
+    if dtype_backend == "pyarrow":
+        return pd.ArrowDtype
+    mapping = {
+        pa_arrow.string(): pd.StringDtype("pyarrow"),
+        pa_arrow.int64(): pd.Int64Dtype(),
+        pa_arrow.float64(): pd.Float64Dtype(),
+    }
+    return mapping.get

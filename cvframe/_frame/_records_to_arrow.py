@@ -1,0 +1,296 @@
+"""Records -> Arrow: API records (API field names) become a table of the contract.
+
+Every value is checked as it is converted: a value the contract cannot hold is a
+:class:`cvframe.ResponseError` naming the field, the record id and the value as sent.
+Fields the contract does not know are dropped, and named in one warning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+
+from .._endpoints import API_FIELDS, CALLVOLUME, COLUMNS, Column, DurationUnit
+from .._errors import ResponseError, SchemaDriftWarning
+from .._gc import gc_paused
+from ._dtypes import ARROW_TYPES, arrow_schema
+
+__all__ = ["MAX_DURATION_MS", "records_to_table", "warn_drift"]
+
+#: The longest duration a frame holds, in milliseconds (about 292 years): what pandas'
+#: nanosecond ``Timedelta`` can still hold, so arithmetic on the column cannot
+#: overflow. A real interval's totals are hours; a longer value is a server fault.
+MAX_DURATION_MS = (2**63 - 1) // 1_000_000
+#: The range of the int64 count columns.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+_KNOWN_API_FIELDS = frozenset(API_FIELDS)
+
+
+def _record_id(records: Sequence[Mapping[str, Any]], position: int) -> str:
+    return repr(records[position].get(CALLVOLUME.id_field, f"#{position}"))
+
+
+def _bad_value(
+    column: Column,
+    records: Sequence[Mapping[str, Any]],
+    values: Sequence[Any],
+    ok: Any,
+    what: str | None = None,
+) -> ResponseError:
+    """The error naming the first value that is not ``ok``: its field, record and value."""
+    for i, value in enumerate(values):
+        if value is not None and not ok(value):
+            return ResponseError(
+                f"field {column.api_name!r} of record {_record_id(records, i)} is {value!r}, "
+                f"not {what or _KIND_TEXT[column.kind]}; the API sent data cvframe cannot "
+                "read. Report it to Kore.ai with the record id"
+            )
+    return ResponseError(
+        f"field {column.api_name!r} holds values that are not {what or _KIND_TEXT[column.kind]}"
+        "; the API sent data cvframe cannot read. Report it to Kore.ai"
+    )
+
+
+_KIND_TEXT = {
+    "string": "a string",
+    "int": "a whole number",
+    "float": "a number",
+    "datetime": "an ISO 8601 timestamp",
+    "duration": "a whole number of milliseconds",
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_whole(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value) and float(value).is_integer()
+
+
+def _is_int64(value: Any) -> bool:
+    return _is_whole(value) and _INT64_MIN <= value <= _INT64_MAX
+
+
+def _is_finite(value: Any) -> bool:
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
+def _is_text(value: Any) -> bool:
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _int_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
+) -> pa_arrow.Array:
+    try:
+        arr = pa_arrow.array(values)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
+        raise _bad_value(column, records, values, _is_int64, _INT64_TEXT) from None
+    if pa_arrow.types.is_signed_integer(arr.type) or pa_arrow.types.is_null(arr.type):
+        return arr.cast(pa_arrow.int64())
+    if pa_arrow.types.is_floating(arr.type):
+        finite = pc.is_finite(arr)
+        whole = pc.equal(arr, pc.floor(arr))
+        # 2**63 is exact as a float, so the bounds are too: an unsafe cast of anything
+        # beyond them would wrap (1e19 would become -9223372036854775808).
+        in_range = pc.and_(pc.greater_equal(arr, -(2.0**63)), pc.less(arr, 2.0**63))
+        if pc.all(pc.and_kleene(pc.and_kleene(finite, whole), in_range)).as_py() is not False:
+            return arr.cast(pa_arrow.int64(), safe=False)
+    raise _bad_value(column, records, values, _is_int64, _INT64_TEXT)
+
+
+_INT64_TEXT = "a whole number within the 64-bit range"
+
+
+def _float_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
+) -> pa_arrow.Array:
+    try:
+        arr = pa_arrow.array(values)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
+        raise _bad_value(column, records, values, _is_finite, "a finite number") from None
+    if (
+        pa_arrow.types.is_integer(arr.type)
+        or pa_arrow.types.is_floating(arr.type)
+        or pa_arrow.types.is_null(arr.type)
+    ):
+        floats = arr.cast(pa_arrow.float64())
+        # JSON has no NaN or infinity; Python's parser takes them (and 1e400 as inf).
+        if pc.all(pc.is_finite(floats)).as_py() is not False:
+            return floats
+        raise _bad_value(column, records, values, _is_finite, "a finite number")
+    raise _bad_value(column, records, values, _is_number)
+
+
+def _string_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
+) -> pa_arrow.Array:
+    try:
+        try:
+            return pa_arrow.array(values, pa_arrow.string())
+        except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
+            # An id sent as a number is still an id: documented coercion to its text.
+            texts = [None if v is None else str(v) for v in values]
+            return pa_arrow.array(texts, pa_arrow.string())
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800" in the JSON) is no character at all.
+        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
+
+
+_TEXT_TEXT = "valid Unicode text (it holds a lone surrogate)"
+
+
+def _datetime_array(
+    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
+) -> pa_arrow.Array:
+    target = ARROW_TYPES["datetime"]
+    try:
+        return pa_arrow.array(values, pa_arrow.string()).cast(target)
+    except UnicodeEncodeError:
+        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, pa_arrow.ArrowNotImplementedError):
+        pass
+    # Slow path: sub-millisecond digits or no zone (read as UTC), via pandas' ISO parser.
+    if not all(v is None or isinstance(v, str) for v in values):
+        raise _bad_value(column, records, values, lambda v: isinstance(v, str))
+    try:
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+
+        def parses(v: Any) -> bool:
+            try:
+                pd.Timestamp(v)
+            except (ValueError, TypeError, OverflowError):
+                return False
+            return True
+
+        raise _bad_value(column, records, values, parses) from None
+    return pa_arrow.array(parsed.dt.floor("ms").astype("datetime64[ms, UTC]"), target)
+
+
+def _duration_array(
+    column: Column,
+    records: Sequence[Mapping[str, Any]],
+    values: Sequence[Any],
+    duration_unit: DurationUnit,
+) -> pa_arrow.Array:
+    if duration_unit == "ms":
+        millis = _int_array(column, records, values)
+        limit: Any = MAX_DURATION_MS
+        scale = 1
+    else:
+        seconds = _float_array(column, records, values)
+        millis = pc.round(pc.multiply(seconds, 1000.0))
+        limit, scale = float(MAX_DURATION_MS), 1000
+    # Both bounds, not abs(): abs(-2**63) wraps around to itself.
+    fits = pc.and_(pc.greater_equal(millis, -limit), pc.less_equal(millis, limit))
+    if pc.all(fits).as_py() is False:
+        raise _bad_value(
+            column,
+            records,
+            values,
+            lambda v: _is_finite(v) and abs(v) * scale <= MAX_DURATION_MS,
+            f"a duration cvframe can hold (at most {MAX_DURATION_MS:,} ms, about 292 years)",
+        )
+    return millis.cast(pa_arrow.int64()).cast(ARROW_TYPES["duration"])
+
+
+_GETTERS = tuple(itemgetter(c.api_name) for c in COLUMNS)
+
+
+def _column_values(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[list[list[Any]], bool]:
+    """The values of each contract column, and whether every record had every field.
+
+    One C-level pass per column (``map`` of an ``itemgetter``) when every record has
+    the field, as the API sends them; per-record ``get`` for a column where some lack
+    it. Lists of plain values, unlike a transposed list of tuples, give the garbage
+    collector nothing to scan.
+    """
+    columns: list[list[Any]] = []
+    complete = True
+    for column, getter in zip(COLUMNS, _GETTERS, strict=True):
+        try:
+            columns.append(list(map(getter, records)))
+        except KeyError:
+            complete = False
+            columns.append([r.get(column.api_name) for r in records])
+    return columns, complete
+
+
+def records_to_table(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    duration_unit: DurationUnit = "ms",
+    unknown_fields: set[str] | None = None,
+) -> pa_arrow.Table:
+    """Convert API records (API field names) to an Arrow table of the contract.
+
+    A missing or null field becomes null. Field names the contract does not know
+    are added to ``unknown_fields`` (if given) and dropped.
+    """
+    if duration_unit not in ("ms", "s"):
+        raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
+    with gc_paused():
+        return _records_to_table(records, duration_unit, unknown_fields)
+
+
+def _records_to_table(
+    records: Sequence[Mapping[str, Any]],
+    duration_unit: DurationUnit,
+    unknown_fields: set[str] | None,
+) -> pa_arrow.Table:
+    columns, complete = _column_values(records)
+    # Every record holding all the known fields and no more (the normal case) is told
+    # by a count; only otherwise are the field names gathered.
+    if (
+        unknown_fields is not None
+        and records
+        and (not complete or sum(map(len, records)) != len(COLUMNS) * len(records))
+    ):
+        seen = set().union(*(r.keys() for r in records))
+        unknown_fields.update(seen - _KNOWN_API_FIELDS)
+    arrays = []
+    for column, values in zip(COLUMNS, columns, strict=True):
+        if column.kind == "string":
+            arrays.append(_string_array(column, records, values))
+        elif column.kind == "int":
+            arrays.append(_int_array(column, records, values))
+        elif column.kind == "float":
+            arrays.append(_float_array(column, records, values))
+        elif column.kind == "datetime":
+            arrays.append(_datetime_array(column, records, values))
+        else:
+            arrays.append(_duration_array(column, records, values, duration_unit))
+    return pa_arrow.Table.from_arrays(arrays, schema=arrow_schema())
+
+
+def warn_drift(unknown: Iterable[str], *, stacklevel: int = 2) -> None:
+    """Warn once, naming every API field the contract does not know."""
+    # A name that does not print (a lone surrogate, a control character) is shown
+    # escaped, so that the warning itself can be written to a log.
+    names = [n if n.isprintable() else ascii(n)[1:-1] for n in sorted(unknown)]
+    if names:
+        warnings.warn(
+            f"the API sent field(s) cvframe does not know: {', '.join(names)}; they were "
+            "dropped. Upgrade cvframe if a newer release knows them",
+            SchemaDriftWarning,
+            stacklevel=stacklevel + 1,
+        )

@@ -1,0 +1,211 @@
+"""Validation: the pandera model of a call-volume frame, and :func:`validate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from .._endpoints import COLUMNS
+from .._errors import SchemaError
+from ._dtypes import DtypeBackend, check_dtype_backend, contract_dtypes, is_contract_string
+
+__all__ = ["VALIDATION_CHUNK_ROWS", "CallVolumeSchema", "validate"]
+
+
+class CallVolumeSchema(pa.DataFrameModel):
+    """The pandera model of a call-volume frame (``dtype_backend="numpy_nullable"``).
+
+    Checks the dtypes, non-negative counts and durations, a unique non-null ``id``
+    and ``interval_end > interval_start``. Use :func:`cvframe.validate` rather than
+    calling ``validate`` on the model directly: it also checks duration units,
+    which pandera does not distinguish, and accepts the ``pyarrow`` backend.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> cvframe.CallVolumeSchema.to_schema().columns["offered_contacts"].dtype
+    DataType(Int64)
+    """
+
+    id: Series[pd.StringDtype] = pa.Field(nullable=False, unique=True)
+    org_id: Series[pd.StringDtype] = pa.Field(nullable=True)
+    queue_id: Series[pd.StringDtype] = pa.Field(nullable=True)
+    queue_name: Series[pd.StringDtype] = pa.Field(nullable=True)
+    instance_id: Series[pd.StringDtype] = pa.Field(nullable=True)
+    source: Series[pd.StringDtype] = pa.Field(nullable=True)
+    version: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    interval_start: Series[pd.DatetimeTZDtype] = pa.Field(
+        nullable=False, dtype_kwargs={"unit": "ms", "tz": "UTC"}
+    )
+    interval_end: Series[pd.DatetimeTZDtype] = pa.Field(
+        nullable=False, dtype_kwargs={"unit": "ms", "tz": "UTC"}
+    )
+    offered_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    answered_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    completed_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    abandoned_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    message_count: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    saved_message_count: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    csat_responses: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    csat_score: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0)
+    queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    max_queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    max_queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(
+        nullable=True, ge=pd.Timedelta(0)
+    )
+    conversation_handle_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    conversation_talk_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    hold_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+    acw_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
+
+    @pa.dataframe_check(name="interval_end > interval_start")
+    def _interval_end_after_start(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        return (df["interval_end"] > df["interval_start"]).fillna(False).astype(bool)
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+
+
+def _pandera_schema(df: pd.DataFrame, dtype_backend: DtypeBackend) -> pa.DataFrameSchema:
+    schema = CallVolumeSchema.to_schema()
+    if dtype_backend == "pyarrow":
+        return schema.update_columns(
+            {name: {"dtype": dtype} for name, dtype in contract_dtypes("pyarrow").items()}
+        )
+    # Either string storage (python or pyarrow) is fine; validate() checked it is one.
+    strings = [c.name for c in COLUMNS if c.kind == "string"]
+    return schema.update_columns({name: {"dtype": df[name].dtype} for name in strings})
+
+
+def _dtype_matches(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, pd.StringDtype):
+        # Any pandas string dtype with NA semantics will do (python or pyarrow storage).
+        return is_contract_string(actual)
+    return bool(actual == expected)
+
+
+def _detect_backend(df: pd.DataFrame) -> DtypeBackend:
+    if "interval_start" in df and isinstance(df["interval_start"].dtype, pd.ArrowDtype):
+        return "pyarrow"
+    return "numpy_nullable"
+
+
+def validate(
+    df: pd.DataFrame, *, dtype_backend: DtypeBackend | None = None, lazy: bool = True
+) -> pd.DataFrame:
+    """Check ``df`` against the call-volume contract and return it unchanged.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame as :func:`cvframe.read_callvolume` returns it.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        The backend the dtypes must follow; by default detected from ``df``.
+    lazy : bool, default True
+        Collect every failing check before raising, rather than stopping at the first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself.
+
+    Raises
+    ------
+    cvframe.SchemaError
+        Listing every failing check, with ``failure_cases`` as a DataFrame.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> df = cvframe.validate(cvframe.empty_frame())
+    >>> len(df)
+    0
+    """
+    backend = check_dtype_backend(dtype_backend) if dtype_backend else _detect_backend(df)
+    expected = contract_dtypes(backend)
+    missing = [name for name in expected if name not in df.columns]
+    extra = [name for name in df.columns if name not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if extra:
+            parts.append(f"unexpected columns {extra}")
+        raise SchemaError(
+            "the frame does not have the call-volume columns: "
+            + "; ".join(parts)
+            + ". Build it with cvframe.read_callvolume or cvframe.read_snapshot"
+        )
+    wrong = {
+        name: (str(df[name].dtype), str(dtype))
+        for name, dtype in expected.items()
+        if not _dtype_matches(df[name].dtype, dtype)
+    }
+    if wrong:
+        listing = ", ".join(f"{n} is {a}, expected {e}" for n, (a, e) in wrong.items())
+        raise SchemaError(
+            f"wrong dtypes for the {backend} backend: {listing}",
+            failure_cases=pd.DataFrame(
+                [(n, a, e) for n, (a, e) in wrong.items()],
+                columns=["column", "dtype", "expected"],
+            ),
+        )
+    schema = _pandera_schema(df, backend)
+    if len(df) > VALIDATION_CHUNK_ROWS and _passes_in_chunks(df, schema):
+        return df
+    try:
+        schema.validate(df, lazy=lazy)
+    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
+        cases = getattr(exc, "failure_cases", None)
+        raise SchemaError(_summarize(exc, cases), failure_cases=cases) from None
+    return df
+
+
+#: Rows pandera checks at a time in a large frame: its checks allocate temporaries the
+#: size of what they check, which on a whole frame of millions of rows doubles the
+#: memory a read needs.
+VALIDATION_CHUNK_ROWS = 250_000
+
+
+def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema) -> bool:
+    """True when every chunk passes the schema and ``id`` is unique across chunks.
+
+    False sends the caller to validate the whole frame at once, which builds the
+    complete report of every failure (the rare path).
+    """
+    per_chunk = schema.update_column("id", unique=False)
+    for begin in range(0, len(df), VALIDATION_CHUNK_ROWS):
+        chunk = df.iloc[begin : begin + VALIDATION_CHUNK_ROWS]
+        try:
+            per_chunk.validate(chunk, lazy=False)
+        except (pa.errors.SchemaErrors, pa.errors.SchemaError):
+            return False
+    return not bool(df["id"].duplicated().any())
+
+
+def _summarize(exc: Exception, cases: Any) -> str:
+    if not isinstance(cases, pd.DataFrame) or cases.empty:
+        return f"the frame breaks the call-volume contract: {exc}"
+    lines = []
+    frame_level = cases["schema_context"].astype(str) == "DataFrameSchema"
+    # A frame-wide check is reported once per column by pandera; report it once per row.
+    for check, group in cases[frame_level].groupby("check", sort=False):
+        rows = group["index"].dropna().unique()
+        sample = ", ".join(str(v) for v in rows[:3])
+        lines.append(f"  - {check} fails for {len(rows)} row(s), e.g. at index {sample}")
+    grouped = cases[~frame_level].groupby(["column", "check"], dropna=False, sort=False)
+    for (column, check), group in grouped:
+        sample = ", ".join(repr(v) for v in group["failure_case"].head(3).tolist())
+        lines.append(f"  - {column}: {check} fails for {len(group)} value(s), e.g. {sample}")
+    return (
+        f"the frame breaks the call-volume contract ({len(lines)} failing check(s)):\n"
+        + "\n".join(lines)
+        + "\nSee the failure_cases attribute for every failing value; "
+        "pass validate=False to get the frame anyway"
+    )
