@@ -7,7 +7,7 @@ Layout::
       date=2023-01-02/part-0.parquet  every record whose interval starts that UTC day
       date=2023-01-03/part-0.parquet
 
-Rows are kept sorted by :data:`SORT_KEYS` within each day.
+Rows are kept sorted by :data:`SORT_KEYS` (the endpoint's record order) within each day.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+
+from .._endpoints import CALLVOLUME
 
 __all__ = [
     "PARTITIONING",
@@ -35,8 +37,8 @@ __all__ = [
 PARTITION_FIELD = "date"
 #: The one data file of each partition.
 PART_FILE = "part-0.parquet"
-#: The order of the rows in a day's file.
-SORT_KEYS = [("interval_start", "ascending"), ("queue_id", "ascending"), ("id", "ascending")]
+#: The order of the rows in a day's file: the endpoint's record order.
+SORT_KEYS = [(name, "ascending") for name in CALLVOLUME.sort_keys]
 #: The partitioning pyarrow reads the dataset with.
 PARTITIONING = ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
 

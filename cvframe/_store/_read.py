@@ -23,8 +23,8 @@ from .._frame import (
     pandas_types_mapper,
 )
 from .._frame import validate as validate_frame
-from .._times import TimeLike, format_day, to_utc
-from ._filters import ms_scalar, queue_mask, row_filter
+from .._times import TimeLike, to_utc
+from ._filters import ms_scalar, queue_mask, row_filter, window_days
 from ._format import REWRITE_HINT, check_file_schema
 from ._layout import PARTITION_FIELD, PARTITIONING, SORT_KEYS, day_file, snapshot_days
 
@@ -45,7 +45,7 @@ def high_water_mark(
     were synced, whatever another sync stored for other queues.
     """
     root = Path(path)
-    last_day = None if before is None else format_day(before)
+    _, last_day = window_days(None, before)
     columns = ["interval_start"] if queues is None else ["interval_start", "queue_id", "queue_name"]
     for day in reversed(snapshot_days(root)):
         if last_day is not None and day > last_day:

@@ -83,7 +83,7 @@ def to_wfm(
     ValueError
         For an unknown target, source field or unit, a missing column, a media
         type Genesys does not take, an ``sl_threshold`` without a unit; input that
-        breaks the input contract (:mod:`cvframe._analytics._checks`: a repeated ``id``, a
+        breaks the input contract (the README's "Input contract": a repeated ``id``, a
         negative, fractional, infinite or non-numeric count, a negative duration,
         naive timestamps, ``interval_end <= interval_start``) in the columns the
         target reads; and for Genesys, records longer than 15 minutes or not
