@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .._errors import SchemaError
-from .._frame import contract_dtypes
+from .._frame import contract_dtypes, is_contract_string
 from ._measures import KEY_COLUMNS, MEASURE_COLUMNS
 from ._service_level import SL_COLUMNS, SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN, sl_counts_in_order
 
@@ -29,9 +29,11 @@ def _is_ms_datetime_tz(series: pd.Series) -> bool:
 
 
 def _has_dtype(expected: Any) -> Any:
+    """A check that a column has ``expected`` (any contract string dtype for a string)."""
+
     def check(series: pd.Series) -> bool:
         if isinstance(expected, pd.StringDtype):
-            return isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is pd.NA
+            return is_contract_string(series.dtype)
         return bool(series.dtype == expected)
 
     return check

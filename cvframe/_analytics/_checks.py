@@ -41,7 +41,14 @@ import pyarrow as pa
 
 from .._endpoints import COLUMNS
 
-__all__ = ["CHECKED_KINDS", "check_input", "checked", "repeated_ids", "require_columns"]
+__all__ = [
+    "CHECKED_KINDS",
+    "check_input",
+    "checked",
+    "is_duration_dtype",
+    "repeated_ids",
+    "require_columns",
+]
 
 #: Column -> kind, from the read contract: what each column is checked as.
 CHECKED_KINDS: Mapping[str, str] = {c.name: c.kind for c in COLUMNS}
@@ -87,7 +94,8 @@ def _fail(what: str, series: pd.Series, bad: np.ndarray, problem: str, fix: str)
     )
 
 
-def _is_timedelta(dtype: Any) -> bool:
+def is_duration_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` holds durations: ``timedelta64[*]`` or Arrow ``duration``."""
     if isinstance(dtype, pd.ArrowDtype):
         return str(dtype.pyarrow_dtype).startswith("duration")
     return bool(pd.api.types.is_timedelta64_dtype(dtype))
@@ -155,7 +163,7 @@ def _check_number(series: pd.Series, kind: str, what: str) -> None:
 
 
 def _check_duration(series: pd.Series, what: str) -> None:
-    if not _is_timedelta(series.dtype):
+    if not is_duration_dtype(series.dtype):
         raise ValueError(
             f"{what}: {series.name} must hold durations (the contract's timedelta64[ms]), "
             f"not dtype {series.dtype}; convert milliseconds with df[{series.name!r}] = "

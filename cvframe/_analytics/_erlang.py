@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._durations import Duration, duration_ms
-from ._checks import check_input, require_columns
+from ._checks import check_input, is_duration_dtype, require_columns
 from ._kpis import AVERAGES
 from ._measures import instants_ms, measure_arrays
 from ._service_level import DEFAULT_SL_THRESHOLD, is_default_sl_threshold
@@ -74,10 +74,7 @@ class _Broadcast:
         self._note(value, name)
         if isinstance(value, pd.Series | pd.Index):
             series = pd.Series(value)
-            if not (
-                pd.api.types.is_timedelta64_dtype(series.dtype)
-                or str(series.dtype).startswith("duration")
-            ):
+            if not is_duration_dtype(series.dtype):
                 raise ValueError(f"{name} must hold durations, got dtype {series.dtype}")
             return series.astype("timedelta64[ns]").dt.total_seconds().to_numpy(np.float64)
         if isinstance(value, np.ndarray) and value.dtype.kind == "m":

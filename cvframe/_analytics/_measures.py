@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._endpoints import COLUMNS, Column
-from ._checks import CHECKED_KINDS
+from ._checks import CHECKED_KINDS, is_duration_dtype
 
 __all__ = [
     "AGGREGATIONS",
@@ -121,10 +121,7 @@ def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray
     missing = series.isna().to_numpy(dtype=bool)
     if kind == "duration":
         dtype = series.dtype
-        if not (
-            pd.api.types.is_timedelta64_dtype(dtype)
-            or (isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("duration"))
-        ):
+        if not is_duration_dtype(dtype):
             raise ValueError(
                 f"{series.name} must hold durations (the contract's timedelta64[ms]), got "
                 f"{dtype}; convert milliseconds with pd.to_timedelta(values, unit='ms')"
