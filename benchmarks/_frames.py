@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cvframe._frame._schema import arrow_schema, frame_from_tables
+from cvframe._frame import arrow_schema, frame_from_tables
 
 _SLOT_MS = 15 * 60 * 1000
 _EPOCH_MS = int(pd.Timestamp("2023-01-02", tz="UTC").value // 1_000_000)
