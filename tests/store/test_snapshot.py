@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import cvframe
+from cvframe._store import snapshot_days
 from cvframe._store._filters import row_filter
 from cvframe._store._format import frame_to_table
 from cvframe._store._lock import DatasetLock
@@ -284,6 +285,19 @@ def test_an_empty_directory_reads_as_an_empty_frame(tmp_path: Path) -> None:
 def test_high_water_mark_is_the_latest_interval_start(tmp_path: Path, frame: pd.DataFrame) -> None:
     cvframe.write_snapshot(frame, tmp_path)
     assert high_water_mark(tmp_path) == frame["interval_start"].max()
+
+
+def test_snapshot_days_lists_the_days_holding_a_file_sorted(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    assert snapshot_days(tmp_path / "missing") == []
+    cvframe.write_snapshot(frame, tmp_path)
+    (tmp_path / "date=2022-12-31").mkdir()  # a day left without its file (a crash)
+    (tmp_path / "notes").mkdir()
+    assert snapshot_days(str(tmp_path)) == ["2023-01-02", "2023-01-03", "2023-01-04"]
+    assert snapshot_days(tmp_path) == sorted(
+        frame["interval_start"].dt.strftime("%Y-%m-%d").unique()
+    )
 
 
 def test_a_held_lock_makes_a_writer_fail_with_lock_error(
