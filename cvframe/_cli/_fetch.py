@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import get_args
 
 from .._api import DEFAULT_PAGE_SIZE, read_callvolume
+from .._endpoints import CALLVOLUME, DurationUnit
 from ._errors import CommandError
 from ._options import Subcommands, add_connection_options, connection_settings
 
@@ -35,7 +37,10 @@ def add_fetch_command(subcommands: Subcommands) -> None:
         "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="records per request"
     )
     fetch.add_argument(
-        "--duration-unit", choices=("ms", "s"), default="ms", help="unit the server sends"
+        "--duration-unit",
+        choices=get_args(DurationUnit),
+        default=CALLVOLUME.duration_unit,
+        help="unit the server sends",
     )
     fetch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_connection_options(fetch)

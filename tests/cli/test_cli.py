@@ -218,3 +218,47 @@ def test_emulator_with_a_port_that_is_not_one_is_bad_usage(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "--port" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        cvframe.ConfigurationError("no account id: pass --account or set CVFRAME_ACCOUNT_ID"),
+        ValueError("start must be before end"),
+        PermissionError(13, "Permission denied", "/some/where"),
+        OSError("no strerror, only a message"),
+    ],
+    ids=["cvframe-error", "value-error", "os-error", "bare-os-error"],
+)
+def test_every_reported_error_is_one_line_and_exit_1(
+    error: Exception, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cvframe._cli._fetch as cli_fetch
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(cli_fetch, "read_callvolume", fail)
+    assert main(["fetch", "-o", "never-written.parquet", "-q"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    if isinstance(error, PermissionError):
+        assert line == (
+            "cvframe: error: Permission denied: /some/where; check the path and its "
+            "permissions, then run again"
+        )
+    else:
+        assert line == f"cvframe: error: {error}"
+
+
+def test_python_dash_m_cvframe_runs_the_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cvframe", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"cvframe {cvframe.__version__}")
