@@ -17,6 +17,8 @@ from ._options import Subcommands
 
 __all__ = ["add_demo_command"]
 
+#: What the demo reads by default: two weeks of four queues.
+_DAYS, _QUEUES = 14, 4
 #: The least data the demo's emulator serves, so a short demo reads a realistic account.
 _EMULATED_DAYS = 28
 
@@ -26,12 +28,12 @@ def add_demo_command(subcommands: Subcommands) -> None:
     demo = subcommands.add_parser(
         "demo",
         help="run the main job on the built-in emulator (no account needed)",
-        description="Start the emulator, read 14 days of 4 queues, validate, write Parquet "
-        "and print a per-queue summary.",
+        description=f"Start the emulator, read {_DAYS} days of {_QUEUES} queues, validate, "
+        "write Parquet and print a per-queue summary.",
     )
     demo.add_argument("--output", default="demo-output", help="folder for the Parquet file")
-    demo.add_argument("--days", type=int, default=14, help="days to read")
-    demo.add_argument("--queues", type=int, default=4, help="queues the account has")
+    demo.add_argument("--days", type=int, default=_DAYS, help="days to read")
+    demo.add_argument("--queues", type=int, default=_QUEUES, help="queues the account has")
     demo.set_defaults(func=_demo)
 
 
@@ -57,7 +59,7 @@ def queue_summary(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_demo(output: Path, *, days: int = 14, queues: int = 4) -> Path:
+def run_demo(output: Path, *, days: int = _DAYS, queues: int = _QUEUES) -> Path:
     """Start the emulator, read ``days`` days of ``queues`` queues, write Parquet, print a summary.
 
     Returns the path of the Parquet file.
