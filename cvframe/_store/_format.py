@@ -33,6 +33,7 @@ __all__ = [
     "file_metadata",
     "frame_to_table",
     "read_day",
+    "unreadable_day",
 ]
 
 #: Keys of the Parquet file metadata that say who wrote the file.
@@ -96,6 +97,14 @@ def _all_text(column: pd.Series) -> bool:
     return True
 
 
+def unreadable_day(where: Path | str, purpose: str, exc: Exception) -> SnapshotError:
+    """The error for a day's file ``where`` that could not be read to ``purpose``."""
+    return SnapshotError(
+        f"cannot read {where} to {purpose}: {exc}; restore that day's file or remove it "
+        "and sync that day again"
+    )
+
+
 def check_file_schema(schema: pa.Schema, where: Path | str) -> None:
     """SnapshotError unless the file ``where`` (of ``schema``) is cvframe's, of this version."""
     meta = schema.metadata or {}
@@ -152,9 +161,6 @@ def read_day(path: Path) -> pa.Table | None:
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
-        raise SnapshotError(
-            f"cannot read {path} to merge into it: {exc}; restore that day's file or "
-            "remove it and sync that day again"
-        ) from exc
+        raise unreadable_day(path, "merge into it", exc) from exc
     check_file_schema(table.schema, path)
     return _as_contract(table, path)

@@ -18,9 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .._errors import SnapshotError
 from ._filters import ms_scalar, queue_mask, window_days
-from ._format import check_file_schema
+from ._format import check_file_schema, unreadable_day
 from ._layout import day_file, snapshot_days
 
 __all__ = ["Moves", "PruneScope", "find_moves"]
@@ -110,10 +109,7 @@ def find_moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> Move
                     else [None] * len(ids)
                 )
         except (OSError, pa.ArrowException) as exc:
-            raise SnapshotError(
-                f"cannot read {where} to keep each record once: {exc}; restore that day's "
-                "file or remove it and sync that day again"
-            ) from exc
+            raise unreadable_day(where, "keep each record once", exc) from exc
         for rid, i in hits:
             version = stored[i]
             elsewhere.setdefault(rid, []).append((day, -1 if version is None else int(version)))

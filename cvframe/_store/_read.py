@@ -25,7 +25,7 @@ from .._frame import (
 from .._frame import validate as validate_frame
 from .._times import TimeLike, to_utc
 from ._filters import ms_scalar, queue_mask, row_filter, window_days
-from ._format import REWRITE_HINT, check_file_schema
+from ._format import REWRITE_HINT, check_file_schema, unreadable_day
 from ._layout import PARTITION_FIELD, PARTITIONING, SORT_KEYS, day_file, snapshot_days
 
 __all__ = ["high_water_mark", "open_dataset", "read_snapshot"]
@@ -63,10 +63,7 @@ def high_water_mark(
                     )
                 stored = file.read(columns=columns)
         except (OSError, pa.ArrowException) as exc:
-            raise SnapshotError(
-                f"cannot read {where} to find the high-water mark: {exc}; restore that "
-                "day's file or remove it and sync that day again"
-            ) from exc
+            raise unreadable_day(where, "find the high-water mark", exc) from exc
         starts = stored["interval_start"]
         if queues is not None:
             starts = starts.filter(queue_mask(stored, queues))
