@@ -9,7 +9,9 @@ server and the app sits a small middleware that
   sends (:meth:`S3Server.requests`);
 - answers chosen requests with an S3 error (a 500 ``InternalError``, a 503
   ``SlowDown``) or drops the connection half way through the request body
-  (:meth:`S3Server.fail`, :meth:`S3Server.drop`), each a bounded number of times.
+  (:meth:`S3Server.fail`, :meth:`S3Server.drop`), each a bounded number of times;
+- holds a request half way through its body until the test lets it go
+  (:meth:`S3Server.stall`): the moment to ``kill -9`` a client mid-upload.
 
 The clients' side needs only :meth:`S3Server.storage_options`: the endpoint, dummy
 keys and a region, so botocore never looks for real credentials (environment, files,
@@ -44,6 +46,8 @@ _ENVIRONMENT = {
 }
 #: How long stopping the server may take before the test run gives up on it.
 _STOP_TIMEOUT = 10.0
+#: The longest a stalled request waits to be let go before it drops by itself.
+_STALL_LIMIT = 60.0
 
 _ERROR_BODY = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -112,6 +116,30 @@ def _drop_connection(environ: dict[str, Any], start_response: Callable[..., Any]
     return [b""]
 
 
+@dataclass
+class Stall:
+    """A request held half way through its body: ``reached`` is set once it is, and it
+    drops its connection once ``release`` is set (or after a minute)."""
+
+    reached: threading.Event
+    release: threading.Event
+
+    def wait_reached(self, timeout: float) -> None:
+        """Wait until a request is held; AssertionError after ``timeout`` seconds."""
+        if not self.reached.wait(timeout):
+            raise AssertionError(f"no request reached the stall within {timeout:g} s")
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > 1:
+            environ["wsgi.input"].read(length // 2)
+        self.reached.set()
+        self.release.wait(_STALL_LIMIT)
+        return _drop_connection(environ, start_response)
+
+
 class S3Server:
     """moto's S3 on 127.0.0.1 in a thread, with a request log and injectable faults.
 
@@ -165,6 +193,7 @@ class S3Server:
 
     def stop(self) -> None:
         """Stop serving and put the environment back."""
+        self.clear_faults()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -259,9 +288,19 @@ class S3Server:
         """Drop the connection half way through the next ``times`` matching requests."""
         self._add_fault(method, pattern, times, _drop_connection)
 
+    def stall(self, method: str, pattern: str) -> Stall:
+        """Hold the next matching request half way through its body until released, then
+        drop it: the moment to kill a client mid-upload."""
+        stall = Stall(threading.Event(), threading.Event())
+        self._add_fault(method, pattern, 1, stall)
+        return stall
+
     def clear_faults(self) -> None:
-        """Remove every fault not yet used."""
+        """Remove every fault not yet used, and let every stalled request go."""
         with self._guard:
+            for fault in self._faults:
+                if isinstance(fault.action, Stall):
+                    fault.action.release.set()
             self._faults.clear()
 
     def _add_fault(
