@@ -13,14 +13,25 @@ from __future__ import annotations
 
 from . import emulator, erlang_c
 from ._analytics import (
-    IntervalSchema,
+    RESAMPLED_SCHEMA as _RESAMPLED_SCHEMA,
+)
+from ._analytics import (
     kpis,
     required_agents,
     resample_intervals,
     staffing,
     to_series,
 )
-from ._api import CallVolumeClient, read_callvolume
+from ._api import (
+    CallVolumeClient,
+    HttpRequest,
+    HttpResponse,
+    RetryingTransport,
+    Transport,
+    WaitBudget,
+    read_callvolume,
+)
+from ._endpoints import API_FIELDS, COLUMNS, SCHEMA_VERSION
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -36,9 +47,6 @@ from ._errors import (
     TransportError,
 )
 from ._frame import (
-    API_FIELDS,
-    COLUMNS,
-    SCHEMA_VERSION,
     CallVolumeSchema,
     contract_dtypes,
     empty_frame,
@@ -48,6 +56,10 @@ from ._frame import (
 from ._store import SyncReport, read_snapshot, sync, write_snapshot
 from ._version import __version__
 from ._wfm import to_wfm, write_wfm
+
+#: The pandera schema of :func:`resample_intervals`' output (an instance, where
+#: :class:`CallVolumeSchema` is a class); the name is kept for compatibility.
+IntervalSchema = _RESAMPLED_SCHEMA
 
 __all__ = [
     "API_FIELDS",
@@ -59,16 +71,21 @@ __all__ = [
     "CallVolumeSchema",
     "ConfigurationError",
     "CvframeError",
+    "HttpRequest",
+    "HttpResponse",
     "IntervalSchema",
     "LockError",
     "OutOfWindowWarning",
     "RateLimitError",
     "ResponseError",
+    "RetryingTransport",
     "SchemaDriftWarning",
     "SchemaError",
     "SnapshotError",
     "SyncReport",
+    "Transport",
     "TransportError",
+    "WaitBudget",
     "__version__",
     "contract_dtypes",
     "empty_frame",
