@@ -21,6 +21,7 @@ from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TIMEOUT,
+    SETTINGS_ARGUMENTS,
     Settings,
     resolve_org_id,
 )
@@ -139,18 +140,11 @@ class CallVolumeClient:
         clock: Clock | None = None,
         transport: Transport | None = None,
     ) -> None:
-        self.settings = Settings.resolve(
-            host,
-            account_id,
-            token=token,
-            client_id=client_id,
-            client_secret=client_secret,
-            instance_id=instance_id,
-            requests_per_minute=requests_per_minute,
-            max_retries=max_retries,
-            timeout=timeout,
-            allow_insecure_http=allow_insecure_http,
-        )
+        # The connection settings are Settings.resolve's to define and check; the ones
+        # this signature shares with it are passed on by name (tests/api/test_settings.py
+        # checks that both signatures agree on them).
+        given = locals()
+        self.settings = Settings.resolve(**{name: given[name] for name in SETTINGS_ARGUMENTS})
         if transport is not None and session is not None:
             raise ValueError("pass either session=... or transport=..., not both")
         self._transport = RetryingTransport(

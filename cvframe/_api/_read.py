@@ -18,6 +18,7 @@ from .._frame import (
     DurationUnit,
     check_dtype_backend,
     frame_from_tables,
+    queue_mask,
     records_to_table,
     warn_drift,
 )
@@ -85,7 +86,7 @@ class _WindowReader:
         *,
         page_size: int,
         duration_unit: DurationUnit,
-        queues: pa.Array | None,
+        queues: list[str] | None,
         progress: bool,
         concurrency: int,
     ) -> None:
@@ -171,11 +172,7 @@ class _WindowReader:
                 )
                 self._ids.append(table["id"].combine_chunks())
                 if self.queues is not None:
-                    keep = pc.or_(
-                        pc.is_in(table["queue_id"], value_set=self.queues),
-                        pc.is_in(table["queue_name"], value_set=self.queues),
-                    )
-                    table = table.filter(pc.fill_null(keep, False))
+                    table = table.filter(queue_mask(table, self.queues))
                 tables.append(table)
                 if bar is not None:
                     bar.update(len(page.records))
@@ -185,8 +182,8 @@ class _WindowReader:
         return totals
 
 
-def _handed_over(tables: list[pa.Table]) -> Iterator[pa.Table]:
-    """Yield the tables, dropping the list's hold on each, so converting frees them."""
+def _drained(tables: list[pa.Table]) -> Iterator[pa.Table]:
+    """The tables in order, each taken out of the list as it is yielded (so converting frees it)."""
     tables.reverse()
     while tables:
         yield tables.pop()
@@ -296,8 +293,7 @@ def read_callvolume(
         raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
-    names = queue_list(queues)
-    wanted_queues = None if names is None else pa.array(names, pa.string())
+    wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
     org = resolve_org_id(org_id)
     if client is not None and client_settings:
@@ -326,7 +322,7 @@ def read_callvolume(
     unknown = reader.unknown_fields
     del reader  # its ids of every record are no longer needed
     warn_drift(unknown, stacklevel=2)
-    df = frame_from_tables(_handed_over(tables), dtype_backend=backend)
+    df = frame_from_tables(_drained(tables), dtype_backend=backend)
     if validate:
         validate_frame(df, dtype_backend=backend)
     return df

@@ -5,6 +5,7 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import logging
 import math
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_TIMEOUT",
     "ENV_VARS",
+    "SETTINGS_ARGUMENTS",
     "Secret",
     "Settings",
     "resolve_org_id",
@@ -173,7 +175,7 @@ def _pick(name: str, value: str | None, env: Mapping[str, str]) -> str | None:
     return None if found is None else _clean(name, found)
 
 
-def _missing(name: str, hint: str = "") -> ConfigurationError:
+def _missing_setting(name: str, hint: str = "") -> ConfigurationError:
     return ConfigurationError(
         f"missing setting {name!r}: pass {name}=... or set the environment variable "
         f"{ENV_VARS[name]}{hint}"
@@ -184,7 +186,7 @@ def resolve_org_id(org_id: str | None, env: Mapping[str, str] | None = None) -> 
     """Return ``org_id``, else ``$CVFRAME_ORG_ID``, else raise ConfigurationError."""
     found = _pick("org_id", org_id, os.environ if env is None else env)
     if found is None:
-        raise _missing("org_id")
+        raise _missing_setting("org_id")
     return found
 
 
@@ -236,10 +238,10 @@ class Settings:
         environ = os.environ if env is None else env
         host_value = _pick("host", host, environ)
         if host_value is None:
-            raise _missing("host", " (e.g. platform.kore.ai)")
+            raise _missing_setting("host", " (e.g. platform.kore.ai)")
         account = _pick("account_id", account_id, environ)
         if account is None:
-            raise _missing("account_id")
+            raise _missing_setting("account_id")
         if any(char in account for char in "/?#%") or any(c.isspace() for c in account):
             raise ConfigurationError(
                 f"account_id {account!r} is not an account id (no spaces, '/', '?', '#' or "
@@ -283,3 +285,10 @@ class Settings:
             max_retries=int(max_retries),
             timeout=float(timeout),
         )
+
+
+#: The keyword arguments of :meth:`Settings.resolve` that a caller passes on as they came
+#: (all but ``env``): the one list of them, which the client forwards by name.
+SETTINGS_ARGUMENTS: tuple[str, ...] = tuple(
+    name for name in inspect.signature(Settings.resolve).parameters if name != "env"
+)

@@ -183,17 +183,17 @@ class WaitBudget:
             return True
 
 
-def _seconds(value: float) -> str:
+def _seconds_text(value: float) -> str:
     """A duration for a message: whole seconds when large, three digits when small."""
     return f"{value:.0f}" if value >= 10 else f"{value:.3g}"
 
 
-def _size(count: int) -> str:
+def _size_text(count: int) -> str:
     """A byte count for a message: MiB when whole, else bytes."""
     return f"{count >> 20} MiB" if count % (1 << 20) == 0 else f"{count:,} bytes"
 
 
-def _positive(name: str, value: float) -> float:
+def _positive_seconds(name: str, value: float) -> float:
     """``value`` as seconds, or a ValueError: a cap of inf or NaN would be no cap at all."""
     if (
         isinstance(value, bool)
@@ -299,7 +299,7 @@ def error_for_response(response: HttpResponse, secrets: Iterable[str]) -> APIErr
     )
 
 
-def _gave_up(failure: CvframeError, why: str) -> CvframeError:
+def _error_ending_retries(failure: CvframeError, why: str) -> CvframeError:
     """The error that ends the retries of ``failure``, saying why they end early."""
     if isinstance(failure, APIError):
         said = f": {failure.server_message}" if failure.server_message else ""
@@ -356,10 +356,12 @@ class RetryingTransport:
         self.method = method
         self.credentials = credentials
         self.timeout = timeout
-        self.max_retry_wait = _positive("max_retry_wait", max_retry_wait)
-        self.max_total_wait = _positive("max_total_wait", max_total_wait)
+        self.max_retry_wait = _positive_seconds("max_retry_wait", max_retry_wait)
+        self.max_total_wait = _positive_seconds("max_total_wait", max_total_wait)
         self.deadline = (
-            DEADLINE_PER_TIMEOUT * timeout if deadline is None else _positive("deadline", deadline)
+            DEADLINE_PER_TIMEOUT * timeout
+            if deadline is None
+            else _positive_seconds("deadline", deadline)
         )
         if isinstance(max_page_bytes, bool) or not isinstance(max_page_bytes, int):
             raise ValueError(
@@ -427,7 +429,7 @@ class RetryingTransport:
             except DeadlineError:
                 failure = TransportError(
                     f"no whole answer from {self.url} within the deadline of "
-                    f"{_seconds(self.deadline)} s after {attempt + 1} attempt(s): the server "
+                    f"{_seconds_text(self.deadline)} s after {attempt + 1} attempt(s): the server "
                     "sends too slowly or never finishes. Retry later, or pass a larger deadline"
                 )
             except RequestNotSentError as exc:
@@ -476,20 +478,20 @@ class RetryingTransport:
             if attempt >= self.retry.max_retries:
                 raise failure
             if retry_after is not None and retry_after > self.max_retry_wait:
-                raise _gave_up(
+                raise _error_ending_retries(
                     failure,
-                    f"the server asked to wait {_seconds(retry_after)} s before retrying "
-                    f"(Retry-After: {_seconds(retry_after)} s), more than max_retry_wait="
-                    f"{_seconds(self.max_retry_wait)} s. cvframe stops instead of holding the "
+                    f"the server asked to wait {_seconds_text(retry_after)} s before retrying "
+                    f"(Retry-After: {_seconds_text(retry_after)} s), more than max_retry_wait="
+                    f"{_seconds_text(self.max_retry_wait)} s. cvframe stops instead of holding the "
                     "read that long: retry after that time, or pass a larger max_retry_wait",
                 )
             delay = min(self.retry.delay(attempt, retry_after), self.max_retry_wait)
             if not waits.take(delay):
-                raise _gave_up(
+                raise _error_ending_retries(
                     failure,
-                    f"the read has waited {_seconds(waits.spent)} s before retries, and "
-                    f"{_seconds(delay)} s more would pass max_total_wait="
-                    f"{_seconds(waits.limit)} s. Retry later, or pass a larger max_total_wait",
+                    f"the read has waited {_seconds_text(waits.spent)} s before retries, and "
+                    f"{_seconds_text(delay)} s more would pass max_total_wait="
+                    f"{_seconds_text(waits.limit)} s. Retry later, or pass a larger max_total_wait",
                 )
             attempt += 1
             self.retries += 1
@@ -504,7 +506,7 @@ class RetryingTransport:
 
     def _too_large(self, size: str) -> ResponseError:
         return ResponseError(
-            f"the API's answer is larger than max_page_bytes={_size(self.max_page_bytes)} "
+            f"the API's answer is larger than max_page_bytes={_size_text(self.max_page_bytes)} "
             f"({size}); a page is far smaller, so cvframe refuses it rather than inflate it "
             "whole. Check host; for really large pages lower page_size or raise max_page_bytes"
         )

@@ -253,3 +253,24 @@ def test_only_the_client_credentials_log_nothing(caplog: pytest.LogCaptureFixtur
     Settings.resolve("platform.kore.ai", "acc", client_id="cs-1", client_secret=CLIENT_SECRET)
     Settings.resolve("platform.kore.ai", "acc", token="t")
     assert caplog.records == []
+
+
+def test_the_client_takes_the_connection_settings_as_settings_resolve_defines_them() -> None:
+    # The client passes them on by name: the two signatures must not drift apart.
+    import inspect
+
+    from cvframe._api._settings import SETTINGS_ARGUMENTS
+
+    client = inspect.signature(cvframe.CallVolumeClient).parameters
+    resolve = inspect.signature(Settings.resolve).parameters
+    assert tuple(name for name in resolve if name != "env") == SETTINGS_ARGUMENTS
+    for name in SETTINGS_ARGUMENTS:
+        ours, theirs = client[name], resolve[name]
+        assert (ours.kind, ours.default, ours.annotation) == (
+            theirs.kind,
+            theirs.default,
+            theirs.annotation,
+        ), name
+    assert cvframe.CallVolumeClient.__doc__ is not None
+    documented = cvframe.CallVolumeClient.__doc__
+    assert all(name in documented for name in client)
