@@ -15,7 +15,7 @@ from cvframe._api._auth import Credentials
 from cvframe._api._requests_transport import RequestsTransport
 from cvframe._api._settings import Secret, Settings
 from cvframe._api._transport import RetryingTransport
-from cvframe._cli._main import main
+from cvframe._cli import main
 from cvframe._endpoints import CALLVOLUME
 from cvframe._redact import REDACTED, redact
 from cvframe.emulator import Emulator

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 import cvframe
-from cvframe._cli._main import main
+from cvframe._cli import main
 from cvframe.emulator import Emulator
 from tests.fakes import FakeClock
 

@@ -63,6 +63,7 @@ __all__ = [
     "REQUEST_BUDGET_SLACK",
     "Page",
     "SkipLimitPaginator",
+    "check_page_size",
     "overlap_for",
     "parse_page",
 ]
@@ -81,6 +82,13 @@ REQUEST_BUDGET_FACTOR = 3
 #: ... plus this many, for small windows; past that budget the read is a ResponseError,
 #: so no server, however it pages, can keep a read going forever.
 REQUEST_BUDGET_SLACK = 10
+
+
+def check_page_size(page_size: Any) -> int:
+    """Return ``page_size`` if it is a whole number >= 1, else raise ValueError."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+    return page_size
 
 
 def overlap_for(received: int) -> int:
@@ -215,8 +223,7 @@ class SkipLimitPaginator:
     """
 
     def __init__(self, endpoint: Endpoint, page_size: int, *, widen: bool = True) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+        check_page_size(page_size)
         self._id_of = itemgetter(endpoint.id_field)
         self._version_field = endpoint.version_field
         self.page_size = page_size

@@ -17,6 +17,7 @@ from .._frame import (
     DtypeBackend,
     DurationUnit,
     check_dtype_backend,
+    check_duration_unit,
     frame_from_tables,
     queue_mask,
     records_to_table,
@@ -27,6 +28,7 @@ from .._frame import (
 )
 from .._times import TimeLike, resolve_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
+from ._paging import check_page_size
 from ._settings import resolve_org_id
 
 __all__ = ["MAX_READ_PASSES", "read_callvolume"]
@@ -289,10 +291,8 @@ def read_callvolume(
     True
     """
     backend = check_dtype_backend(dtype_backend)
-    if duration_unit not in ("ms", "s"):
-        raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+    check_duration_unit(duration_unit)
+    check_page_size(page_size)
     wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
     org = resolve_org_id(org_id)

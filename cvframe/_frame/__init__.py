@@ -26,7 +26,7 @@ from ._dtypes import (
     is_contract_string,
     pandas_types_mapper,
 )
-from ._records_to_arrow import records_to_table, warn_drift
+from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_mask
 from ._validation import CallVolumeSchema, validate
 
@@ -38,6 +38,7 @@ __all__ = [
     "DurationUnit",
     "arrow_schema",
     "check_dtype_backend",
+    "check_duration_unit",
     "column_names",
     "contract_dtypes",
     "empty_frame",

@@ -22,7 +22,7 @@ from .._errors import ResponseError, SchemaDriftWarning
 from .._gc import gc_paused
 from ._dtypes import ARROW_TYPES, arrow_schema
 
-__all__ = ["MAX_DURATION_MS", "records_to_table", "warn_drift"]
+__all__ = ["MAX_DURATION_MS", "check_duration_unit", "records_to_table", "warn_drift"]
 
 #: The longest duration a frame holds, in milliseconds (about 292 years): what pandas'
 #: nanosecond ``Timedelta`` can still hold, so arithmetic on the column cannot
@@ -235,6 +235,13 @@ def _column_values(
     return columns, complete
 
 
+def check_duration_unit(duration_unit: str) -> DurationUnit:
+    """Return ``duration_unit`` if durations can be read in it ("ms" or "s"), else raise."""
+    if duration_unit not in ("ms", "s"):
+        raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
+    return duration_unit  # type: ignore[return-value]
+
+
 def records_to_table(
     records: Sequence[Mapping[str, Any]],
     *,
@@ -246,8 +253,7 @@ def records_to_table(
     A missing or null field becomes null. Field names the contract does not know
     are added to ``unknown_fields`` (if given) and dropped.
     """
-    if duration_unit not in ("ms", "s"):
-        raise ValueError(f"duration_unit must be 'ms' or 's', got {duration_unit!r}")
+    check_duration_unit(duration_unit)
     with gc_paused():
         return _records_to_table(records, duration_unit, unknown_fields)
 
