@@ -428,7 +428,8 @@ class ObjectLease:
 
     def _renew_until_stopped(self) -> None:
         while not self._stop.wait(self.ttl / _RENEWALS_PER_TTL):
-            self.renew()
+            if not self.renew() and self._lost is not None:
+                return  # taken over: nothing left to renew
 
     def renew(self) -> bool:
         """Rewrite the lease with a new expiry now (the background thread calls this);

@@ -226,14 +226,12 @@ def snapshot_location(
     ValueError: path: 'ftp://host/history' has the URL scheme ftp://, which snapshots do not support; use a local path or one of s3://, gs://, abfs://, memory:// (aliases: s3a, gcs, abfss, az)
     """  # noqa: E501
     options = dict(storage_options or {})
-    if isinstance(path, str):
-        given = path
-        url = _URL.match(path)
-    else:
-        given = os.fspath(path)
-        url = None
-        if not isinstance(given, str):
-            raise TypeError(f"path must be a str or os.PathLike[str], got {type(path).__name__}")
+    # A path-like object's text is read the same way: a pathlib.Path never holds '//'
+    # after a scheme (it folds them), but a path type of another library may be a URL.
+    given = path if isinstance(path, str) else os.fspath(path)
+    if not isinstance(given, str):
+        raise TypeError(f"path must be a str or os.PathLike[str], got {type(path).__name__}")
+    url = _URL.match(given)
     if url is None:
         broken = _BROKEN_URL.match(given)
         if broken and broken["scheme"].lower() in OBJECT_STORE_SCHEMES | {"file": None}:

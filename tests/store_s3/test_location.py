@@ -154,6 +154,16 @@ def test_a_memory_url_is_rooted_in_the_memory_filesystem(memory_url: str) -> Non
     assert fsspec.filesystem("memory").cat_file(location.child("x")) == b"1"
 
 
+def test_a_path_like_whose_text_is_a_url_is_that_url() -> None:
+    class ObjectStorePath(os.PathLike[str]):
+        def __fspath__(self) -> str:
+            return "memory://bucket/history"
+
+    location = snapshot_location(ObjectStorePath())
+    assert not location.is_local
+    assert location.url == "memory://bucket/history"
+
+
 def test_a_path_like_that_is_not_text_is_refused() -> None:
     class BytesPath(os.PathLike[bytes]):
         def __fspath__(self) -> bytes:
