@@ -247,7 +247,7 @@ def answered_within_threshold(
     return answered - missed_high, answered - missed_estimate, answered - missed_low, unknown
 
 
-def _argument(ms: int) -> str:
+def _threshold_argument(ms: int) -> str:
     """A threshold in ms as one would pass it: '20s', '1500ms'."""
     return repr(f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms")
 
@@ -262,7 +262,7 @@ def carried_answered_within(
         raise ValueError(
             f"sl_threshold {sl_threshold!r} differs from the {duration_words(recorded)} that "
             f"the frame's answered_within_sl_* columns count: pass sl_threshold="
-            f"{_argument(recorded)}, or resample the 15-minute "
+            f"{_threshold_argument(recorded)}, or resample the 15-minute "
             f"records with resample_intervals(..., sl_threshold={sl_threshold!r}), or drop "
             "those columns (the bounds then come from each row's longest wait)"
         )
