@@ -1,9 +1,10 @@
 """Which stored rows a window ``[begin, stop)`` and a list of queues select.
 
-One rule, in the three shapes the store needs: the days a window can touch, a mask
-over a table's rows, and a dataset expression pyarrow pushes down to the files. A
-row belongs to the queues when its ``queue_id`` or ``queue_name`` is listed, as
-:func:`cvframe.read_callvolume` filters. Stored times are whole milliseconds, so a
+One rule, in the shapes the store needs: the days a window can touch, a bound as an
+Arrow scalar, and a dataset expression pyarrow pushes down to the files. A row
+belongs to the queues when its ``queue_id`` or ``queue_name`` is listed, as
+:func:`cvframe.read_callvolume` filters (the row mask of that rule is
+``cvframe._frame.queue_mask``). Stored times are whole milliseconds, so a
 bound is rounded up to one, which keeps ``>=`` and ``<`` exact.
 """
 
@@ -13,13 +14,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from .._times import format_day
 from ._layout import PARTITION_FIELD
 
-__all__ = ["ms_scalar", "queue_mask", "row_filter", "window_days"]
+__all__ = ["ms_scalar", "row_filter", "window_days"]
 
 # In milliseconds, so that subtracting it from a far-past bound (unit "s" on pandas 2.2)
 # does not cast the bound to nanoseconds, which cannot hold the year 999.
@@ -41,15 +41,6 @@ def window_days(
     first = None if begin is None else format_day(begin)
     last = None if stop is None else format_day(stop.ceil("ms") - _MS)
     return first, last
-
-
-def queue_mask(table: pa.Table, queues: Sequence[str]) -> pa.ChunkedArray:
-    """Which rows of ``table`` are of ``queues`` (by ``queue_id`` or ``queue_name``)."""
-    wanted = pa.array(list(queues), pa.string())
-    return pc.or_(
-        pc.fill_null(pc.is_in(table["queue_id"], value_set=wanted), False),
-        pc.fill_null(pc.is_in(table["queue_name"], value_set=wanted), False),
-    )
 
 
 def row_filter(

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ._filters import ms_scalar, queue_mask, window_days
+from .._frame import queue_mask
+from ._filters import ms_scalar, window_days
 from ._format import check_file_schema, unreadable_day
 from ._layout import day_file, snapshot_days
 

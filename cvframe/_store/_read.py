@@ -21,10 +21,11 @@ from .._frame import (
     column_names,
     keep_latest_versions,
     pandas_types_mapper,
+    queue_mask,
 )
 from .._frame import validate as validate_frame
 from .._times import TimeLike, to_utc
-from ._filters import ms_scalar, queue_mask, row_filter, window_days
+from ._filters import ms_scalar, row_filter, window_days
 from ._format import REWRITE_HINT, check_file_schema, unreadable_day
 from ._layout import PARTITION_FIELD, PARTITIONING, SORT_KEYS, day_file, snapshot_days
 
