@@ -36,7 +36,6 @@ __all__ = [
     "Buckets",
     "Frequency",
     "bucket_grid",
-    "bucket_labels",
     "bucket_span",
     "check_edge",
     "check_multiple",
@@ -232,7 +231,7 @@ def _wall_ms(utc_ms: np.ndarray, tz: str) -> np.ndarray:
     return np.asarray(index.tz_convert(tz).tz_localize(None).as_unit("ms").asi8, dtype=np.int64)
 
 
-def bucket_labels(utc_ms: np.ndarray, freq: Frequency, tz: str) -> np.ndarray:
+def _bucket_labels(utc_ms: np.ndarray, freq: Frequency, tz: str) -> np.ndarray:
     """The instant (UTC ms) that labels the bucket of each instant in ``utc_ms``."""
     wall = _wall_ms(utc_ms, tz)
     floor = freq.floor_wall(wall)
@@ -308,7 +307,7 @@ def bucket_grid(lo_ms: int, hi_ms: int, freq: Frequency, tz: str) -> Buckets:
     slots = np.arange(begin, hi_ms + margin, slot, dtype=np.int64)
     # Where the wall clock goes back (a fall-back), a slot may floor to a bucket that
     # already ended; it joins the bucket in progress instead, so buckets never go back.
-    labels = np.maximum.accumulate(bucket_labels(slots, freq, tz))
+    labels = np.maximum.accumulate(_bucket_labels(slots, freq, tz))
     change = np.flatnonzero(np.diff(labels)) + 1
     first_slot = np.concatenate([[0], change])
     after_last = np.concatenate([change, [len(slots)]])
