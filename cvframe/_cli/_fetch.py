@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import get_args
 
 from .._api import DEFAULT_PAGE_SIZE, read_callvolume
+from .._atomic import write_atomically
 from .._endpoints import CALLVOLUME, DurationUnit
 from ._errors import CommandError
 from ._options import Subcommands, add_connection_options, connection_settings
@@ -64,10 +65,11 @@ def _fetch(args: argparse.Namespace) -> int:
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        # Atomically: a failed write leaves the previous file whole (a cron job's output).
         if out.suffix.lower() == ".parquet":
-            df.to_parquet(out, index=False)
+            write_atomically(out, lambda fh: df.to_parquet(fh, index=False))
         else:
-            df.to_csv(out, index=False)
+            write_atomically(out, lambda fh: df.to_csv(fh, index=False))
     except OSError as exc:
         raise CommandError(
             f"cannot write {out}: {exc.strerror or exc}; the {len(df)} records were read "

@@ -32,7 +32,7 @@ __all__ = ["Answer", "EmulatedAPI", "Request", "RequestRecord"]
 _RATE_MESSAGE = (
     "You've exceeded the per-minute rate limit. Please wait for sometime before retrying."
 )
-#: The limit a request body may leave out, as the API's default.
+#: The page size of a request whose body gives no ``limit``.
 _DEFAULT_LIMIT = 100
 
 

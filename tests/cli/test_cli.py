@@ -262,3 +262,49 @@ def test_python_dash_m_cvframe_runs_the_command() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout.strip()) == (0, f"cvframe {cvframe.__version__}")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_fetch_whose_write_fails_midway_leaves_the_previous_file_whole(
+    suffix: str,
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / f"daily{suffix}"
+    out.write_bytes(b"yesterday's file")
+
+    def write_half_then_fail(
+        self: pd.DataFrame, target: object, *args: object, **kw: object
+    ) -> None:
+        if isinstance(target, (str, Path)):
+            Path(target).write_bytes(b"half a fi")
+        else:
+            target.write(b"half a fi")  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+    writer = "to_parquet" if suffix == ".parquet" else "to_csv"
+    monkeypatch.setattr(pd.DataFrame, writer, write_half_then_fail)
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q", "-o", str(out)]
+    assert main(argv) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "No space left on device" in line and "not saved" in line
+    assert out.read_bytes() == b"yesterday's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left
+
+
+def test_a_fetch_replaces_the_previous_file(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "daily.csv"
+    out.write_text("yesterday's file")
+    argv = ["fetch", "--from", "2023-01-02", "--to", "2023-01-03", "-q", "-o", str(out)]
+    assert main(argv) == 0
+    day = emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
+    assert len(pd.read_csv(out)) == len(day)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
