@@ -164,6 +164,13 @@ class RetryPolicy:
 class WaitBudget:
     """The waiting before retries that one read may still do; shared by its threads.
 
+    :meth:`RetryingTransport.wait_budget` makes one of ``max_total_wait`` seconds; pass
+    it as ``waits=`` to several :meth:`cvframe.CallVolumeClient.iter_pages` calls that
+    make up one read, so that together they wait no longer.
+
+    Examples
+    --------
+    >>> from cvframe import WaitBudget
     >>> budget = WaitBudget(10.0)
     >>> budget.take(6.0), budget.take(6.0), budget.spent
     (True, False, 6.0)
@@ -332,6 +339,18 @@ class RetryingTransport:
     What :attr:`cvframe.CallVolumeClient.transport` is. Its counters
     :attr:`requests_sent` and :attr:`retries`, :meth:`wait_budget` and :attr:`wire`
     (the :class:`Transport` doing the exchanges) are public.
+
+    Examples
+    --------
+    >>> import cvframe
+    >>> from cvframe.emulator import Emulator
+    >>> with Emulator(days=1) as emu, cvframe.CallVolumeClient(**emu.client_settings()) as c:
+    ...     pages = list(c.iter_pages(emu.org_id, "2023-01-02", "2023-01-03", page_size=50))
+    ...     sent, retried = c.transport.requests_sent, c.transport.retries
+    >>> sent == len(pages), retried
+    (True, 0)
+    >>> isinstance(c.transport, cvframe.RetryingTransport)
+    True
     """
 
     def __init__(

@@ -43,7 +43,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One request as the client means it, and the limits its answer must keep."""
+    """One request as the client means it, and the limits its answer must keep.
+
+    What a :class:`Transport` is handed; the client builds it (the ``auth`` header,
+    the JSON body, the ``timeout``, ``deadline`` and ``max_page_bytes`` it was given).
+
+    Examples
+    --------
+    >>> from cvframe import HttpRequest
+    >>> request = HttpRequest("POST", "https://platform.kore.ai/x", {"auth": "jwt"},
+    ...                       b'{"skip": 0}', timeout=30.0, deadline=120.0,
+    ...                       max_body_bytes=64 << 20)
+    >>> request.method, request.deadline
+    ('POST', 120.0)
+    """
 
     method: str
     url: str
@@ -61,6 +74,11 @@ class HttpRequest:
 class HttpResponse:
     """The server's whole answer: its status, its headers (names lower-cased), its body.
 
+    What a :class:`Transport` hands back, whatever the status.
+
+    Examples
+    --------
+    >>> from cvframe import HttpResponse
     >>> HttpResponse(429, {"Retry-After": "7"}).headers["retry-after"]
     '7'
     """
@@ -75,7 +93,29 @@ class HttpResponse:
 
 
 class Transport(Protocol):
-    """Sends an :class:`HttpRequest` and hands back the whole :class:`HttpResponse`."""
+    """Sends an :class:`HttpRequest` and hands back the whole :class:`HttpResponse`.
+
+    Hand one to :class:`cvframe.CallVolumeClient` as ``transport=`` (the default sends
+    with ``requests``); see this module's docstring for the whole contract. The client
+    keeps its rate limit, retries, errors and redaction whatever the transport.
+
+    Examples
+    --------
+    A transport that answers every request with one empty page, as a test would:
+
+    >>> import json
+    >>> import cvframe
+    >>> class OnePage:
+    ...     def handle(self, request):
+    ...         page = {"hasMore": False, "totalCount": 0, "CallVolumeUpdate": []}
+    ...         return cvframe.HttpResponse(200, {}, json.dumps(page).encode())
+    ...     def close(self):
+    ...         pass
+    >>> client = cvframe.CallVolumeClient("api.example.test", "acc-1", token="t",
+    ...                                   transport=OnePage())
+    >>> [len(p.records) for p in client.iter_pages("o-1", "2023-01-01", "2023-01-02")]
+    [0]
+    """
 
     def handle(self, request: HttpRequest) -> HttpResponse: ...
     def close(self) -> None: ...
