@@ -6,29 +6,15 @@ users import from :mod:`cvframe`). It knows nothing of analytics, snapshots or t
 
 from __future__ import annotations
 
-from ._client import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_PAGE_SIZE,
-    CallVolumeClient,
-)
-from ._read import (
-    read_callvolume,
-)
-from ._settings import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_TIMEOUT,
-    resolve_org_id,
-)
+from ._client import DEFAULT_PAGE_SIZE, CallVolumeClient
+from ._read import read_callvolume
+from ._settings import DEFAULT_REQUESTS_PER_MINUTE, resolve_org_id
 from ._transport import RetryingTransport, WaitBudget
 from ._wire import HttpRequest, HttpResponse, Transport
 
 __all__ = [
-    "DEFAULT_CONCURRENCY",
-    "DEFAULT_MAX_RETRIES",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_REQUESTS_PER_MINUTE",
-    "DEFAULT_TIMEOUT",
     "CallVolumeClient",
     "HttpRequest",
     "HttpResponse",
