@@ -92,6 +92,18 @@ class Endpoint:
         """The frame column of the record version."""
         return self.api_fields[self.version_field]
 
+    def api_field(self, column: str) -> str:
+        """The API field a column comes from (the reverse of :attr:`api_fields`).
+
+        >>> from cvframe._endpoints import CALLVOLUME
+        >>> CALLVOLUME.api_field("max_queue_hold_time_abandoned")
+        'maxqueueHoldTimeAbandoned'
+        """
+        for c in self.columns:
+            if c.name == column:
+                return c.api_name
+        raise KeyError(f"endpoint {self.name!r} has no column {column!r}")
+
     def column_names(self) -> list[str]:
         """The contract's column names, in order."""
         return [c.name for c in self.columns]
