@@ -29,6 +29,10 @@ What differs from the local ``flock`` (:mod:`._lock`):
   them (a stopped VM) can still write once after losing its lease, which no lease on
   plain object writes can prevent (object stores have no fencing tokens).
 
+A store that ignores ``If-None-Match`` (some S3-compatible servers) would let two
+writers both "win": each acquisition checks that a second create of its fresh lease is
+refused, and refuses the store otherwise (one request).
+
 The store is reached through :class:`ConditionalObjects`: S3 (s3fs's ``put_object``
 with ``IfNoneMatch``/``IfMatch``) and fsspec's in-process ``memory://`` filesystem
 (an exclusive create under a lock, for unit tests). GCS (generation preconditions) and
@@ -368,7 +372,9 @@ class ObjectLease:
             released = False
             try:
                 etag = self._objects.create(self.path, self._record())
-                if etag is None:
+                if etag is not None:
+                    self._check_conditional_writes(etag)
+                else:
                     current = self._objects.read(self.path)
                     released = current is None  # between the two requests
                     if current is not None:
@@ -381,6 +387,8 @@ class ObjectLease:
                             etag = self._objects.replace(self.path, self._record(), seen)
                             if etag is not None:
                                 self.took_over_from = holder.owner if holder else "unknown"
+            except SnapshotError:
+                raise
             except Exception as exc:
                 raise self._store_error("take", exc) from None
             if etag is not None:
@@ -392,6 +400,21 @@ class ObjectLease:
             if not released:
                 time.sleep(min(self.poll_interval, deadline - now))
 
+    def _check_conditional_writes(self, etag: str) -> None:
+        """Refuse a store that ignores ``If-None-Match`` (some S3-compatible servers do):
+        a second create of the lease just made must be refused, or two writers could
+        both think they hold it. One request per acquisition."""
+        again = self._objects.create(self.path, self._record())
+        if again is None:
+            return
+        with contextlib.suppress(Exception):
+            self._objects.delete(self.path, again)
+        raise SnapshotError(
+            f"the store of {self.location.url} ignored a conditional write "
+            "(If-None-Match: *), so cvframe cannot keep to one writer at a time there; "
+            "use a store that supports conditional writes (AWS S3 does) or a local path"
+        )
+
     def _expired(self, holder: LeaseRecord | None, first_seen: float) -> bool:
         if holder is not None and self._clock() >= holder.expires_at:
             return True
@@ -402,9 +425,9 @@ class ObjectLease:
         who = ""
         if holder is not None:
             expires = datetime.fromtimestamp(holder.expires_at, UTC).strftime("%H:%M:%S UTC")
-            who = f" ({holder.owner}, lease expires {expires} unless renewed)"
+            who = f" (its lease: {holder.owner}, expires {expires} unless renewed)"
         return (
-            f"another cvframe sync or write holds the lease on {self.location.url}{who} "
+            f"another cvframe sync or write holds the lock on {self.location.url}{who} "
             f"and did not finish within {self.timeout:g} s; try again later or raise "
             "lock_timeout"
         )

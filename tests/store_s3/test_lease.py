@@ -97,7 +97,7 @@ def test_a_second_holder_waits_up_to_its_timeout_then_lock_error(
     with make_lease(owner="first:1"):
         second = make_lease(timeout=0.3)
         began = time.monotonic()
-        with pytest.raises(LockError, match="holds the lease on") as info:
+        with pytest.raises(LockError, match="holds the lock on") as info:
             second.acquire()
         assert time.monotonic() - began >= 0.3
         assert location.url in str(info.value)
@@ -150,7 +150,7 @@ def test_renewal_keeps_the_lease_past_its_time_to_live(
         assert renewed.expires_at > first.expires_at
         assert renewed.owner == "holder:1"
         holder.ensure_held()
-        with pytest.raises(LockError, match="holds the lease"):
+        with pytest.raises(LockError, match="holds the lock on"):
             make_lease(timeout=0.2).acquire()
         assert holder.held
 
@@ -240,6 +240,35 @@ def test_bad_settings_are_refused(
         ObjectLease(location, **kwargs)
 
 
+class _IgnoresPreconditions:
+    """A store that takes every write, as some S3-compatible servers do."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def create(self, path: str, data: bytes) -> str | None:
+        self.objects[path] = data
+        return str(len(self.objects))
+
+    def read(self, path: str) -> tuple[bytes, str] | None:
+        return (self.objects[path], "1") if path in self.objects else None
+
+    def replace(self, path: str, data: bytes, etag: str) -> str | None:
+        return self.create(path, data)
+
+    def delete(self, path: str, etag: str) -> bool:
+        return self.objects.pop(path, None) is not None
+
+
+def test_a_store_that_ignores_conditional_writes_is_refused(memory_url: str) -> None:
+    store = _IgnoresPreconditions()
+    lease = ObjectLease(snapshot_location(memory_url), timeout=0, objects=store)
+    with pytest.raises(SnapshotError, match=r"ignored a conditional write \(If-None-Match"):
+        lease.acquire()
+    assert not lease.held
+    assert store.objects == {}  # its lease removed again
+
+
 def test_a_local_directory_keeps_flock(tmp_path: Path) -> None:
     lock = lease_for(snapshot_location(tmp_path), timeout=0)
     assert isinstance(lock, DatasetLock)
@@ -293,7 +322,8 @@ def test_a_held_lease_costs_a_put_per_renewal_and_one_delete(
     with ObjectLease(location, timeout=0, ttl=TTL):
         pass
     path = location.child(LEASE_OBJECT)
-    assert len(s3_server_clean.requests("PUT", path)) == 1  # no renewal due yet
+    # The lease, and the check that the store refuses a second one; no renewal due yet.
+    assert len(s3_server_clean.requests("PUT", path)) == 2
     assert len(s3_server_clean.requests("DELETE", path)) == 1
     assert s3_server_clean.requests("GET", path) == []  # free: no read needed
 
