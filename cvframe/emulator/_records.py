@@ -18,13 +18,12 @@ from ._data import SyntheticData, format_ts
 
 __all__ = ["ServedRecords", "as_day", "parse_time"]
 
-_API_FIELD = {c.name: c.api_name for c in CALLVOLUME.columns}
 #: The API field a window selects records by (their interval start).
-_INTERVAL_FIELD = _API_FIELD[CALLVOLUME.interval_column]
+_INTERVAL_FIELD = CALLVOLUME.api_field(CALLVOLUME.interval_column)
 _ID_FIELD = CALLVOLUME.id_field
 _VERSION_FIELD = CALLVOLUME.version_field
 #: The order the API serves records in: by interval start, then queue.
-_API_ORDER = itemgetter(_INTERVAL_FIELD, _API_FIELD["queue_id"])
+_API_ORDER = itemgetter(_INTERVAL_FIELD, CALLVOLUME.api_field("queue_id"))
 
 
 def parse_time(value: Any, name: str) -> datetime:
