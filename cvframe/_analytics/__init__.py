@@ -28,16 +28,24 @@ from ._erlang import (
     service_level,
     staffing,
 )
-from ._kpis import kpis
+from ._kpis import AVERAGES, RATIOS, kpis
 from ._measures import AGGREGATIONS, DEFAULT_CSAT, CsatReading, column_tz, key_list
 from ._resample import resample_intervals
 from ._series import to_series
-from ._service_level import DEFAULT_SL_THRESHOLD, SL_DENOMINATORS, SlDenominator
+from ._service_level import (
+    DEFAULT_SL_DENOMINATOR,
+    DEFAULT_SL_THRESHOLD,
+    SL_DENOMINATORS,
+    SlDenominator,
+)
 
 __all__ = [
     "AGGREGATIONS",
+    "AVERAGES",
     "DEFAULT_CSAT",
+    "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
+    "RATIOS",
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
     "CsatReading",

@@ -28,7 +28,7 @@ from ._service_level import (
     carries_sl_counts,
 )
 
-__all__ = ["AVERAGES", "KPI_COLUMNS", "kpis"]
+__all__ = ["AVERAGES", "KPI_COLUMNS", "RATIOS", "kpis"]
 
 
 #: Average durations: KPI -> (total duration, count), kept as data for the README table.

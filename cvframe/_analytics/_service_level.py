@@ -61,6 +61,7 @@ from ._buckets import duration_words
 from ._measures import FloatColumns, measure_arrays
 
 __all__ = [
+    "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
     "SL_COLUMNS",
     "SL_COUNT_COLUMNS",
@@ -127,6 +128,8 @@ SL_DENOMINATORS: Mapping[str, tuple[str, ...]] = {
     "answered": ("answered_contacts",),
     "answered+abandoned": ("answered_contacts", "abandoned_contacts"),
 }
+#: The ``sl_denominator`` of every function and command that takes one.
+DEFAULT_SL_DENOMINATOR: SlDenominator = "offered"
 
 #: How far a whole-millisecond wait may be from the exact wait it was made from: less
 #: than this, whether it was rounded to the nearest, truncated or rounded up. The

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._analytics import DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
+from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
 from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, sync
 from .._wfm import write_wfm
 from ._options import Subcommands, add_connection_options, connection_settings
@@ -110,7 +110,7 @@ def add_export_command(subcommands: Subcommands) -> None:
     parser.add_argument(
         "--sl-denominator",
         choices=tuple(SL_DENOMINATORS),
-        default="offered",
+        default=DEFAULT_SL_DENOMINATOR,
         help="what the service level divides by",
     )
     parser.set_defaults(func=_export)
