@@ -14,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-from .._analytics import DEFAULT_SL_THRESHOLD, SlDenominator, checked, kpis
+from .._analytics import AVERAGES, DEFAULT_SL_THRESHOLD, RATIOS, SlDenominator, checked, kpis
 from .._frame import COLUMNS
 
 __all__ = [
@@ -102,6 +102,28 @@ def _column_field(column: str, kind: Kind, description: str) -> _SourceField:
     return _SourceField(kind, (column,), lambda df, _: df[column], description)
 
 
+def _average(kpi: str, description: str) -> _SourceField:
+    """The duration :func:`cvframe.kpis` calls ``kpi``: a total duration / a count."""
+    total, count = AVERAGES[kpi]
+    return _SourceField(
+        "duration",
+        (total, count),
+        lambda df, _: _ratio(milliseconds(df, total), df[count]),
+        description,
+    )
+
+
+def _rate(kpi: str, description: str) -> _SourceField:
+    """The ratio :func:`cvframe.kpis` calls ``kpi``: a count / a count."""
+    numerator, denominator = RATIOS[kpi]
+    return _SourceField(
+        "ratio",
+        (numerator, denominator),
+        lambda df, _: _ratio(df[numerator], df[denominator]),
+        description,
+    )
+
+
 _CONTRACT_KINDS: Mapping[str, Kind] = {
     "string": "text",
     "int": "count",
@@ -120,26 +142,11 @@ SOURCE_FIELDS: Mapping[str, _SourceField] = {
     "handle_time": _column_field(
         "conversation_handle_time", "duration", "total handle time (talk + hold + ACW)"
     ),
-    "aht": _SourceField(
-        "duration",
-        ("conversation_handle_time", "completed_contacts"),
-        lambda df, _: _ratio(
-            milliseconds(df, "conversation_handle_time"), df["completed_contacts"]
-        ),
-        "average handle time: handle time / handled contacts",
+    "aht": _average("aht", "average handle time: handle time / handled contacts"),
+    "asa": _average(
+        "asa", "average speed of answer: queue wait of answered contacts / answered contacts"
     ),
-    "asa": _SourceField(
-        "duration",
-        ("queue_hold_time_answered", "answered_contacts"),
-        lambda df, _: _ratio(milliseconds(df, "queue_hold_time_answered"), df["answered_contacts"]),
-        "average speed of answer: queue wait of answered contacts / answered contacts",
-    ),
-    "abandon_rate": _SourceField(
-        "ratio",
-        ("abandoned_contacts", "offered_contacts"),
-        lambda df, _: _ratio(df["abandoned_contacts"], df["offered_contacts"]),
-        "abandoned / offered",
-    ),
+    "abandon_rate": _rate("abandon_rate", "abandoned / offered"),
     "service_level": _SourceField(
         "ratio",
         ("answered_contacts", "queue_hold_time_answered", "max_queue_hold_time_answered"),
