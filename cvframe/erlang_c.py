@@ -1,8 +1,8 @@
 """Erlang C: waiting, service level and staffing of a queue served by N agents.
 
 This is the public module ``cvframe.erlang_c`` (``from cvframe import erlang_c``);
-:func:`required_agents` and :func:`staffing` are also at the top level. The
-implementation lives in :mod:`cvframe._analytics`.
+:func:`required_agents` and :func:`staffing` are also at the top level. Its
+functions are the ones cvframe's own staffing uses.
 
 The model (M/M/N): contacts arrive at random, ``load`` A = volume × AHT / interval
 Erlangs, N agents. With Erlang B from the stable recursion

@@ -106,7 +106,7 @@ class CallVolumeClient:
     transport : Transport, optional
         What does each exchange (sends a request, hands back the whole answer): by
         default one ``requests`` session. A test hands in a fake; see
-        :mod:`cvframe._api._wire` for the contract. The rate limit, retries, errors
+        :class:`cvframe.Transport` for the contract. The rate limit, retries, errors
         and redaction stay the client's. Not closed by cvframe; not with ``session``.
 
     Examples
@@ -186,8 +186,8 @@ class CallVolumeClient:
     ) -> Iterator[Page]:
         """Yield the pages of ``[start, end)`` in order, each record once per version.
 
-        Each request overlaps the page before by a few records (see
-        :mod:`cvframe._api._paging`): a page that shares none of them is read again from
+        Each request overlaps the page before by a few records (three; see the
+        README's "Reading"): a page that shares none of them is read again from
         further back, so a record that exists for the whole read is yielded whatever
         is inserted, deleted or updated meanwhile. The overlap's records are left out
         of the pages yielded unless they changed in between.
@@ -203,8 +203,8 @@ class CallVolumeClient:
         page_size : int, default 1000
             The ``limit`` of each request, and the new records each brings. When the
             first page's ``totalCount`` shows that the overlap would cost a request,
-            the later requests ask for ``page_size`` plus the overlap (at most
-            :data:`cvframe._api._paging.PAGE_OVERLAP` more). The server may send fewer.
+            the later requests ask for ``page_size`` plus the overlap (at most three
+            more). The server may send fewer.
         concurrency : int, default 1
             Requests in flight at once after the first page has told ``totalCount``.
             The rate limit holds whatever this is; more only hides latency.

@@ -215,7 +215,7 @@ def read_callvolume(
 
     Every record that exists for the whole read is in the result, whatever is
     inserted, deleted or updated meanwhile: pages overlap and are checked against
-    each other (:mod:`cvframe._api._paging`), and a window whose distinct records fall short
+    each other (see the README's "Reading"), and a window whose distinct records fall short
     of ``totalCount`` is read again (at most :data:`MAX_READ_PASSES` times; two passes
     that agree end the read with a warning naming both numbers). A read that cannot
     add up ends in a :class:`cvframe.ResponseError`, never in a loop.
