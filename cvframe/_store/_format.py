@@ -1,7 +1,7 @@
 """What a day's file holds: the contract as Arrow, the metadata naming its writer.
 
 A frame becomes the table written (:func:`frame_to_table`); a day's file is read back
-into the contract's columns and types (:func:`read_day`), its schema version checked
+into the contract's columns and types (:func:`as_contract`), its schema version checked
 first (:func:`check_file_schema`), so that a file of another version, or one another
 tool rewrote without a column cvframe needs, is a :class:`cvframe.SnapshotError`
 naming the file and what to do.
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._errors import SchemaError, SnapshotError
 from .._frame import (
@@ -29,10 +28,10 @@ from .._version import __version__
 
 __all__ = [
     "REWRITE_HINT",
+    "as_contract",
     "check_file_schema",
     "file_metadata",
     "frame_to_table",
-    "read_day",
     "unreadable_day",
 ]
 
@@ -123,7 +122,7 @@ def check_file_schema(schema: pa.Schema, where: Path | str) -> None:
         )
 
 
-def _as_contract(table: pa.Table, path: Path) -> pa.Table:
+def as_contract(table: pa.Table, path: Path | str) -> pa.Table:
     """A day's table in the contract's columns and types, as ``read_snapshot`` sees it.
 
     Another tool may have rewritten the file: a nullable column it dropped reads as
@@ -152,15 +151,3 @@ def _as_contract(table: pa.Table, path: Path) -> pa.Table:
                 f"to the {field.type} cvframe writes ({exc}); {REWRITE_HINT}"
             ) from exc
     return pa.Table.from_arrays(columns, schema=arrow_schema())
-
-
-def read_day(path: Path) -> pa.Table | None:
-    """The day's file at ``path`` in the contract (to merge into it), or None if absent."""
-    if not path.exists():
-        return None
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise unreadable_day(path, "merge into it", exc) from exc
-    check_file_schema(table.schema, path)
-    return _as_contract(table, path)

@@ -50,15 +50,16 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 from .._errors import LockError, SnapshotError
+from ._files import as_snapshot_error
 from ._location import SnapshotLocation
-from ._lock import DEFAULT_LOCK_TIMEOUT, DatasetLock
+from ._lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, DatasetLock
 
 __all__ = [
     "DEFAULT_LEASE_TTL",
@@ -68,6 +69,7 @@ __all__ = [
     "ObjectLease",
     "conditional_objects",
     "lease_for",
+    "locked",
 ]
 
 #: The lease object's name under the dataset root; the leading dot hides it from
@@ -544,3 +546,22 @@ def lease_for(
     if location.is_local:
         return DatasetLock(location.local_path, timeout=timeout)
     return ObjectLease(location, timeout=timeout, ttl=ttl)
+
+
+@contextlib.contextmanager
+def locked(
+    location: SnapshotLocation, timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> Iterator[DatasetLock | ObjectLease]:
+    """Hold the dataset's one-writer lock (:func:`lease_for`); an OSError taking a local
+    lock becomes a SnapshotError. The lease's time to live is :data:`DEFAULT_LEASE_TTL`
+    as it is when called (a test may shorten it)."""
+    lock = lease_for(location, timeout=timeout, ttl=DEFAULT_LEASE_TTL)
+    if isinstance(lock, DatasetLock):
+        with as_snapshot_error(location.local_path, location.local_path / LOCK_FILE):
+            lock.acquire()
+    else:
+        lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()

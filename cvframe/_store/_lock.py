@@ -8,22 +8,19 @@ shared over NFS between machines.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from .._errors import LockError
-from ._files import as_snapshot_error
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "LOCK_FILE", "DatasetLock", "locked"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "LOCK_FILE", "DatasetLock"]
 
 #: The lock file's name inside the dataset; the leading dot hides it from Parquet readers.
 LOCK_FILE = ".cvframe.lock"
@@ -72,6 +69,10 @@ class DatasetLock:
         # Nothing is written into the lock file: a sync that changes nothing changes no file.
         self._fd = fd
 
+    def ensure_held(self) -> None:
+        """Nothing to check: the kernel keeps a ``flock`` until this process lets go
+        (the object-store lease's counterpart can be lost)."""
+
     def release(self) -> None:
         """Let go of the lock (closing the file releases it)."""
         if self._fd is not None:
@@ -89,15 +90,3 @@ class DatasetLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
-
-
-@contextlib.contextmanager
-def locked(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[DatasetLock]:
-    """Hold the dataset's writer lock; an OSError taking it becomes a SnapshotError."""
-    lock = DatasetLock(root, timeout=timeout)
-    with as_snapshot_error(root, root / LOCK_FILE):
-        lock.acquire()
-    try:
-        yield lock
-    finally:
-        lock.release()

@@ -11,17 +11,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .._frame import queue_mask
+from ._days import DayFiles
 from ._filters import ms_scalar, window_days
-from ._format import check_file_schema, unreadable_day
-from ._layout import day_file, snapshot_days
+from ._format import check_file_schema
 
 __all__ = ["Moves", "PruneScope", "find_moves"]
 
@@ -76,7 +74,7 @@ class Moves:
         return pa.array(self.stale, pa.string())
 
 
-def find_moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> Moves:
+def find_moves(days: DayFiles, table: pa.Table, by_day: dict[str, pa.Table]) -> Moves:
     """Where the fetched records are stored on a day other than the one they were read into."""
     plan = Moves()
     if not table.num_rows:
@@ -89,28 +87,25 @@ def find_moves(root: Path, table: pa.Table, by_day: dict[str, pa.Table]) -> Move
     # id -> [(day, version)] of its copies on other days. Every day's ids are read (a
     # record can move anywhere); versions only where a copy is found, which is rare.
     elsewhere: dict[str, list[tuple[str, int]]] = {}
-    for day in snapshot_days(root):
-        where = day_file(root, day)
-        try:
-            with pq.ParquetFile(where) as file:
-                schema = file.schema_arrow
-                check_file_schema(schema, where)
-                if "id" not in schema.names:
-                    continue  # merging into it, if it comes to that, names the column
-                ids = file.read(columns=["id"])["id"]
-                found = pc.fill_null(pc.is_in(ids, value_set=wanted), False)
-                if not pc.any(found).as_py():
-                    continue
-                hits = [(rid, i) for i, rid in _rows_and_ids(ids, found) if fetched[rid][0] != day]
-                if not hits:
-                    continue
-                stored = (
-                    file.read(columns=["version"])["version"].to_pylist()
-                    if "version" in schema.names
-                    else [None] * len(ids)
-                )
-        except (OSError, pa.ArrowException) as exc:
-            raise unreadable_day(where, "keep each record once", exc) from exc
+    for day in days.days():
+        where = days.where(day)
+        with days.open(day, "keep each record once") as file:
+            schema = file.schema_arrow
+            check_file_schema(schema, where)
+            if "id" not in schema.names:
+                continue  # merging into it, if it comes to that, names the column
+            ids = file.read(columns=["id"])["id"]
+            found = pc.fill_null(pc.is_in(ids, value_set=wanted), False)
+            if not pc.any(found).as_py():
+                continue
+            hits = [(rid, i) for i, rid in _rows_and_ids(ids, found) if fetched[rid][0] != day]
+            if not hits:
+                continue
+            stored = (
+                file.read(columns=["version"])["version"].to_pylist()
+                if "version" in schema.names
+                else [None] * len(ids)
+            )
         for rid, i in hits:
             version = stored[i]
             elsewhere.setdefault(rid, []).append((day, -1 if version is None else int(version)))

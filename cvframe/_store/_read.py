@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from .._arguments import queue_list
 from .._errors import SnapshotError
@@ -25,46 +24,44 @@ from .._frame import (
 )
 from .._frame import validate as validate_frame
 from .._times import TimeLike, to_utc
+from ._days import DayFiles, day_files
 from ._filters import ms_scalar, row_filter, window_days
-from ._format import REWRITE_HINT, check_file_schema, unreadable_day
-from ._layout import PARTITION_FIELD, PARTITIONING, SORT_KEYS, day_file, snapshot_days
+from ._format import REWRITE_HINT, check_file_schema
+from ._layout import PARTITION_FIELD, PARTITIONING, SORT_KEYS
+from ._location import snapshot_location
 
 __all__ = ["high_water_mark", "open_dataset", "read_snapshot"]
 
 
 def high_water_mark(
-    path: str | os.PathLike[str],
+    days: DayFiles,
     *,
     before: pd.Timestamp | None = None,
     queues: Sequence[str] | None = None,
 ) -> pd.Timestamp | None:
-    """The latest ``interval_start`` stored at ``path`` (below ``before``, of ``queues``), or None.
+    """The latest ``interval_start`` stored in ``days`` (below ``before``, of ``queues``), or None.
 
     ``sync`` passes its window end as ``before``: a stored record dated far in the
     future (sent by mistake, or written by hand) must not stop it from reading. A
     sync of some queues passes them, so that it resumes from where those queues
     were synced, whatever another sync stored for other queues.
     """
-    root = Path(path)
     _, last_day = window_days(None, before)
     columns = ["interval_start"] if queues is None else ["interval_start", "queue_id", "queue_name"]
-    for day in reversed(snapshot_days(root)):
+    for day in reversed(days.days()):
         if last_day is not None and day > last_day:
             continue
-        where = day_file(root, day)
-        try:
-            with pq.ParquetFile(where) as file:
-                check_file_schema(file.schema_arrow, where)
-                lacking = [c for c in columns if c not in file.schema_arrow.names]
-                if lacking:
-                    raise SnapshotError(
-                        f"{where} lacks the column(s) {', '.join(lacking)}, which cvframe needs "
-                        "to find the high-water mark (did another tool rewrite it?); "
-                        f"{REWRITE_HINT}"
-                    )
-                stored = file.read(columns=columns)
-        except (OSError, pa.ArrowException) as exc:
-            raise unreadable_day(where, "find the high-water mark", exc) from exc
+        where = days.where(day)
+        with days.open(day, "find the high-water mark") as file:
+            check_file_schema(file.schema_arrow, where)
+            lacking = [c for c in columns if c not in file.schema_arrow.names]
+            if lacking:
+                raise SnapshotError(
+                    f"{where} lacks the column(s) {', '.join(lacking)}, which cvframe needs "
+                    "to find the high-water mark (did another tool rewrite it?); "
+                    f"{REWRITE_HINT}"
+                )
+            stored = file.read(columns=columns)
         starts = stored["interval_start"]
         if queues is not None:
             starts = starts.filter(queue_mask(stored, queues))
@@ -93,10 +90,18 @@ def _requested_columns(columns: Sequence[str] | None) -> list[str]:
     return wanted
 
 
-def open_dataset(root: Path) -> ds.Dataset:
-    """The snapshot at ``root`` as a pyarrow dataset (hive partitions, contract schema)."""
+def open_dataset(days: DayFiles) -> ds.Dataset:
+    """The snapshot ``days`` as a pyarrow dataset (hive partitions, contract schema)."""
     schema = arrow_schema().append(pa.field(PARTITION_FIELD, pa.string()))
-    return ds.dataset(root, format="parquet", partitioning=PARTITIONING, schema=schema)
+    location = days.location
+    source = location.local_path if location.is_local else location.root
+    return ds.dataset(
+        source,
+        format="parquet",
+        partitioning=PARTITIONING,
+        schema=schema,
+        filesystem=location.filesystem,
+    )
 
 
 def read_snapshot(
@@ -108,6 +113,7 @@ def read_snapshot(
     columns: Sequence[str] | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
     validate: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a Parquet snapshot back into a call-volume frame.
 
@@ -118,7 +124,8 @@ def read_snapshot(
     Parameters
     ----------
     path : str or os.PathLike
-        A directory written by :func:`write_snapshot` or :func:`sync`.
+        A directory written by :func:`write_snapshot` or :func:`sync`, or an
+        object-store URL (``s3://bucket/prefix``, ``gs://``, ``abfs://``, ``memory://``).
     start, end : str, datetime or Timestamp, optional
         Keep intervals with ``start <= interval_start < end`` (UTC when naive).
     queues : str or list of str, optional
@@ -129,6 +136,9 @@ def read_snapshot(
         As pandas' own readers take it.
     validate : bool, default True
         Check a full frame (``columns=None``) against the contract.
+    storage_options : dict, optional
+        For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...),
+        as pandas' readers take them. Never shown in messages.
 
     Returns
     -------
@@ -139,7 +149,8 @@ def read_snapshot(
     Raises
     ------
     cvframe.SnapshotError
-        If ``path`` is not a directory, a file in the window is not readable
+        If ``path`` is not a directory (no objects under a URL), a file in the window
+        is not readable
         Parquet, or holds another schema version.
     ValueError
         For unknown columns, unparseable times or ``end <= start``.
@@ -161,10 +172,10 @@ def read_snapshot(
                  interval_start    acw_duration
     0 2023-06-02 09:45:00+00:00 0 days 00:00:03.949000
     """
-    root = Path(path)
-    if not root.is_dir():
+    days = day_files(snapshot_location(path, storage_options))
+    if not days.exists():
         raise SnapshotError(
-            f"no snapshot at {root}: create one with cvframe.write_snapshot or cvframe sync"
+            f"no snapshot at {days.url}: create one with cvframe.write_snapshot or cvframe sync"
         )
     wanted = _requested_columns(columns)
     backend = check_dtype_backend(dtype_backend)
@@ -174,13 +185,24 @@ def read_snapshot(
         raise ValueError(f"end ({stop}) must be after start ({begin})")
     expr = row_filter(begin, stop, queue_list(queues))
     needed = list(dict.fromkeys([*wanted, "id", "version", "interval_start", "queue_id"]))
+    # A store's client raises its own errors too (botocore's, aiohttp's): all are a
+    # SnapshotError there, with credentials masked and no chained traceback to leak them.
+    local = days.location.is_local
+    errors: tuple[type[BaseException], ...] = (
+        (OSError, pa.ArrowException) if local else (Exception,)
+    )
     try:
-        dataset = open_dataset(root)
+        dataset = open_dataset(days)
         for fragment in dataset.get_fragments(filter=expr):
             check_file_schema(fragment.physical_schema, fragment.path)
         table = dataset.to_table(columns=needed, filter=expr)
-    except (OSError, pa.ArrowException) as exc:
-        raise SnapshotError(f"cannot read the snapshot at {root}: {exc}") from exc
+    except SnapshotError:
+        raise
+    except errors as exc:
+        detail = days.location.redact(str(exc))
+        raise SnapshotError(f"cannot read the snapshot at {days.url}: {detail}") from (
+            exc if local else None
+        )
     # Ids never repeat as written; a hand-copied file could make them.
     table = keep_latest_versions(table).sort_by(SORT_KEYS).select(wanted)
     df = table.to_pandas(types_mapper=pandas_types_mapper(backend))

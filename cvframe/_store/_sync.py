@@ -15,7 +15,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,9 +27,11 @@ from .._arguments import queue_list
 from .._durations import parse_duration
 from .._errors import OutOfWindowWarning
 from .._times import TimeLike, format_api_time, resolve_window
-from ._files import prepare_root
+from ._days import day_files
 from ._format import frame_to_table
-from ._lock import DEFAULT_LOCK_TIMEOUT, locked
+from ._lease import locked
+from ._location import snapshot_location
+from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._prune import PruneScope
 from ._read import high_water_mark
 from ._upsert import upsert_table
@@ -52,7 +54,7 @@ class SyncReport:
     Attributes
     ----------
     path : str
-        The dataset directory.
+        The dataset directory, or its URL (never a credential).
     initial : bool
         True when the dataset held no records (of the queues synced) before this run.
     window_start : pandas.Timestamp or None
@@ -168,6 +170,7 @@ def sync(
     prune: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     progress: bool | None = False,
+    storage_options: Mapping[str, Any] | None = None,
     **client_settings: Any,
 ) -> SyncReport:
     """Bring the Parquet snapshot at ``path`` up to date with the API.
@@ -205,7 +208,9 @@ def sync(
     Parameters
     ----------
     path : str or os.PathLike
-        The dataset directory; created on the first run.
+        The dataset directory, created on the first run; or an object-store URL
+        (``s3://bucket/prefix``, ``gs://``, ``abfs://``, ``memory://``): see
+        :func:`write_snapshot` for what differs there.
     org_id : str, optional
         The organization id; ``$CVFRAME_ORG_ID`` when None.
     start : str, datetime or Timestamp, optional
@@ -226,6 +231,9 @@ def sync(
         Seconds to wait for another sync on the same path (0: fail at once).
     progress : bool, optional
         Show a progress bar while reading (default off, for cron and Airflow logs).
+    storage_options : dict, optional
+        For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...).
+        Never shown in the report, logs or messages.
     **client_settings
         Connection settings of :func:`cvframe.read_callvolume` (``host``,
         ``account_id``, ``client_id``, ``client_secret``, ``token``, ``page_size``,
@@ -288,10 +296,12 @@ def sync(
     # The API is sent whole milliseconds: the window pruned is the one it was asked for.
     stop = stop.floor("ms")
     floor = None if floor is None else floor.floor("ms")
+    location = snapshot_location(path, storage_options)
     org_id = resolve_org_id(org_id)  # fail before creating anything
-    root = prepare_root(path)
-    with locked(root, lock_timeout):
-        mark = high_water_mark(root, before=stop, queues=wanted)
+    days = day_files(location)
+    days.prepare()
+    with locked(location, lock_timeout) as lock:
+        mark = high_water_mark(days, before=stop, queues=wanted)
         begin = floor if mark is None else mark - back
         if floor is not None and begin is not None:
             begin = max(begin, floor)
@@ -314,15 +324,18 @@ def sync(
             scope = PruneScope(begin, stop, None if wanted is None else tuple(wanted))
             # read_callvolume has just validated the frame, and read the window whole.
             result = upsert_table(
-                root, frame_to_table(df, validate=False), prune=scope if prune else None
+                days,
+                frame_to_table(df, validate=False),
+                prune=scope if prune else None,
+                ensure_held=lock.ensure_held,
             )
         new_mark = (
-            high_water_mark(root, before=stop, queues=wanted)
+            high_water_mark(days, before=stop, queues=wanted)
             if result and result.partitions
             else mark
         )
     return SyncReport(
-        path=str(root),
+        path=days.url,
         initial=mark is None,
         window_start=begin,
         window_end=stop,

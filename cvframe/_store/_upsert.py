@@ -8,17 +8,17 @@ copy from days outside its window: those days cannot move the mark).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._frame import arrow_schema, column_names, keep_latest_versions
-from ._files import as_snapshot_error, remove_day, remove_stale_temp_files, write_day
-from ._format import file_metadata, read_day
-from ._layout import SORT_KEYS, day_file, snapshot_days, split_by_day
+from ._days import DayFiles
+from ._format import file_metadata
+from ._layout import SORT_KEYS, split_by_day
 from ._prune import Moves, PruneScope, find_moves
 
 __all__ = ["UpsertResult", "WriteMode", "upsert_table"]
@@ -91,9 +91,14 @@ def _count(mask: pa.Array | pa.ChunkedArray) -> int:
 
 
 def upsert_table(
-    root: Path, table: pa.Table, *, mode: WriteMode = "upsert", prune: PruneScope | None = None
+    days: DayFiles,
+    table: pa.Table,
+    *,
+    mode: WriteMode = "upsert",
+    prune: PruneScope | None = None,
+    ensure_held: Callable[[], None] | None = None,
 ) -> UpsertResult:
-    """Write ``table`` into the dataset at ``root`` day by day (call with the lock held).
+    """Write ``table`` into the dataset ``days`` day by day (call with the lock held).
 
     Only days whose rows change are rewritten, in ascending order, each atomically
     (with ``prune``, days outside it that only lose a moved record's copy go first).
@@ -101,32 +106,33 @@ def upsert_table(
     rows inside it whose id ``table`` lacks are removed, and copies of ``table``'s
     ids on other days are removed (the record moved), unless such a copy has a
     higher version, which then stays and the fetched row is not written.
+    ``ensure_held`` (the lock's) is called before each day is changed: a lost lease
+    stops the writing.
     """
     if mode not in ("upsert", "replace"):
         raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
     if prune is not None and mode != "upsert":
         raise ValueError("prune= goes with mode='upsert' only")
     combine = _merge if mode == "upsert" else _replace
-    with as_snapshot_error(root, root):
-        remove_stale_temp_files(root)
+    with days.writing():
+        days.remove_leftovers()
     table = keep_latest_versions(table)
     by_day = split_by_day(table)
-    plan = Moves() if prune is None else find_moves(root, table, by_day)
-    days = set(by_day)
+    plan = Moves() if prune is None else find_moves(days, table, by_day)
+    touched = set(by_day)
     first: list[str] = []
     if prune is not None:
-        days.update(prune.days(snapshot_days(root)))
+        touched.update(prune.days(days.days()))
         # Copies leaving days outside the window go first: a crash after that leaves
         # the record missing, never held twice, and the next run's window (its mark
         # unmoved by days outside the window) reads it again.
-        first = sorted(set(plan.leave) - days)
+        first = sorted(set(plan.leave) - touched)
     fetched_ids = table["id"].combine_chunks()
     empty = arrow_schema().empty_table()
     inserted = updated = removed = 0
     rewritten: list[str] = []
-    for day in [*first, *sorted(days)]:
-        final = day_file(root, day)
-        old = read_day(final)
+    for day in [*first, *sorted(touched)]:
+        old = days.read(day)
         rows = by_day.get(day, empty)
         if plan.stale:
             rows = rows.filter(pc.invert(pc.is_in(rows["id"], value_set=plan.stale_ids())))
@@ -152,11 +158,13 @@ def upsert_table(
             merged = old
         if merged is None:
             continue
-        with as_snapshot_error(root, final):
+        if ensure_held is not None:
+            ensure_held()
+        with days.writing(day):
             if merged.num_rows:
-                write_day(merged.replace_schema_metadata(file_metadata()), final)
+                days.write(day, merged.replace_schema_metadata(file_metadata()))
             else:
-                remove_day(final)
+                days.remove(day)
         # A record that came from another day is an update, not an insert.
         arrived = len(plan.arrive.get(day, ()))
         inserted += ins - arrived

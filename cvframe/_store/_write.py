@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
-from ._files import prepare_root
+from ._days import day_files
 from ._format import frame_to_table
-from ._lock import DEFAULT_LOCK_TIMEOUT, locked
+from ._lease import locked
+from ._location import snapshot_location
+from ._lock import DEFAULT_LOCK_TIMEOUT
 from ._upsert import WriteMode, upsert_table
 
 __all__ = ["write_snapshot"]
@@ -20,6 +24,7 @@ def write_snapshot(
     *,
     mode: WriteMode = "upsert",
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Write a call-volume frame to a Parquet snapshot, one partition per UTC day.
 
@@ -40,13 +45,19 @@ def write_snapshot(
         A frame following the column contract (either ``dtype_backend``), as
         :func:`cvframe.read_callvolume` returns it; it is validated first.
     path : str or os.PathLike
-        The dataset directory; created if missing.
+        The dataset directory, created if missing; or an object-store URL
+        (``s3://bucket/prefix``, ``gs://``, ``abfs://``, ``memory://``), where each
+        day is one object replaced by a single PUT and one writer at a time holds a
+        lease object (``.cvframe.lease``). A URL is never taken for a local folder.
     mode : {"upsert", "replace"}, default "upsert"
         ``"upsert"`` merges by ``id``, keeping the highest ``version`` (a stored
         row is never replaced by a lower version). ``"replace"`` makes each day
         present in ``df`` hold exactly ``df``'s rows of that day.
     lock_timeout : float, default 60.0
         Seconds to wait for another sync or write on the same path.
+    storage_options : dict, optional
+        For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...),
+        as pandas' writers take them. Never shown in messages.
 
     Raises
     ------
@@ -83,7 +94,9 @@ def write_snapshot(
     >>> back.equals(df)
     True
     """
+    location = snapshot_location(path, storage_options)
     table = frame_to_table(df)
-    root = prepare_root(path)
-    with locked(root, lock_timeout):
-        upsert_table(root, table, mode=mode)
+    days = day_files(location)
+    days.prepare()
+    with locked(location, lock_timeout) as lock:
+        upsert_table(days, table, mode=mode, ensure_held=lock.ensure_held)

@@ -4,7 +4,9 @@ Reads a JSON job from stdin::
 
     {"path": ..., "settings": {...}, "start": ..., "end": ..., "lookback": "2h",
      "kill": {"step": "after_commit", "n": 2},      # optional: SIGKILL itself there
-     "pause": {"ready": FILE, "release": FILE}}     # optional: hold the lock until told
+     "pause": {"ready": FILE, "release": FILE},     # optional: hold the lock until told
+     "storage_options": {...}, "lease_ttl": 2.0,    # optional: for an object-store URL
+     "ready": FILE}                                 # optional: written once locked
 
 Steps, counted per run: ``before_upsert`` (fetched, nothing written),
 ``partial_temp`` (the n-th temporary file is half written), ``temp_written`` (the
@@ -48,8 +50,9 @@ import pyarrow.parquet as pq
 import cvframe
 import cvframe._atomic as atomic
 import cvframe._store._files as files
+import cvframe._store._lease as lease_module
 import cvframe._store._sync as sync_module
-import cvframe._store._upsert as upsert_module
+from cvframe._store._days import LocalDays
 from cvframe._store._lock import DatasetLock
 
 
@@ -107,12 +110,33 @@ def main() -> int:
 
         sync_module.high_water_mark = paused_mark
 
+    if job.get("lease_ttl"):
+        # An object store's lease: a short one, so that the next run need not wait 30 s
+        # for the lease of a killed one.
+        lease_module.DEFAULT_LEASE_TTL = job["lease_ttl"]
+    if job.get("ready"):
+        # The lock is taken: say so (a second sync started after this waits for it).
+        take = lease_module.lease_for
+
+        def announced(*args: Any, **kwargs: Any) -> Any:
+            lock = take(*args, **kwargs)
+            acquire = lock.acquire
+
+            def acquire_and_say() -> None:
+                acquire()
+                Path(job["ready"]).write_text("locked")
+
+            lock.acquire = acquire_and_say  # type: ignore[method-assign]
+            return lock
+
+        lease_module.lease_for = announced  # type: ignore[assignment]
     report = cvframe.sync(
         job["path"],
         start=job.get("start"),
         end=job.get("end"),
         lookback=job.get("lookback", "2h"),
         lock_timeout=job.get("lock_timeout", 60.0),
+        storage_options=job.get("storage_options"),
         **job["settings"],
     )
     print(report.to_json())
@@ -128,8 +152,8 @@ HOOKS: list[tuple[Any, str, str]] = [
     (sync_module, "high_water_mark", "mark"),
     (sync_module, "read_callvolume", "fetch"),
     (sync_module, "upsert_table", "upsert"),
-    (upsert_module, "remove_stale_temp_files", "cleanup"),
-    (upsert_module, "read_day", "read_day"),
+    (LocalDays, "remove_leftovers", "cleanup"),
+    (LocalDays, "read", "read_day"),
     (os, "mkdir", "mkdir"),
     (tempfile, "mkstemp", "mkstemp"),
     (os, "fsync", "fsync"),

@@ -12,6 +12,7 @@ import pytest
 
 import cvframe
 from cvframe._store import snapshot_days
+from cvframe._store._days import day_files
 from cvframe._store._filters import row_filter
 from cvframe._store._format import frame_to_table
 from cvframe._store._lock import DatasetLock
@@ -170,7 +171,10 @@ def test_scanner_selects_only_the_fragments_of_the_window(
 ) -> None:
     cvframe.write_snapshot(frame, tmp_path)
     expr = row_filter(pd.Timestamp("2023-01-03T12:00Z"), pd.Timestamp("2023-01-04T00:00Z"), None)
-    paths = [Path(f.path).parent.name for f in open_dataset(tmp_path).get_fragments(filter=expr)]
+    paths = [
+        Path(f.path).parent.name
+        for f in open_dataset(day_files(tmp_path)).get_fragments(filter=expr)
+    ]
     assert paths == ["date=2023-01-03"]
 
 
@@ -279,12 +283,12 @@ def test_an_empty_directory_reads_as_an_empty_frame(tmp_path: Path) -> None:
     got = cvframe.read_snapshot(tmp_path)
     assert got.empty
     assert dict(got.dtypes) == cvframe.contract_dtypes()
-    assert high_water_mark(tmp_path) is None
+    assert high_water_mark(day_files(tmp_path)) is None
 
 
 def test_high_water_mark_is_the_latest_interval_start(tmp_path: Path, frame: pd.DataFrame) -> None:
     cvframe.write_snapshot(frame, tmp_path)
-    assert high_water_mark(tmp_path) == frame["interval_start"].max()
+    assert high_water_mark(day_files(tmp_path)) == frame["interval_start"].max()
 
 
 def test_snapshot_days_lists_the_days_holding_a_file_sorted(
@@ -362,7 +366,7 @@ def test_a_prune_scope_covers_its_window_and_queues_only(frame: pd.DataFrame) ->
 def test_prune_goes_with_upsert_only(tmp_path: Path, frame: pd.DataFrame) -> None:
     scope = PruneScope(None, pd.Timestamp("2023-01-05T00:00Z"))
     with pytest.raises(ValueError, match="prune= goes with mode='upsert' only"):
-        upsert_table(tmp_path, _table(frame), mode="replace", prune=scope)
+        upsert_table(day_files(tmp_path), _table(frame), mode="replace", prune=scope)
 
 
 def test_a_moved_record_fetched_at_a_lower_version_than_its_stored_copy_keeps_the_copy(
@@ -386,7 +390,7 @@ def test_a_moved_record_fetched_at_a_lower_version_than_its_stored_copy_keeps_th
     scope = PruneScope(pd.Timestamp("2023-01-04T05:00Z"), pd.Timestamp("2023-01-04T05:15Z"))
     keep = frame[(frame["interval_start"] == scope.begin)]
     result = upsert_table(
-        tmp_path, _table(pd.concat([keep, stale], ignore_index=True)), prune=scope
+        day_files(tmp_path), _table(pd.concat([keep, stale], ignore_index=True)), prune=scope
     )
     assert (result.inserted, result.updated, result.removed, result.partitions) == (0, 0, 0, ())
     stored = cvframe.read_snapshot(tmp_path)

@@ -26,6 +26,7 @@ import pytest
 
 import cvframe
 from cvframe._cli._main import main
+from cvframe._store._days import day_files
 from cvframe._store._read import high_water_mark
 from cvframe.emulator import Emulator
 
@@ -266,7 +267,7 @@ def test_syncs_killed_at_random_points_leave_a_readable_dataset_and_a_clean_run_
                 # Move the window on, and update records the next run will re-read: the
                 # platform updates recent intervals (those within the lookback).
                 end = min(end + pd.Timedelta(hours=rng.choice([0, 2, 6, 12])), CRASH_LAST_END)
-                mark = high_water_mark(path)
+                mark = high_water_mark(day_files(path))
                 low = FIRST_DAY if mark is None else iso(mark - LOOKBACK)
                 recent = [r["_id"] for r in emu.records(low, iso(end))]
                 touched = rng.sample(recent, k=min(len(recent), rng.randint(0, 6)))
@@ -533,7 +534,7 @@ def test_a_day_file_that_is_not_parquet_is_a_snapshot_error_when_merging(
     with pytest.raises(cvframe.SnapshotError, match=r"cannot read .*date=2023-01-03"):
         cvframe.write_snapshot(cvframe.records_to_frame(records), stored)
     with pytest.raises(cvframe.SnapshotError, match="to find the high-water mark"):
-        high_water_mark(stored)
+        high_water_mark(day_files(stored))
 
 
 # --------------------------------------------------------------------------- sync and the CLI
@@ -572,7 +573,7 @@ def test_sync_on_a_full_disk_raises_keeps_whole_days_and_the_next_run_completes(
         assert after == before
     else:
         assert after[day3] != before[day3]  # written whole before the disk filled up
-    assert high_water_mark(path) == first.high_water_mark
+    assert high_water_mark(day_files(path)) == first.high_water_mark
     cvframe.read_snapshot(path)  # reads and validates
 
     report = cvframe.sync(path, end="2023-01-05", lock_timeout=0, **emu.settings())
