@@ -85,7 +85,7 @@ class Emulator(EmulatedAPI):
             max_page_size=max_page_size,
             require_instance_id=require_instance_id,
         )
-        self._server = LoopbackServer(self.handle, port)
+        self._server = LoopbackServer(self._handle, port)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Emulator:

@@ -77,7 +77,7 @@ class RequestRecord:
 
 
 class EmulatedAPI:
-    """The Contact Volume API of one synthetic account: :meth:`handle` answers a request.
+    """The Contact Volume API of one synthetic account: :meth:`_handle` answers a request.
 
     :class:`cvframe.emulator.Emulator` serves it on 127.0.0.1; its docstring lists the
     parameters.
@@ -199,11 +199,15 @@ class EmulatedAPI:
         )
 
     # ------------------------------------------------------------------ answering
-    def handle(self, request: Request) -> Answer:
+    def _handle(self, request: Request) -> Answer:
         """Answer one request, as the API would (and record it in :attr:`requests`).
 
+        Private, so that :class:`~cvframe.emulator.Emulator`, which inherits it and hands
+        it to its socket server, shows no method taking the emulator's internal
+        ``Request``/``Answer`` types; tests call it to answer without a socket.
+
         >>> api = EmulatedAPI(days=1, queues=1)
-        >>> answer = api.handle(Request("POST", "/nowhere"))
+        >>> answer = api._handle(Request("POST", "/nowhere"))
         >>> answer.status, json.loads(answer.body)["errors"][0]["msg"]
         (404, 'no such route')
         """

@@ -29,7 +29,7 @@ def ask(
     """One request to ``api`` with a valid token and ``body`` (a page of WINDOW by default)."""
     raw = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
     sent = {"auth": token_of(api)} if headers is None else headers
-    return api.handle(Request(method, path or CALLVOLUME.path_for(api.account_id), sent, raw))
+    return api._handle(Request(method, path or CALLVOLUME.path_for(api.account_id), sent, raw))
 
 
 def page_body(api: EmulatedAPI, **paging: int) -> dict[str, Any]:
