@@ -19,8 +19,7 @@ series) share a partition, so a repeated id is found there too.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -58,13 +57,21 @@ _DAY = pd.Timedelta(days=1)
 
 def _read_day(
     bounds: tuple[pd.Timestamp, pd.Timestamp],
-    path: str,
+    path: str | os.PathLike[str],
     queues: list[str] | None,
     validate: bool,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One day of the snapshot as a contract frame (run on a worker)."""
     begin, stop = bounds
-    return _read_snapshot(path, start=begin, end=stop, queues=queues, validate=validate)
+    return _read_snapshot(
+        path,
+        start=begin,
+        end=stop,
+        queues=queues,
+        validate=validate,
+        storage_options=storage_options,
+    )
 
 
 def read_snapshot(
@@ -74,6 +81,7 @@ def read_snapshot(
     end: TimeLike | None = None,
     queues: str | Iterable[str] | None = None,
     validate: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> dd.DataFrame:
     """Read a Parquet snapshot as a Dask DataFrame, one partition per UTC day.
 
@@ -84,13 +92,18 @@ def read_snapshot(
     ----------
     path : str or os.PathLike
         A directory written by :func:`cvframe.write_snapshot` or :func:`cvframe.sync`,
-        on a file system every worker can read.
+        on a file system every worker can read; or an object-store URL
+        (``s3://bucket/prefix``, ``gs://``, ``abfs://``), which every worker reaches.
     start, end : str, datetime or Timestamp, optional
         Keep intervals with ``start <= interval_start < end`` (UTC when naive).
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
     validate : bool, default True
         Check each partition against the contract as it is read.
+    storage_options : dict, optional
+        For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...),
+        sent to each worker with its task (leave credentials to the workers' own
+        environment or instance role where you can).
 
     Returns
     -------
@@ -113,11 +126,10 @@ def read_snapshot(
     ...     print(ddf.npartitions, int(ddf["offered_contacts"].sum().compute()))
     2 11
     """
-    root = Path(path)
     begin, stop = (None, None) if start is None and end is None else _window(start, end)
     wanted = queue_list(queues)
     pieces = []
-    for day in snapshot_days(root):
+    for day in snapshot_days(path, storage_options=storage_options):
         lo = pd.Timestamp(day, tz="UTC")
         hi = lo + _DAY
         if begin is not None:
@@ -131,7 +143,8 @@ def read_snapshot(
     return dd.from_map(
         _read_day,
         pieces,
-        path=str(root),
+        path=path if isinstance(path, str) else os.fspath(path),
+        storage_options=None if storage_options is None else dict(storage_options),
         queues=wanted,
         validate=validate,
         meta=empty_frame(),

@@ -28,7 +28,9 @@ def add_sync_command(subcommands: Subcommands) -> None:
         "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
         "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
     )
-    parser.add_argument("path", metavar="PATH", help="the snapshot directory")
+    parser.add_argument(
+        "path", metavar="PATH", help="the snapshot directory, or its URL (s3://bucket/prefix...)"
+    )
     parser.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
     parser.add_argument("--from", dest="start", help="where the first run starts, ISO 8601")
     parser.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
@@ -55,6 +57,7 @@ def add_sync_command(subcommands: Subcommands) -> None:
     parser.add_argument("--page-size", type=int, default=None, help="records per request")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_connection_options(parser)
+    _add_storage_options(parser)
     parser.set_defaults(func=_sync)
 
 
@@ -72,6 +75,7 @@ def _sync(args: argparse.Namespace) -> int:
         prune=args.prune,
         lock_timeout=args.lock_timeout,
         progress=False,
+        storage_options=_storage_options(args),
         **settings,
     )
     print(report.to_json() if args.json else report)
@@ -87,7 +91,11 @@ def add_export_command(subcommands: Subcommands) -> None:
         "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
         "generic and --mapping write one CSV file.",
     )
-    parser.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot directory")
+    parser.add_argument(
+        "snapshot",
+        metavar="SNAPSHOT",
+        help="the snapshot directory, or its URL (s3://bucket/prefix...)",
+    )
     parser.add_argument("output", metavar="OUTPUT", help="directory (genesys) or CSV file")
     parser.add_argument("--target", choices=("genesys", "generic"), default="genesys")
     parser.add_argument(
@@ -113,11 +121,18 @@ def add_export_command(subcommands: Subcommands) -> None:
         default=DEFAULT_SL_DENOMINATOR,
         help="what the service level divides by",
     )
+    _add_storage_options(parser)
     parser.set_defaults(func=_export)
 
 
 def _export(args: argparse.Namespace) -> int:
-    df = read_snapshot(args.snapshot, start=args.start, end=args.end, queues=args.queue or None)
+    df = read_snapshot(
+        args.snapshot,
+        start=args.start,
+        end=args.end,
+        queues=args.queue or None,
+        storage_options=_storage_options(args),
+    )
     files = write_wfm(
         df,
         args.output,
@@ -129,6 +144,47 @@ def _export(args: argparse.Namespace) -> int:
     for path in files:
         print(path)
     return 0
+
+
+def _add_storage_options(parser: argparse.ArgumentParser) -> None:
+    """``--endpoint-url`` and ``--storage-option KEY=VALUE``, for a snapshot URL."""
+    group = parser.add_argument_group(
+        "object storage",
+        "For an s3://, gs://, abfs:// or memory:// snapshot. Leave credentials to the "
+        "store's own chain (for S3: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+        "AWS_PROFILE, an instance or pod role; for GCS: GOOGLE_APPLICATION_CREDENTIALS; "
+        "for Azure: AZURE_STORAGE_* or DefaultAzureCredential): a value given here is "
+        "visible in the process list. Values are never printed.",
+    )
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="an S3-compatible server (MinIO, Ceph...); storage option endpoint_url",
+    )
+    group.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an fsspec storage option (repeatable), e.g. region_name=eu-west-1, "
+        "anon=true; true/false become booleans",
+    )
+
+
+def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The storage options ``--storage-option`` and ``--endpoint-url`` give, or None."""
+    options: dict[str, Any] = {}
+    for item in args.storage_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            # Never echo the item: it may be a secret given without its key.
+            raise ValueError("each --storage-option is KEY=VALUE; one has no KEY or no '='")
+        lowered = value.strip().lower()
+        options[key.strip()] = {"true": True, "false": False}.get(lowered, value)
+    if args.endpoint_url:
+        # s3fs takes the endpoint as a top-level option (pandas' storage_options too).
+        options["endpoint_url"] = args.endpoint_url
+    return options or None
 
 
 def _media_types(values: list[str] | None) -> str | dict[str, str]:

@@ -3,14 +3,16 @@
 The interface of the ``_store`` layer to the rest of cvframe (not public API). Its
 modules, from the bottom up: ``_layout`` (where each day's file lives, listing the
 days), ``_filters`` (the rows a window and queues select), ``_format`` (what a file
-holds), ``_files`` (replacing and removing days safely), ``_lock`` (one writer),
+holds), ``_files`` (replacing and removing days safely), ``_location`` (a path or URL
+and its filesystem), ``_days`` (the day files, local or in an object store, behind one
+interface), ``_lock`` and ``_lease`` (one writer: ``flock`` or a lease object),
 ``_prune`` (a window holding exactly what a read returned), ``_upsert`` (merging day
 by day), and the entry points ``_write``, ``_read`` and ``_sync``.
 """
 
 from __future__ import annotations
 
-from ._layout import (
+from ._days import (
     snapshot_days,
 )
 from ._lock import (

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,10 +30,10 @@ import pyarrow.parquet as pq
 from .._errors import CvframeError, SnapshotError
 from ._files import as_snapshot_error, prepare_root, remove_day, remove_stale_temp_files, write_day
 from ._format import as_contract, check_file_schema, unreadable_day
-from ._layout import PART_FILE, PARTITION_FIELD, day_file, snapshot_days
+from ._layout import PART_FILE, PARTITION_FIELD, day_file, directory_days
 from ._location import SnapshotLocation, snapshot_location
 
-__all__ = ["DayFiles", "LocalDays", "ObjectDays", "day_files"]
+__all__ = ["DayFiles", "LocalDays", "ObjectDays", "day_files", "snapshot_days"]
 
 
 class DayFiles(Protocol):
@@ -101,7 +101,7 @@ class LocalDays:
         prepare_root(self.root)
 
     def days(self) -> list[str]:
-        return snapshot_days(self.root)
+        return directory_days(self.root)
 
     def path(self, day: str) -> Path:
         return day_file(self.root, day)
@@ -260,3 +260,11 @@ def day_files(location: SnapshotLocation | str | os.PathLike[str]) -> LocalDays 
     if not isinstance(location, SnapshotLocation):
         location = snapshot_location(location)
     return LocalDays(location) if location.is_local else ObjectDays(location)
+
+
+def snapshot_days(
+    path: str | os.PathLike[str], *, storage_options: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The UTC days (``YYYY-MM-DD``) the snapshot at ``path`` (a directory or a URL)
+    holds a file for, sorted; none for a directory or root that is not a snapshot."""
+    return day_files(snapshot_location(path, storage_options)).days()

@@ -29,7 +29,7 @@ __all__ = [
     "PART_FILE",
     "SORT_KEYS",
     "day_file",
-    "snapshot_days",
+    "directory_days",
     "split_by_day",
 ]
 
@@ -48,8 +48,8 @@ def day_file(root: Path, day: str) -> Path:
     return root / f"{PARTITION_FIELD}={day}" / PART_FILE
 
 
-def snapshot_days(path: str | os.PathLike[str]) -> list[str]:
-    """The UTC days (``YYYY-MM-DD``) the snapshot at ``path`` holds a file for, sorted.
+def directory_days(path: str | os.PathLike[str]) -> list[str]:
+    """The UTC days (``YYYY-MM-DD``) the snapshot directory ``path`` holds a file for, sorted.
 
     A directory that is not a snapshot (or does not exist) holds none.
     """

@@ -11,7 +11,8 @@ Reads a JSON job from stdin::
 Steps, counted per run: ``before_upsert`` (fetched, nothing written),
 ``partial_temp`` (the n-th temporary file is half written), ``temp_written`` (the
 n-th temporary file is complete and flushed, not yet renamed), ``before_commit``,
-``after_commit`` (the n-th day has been moved into place). The kill is SIGKILL:
+``after_commit`` (the n-th day has been moved into place; on an object store the
+two commit steps are either side of the day's one PUT). The kill is SIGKILL:
 no ``finally``, no ``atexit``, exactly like ``kill -9``.
 
 With ``--serve`` it is a fork server for the randomized crash test: it imports
@@ -52,7 +53,7 @@ import cvframe._atomic as atomic
 import cvframe._store._files as files
 import cvframe._store._lease as lease_module
 import cvframe._store._sync as sync_module
-from cvframe._store._days import LocalDays
+from cvframe._store._days import LocalDays, ObjectDays
 from cvframe._store._lock import DatasetLock
 
 
@@ -93,6 +94,15 @@ def main() -> int:
         hit("before_upsert")
         return upsert(*args, **kwargs)
 
+    put = ObjectDays.write
+
+    def patched_put(self: ObjectDays, day: str, table: Any) -> None:
+        # An object store's day is one PUT: "commit" is that PUT.
+        hit("before_commit")
+        put(self, day, table)
+        hit("after_commit")
+
+    ObjectDays.write = patched_put  # type: ignore[method-assign]
     atomic.write_temp = patched_write_temp  # type: ignore[assignment]
     atomic.commit = patched_commit  # type: ignore[assignment]
     sync_module.upsert_table = patched_upsert
