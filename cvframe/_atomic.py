@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -38,11 +39,36 @@ def discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _mode_for(final: Path) -> int:
+    """The permissions ``final`` would have if written in place: its own when it exists,
+    else what ``open`` gives under the umask (mkstemp's 0600 would hide it from readers)."""
+    try:
+        return stat.S_IMODE(final.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # Linux says it without changing it; elsewhere set-and-restore (a brief window in
+    # which another thread's new file gets the stricter umask 077, so only as a
+    # fallback).
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
 def write_temp(final: Path, write: Callable[[BinaryIO], object]) -> Path:
     """A hidden temporary file beside ``final`` holding what ``write`` wrote, on disk."""
     fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=TEMP_SUFFIX, dir=final.parent)
     tmp = Path(name)
     try:
+        os.fchmod(fd, _mode_for(final))
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

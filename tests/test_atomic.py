@@ -82,3 +82,22 @@ def test_the_file_and_then_its_directory_are_flushed_to_disk(
     write_atomically(tmp_path / "out.csv", lambda fh: fh.write(b"x"))
     assert [kind for kind, _ in synced] == ["file", "dir"]
     assert synced[1][1] == tmp_path
+
+
+def test_a_new_file_gets_the_modes_open_would_give_and_a_replaced_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """Not mkstemp's private 0600: a cron job's output stays readable by its readers."""
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.bin"
+        write_atomically(fresh, lambda fh: fh.write(b"x"))
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.bin"
+        kept.write_bytes(b"old")
+        kept.chmod(0o640)
+        write_atomically(kept, lambda fh: fh.write(b"new"))
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+        assert kept.read_bytes() == b"new"
+    finally:
+        os.umask(umask)
