@@ -258,3 +258,7 @@ def test_the_readme_tree_names_every_subpackage_and_file_it_shows() -> None:
     assert folders == on_disk
     files = [entry for entry in shown if entry.endswith(".py")]
     assert files and all((PACKAGE / name).is_file() for name in files)
+    # "a layer imports only layers listed above it": the order says what LAYERS allows.
+    order = [entry.rstrip("/") for entry in shown if entry.endswith("/")]
+    for position, layer in enumerate(order):
+        assert LAYERS[layer] <= set(order[:position]), layer

@@ -20,6 +20,7 @@ from .._durations import duration_ms
 from ._checks import check_input
 from ._measures import DEFAULT_CSAT, CsatReading, FloatColumns, csat_reading, measure_series
 from ._service_level import (
+    DEFAULT_SL_DENOMINATOR,
     DEFAULT_SL_THRESHOLD,
     SL_DENOMINATORS,
     SlDenominator,
@@ -88,7 +89,7 @@ def kpis(
     df: pd.DataFrame,
     *,
     sl_threshold: str | pd.Timedelta | dt.timedelta = DEFAULT_SL_THRESHOLD,
-    sl_denominator: SlDenominator = "offered",
+    sl_denominator: SlDenominator = DEFAULT_SL_DENOMINATOR,
     csat: CsatReading = DEFAULT_CSAT,
 ) -> pd.DataFrame:
     """Add KPI columns computed from the totals of each row.

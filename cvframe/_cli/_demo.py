@@ -6,6 +6,7 @@ Read, validate, store, summarize: no account needed.
 from __future__ import annotations
 
 import argparse
+import inspect
 from pathlib import Path
 
 import pandas as pd
@@ -19,8 +20,9 @@ __all__ = ["add_demo_command"]
 
 #: What the demo reads by default: two weeks of four queues.
 _DAYS, _QUEUES = 14, 4
-#: The least data the demo's emulator serves, so a short demo reads a realistic account.
-_EMULATED_DAYS = 28
+#: The least data the demo's emulator serves (its default days), so a short demo reads
+#: a realistic account.
+_EMULATED_DAYS: int = inspect.signature(Emulator).parameters["days"].default
 
 
 def add_demo_command(subcommands: Subcommands) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 
@@ -13,6 +14,8 @@ from ._options import Subcommands
 
 __all__ = ["add_emulator_command"]
 
+#: The emulator's own defaults (seed, queues, start, days): the command shows them, not copies.
+_DEFAULTS = {n: p.default for n, p in inspect.signature(Emulator).parameters.items()}
 #: The TCP ports there are; 0 asks the system for a free one.
 _PORTS = range(0, 65536)
 
@@ -27,10 +30,12 @@ def add_emulator_command(subcommands: Subcommands) -> None:
     emulator.add_argument(
         "--port", type=_port_number, default=8765, help="port (0 picks a free one)"
     )
-    emulator.add_argument("--seed", type=int, default=0, help="fixes the data")
-    emulator.add_argument("--queues", type=int, default=4)
-    emulator.add_argument("--start", default="2023-01-02", help="first UTC day with data")
-    emulator.add_argument("--days", type=int, default=28)
+    emulator.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="fixes the data")
+    emulator.add_argument("--queues", type=int, default=_DEFAULTS["queues"])
+    emulator.add_argument(
+        "--start", default=str(_DEFAULTS["start"]), help="first UTC day with data"
+    )
+    emulator.add_argument("--days", type=int, default=_DEFAULTS["days"])
     emulator.add_argument(
         "--requests-per-minute",
         type=float,

@@ -14,7 +14,7 @@ from typing import Literal, TypeAlias
 
 import pandas as pd
 
-from .._analytics import DEFAULT_SL_THRESHOLD, SlDenominator
+from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SlDenominator
 from .._atomic import write_atomically
 from .._durations import parse_duration
 from ._fields import ServiceLevelOptions
@@ -34,7 +34,7 @@ def to_wfm(
     skill_set: PerQueue = None,
     language: PerQueue = None,
     sl_threshold: str | pd.Timedelta | timedelta = DEFAULT_SL_THRESHOLD,
-    sl_denominator: SlDenominator = "offered",
+    sl_denominator: SlDenominator = DEFAULT_SL_DENOMINATOR,
 ) -> pd.DataFrame:
     """Shape a call-volume frame as a WFM tool's interval import table.
 
@@ -147,7 +147,7 @@ def write_wfm(
     skill_set: PerQueue = None,
     language: PerQueue = None,
     sl_threshold: str | pd.Timedelta | timedelta = DEFAULT_SL_THRESHOLD,
-    sl_denominator: SlDenominator = "offered",
+    sl_denominator: SlDenominator = DEFAULT_SL_DENOMINATOR,
 ) -> list[Path]:
     """Write a WFM import: for Genesys a directory of files, otherwise one CSV file.
 

@@ -14,7 +14,15 @@ from typing import Literal
 
 import pandas as pd
 
-from .._analytics import AVERAGES, DEFAULT_SL_THRESHOLD, RATIOS, SlDenominator, checked, kpis
+from .._analytics import (
+    AVERAGES,
+    DEFAULT_SL_DENOMINATOR,
+    DEFAULT_SL_THRESHOLD,
+    RATIOS,
+    SlDenominator,
+    checked,
+    kpis,
+)
 from .._frame import COLUMNS
 
 __all__ = [
@@ -58,7 +66,7 @@ class ServiceLevelOptions:
     """How the ``service_level`` field is defined (see :func:`cvframe.kpis`)."""
 
     sl_threshold: str | pd.Timedelta | timedelta = DEFAULT_SL_THRESHOLD
-    sl_denominator: SlDenominator = "offered"
+    sl_denominator: SlDenominator = DEFAULT_SL_DENOMINATOR
 
 
 @dataclass(frozen=True)
