@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -60,6 +61,20 @@ def test_read_snapshot_has_a_partition_per_day_and_the_contract(
     ddf = cvdask.read_snapshot(path)
     assert ddf.npartitions == 4
     pd.testing.assert_frame_equal(_sorted(ddf.compute()), _sorted(df))
+
+
+def test_read_snapshot_from_s3_gives_each_worker_the_url_and_its_options(
+    client: object,
+    snapshot: tuple[Path, pd.DataFrame],
+    s3_url: str,
+    s3_options: dict[str, Any],
+) -> None:
+    _, df = snapshot
+    cvframe.write_snapshot(df, s3_url, storage_options=s3_options)
+    ddf = cvdask.read_snapshot(s3_url, start="2023-01-03", storage_options=s3_options)
+    assert ddf.npartitions == 3
+    expected = cvframe.read_snapshot(s3_url, start="2023-01-03", storage_options=s3_options)
+    pd.testing.assert_frame_equal(_sorted(ddf.compute()), _sorted(expected))
 
 
 def test_read_snapshot_filters_by_window_and_queue(
