@@ -104,6 +104,15 @@ def open_dataset(days: DayFiles) -> ds.Dataset:
     )
 
 
+def _shown(days: DayFiles, path: str) -> str:
+    """A file the dataset found, as messages show it (the URL in an object store)."""
+    location = days.location
+    if location.is_local:
+        return path
+    inside = path.lstrip("/").removeprefix(location.root.lstrip("/")).lstrip("/")
+    return location.child_url(inside)
+
+
 def read_snapshot(
     path: str | os.PathLike[str],
     *,
@@ -194,7 +203,7 @@ def read_snapshot(
     try:
         dataset = open_dataset(days)
         for fragment in dataset.get_fragments(filter=expr):
-            check_file_schema(fragment.physical_schema, fragment.path)
+            check_file_schema(fragment.physical_schema, _shown(days, fragment.path))
         table = dataset.to_table(columns=needed, filter=expr)
     except SnapshotError:
         raise

@@ -71,6 +71,20 @@ def write_snapshot(
     cvframe.LockError
         If another writer kept the lock longer than ``lock_timeout``.
 
+    Notes
+    -----
+    In an object store (``s3://``, ``memory://``) the guarantees are the local
+    disk's, with these differences: a day object is replaced by one PUT of the whole
+    file (atomic below 100 MiB; a larger day goes up in parts, which S3 still
+    applies whole); the one-writer lock is a lease object created with
+    ``If-None-Match: *`` and renewed while writing, so the lease of a process killed
+    with ``kill -9`` makes the next writer wait until it expires (30 s), and a
+    writer paused for longer than that can still write once after losing it (object
+    stores have no fencing); the machines' clocks must agree within 15 s.
+    ``gs://`` and ``abfs://`` are read, but writing there needs a lease cvframe
+    does not implement yet (a :class:`cvframe.SnapshotError` says so, before any
+    write). ``memory://`` is the process's own, for tests.
+
     See Also
     --------
     read_snapshot : Read it back, with filters pushed down to the files.

@@ -9,6 +9,7 @@ credential ever shows.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -254,3 +255,20 @@ def test_cli_sync_and_export_take_a_url_and_an_endpoint(
     assert out.exists()
     assert main(["sync", s3_url, "--to", "2023-01-03", "--storage-option", "oops", *endpoint]) == 1
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_foreign_object_in_the_window_is_a_snapshot_error_naming_its_url(
+    week: pd.DataFrame, s3_url: str, s3_options: dict[str, Any]
+) -> None:
+    cvframe.write_snapshot(week, s3_url, storage_options=s3_options)
+    location = snapshot_location(s3_url, s3_options)
+    foreign = io.BytesIO()
+    pd.DataFrame({"a": [1]}).to_parquet(foreign)
+    location.filesystem.pipe_file(
+        location.child("date=2023-01-10", "part-0.parquet"), foreign.getvalue()
+    )
+    with pytest.raises(cvframe.SnapshotError, match="was not written by cvframe") as caught:
+        cvframe.read_snapshot(s3_url, start="2023-01-10", storage_options=s3_options)
+    assert str(caught.value).startswith(f"{s3_url}/date=2023-01-10/part-0.parquet ")
+    # Outside the window it is never opened.
+    cvframe.read_snapshot(s3_url, end="2023-01-10", storage_options=s3_options)
