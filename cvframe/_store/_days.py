@@ -142,7 +142,9 @@ class LocalDays:
         remove_stale_temp_files(self.root)
 
 
-#: The errors of a store's request that become a SnapshotError (cvframe's own pass).
+#: The errors of a store's request that become a SnapshotError. Any exception: s3fs
+#: raises OSError, but botocore (ConnectionClosedError...) and aiohttp let their own
+#: through, and each store's package has others. cvframe's own errors pass unchanged.
 _STORE_ERRORS = (Exception,)
 
 
