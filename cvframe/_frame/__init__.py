@@ -27,7 +27,7 @@ from ._dtypes import (
     pandas_types_mapper,
 )
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
-from ._rows import queue_mask
+from ._rows import queue_expression, queue_mask
 from ._validation import CallVolumeSchema, validate
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "is_contract_string",
     "keep_latest_versions",
     "pandas_types_mapper",
+    "queue_expression",
     "queue_mask",
     "records_to_frame",
     "records_to_table",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["queue_mask"]
+__all__ = ["QUEUE_COLUMNS", "queue_expression", "queue_mask"]
+
+#: The columns a ``queues=`` entry is matched against: a queue is named by its id or
+#: by its name.
+QUEUE_COLUMNS = ("queue_id", "queue_name")
 
 
 def queue_mask(table: pa.Table, queues: Sequence[str]) -> pa.ChunkedArray:
@@ -22,7 +28,19 @@ def queue_mask(table: pa.Table, queues: Sequence[str]) -> pa.ChunkedArray:
     [True, False, True]
     """
     wanted = pa.array(list(queues), pa.string())
-    return pc.or_(
-        pc.fill_null(pc.is_in(table["queue_id"], value_set=wanted), False),
-        pc.fill_null(pc.is_in(table["queue_name"], value_set=wanted), False),
+    matches = (
+        pc.fill_null(pc.is_in(table[column], value_set=wanted), False) for column in QUEUE_COLUMNS
     )
+    return functools.reduce(pc.or_, matches)
+
+
+def queue_expression(queues: Sequence[str]) -> pc.Expression:
+    """:func:`queue_mask`'s rule as a filter expression, for a dataset scan to push down.
+
+    >>> import pyarrow as pa
+    >>> table = pa.table({"queue_id": ["q-1", "q-2", None], "queue_name": ["A", "B", "C"]})
+    >>> table.filter(queue_expression(["q-1", "C"]))["queue_name"].to_pylist()
+    ['A', 'C']
+    """
+    wanted = list(queues)
+    return functools.reduce(operator.or_, (pc.field(c).isin(wanted) for c in QUEUE_COLUMNS))

@@ -2,9 +2,9 @@
 
 One rule, in the shapes the store needs: the days a window can touch, a bound as an
 Arrow scalar, and a dataset expression pyarrow pushes down to the files. A row
-belongs to the queues when its ``queue_id`` or ``queue_name`` is listed, as
-:func:`cvframe.read_callvolume` filters (the row mask of that rule is
-``cvframe._frame.queue_mask``). Stored times are whole milliseconds, so a
+belongs to the queues by the rule :func:`cvframe.read_callvolume` filters with
+(``cvframe._frame``'s ``queue_expression``, the same rule as its row mask
+``queue_mask``). Stored times are whole milliseconds, so a
 bound is rounded up to one, which keeps ``>=`` and ``<`` exact.
 """
 
@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from .._frame import queue_expression
 from .._times import format_day
 from ._layout import PARTITION_FIELD
 
@@ -58,8 +59,7 @@ def row_filter(
         parts.append(day <= last)
         parts.append(start_field < ms_scalar(stop))
     if queues is not None:
-        wanted = list(queues)
-        parts.append(ds.field("queue_id").isin(wanted) | ds.field("queue_name").isin(wanted))
+        parts.append(queue_expression(queues))
     if not parts:
         return None
     expr = parts[0]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -255,3 +256,26 @@ def test_the_contracts_string_rule_takes_either_storage_with_na_only() -> None:
     assert is_contract_string(pd.StringDtype("pyarrow"))
     assert not is_contract_string(pd.api.types.pandas_dtype(object))
     assert not is_contract_string(pd.ArrowDtype(pa.string()))
+
+
+def test_the_queue_rule_keeps_the_same_rows_as_a_mask_and_as_a_pushed_down_filter(
+    tmp_path: Path,
+) -> None:
+    import pyarrow.dataset as ds
+
+    from cvframe._frame import queue_expression, queue_mask
+
+    table = pa.table(
+        {
+            "queue_id": ["q-1", "q-2", None, "q-3", None],
+            "queue_name": ["Sales", None, "Billing", "Sales", None],
+            "n": [0, 1, 2, 3, 4],
+        }
+    )
+    for queues in (["q-1"], ["Sales"], ["q-2", "Billing"], ["nobody"]):
+        masked = table.filter(queue_mask(table, queues))["n"].to_pylist()
+        ds.write_dataset(table, tmp_path / "_".join(queues), format="parquet")
+        scanned = ds.dataset(tmp_path / "_".join(queues), format="parquet")
+        pushed = sorted(scanned.to_table(filter=queue_expression(queues))["n"].to_pylist())
+        assert masked == pushed, queues
+    assert table.filter(queue_mask(table, ["Sales"]))["n"].to_pylist() == [0, 3]
