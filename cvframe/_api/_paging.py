@@ -68,8 +68,6 @@ __all__ = [
     "parse_page",
 ]
 
-#: Stands for "no such record" where None could be a record's version.
-_NONE = object()
 #: Records each request asks for again from the end of the page before it, to prove
 #: that no record slipped between the two (see the module docstring). Three absorb two
 #: deletions between any two pages; on a quiet server they cost no request.
@@ -421,12 +419,10 @@ class SkipLimitPaginator:
             return records, ids
         head = len(common)
         before = self._anchor_records
-        version = self._version_field
+        same = self._same_version
         if ids[:head] == self._anchor_ids[-head:]:
             # The usual overlap: this page starts with the last records of the one before.
-            changed = [
-                i for i in range(head) if records[i].get(version) != before[i - head].get(version)
-            ]
+            changed = [i for i in range(head) if not same(records[i], before[i - head])]
             if not changed:
                 return records[head:], ids[head:]
             return [records[i] for i in changed] + records[head:], [ids[i] for i in changed] + ids[
@@ -434,9 +430,16 @@ class SkipLimitPaginator:
             ]
         # After a shift the shared records may sit anywhere: compare by id.
         id_of = self._id_of
-        versions = {id_of(r): r.get(version) for r in before}
-        kept = [r for r in records if versions.get(id_of(r), _NONE) != r.get(version)]
+        earlier = {id_of(r): r for r in before}
+        kept = [r for r in records if (e := earlier.get(id_of(r))) is None or not same(r, e)]
         return kept, list(map(id_of, kept))
+
+    def _same_version(self, record: dict[str, Any], earlier: dict[str, Any]) -> bool:
+        """Whether ``record`` is ``earlier`` again, unchanged: the same version, or (for
+        an endpoint whose items have no version, like agent performance) equal."""
+        if self._version_field is None:
+            return record == earlier
+        return bool(record.get(self._version_field) == earlier.get(self._version_field))
 
     def _read_again(self, page: Page) -> None:
         """Step back before a page that shares nothing with the one before it."""

@@ -66,7 +66,9 @@ CALLVOLUME = Endpoint(
     # The API page says seconds, but the data are milliseconds (see the README).
     duration_unit="ms",
     interval_column="interval_start",
+    key_columns=("id",),
     sort_keys=("interval_start", "queue_id", "id"),
+    org_key="orgId",
 )
 
 #: API field name -> column name, e.g. ``API_FIELDS["maxqueueHoldTimeAbandoned"]``.

@@ -5,23 +5,43 @@ An :class:`Endpoint` is read by everything that deals with the endpoint: the cli
 the sort keys), the snapshots (the interval column, the schema version) and the
 emulator (path and keys). Adding an endpoint is adding one declaration beside
 :mod:`cvframe._endpoints._callvolume`.
+
+The endpoints differ along a few axes, each a field here rather than code:
+
+- how they page (:data:`PagingStyle`): ``skip``/``limit`` with ``hasMore`` and
+  ``totalCount`` (call volume, agent performance), ``offset``/``limit`` ending on a
+  short page (agents), or not at all (queues; agent activity, whose windows the client
+  cuts into :attr:`Endpoint.chunk`-long pieces);
+- what a page's items are and how they become rows (:data:`RowShape`): flat records,
+  or nested lists flattened to one row per agent x interval x queue (agent
+  performance) or per record x skill (the skill breakdown);
+- how a request carries its window: a JSON body (POST) or the query string (GET);
+- which other spellings of a field the API is known to send (:attr:`Endpoint.aliases`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Column", "DurationUnit", "Endpoint", "Kind", "PagingStyle"]
+__all__ = ["Column", "DurationUnit", "Endpoint", "Kind", "PagingStyle", "RowShape"]
 
 #: What a column holds; each kind has one Arrow type and one pandas dtype per backend.
 Kind = Literal["string", "int", "float", "datetime", "duration"]
 #: The unit an endpoint sends its durations in.
 DurationUnit = Literal["ms", "s"]
-#: How an endpoint pages: ``skip``/``limit`` in the request, ``hasMore`` in the answer.
-PagingStyle = Literal["skip_limit"]
+#: How an endpoint pages: ``skip``/``limit`` in the request with ``hasMore`` and
+#: ``totalCount`` in the answer; ``offset``/``limit`` in the query, the last page being
+#: shorter than ``limit`` (or empty); or one answer for the whole request.
+PagingStyle = Literal["skip_limit", "offset_limit", "none"]
+#: How the items of a page become rows: as they are (``records``); one row per agent x
+#: interval x queue from ``{agentId, intervals: [{..., queues: [...]}]}``
+#: (``agent_intervals_queues``); one row per record x skill from a record's
+#: ``skillBreakdown`` list (``record_skills``).
+RowShape = Literal["records", "agent_intervals_queues", "record_skills"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +52,9 @@ class Column:
     api_name: str
     kind: Kind
     description: str
+    #: For a ``datetime`` sent in another spelling than ISO 8601: its ``strptime``
+    #: format. Such times carry no zone; the reader says which one they are in.
+    time_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,30 +68,53 @@ class Endpoint:
     ('CallVolumeUpdate', 'id', 'version')
     """
 
-    #: A short name for messages, e.g. ``"callvolume"``.
+    #: A short name for messages and for ``endpoint=`` arguments, e.g. ``"callvolume"``.
     name: str
     #: The path below the host, with ``{account_id}`` to fill in.
     path: str
-    #: The HTTP method each page is asked for with.
+    #: The HTTP method of each request: a POST carries its parameters as a JSON body,
+    #: a GET in the query string.
     method: str
     paging: PagingStyle
-    #: The keys of an answer: the record list, "more pages follow", the window's total.
-    records_key: str
-    has_more_key: str
-    total_key: str
-    #: The API fields of a record's id and of its version (a later update is higher).
+    #: The API field of each paged item's id: what paging and its completeness checks
+    #: count (a record, or an agent for agent performance).
     id_field: str
-    version_field: str
     #: The column contract, in frame order.
     columns: tuple[Column, ...]
     #: Bumped whenever a column is added, removed, renamed or changes dtype.
     schema_version: int
-    #: The unit the endpoint sends durations in.
-    duration_unit: DurationUnit
-    #: The column that places a record in time: windows and snapshot partitions follow it.
-    interval_column: str
+    #: The columns that name a row: a frame holds one row per key (the natural key).
+    key_columns: tuple[str, ...]
     #: The frame's row order (ascending), which makes it deterministic.
     sort_keys: tuple[str, ...]
+    #: The keys of an answer: the item list (None: the answer is a JSON array),
+    #: "more pages follow", the window's total (None where the endpoint sends none).
+    records_key: str | None = None
+    has_more_key: str | None = None
+    total_key: str | None = None
+    #: The API field of an item's version (a later update is higher), if it has one.
+    version_field: str | None = None
+    #: The column that places a row in time: windows and snapshot partitions follow
+    #: it. None for the directory endpoints (queues, agents), which take no window.
+    interval_column: str | None = None
+    #: How the items of a page become rows.
+    row_shape: RowShape = "records"
+    #: What one paged item is, for progress bars and messages ("record", "agent").
+    item_unit: str = "record"
+    #: The unit the endpoint sends durations in.
+    duration_unit: DurationUnit = "ms"
+    #: The request keys of the window's start and end (None: no window).
+    window_keys: tuple[str, str] | None = ("fromTimeStamp", "toTimeStamp")
+    #: The request key of the organization id, for endpoints that take one.
+    org_key: str | None = None
+    #: Fixed request parameters sent with every request (``includeSkillBreakdown``).
+    extra_params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: For an endpoint without paging: the longest window one request asks for. The
+    #: client cuts a longer window into pieces of this length.
+    chunk: timedelta | None = None
+    #: Other spellings the API is known to send -> the declared one, for item fields
+    #: and for the item list's key (``"AgentId"`` -> ``"agentId"``).
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: API field name -> column name (derived from ``columns``).
     api_fields: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -76,11 +122,29 @@ class Endpoint:
         fields = MappingProxyType({c.api_name: c.name for c in self.columns})
         object.__setattr__(self, "api_fields", fields)
         names = {c.name for c in self.columns}
-        needed = {self.interval_column, *self.sort_keys}
+        needed = {*self.key_columns, *self.sort_keys}
+        if self.interval_column is not None:
+            needed.add(self.interval_column)
+        id_fields = {self.id_field} | ({self.version_field} if self.version_field else set())
         if len(names) != len(self.columns) or len(fields) != len(self.columns):
             raise ValueError(f"endpoint {self.name!r}: column or API field names repeat")
-        if not needed <= names or not {self.id_field, self.version_field} <= set(fields):
+        if not self.key_columns or not needed <= names or not id_fields <= set(fields):
             raise ValueError(f"endpoint {self.name!r}: a key names no column of its contract")
+        if self.paging == "skip_limit" and not (
+            self.records_key and self.has_more_key and self.total_key
+        ):
+            raise ValueError(
+                f"endpoint {self.name!r}: skip/limit paging needs records, hasMore and "
+                "totalCount keys"
+            )
+        if (self.chunk is not None) != (self.paging == "none" and self.window_keys is not None):
+            raise ValueError(
+                f"endpoint {self.name!r}: a chunk is what a windowed endpoint without "
+                "paging needs, and only it"
+            )
+        for column in self.columns:
+            if column.time_format is not None and column.kind != "datetime":
+                raise ValueError(f"endpoint {self.name!r}: {column.name} has a time format")
 
     @property
     def id_column(self) -> str:
@@ -88,9 +152,14 @@ class Endpoint:
         return self.api_fields[self.id_field]
 
     @property
-    def version_column(self) -> str:
-        """The frame column of the record version."""
-        return self.api_fields[self.version_field]
+    def version_column(self) -> str | None:
+        """The frame column of the record version (None when items have none)."""
+        return None if self.version_field is None else self.api_fields[self.version_field]
+
+    @property
+    def windowed(self) -> bool:
+        """Whether a request names a window (``fromTimeStamp``/``toTimeStamp``)."""
+        return self.window_keys is not None
 
     def api_field(self, column: str) -> str:
         """The API field a column comes from (the reverse of :attr:`api_fields`).

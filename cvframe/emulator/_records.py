@@ -19,9 +19,9 @@ from ._data import SyntheticData, format_ts
 __all__ = ["ServedRecords", "as_day", "parse_time"]
 
 #: The API field a window selects records by (their interval start).
-_INTERVAL_FIELD = CALLVOLUME.api_field(CALLVOLUME.interval_column)
+_INTERVAL_FIELD = CALLVOLUME.api_field("interval_start")
 _ID_FIELD = CALLVOLUME.id_field
-_VERSION_FIELD = CALLVOLUME.version_field
+_VERSION_FIELD = CALLVOLUME.api_field("version")
 #: The order the API serves records in: by interval start, then queue.
 _API_ORDER = itemgetter(_INTERVAL_FIELD, CALLVOLUME.api_field("queue_id"))
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
 import cvframe
-from cvframe._endpoints import CALLVOLUME, Column
+from cvframe._endpoints import (
+    AGENT_ACTIVITY,
+    AGENT_PERFORMANCE,
+    AGENTS,
+    CALLVOLUME,
+    ENDPOINTS,
+    QUEUES,
+    SKILL_VOLUME,
+    Column,
+    Endpoint,
+    endpoint_named,
+)
 from cvframe.emulator import Emulator
 
 
@@ -56,3 +68,49 @@ def test_the_client_and_the_emulator_meet_at_the_declared_path(
     served = fresh_emulator.records(*window)
     assert served and sorted(df["id"]) == sorted(r[CALLVOLUME.id_field] for r in served)
     assert {r.status for r in fresh_emulator.requests} == {200}
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"total_key": None}, "skip/limit paging needs"),
+        ({"key_columns": ()}, "names no column"),
+        ({"key_columns": ("id", "skill")}, "names no column"),
+        ({"chunk": timedelta(hours=1)}, "a chunk is what"),
+        ({"version_field": "version"}, "names no column"),
+    ],
+)
+def test_a_paged_declaration_needs_its_keys(change: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        dataclasses.replace(CALLVOLUME, **change)
+
+
+def test_an_unpaged_windowed_endpoint_needs_a_chunk_and_times_need_datetime_columns() -> None:
+    with pytest.raises(ValueError, match="a chunk is what"):
+        dataclasses.replace(AGENT_ACTIVITY, chunk=None)
+    odd = Column("activity", "activity", "string", "", time_format="%m/%d/%Y")
+    columns = tuple(odd if c.name == "activity" else c for c in AGENT_ACTIVITY.columns)
+    with pytest.raises(ValueError, match="has a time format"):
+        dataclasses.replace(AGENT_ACTIVITY, columns=columns)
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS.values()), ids=list(ENDPOINTS))
+def test_every_endpoint_is_found_by_its_name_and_declares_a_natural_key(endpoint: Endpoint) -> None:
+    assert endpoint_named(endpoint.name) is endpoint
+    assert endpoint_named(endpoint) is endpoint
+    names = endpoint.column_names()
+    assert set(endpoint.key_columns) <= set(names)
+    assert endpoint.api_fields[endpoint.id_field] in names
+    for alias, declared in endpoint.aliases.items():
+        assert declared in endpoint.api_fields or declared == endpoint.records_key, alias
+
+
+def test_agent_performance_pages_count_agents_and_activity_is_cut_into_chunks() -> None:
+    assert (AGENT_PERFORMANCE.paging, AGENT_PERFORMANCE.item_unit) == ("skip_limit", "agent")
+    assert AGENT_PERFORMANCE.id_field == "agentId" and AGENT_PERFORMANCE.version_field is None
+    assert AGENT_ACTIVITY.paging == "none" and AGENT_ACTIVITY.chunk is not None
+    assert (QUEUES.windowed, AGENTS.paging) == (False, "offset_limit")
+    assert SKILL_VOLUME.path == CALLVOLUME.path
+    assert dict(SKILL_VOLUME.extra_params) == {"includeSkillBreakdown": True}
+    with pytest.raises(ValueError, match="endpoint must be one of"):
+        endpoint_named("calls")
