@@ -1,4 +1,13 @@
-"""The Contact Volume client: settings -> credentials -> transport -> pages."""
+"""The client of one account's WFM Integration scope: settings -> credentials -> transport -> pages.
+
+One :class:`CallVolumeClient` reads every endpoint of the scope through one
+:class:`~cvframe._api._transport.RetryingTransport`, so one rate limiter counts every
+request of the account (the documented 60 a minute are per account, not per endpoint).
+How each endpoint pages is its declaration's (:mod:`cvframe._endpoints`): ``skip``/
+``limit`` (:meth:`CallVolumeClient.iter_pages`), ``offset``/``limit``
+(:meth:`CallVolumeClient.iter_directory_pages`), one answer (:meth:`CallVolumeClient.
+list_queues`) or windows cut into chunks (:meth:`CallVolumeClient.iter_activity`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +18,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
+import pandas as pd
 import requests
 
-from .._endpoints import CALLVOLUME
+from .._endpoints import AGENT_ACTIVITY, AGENTS, CALLVOLUME, QUEUES, Endpoint, endpoint_named
 from .._errors import APIError
 from .._times import TimeLike, format_api_time, resolve_window
 from ._auth import Credentials
-from ._paging import Page, SkipLimitPaginator, parse_page
+from ._chunks import parse_updates, split_window
+from ._listing import OffsetLimitPaginator, parse_array
+from ._paging import Page, SkipLimitPaginator, check_page_size, parse_page
 from ._requests_transport import RequestsTransport
 from ._settings import (
     DEFAULT_MAX_RETRIES,
@@ -53,8 +65,11 @@ log = logging.getLogger("cvframe")
 
 
 class CallVolumeClient:
-    """A connection to one account's Contact Volume endpoint.
+    """A connection to one account's WFM Integration endpoints: every one of them.
 
+    Call volume (and its skill breakdown), agent performance, agent activity, queues
+    and agents are all read through this one client's transport: one rate limit for
+    the account, the same retries, timeouts, size cap, redaction and ``iId`` header.
     Every setting left as None is read from its environment variable.
 
     Parameters
@@ -174,6 +189,30 @@ class CallVolumeClient:
         """
         return self._transport
 
+    def url_for(self, endpoint: str | Endpoint) -> str:
+        """The full URL of ``endpoint`` (a name, like ``"agents"``, or a declaration)."""
+        return self.settings.url_for(endpoint_named(endpoint))
+
+    def request(
+        self,
+        endpoint: str | Endpoint,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        waits: WaitBudget | None = None,
+        too_large_hint: str | None = None,
+    ) -> Any:
+        """One request to ``endpoint`` through the client's one transport; its decoded JSON."""
+        declared = endpoint_named(endpoint)
+        return self._transport.request_json(
+            body,
+            waits=waits,
+            url=self.settings.url_for(declared),
+            method=declared.method,
+            query=query,
+            too_large_hint=too_large_hint,
+        )
+
     def iter_pages(
         self,
         org_id: str | None = None,
@@ -183,25 +222,32 @@ class CallVolumeClient:
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = 1,
         waits: WaitBudget | None = None,
+        endpoint: str | Endpoint = "callvolume",
     ) -> Iterator[Page]:
-        """Yield the pages of ``[start, end)`` in order, each record once per version.
+        """Yield the pages of ``[start, end)`` in order, each item once per version.
 
-        Each request overlaps the page before by a few records (three; see the
+        For the ``skip``/``limit`` endpoints: ``"callvolume"`` (the default),
+        ``"skillvolume"`` (call volume with its skill breakdown) and
+        ``"agentperformance"``, whose pages count AGENTS (each item an agent with its
+        intervals and queues; ``totalCount`` counts agents).
+
+        Each request overlaps the page before by a few items (three; see the
         README's "Reading"): a page that shares none of them is read again from
-        further back, so a record that exists for the whole read is yielded whatever
-        is inserted, deleted or updated meanwhile. The overlap's records are left out
+        further back, so an item that exists for the whole read is yielded whatever
+        is inserted, deleted or updated meanwhile. The overlap's items are left out
         of the pages yielded unless they changed in between.
 
         Parameters
         ----------
         org_id : str, optional
-            The organization id; ``$CVFRAME_ORG_ID`` when None.
+            The organization id; ``$CVFRAME_ORG_ID`` when None. Only sent to the
+            endpoints that take one (call volume); ignored by agent performance.
         start : str, datetime or Timestamp, optional
             Window start (naive = UTC). None asks from the first record there is.
         end : str, datetime or Timestamp, optional
             Window end (naive = UTC); None is now.
         page_size : int, default 1000
-            The ``limit`` of each request, and the new records each brings. When the
+            The ``limit`` of each request, and the new items each brings. When the
             first page's ``totalCount`` shows that the overlap would cost a request,
             the later requests ask for ``page_size`` plus the overlap (at most three
             more). The server may send fewer.
@@ -212,34 +258,50 @@ class CallVolumeClient:
             The retry waiting this read may still do (``max_total_wait``). By default
             a fresh one; pass one from :meth:`RetryingTransport.wait_budget` to share it
             across several calls that make up one read (``read_callvolume``'s passes).
+        endpoint : str or Endpoint, default "callvolume"
+            Which endpoint to page through.
 
         Yields
         ------
         Page
-            ``records`` (API field names), ``has_more``, ``total_count``, ``skip``.
+            ``records`` (the items, API field names), ``has_more``, ``total_count``,
+            ``skip``, ``ids`` (the items' ids: record ids, or agent ids).
 
         Raises
         ------
+        ValueError
+            For bad arguments, or an endpoint that does not page with skip/limit.
         cvframe.ResponseError
             When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
             including a read that exceeds its request budget.
         """
+        declared = endpoint_named(endpoint)
+        if declared.paging != "skip_limit":
+            raise ValueError(
+                f"iter_pages reads the skip/limit endpoints (callvolume, skillvolume, "
+                f"agentperformance); {declared.name!r} pages otherwise: read it with its "
+                "reader (cvframe.read_queues, read_agents, read_agent_activity)"
+            )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise ValueError(f"concurrency must be a whole number, got {concurrency!r}")
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
         budget = waits if waits is not None else self._transport.wait_budget()
-        org = resolve_org_id(org_id)
+        base: dict[str, Any] = {}
+        if declared.org_key is not None:
+            base[declared.org_key] = resolve_org_id(org_id)
         begin, stop = resolve_window(start, end)
-        paginator = SkipLimitPaginator(CALLVOLUME, page_size, widen=not self._limit_refused)
-        base: dict[str, Any] = {"orgId": org}
-        if begin is not None:
-            base["fromTimeStamp"] = format_api_time(begin)
-        base["toTimeStamp"] = format_api_time(stop)
+        if declared.window_keys is not None:
+            from_key, to_key = declared.window_keys
+            if begin is not None:
+                base[from_key] = format_api_time(begin)
+            base[to_key] = format_api_time(stop)
+        base.update(declared.extra_params)
+        paginator = SkipLimitPaginator(declared, page_size, widen=not self._limit_refused)
 
         def fetch(params: dict[str, int]) -> Page:
             try:
-                body = self._transport.request_json({**base, **params}, waits=budget)
+                body = self.request(declared, body={**base, **params}, waits=budget)
             except APIError as exc:
                 if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= page_size:
                     raise
@@ -247,16 +309,17 @@ class CallVolumeClient:
                 # is asked for page_size from now on (the widened page goes alone).
                 log.info(
                     "cvframe: the API refused limit=%d (HTTP %s); asking for page_size=%d "
-                    "records a request from now on",
+                    "%ss a request from now on",
                     params["limit"],
                     exc.status_code,
                     page_size,
+                    declared.item_unit,
                 )
                 self._limit_refused = True
                 paginator.narrow()
                 params = {**params, "limit": page_size}
-                body = self._transport.request_json({**base, **params}, waits=budget)
-            return parse_page(body, CALLVOLUME, skip=params["skip"], limit=params["limit"])
+                body = self.request(declared, body={**base, **params}, waits=budget)
+            return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
 
         first = fetch(paginator.request_params())
         yield paginator.update_state(first)
@@ -264,6 +327,87 @@ class CallVolumeClient:
             yield from self._prefetch(fetch, paginator, concurrency)
         while paginator.has_next_page:
             yield paginator.update_state(fetch(paginator.request_params()))
+
+    def iter_directory_pages(
+        self,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        waits: WaitBudget | None = None,
+        endpoint: str | Endpoint = AGENTS,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield the pages of an ``offset``/``limit`` endpoint (``agents``), each a list of items.
+
+        The read ends on a page shorter than ``page_size`` (or an empty one). It is
+        bounded: a full page repeating the one before, or bringing nothing new, and more
+        pages than the distinct ids could fill are a :class:`cvframe.ResponseError`
+        (see :class:`~cvframe._api._listing.OffsetLimitPaginator`), as is an item
+        without its id.
+
+        >>> import cvframe
+        >>> from cvframe.emulator import Emulator
+        >>> with Emulator(days=1) as emu, cvframe.CallVolumeClient(**emu.client_settings()) as c:
+        ...     pages = list(c.iter_directory_pages(page_size=2))
+        >>> len(pages[-1]) < 2, all(len(p) == 2 for p in pages[:-1])
+        (True, True)
+        """
+        declared = endpoint_named(endpoint)
+        if declared.paging != "offset_limit":
+            raise ValueError(
+                f"iter_directory_pages reads the offset/limit endpoints (agents), not "
+                f"{declared.name!r}"
+            )
+        check_page_size(page_size)
+        budget = waits if waits is not None else self._transport.wait_budget()
+        paginator = OffsetLimitPaginator(declared, page_size)
+        while paginator.has_next_page:
+            params = paginator.request_params()
+            body = self.request(declared, query=params, waits=budget)
+            items = parse_array(body, declared, where=f"the page at offset={params['offset']}")
+            paginator.update_state(items)
+            yield items
+
+    def list_queues(self, *, waits: WaitBudget | None = None) -> list[dict[str, Any]]:
+        """The account's queues, as sent: one GET, a JSON array (``QUEUES``).
+
+        >>> import cvframe
+        >>> from cvframe.emulator import Emulator
+        >>> with Emulator(days=1, queues=3) as emu, cvframe.CallVolumeClient(
+        ...         **emu.client_settings()) as c:
+        ...     queues = c.list_queues()
+        >>> len(queues), sorted(queues[0])[:2]
+        (3, ['accountId', 'collectionPointId'])
+        """
+        body = self.request(QUEUES, waits=waits)
+        return parse_array(body, QUEUES, where="the answer")
+
+    def iter_activity(
+        self,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        *,
+        chunk: pd.Timedelta,
+        waits: WaitBudget | None = None,
+    ) -> Iterator[tuple[pd.Timestamp, pd.Timestamp, list[dict[str, Any]]]]:
+        """Yield ``(piece_start, piece_end, updates)`` for each ``chunk`` of ``[start, end)``.
+
+        Agent activity does not page: each piece of the window is one GET with
+        ``fromTimeStamp``/``toTimeStamp`` in the query, and its state changes as sent
+        (``AgentUpdates`` or ``agentUpdates``, PascalCase or camelCase keys). The pieces
+        tile the window exactly; the API may send events outside a piece, which the
+        reader drops (:func:`cvframe.read_agent_activity`).
+        """
+        budget = waits if waits is not None else self._transport.wait_budget()
+        assert AGENT_ACTIVITY.window_keys is not None
+        from_key, to_key = AGENT_ACTIVITY.window_keys
+        hint = (
+            "agent activity does not page, so pass a smaller chunk= (e.g. chunk='1h') "
+            "to ask for less per request, or raise max_page_bytes"
+        )
+        for begin, stop in split_window(start, end, chunk):
+            query = {from_key: format_api_time(begin), to_key: format_api_time(stop)}
+            body = self.request(AGENT_ACTIVITY, query=query, waits=budget, too_large_hint=hint)
+            where = f"the answer for {query[from_key]} to {query[to_key]}"
+            yield begin, stop, parse_updates(body, AGENT_ACTIVITY, where=where)
 
     @staticmethod
     def _prefetch(

@@ -179,10 +179,11 @@ def parse_page(body: Any, endpoint: Endpoint, *, skip: int, limit: int | None = 
                 shown = (
                     f"no {id_field!r}" if id_field not in record else f"{id_field!r} {record_id!r}"
                 )
+                unit = endpoint.item_unit
                 raise ResponseError(
-                    f"records lack an id: record {index} of the page at skip={skip} has "
+                    f"{unit}s lack an id: {unit} {index} of the page at skip={skip} has "
                     f"{shown} (expected a non-empty string). Without ids cvframe cannot keep "
-                    "each record once; report it to Kore.ai"
+                    f"each {unit} once; report it to Kore.ai"
                 )
     has_more = body.get(has_more_key)
     if not isinstance(has_more, bool):

@@ -1,10 +1,16 @@
-"""read_callvolume(): settings -> client -> pages -> frame -> validate."""
+"""read_callvolume(): settings -> client -> pages -> frame -> validate.
+
+And the parts every reader shares: the window reader of the skip/limit endpoints (its
+passes and completeness check), the progress bar, the client a reader opens, and the
+frame at the end (drift warning, validation).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -12,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arguments import queue_list
+from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import ResponseError
 from .._frame import (
     DtypeBackend,
@@ -31,12 +38,26 @@ from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._paging import check_page_size
 from ._settings import resolve_org_id
 
-__all__ = ["MAX_READ_PASSES", "read_callvolume"]
+__all__ = [
+    "MAX_READ_PASSES",
+    "WindowReader",
+    "drained",
+    "finished_frame",
+    "progress_bar_class",
+    "progress_wanted",
+    "read_callvolume",
+    "reading_client",
+]
 
 log = logging.getLogger("cvframe")
 
 
-def _progress_wanted(progress: bool | None) -> bool:
+def _TEMP_ENDPOINT(endpoint: Endpoint) -> dict[str, Any]:  # noqa: N802  TEMP until _frame takes endpoint=
+    return {} if endpoint is CALLVOLUME else {"endpoint": endpoint}
+
+
+def progress_wanted(progress: bool | None) -> bool:
+    """Whether to show a progress bar: as asked, else in a terminal or a notebook."""
     if progress is not None:
         return bool(progress)
     if "ipykernel" in sys.modules:
@@ -44,7 +65,7 @@ def _progress_wanted(progress: bool | None) -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
-def _progress_bar_class() -> Any:
+def progress_bar_class() -> Any:
     """tqdm's notebook widget where it can render (ipywidgets installed), else text."""
     if "ipykernel" in sys.modules:
         try:
@@ -65,27 +86,33 @@ def _progress_bar_class() -> Any:
 MAX_READ_PASSES = 3
 
 
-class _WindowReader:
-    """Reads one window page by page, reading it again while the pages do not add up.
+class WindowReader:
+    """Reads one window of a skip/limit endpoint page by page, again while pages do not add up.
 
     Within a pass, the overlapping pages of :meth:`CallVolumeClient.iter_pages` keep
-    every record that exists throughout the read, whatever is inserted, deleted or
+    every item that exists throughout the read, whatever is inserted, deleted or
     updated meanwhile. A pass is complete when its distinct ids (with the earlier
-    passes') reach the last ``totalCount``. When they fall short, records inserted
+    passes') reach the last ``totalCount``. When they fall short, items inserted
     during the pass may have been missed, or the server's count is wrong: another
     pass (united with the earlier ones, newest version winning) tells which. If it
     finds the same ids under the same, steady ``totalCount``, the server is
     consistent and its count is off (an id counted twice): the read is complete and
     says so in one warning.
+
+    The ids are those of the paged items (``endpoint.id_field``), which is what
+    ``totalCount`` counts: records for call volume, AGENTS for agent performance,
+    whose pages of a few agents may hold thousands of rows. The progress bar counts
+    them too (``endpoint.item_unit``).
     """
 
     def __init__(
         self,
         client: CallVolumeClient,
-        org_id: str,
+        org_id: str | None,
         start: pd.Timestamp | None,
         end: pd.Timestamp,
         *,
+        endpoint: Endpoint = CALLVOLUME,
         page_size: int,
         duration_unit: DurationUnit,
         queues: list[str] | None,
@@ -93,6 +120,7 @@ class _WindowReader:
         concurrency: int,
     ) -> None:
         self.client = client
+        self.endpoint = endpoint
         self.org_id = org_id
         self.start = start
         self.end = end
@@ -107,6 +135,8 @@ class _WindowReader:
         self._waits = client.transport.wait_budget()
 
     def read(self) -> list[pa.Table]:
+        """Every page's table, in order (the caller keeps one row per natural key)."""
+        unit = self.endpoint.item_unit
         tables: list[pa.Table] = []
         previous: tuple[pa.Array, int] | None = None
         for attempt in range(1, MAX_READ_PASSES + 1):
@@ -125,28 +155,33 @@ class _WindowReader:
                 and previous[0].equals(seen)
             ):
                 log.warning(
-                    "cvframe: %d passes over the window agree on %d distinct records, but "
-                    "the API's totalCount says %d; it seems to count some records twice. "
-                    "Returning the %d records",
+                    "cvframe: %d passes over the window agree on %d distinct %ss, but "
+                    "the API's totalCount says %d; it seems to count some %ss twice. "
+                    "Returning the %d %ss",
                     attempt,
                     distinct,
+                    unit,
                     last_total,
+                    unit,
                     distinct,
+                    unit,
                 )
                 return tables
             previous = (seen, last_total) if steady else None
             log.warning(
-                "cvframe: pass %d ended with %d distinct records but totalCount=%d; "
-                "records changed under the read, reading the window again",
+                "cvframe: pass %d ended with %d distinct %ss but totalCount=%d; "
+                "%ss changed under the read, reading the window again",
                 attempt,
                 distinct,
+                unit,
                 last_total,
+                unit,
             )
         raise ResponseError(
-            f"after {MAX_READ_PASSES} passes over the window the API still reports "
-            f"totalCount={last_total} but only {distinct} distinct records arrived, and no "
-            "two passes agree; records are changing under the read (or totalCount is "
-            "wrong). Retry later, or read a narrower window"
+            f"after {MAX_READ_PASSES} passes over the window of {self.endpoint.name} the API "
+            f"still reports totalCount={last_total} but only {distinct} distinct {unit}s "
+            f"arrived, and no two passes agree; {unit}s are changing under the read (or "
+            "totalCount is wrong). Retry later, or read a narrower window"
         )
 
     def _one_pass(self, tables: list[pa.Table], attempt: int) -> list[int | None]:
@@ -161,18 +196,27 @@ class _WindowReader:
                 page_size=self.page_size,
                 concurrency=self.concurrency,
                 waits=self._waits,
+                endpoint=self.endpoint,
             ):
                 totals.append(page.total_count)
                 if bar is None and self.progress:
-                    tqdm = _progress_bar_class()
+                    tqdm = progress_bar_class()
                     desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
-                    bar = tqdm(total=page.total_count, unit="rec", desc=desc, leave=False)
+                    unit = self.endpoint.item_unit
+                    bar = tqdm(total=page.total_count, unit=unit, desc=desc, leave=False)
                 table = records_to_table(
                     page.records,
+                    **_TEMP_ENDPOINT(self.endpoint),
                     duration_unit=self.duration_unit,
                     unknown_fields=self.unknown_fields,
                 )
-                self._ids.append(table["id"].combine_chunks())
+                # What totalCount counts: the paged items (records, or agents).
+                ids = (
+                    page.ids
+                    if page.ids is not None
+                    else [item[self.endpoint.id_field] for item in page.records]
+                )
+                self._ids.append(pa.array(ids, pa.string()))
                 if self.queues is not None:
                     table = table.filter(queue_mask(table, self.queues))
                 tables.append(table)
@@ -184,11 +228,45 @@ class _WindowReader:
         return totals
 
 
-def _drained(tables: list[pa.Table]) -> Iterator[pa.Table]:
+def drained(tables: list[pa.Table]) -> Iterator[pa.Table]:
     """The tables in order, each taken out of the list as it is yielded (so converting frees it)."""
     tables.reverse()
     while tables:
         yield tables.pop()
+
+
+@contextmanager
+def reading_client(
+    client: CallVolumeClient | None, client_settings: dict[str, Any]
+) -> Iterator[CallVolumeClient]:
+    """The client a reader uses: the one given, or one made from the settings (then closed)."""
+    if client is not None and client_settings:
+        raise ValueError(
+            "pass either client=... or connection settings "
+            f"({', '.join(sorted(client_settings))}), not both"
+        )
+    if client is not None:
+        yield client
+        return
+    with CallVolumeClient(**client_settings) as own:
+        yield own
+
+
+def finished_frame(
+    tables: list[pa.Table],
+    *,
+    endpoint: Endpoint,
+    dtype_backend: DtypeBackend,
+    validate: bool,
+    unknown_fields: Iterable[str] = (),
+    stacklevel: int = 2,
+) -> pd.DataFrame:
+    """The reader's frame: drift warned, one row per natural key, sorted, validated."""
+    warn_drift(unknown_fields, stacklevel=stacklevel + 1)
+    df = frame_from_tables(drained(tables), **_TEMP_ENDPOINT(endpoint), dtype_backend=dtype_backend)
+    if validate:
+        validate_frame(df, **_TEMP_ENDPOINT(endpoint), dtype_backend=dtype_backend)
+    return df
 
 
 def read_callvolume(
@@ -296,33 +374,26 @@ def read_callvolume(
     wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
     org = resolve_org_id(org_id)
-    if client is not None and client_settings:
-        raise ValueError(
-            "pass either client=... or connection settings "
-            f"({', '.join(sorted(client_settings))}), not both"
+    with reading_client(client, client_settings) as active:
+        reader = WindowReader(
+            active,
+            org,
+            begin,
+            stop,
+            endpoint=CALLVOLUME,
+            page_size=page_size,
+            duration_unit=duration_unit,
+            queues=wanted_queues,
+            progress=progress_wanted(progress),
+            concurrency=concurrency,
         )
-    own_client = client is None
-    active = client if client is not None else CallVolumeClient(**client_settings)
-    reader = _WindowReader(
-        active,
-        org,
-        begin,
-        stop,
-        page_size=page_size,
-        duration_unit=duration_unit,
-        queues=wanted_queues,
-        progress=_progress_wanted(progress),
-        concurrency=concurrency,
-    )
-    try:
         tables = reader.read()
-    finally:
-        if own_client:
-            active.close()
     unknown = reader.unknown_fields
     del reader  # its ids of every record are no longer needed
-    warn_drift(unknown, stacklevel=2)
-    df = frame_from_tables(_drained(tables), dtype_backend=backend)
-    if validate:
-        validate_frame(df, dtype_backend=backend)
-    return df
+    return finished_frame(
+        tables,
+        endpoint=CALLVOLUME,
+        dtype_backend=backend,
+        validate=validate,
+        unknown_fields=unknown,
+    )

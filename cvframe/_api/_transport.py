@@ -17,8 +17,9 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 from .._errors import (
     APIError,
@@ -408,8 +409,24 @@ class RetryingTransport:
         """A fresh :class:`WaitBudget` of ``max_total_wait`` seconds, for one read."""
         return WaitBudget(self.max_total_wait)
 
-    def request_json(self, body: dict[str, Any], *, waits: WaitBudget | None = None) -> Any:
-        """Send ``body`` as JSON; return the decoded JSON answer, retrying what may be retried.
+    def request_json(
+        self,
+        body: Mapping[str, Any] | None = None,
+        *,
+        waits: WaitBudget | None = None,
+        url: str | None = None,
+        method: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        too_large_hint: str | None = None,
+    ) -> Any:
+        """Send one request; return the decoded JSON answer, retrying what may be retried.
+
+        A POST sends ``body`` as JSON; a GET sends no body and ``query`` in the URL
+        (each value percent-encoded, so an ISO time's ``:`` and ``+`` survive). ``url``
+        and ``method`` default to the transport's own (the call-volume endpoint): every
+        endpoint of the account goes through this one transport, hence one rate limit.
+        ``too_large_hint`` replaces the advice of the error for an answer above
+        ``max_page_bytes`` (an endpoint without paging asks for a smaller window).
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
         that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
@@ -425,11 +442,21 @@ class RetryingTransport:
         """
         secrets = self.credentials.secrets()
         waits = waits if waits is not None else self.wait_budget()
+        verb = (method or self.method).upper()
+        target = url or self.url
+        if query:
+            target += "?" + urlencode({k: str(v) for k, v in query.items()}, quote_via=quote)
+        if verb == "GET" and body is not None:
+            raise ValueError("a GET request carries its parameters in query=, not a body")
+        params = {**(query or {}), **(body or {})}  # for the debug log
+        headers = self.credentials.headers()
+        if verb == "GET":
+            headers.pop("Content-Type", None)
         request = HttpRequest(
-            method=self.method,
-            url=self.url,
-            headers=self.credentials.headers(),
-            content=json.dumps(body).encode(),
+            method=verb,
+            url=target,
+            headers=headers,
+            content=b"" if verb == "GET" else json.dumps(dict(body or {})).encode(),
             timeout=self.timeout,
             deadline=self.deadline,
             max_body_bytes=self.max_page_bytes,
@@ -447,30 +474,30 @@ class RetryingTransport:
                     raise BodyTooLargeError(f"{len(response.content):,} bytes")
             except DeadlineError:
                 failure = TransportError(
-                    f"no whole answer from {self.url} within the deadline of "
+                    f"no whole answer from {target} within the deadline of "
                     f"{_seconds_text(self.deadline)} s after {attempt + 1} attempt(s): the server "
                     "sends too slowly or never finishes. Retry later, or pass a larger deadline"
                 )
             except RequestNotSentError as exc:
                 raise TransportError(
-                    f"the request to {self.url} failed: {redact(str(exc), secrets)}"
+                    f"the request to {target} failed: {redact(str(exc), secrets)}"
                 ) from None
             except BodyTooLargeError as exc:
-                raise self._too_large(exc.size) from None
+                raise self._too_large(exc.size, too_large_hint) from None
             except TransportError as exc:
                 cause = exc.cause if isinstance(exc, NoAnswerError) else type(exc).__name__
                 failure = TransportError(
-                    f"could not get an answer from {self.url} after {attempt + 1} attempt(s) "
+                    f"could not get an answer from {target} after {attempt + 1} attempt(s) "
                     f"(last: {cause}); check host and the network, then retry"
                 )
             else:
                 status = response.status_code
                 log.debug(
                     "%s %s skip=%s limit=%s -> %s in %.3fs",
-                    self.method,
-                    self.url,
-                    body.get("skip"),
-                    body.get("limit"),
+                    verb,
+                    target,
+                    params.get("skip", params.get("offset")),
+                    params.get("limit"),
                     status,
                     self.clock.monotonic() - started,
                 )
@@ -480,9 +507,9 @@ class RetryingTransport:
                     except ResponseError as exc:
                         failure = exc
                 elif 300 <= status < 400:
-                    target = redact(response.headers.get("location", "?"), secrets)
+                    location = redact(response.headers.get("location", "?"), secrets)
                     raise APIError(
-                        f"the API answered HTTP {status}, a redirect to {target}; cvframe "
+                        f"the API answered HTTP {status}, a redirect to {location}; cvframe "
                         "does not follow redirects with your token. Set host to the final "
                         "address if you trust it",
                         status_code=status,
@@ -523,11 +550,12 @@ class RetryingTransport:
             )
             self.clock.sleep(delay)
 
-    def _too_large(self, size: str) -> ResponseError:
+    def _too_large(self, size: str, hint: str | None = None) -> ResponseError:
+        advice = hint or "for really large pages lower page_size or raise max_page_bytes"
         return ResponseError(
             f"the API's answer is larger than max_page_bytes={_size_text(self.max_page_bytes)} "
             f"({size}); a page is far smaller, so cvframe refuses it rather than inflate it "
-            "whole. Check host; for really large pages lower page_size or raise max_page_bytes"
+            f"whole. Check host; {advice}"
         )
 
     def _decode(self, response: HttpResponse) -> Any:
