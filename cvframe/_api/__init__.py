@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from ._client import DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._read import read_callvolume
+from ._readers import (
+    read_agent_activity,
+    read_agent_performance,
+    read_agents,
+    read_queues,
+    read_skill_volume,
+)
 from ._settings import DEFAULT_REQUESTS_PER_MINUTE, resolve_org_id
 from ._transport import RetryingTransport, WaitBudget
 from ._wire import HttpRequest, HttpResponse, Transport
@@ -21,6 +28,11 @@ __all__ = [
     "RetryingTransport",
     "Transport",
     "WaitBudget",
+    "read_agent_activity",
+    "read_agent_performance",
+    "read_agents",
     "read_callvolume",
+    "read_queues",
+    "read_skill_volume",
     "resolve_org_id",
 ]

@@ -52,10 +52,6 @@ __all__ = [
 log = logging.getLogger("cvframe")
 
 
-def _TEMP_ENDPOINT(endpoint: Endpoint) -> dict[str, Any]:  # noqa: N802  TEMP until _frame takes endpoint=
-    return {} if endpoint is CALLVOLUME else {"endpoint": endpoint}
-
-
 def progress_wanted(progress: bool | None) -> bool:
     """Whether to show a progress bar: as asked, else in a terminal or a notebook."""
     if progress is not None:
@@ -206,7 +202,7 @@ class WindowReader:
                     bar = tqdm(total=page.total_count, unit=unit, desc=desc, leave=False)
                 table = records_to_table(
                     page.records,
-                    **_TEMP_ENDPOINT(self.endpoint),
+                    endpoint=self.endpoint,
                     duration_unit=self.duration_unit,
                     unknown_fields=self.unknown_fields,
                 )
@@ -263,9 +259,9 @@ def finished_frame(
 ) -> pd.DataFrame:
     """The reader's frame: drift warned, one row per natural key, sorted, validated."""
     warn_drift(unknown_fields, stacklevel=stacklevel + 1)
-    df = frame_from_tables(drained(tables), **_TEMP_ENDPOINT(endpoint), dtype_backend=dtype_backend)
+    df = frame_from_tables(drained(tables), endpoint=endpoint, dtype_backend=dtype_backend)
     if validate:
-        validate_frame(df, **_TEMP_ENDPOINT(endpoint), dtype_backend=dtype_backend)
+        validate_frame(df, endpoint=endpoint, dtype_backend=dtype_backend)
     return df
 
 
