@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from cvframe._api._requests_transport import RequestsTransport
 from cvframe._api._wire import HttpRequest, HttpResponse
@@ -432,3 +433,97 @@ def client_kwargs(**extra: Any) -> dict[str, Any]:
         "client_secret": CLIENT_SECRET,
         **extra,
     }
+
+
+# --- fakes of the other endpoints of the WFM scope ----------------------------------
+
+
+def make_agent(number: int, *, intervals: int = 8, queues: int = 2) -> dict[str, Any]:
+    """An agent-performance item: ``intervals`` quarter hours of 2024-03-01, each in ``queues``."""
+    rows = []
+    for interval in range(intervals):
+        hours, quarter = divmod(interval, 4)
+        start = f"2024-03-01T{hours:02d}:{quarter * 15:02d}:00.000Z"
+        end_minutes = hours * 60 + quarter * 15 + 15
+        end = f"2024-03-01T{end_minutes // 60:02d}:{end_minutes % 60:02d}:00.000Z"
+        rows.append(
+            {
+                "intervalStartTimeStamp": start,
+                "intervalEndTimeStamp": end,
+                "queues": [
+                    {
+                        "queueId": f"qu-{queue:04d}",
+                        "queueName": f"Queue {queue}",
+                        "offeredContacts": 3,
+                        "answeredContacts": 3,
+                        "abandonedContacts": 0,
+                        "completedContacts": 2 + number % 2,
+                        "transferredContacts": 1,
+                        "conversationHandleTime": 180000,
+                        "conversationTalkTime": 150000,
+                        "acwDuration": 20000,
+                        "holdDuration": 10000,
+                        "csatScore": 4.5,
+                    }
+                    for queue in range(queues)
+                ],
+            }
+        )
+    return {"agentId": f"ag-{number:04d}", "intervals": rows}
+
+
+class RouteTransport:
+    """A :class:`Transport` answering by the request's path: ``routes[last path segment]``.
+
+    Each route is a function of the request (its query decoded, its JSON body) to an
+    ``HttpResponse``. Past ``max_requests`` it answers 410, so no test loops forever.
+    """
+
+    def __init__(self, routes: dict[str, Callable[[HttpRequest], HttpResponse]]) -> None:
+        self.routes = routes
+        self.requests: list[HttpRequest] = []
+        self.max_requests = 200
+
+    def query(self, index: int) -> dict[str, str]:
+        """The query of request ``index``, decoded."""
+        return dict(parse_qsl(urlsplit(self.requests[index].url).query))
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        self.requests.append(request)
+        if len(self.requests) > self.max_requests:
+            return answer(410, {"errors": [{"msg": "the fake gave up"}]})
+        route = urlsplit(request.url).path.rsplit("/", 1)[-1]
+        return self.routes[route](request)
+
+    def close(self) -> None:
+        pass
+
+
+class FakeAgentPerformance:
+    """``agentperformance`` over a mutable list of agents: ``skip``/``limit`` count agents.
+
+    ``before_answer(number)`` may change ``agents`` before the page is cut (``number``
+    counts requests from 1); ``total_bias`` is added to every ``totalCount``.
+    """
+
+    def __init__(self, agents: Iterable[dict[str, Any]]) -> None:
+        self.agents = list(agents)
+        self.before_answer: Callable[[int], None] | None = None
+        self.total_bias = 0
+        self.bodies: list[dict[str, Any]] = []
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        body = json.loads(request.content)
+        self.bodies.append(body)
+        if self.before_answer is not None:
+            self.before_answer(len(self.bodies))
+        skip, limit = int(body["skip"]), int(body["limit"])
+        chunk = self.agents[skip : skip + limit]
+        return answer(
+            200,
+            {
+                "hasMore": skip + len(chunk) < len(self.agents),
+                "totalCount": len(self.agents) + self.total_bias,
+                "AgentPerformance": chunk,
+            },
+        )
