@@ -31,8 +31,9 @@ def make_vcr(record_mode: str = "none", base_url: str | None = None) -> vcr.VCR:
     return vcr.VCR(
         cassette_library_dir=str(CASSETTES),
         record_mode=record_mode,
-        # Host and port differ between recording and replay; what was asked must not.
-        match_on=["method", "path", "body"],
+        # Host and port differ between recording and replay; what was asked must not
+        # (a GET asks in its query: offset and limit, the activity window).
+        match_on=["method", "path", "query", "body"],
         filter_headers=["auth", "iId"],
         before_record_request=canonical,
         before_record_response=_drop_volatile,
