@@ -10,12 +10,16 @@ Inside, imports run one way::
     _bucket_schema  the contract of a frame of buckets (cvframe.IntervalSchema)
     _resample     resample_intervals: grouping and sums
     _kpis         kpis
+    _states       agent_state_intervals: state time per agent and bucket from activity
+    _occupancy    agent_occupancy: measured occupancy and shrinkage
+    _agent_kpis   agent_kpis: per-agent KPIs from agent performance
     _series       to_series
     _erlang       Erlang C (public as cvframe.erlang_c)
 """
 
 from __future__ import annotations
 
+from ._agent_kpis import AGENT_KPI_COLUMNS, agent_kpis
 from ._bucket_schema import RESAMPLED_SCHEMA
 from ._buckets import bucket_span
 from ._checks import check_input, checked
@@ -30,6 +34,7 @@ from ._erlang import (
 )
 from ._kpis import AVERAGES, RATIOS, kpis
 from ._measures import AGGREGATIONS, DEFAULT_CSAT, CsatReading, column_tz, key_list
+from ._occupancy import OCCUPANCY_COLUMNS, OccupancyWarning, agent_occupancy
 from ._resample import resample_intervals
 from ._series import to_series
 from ._service_level import (
@@ -38,18 +43,27 @@ from ._service_level import (
     SL_DENOMINATORS,
     SlDenominator,
 )
+from ._states import DEFAULT_STATE_CATEGORIES, STATE_CATEGORIES, agent_state_intervals
 
 __all__ = [
+    "AGENT_KPI_COLUMNS",
     "AGGREGATIONS",
     "AVERAGES",
     "DEFAULT_CSAT",
     "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
+    "DEFAULT_STATE_CATEGORIES",
+    "OCCUPANCY_COLUMNS",
     "RATIOS",
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
+    "STATE_CATEGORIES",
     "CsatReading",
+    "OccupancyWarning",
     "SlDenominator",
+    "agent_kpis",
+    "agent_occupancy",
+    "agent_state_intervals",
     "asa",
     "bucket_span",
     "check_input",

@@ -20,8 +20,12 @@ kind          rule
 
 and, for the frame: an ``id`` appears at most once (a repeated record would be
 counted once per copy), and where both bounds are present ``interval_end >
-interval_start``. A failure is a ``ValueError`` naming the function, the column, the
-number of bad rows, the first few (index label and value) and the fix.
+interval_start``. The frames of the other endpoints (agent performance, agent
+activity) are checked by the same rules against their own declared columns
+(``endpoint=``); a frame whose rows a function adds up names one row per natural key
+(``keys=``: agent x interval x queue for agent performance). A failure is a
+``ValueError`` naming the function, the column, the number of bad rows, the first few
+(index label and value) and the fix.
 
 Each check is one vectorised pass over a column. A public function that hands the
 frame it has checked to another one (``to_wfm`` to ``kpis``) does so inside
@@ -30,7 +34,7 @@ frame it has checked to another one (``to_wfm`` to ``kpis``) does so inside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -39,11 +43,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._endpoints import COLUMNS
+from .._endpoints import CALLVOLUME, COLUMNS, Endpoint
 
 __all__ = [
     "CHECKED_KINDS",
     "check_input",
+    "check_strings",
     "checked",
     "is_duration_dtype",
     "repeated_ids",
@@ -52,8 +57,6 @@ __all__ = [
 
 #: Column -> kind, from the read contract: what each column is checked as.
 CHECKED_KINDS: Mapping[str, str] = {c.name: c.kind for c in COLUMNS}
-
-_POSITION = {name: i for i, name in enumerate(CHECKED_KINDS)}
 
 #: How many bad rows a message shows.
 SHOWN_ROWS = 3
@@ -181,7 +184,7 @@ def _check_duration(series: pd.Series, what: str) -> None:
         raise _fail(what, series, negative, "is negative", "durations are >= 0")
 
 
-def _check_timestamp(series: pd.Series, what: str) -> None:
+def _check_timestamp(series: pd.Series, what: str, need: str = "its interval") -> None:
     is_time, aware = _is_datetime(series.dtype)
     name = series.name
     if not is_time:
@@ -197,7 +200,7 @@ def _check_timestamp(series: pd.Series, what: str) -> None:
         )
     missing = series.isna().to_numpy(dtype=bool)
     if missing.any():
-        raise _fail(what, series, missing, "is missing", "every record needs its interval")
+        raise _fail(what, series, missing, "is missing", f"every row needs {need}")
 
 
 #: Bytes in a machine word: fixed-width ids are compared a word at a time.
@@ -331,43 +334,119 @@ def _check_order(df: pd.DataFrame, what: str) -> None:
         )
 
 
-def require_columns(df: Any, names: Iterable[str], *, what: str) -> None:
+#: Endpoint name -> (what its frame is called, how a user builds one), for messages.
+_SOURCES: Mapping[str, tuple[str, str]] = {
+    "callvolume": (
+        "call-volume contract",
+        "cvframe.read_callvolume, cvframe.records_to_frame or cvframe.resample_intervals",
+    ),
+    "agentperformance": (
+        "agent-performance contract",
+        "cvframe.read_agent_performance or cvframe.records_to_frame(..., "
+        "endpoint='agentperformance')",
+    ),
+    "agentactivity": (
+        "agent-activity contract",
+        "cvframe.read_agent_activity or cvframe.records_to_frame(..., endpoint='agentactivity')",
+    ),
+    "queues": ("queues contract", "cvframe.read_queues"),
+    "agents": ("agents contract", "cvframe.read_agents"),
+}
+
+
+def require_columns(
+    df: Any, names: Iterable[str], *, what: str, endpoint: Endpoint | None = None
+) -> None:
     """Raise ValueError naming every column of ``names`` that ``df`` lacks."""
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
     missing = [name for name in names if name not in df.columns]
     if missing:
+        name = (endpoint or CALLVOLUME).name
+        label, source = _SOURCES.get(name, (f"{name} contract", "its cvframe reader"))
         raise ValueError(
-            f"{what} needs the call-volume contract columns {missing}, which the frame "
-            "lacks; build it with cvframe.read_callvolume, cvframe.records_to_frame or "
-            "cvframe.resample_intervals"
+            f"{what} needs the {label} columns {missing}, which the frame lacks; build it "
+            f"with {source}"
         )
 
 
-def check_input(df: Any, columns: Iterable[str], *, what: str) -> None:
+def check_strings(df: pd.DataFrame, names: Iterable[str], *, what: str) -> None:
+    """ValueError unless each column of ``names`` holds text with no NA (an id, a state)."""
+    for name in names:
+        series = df[name]
+        dtype = series.dtype
+        is_text = isinstance(dtype, pd.StringDtype) or (
+            isinstance(dtype, pd.ArrowDtype)
+            and (
+                pa.types.is_string(dtype.pyarrow_dtype)
+                or pa.types.is_large_string(dtype.pyarrow_dtype)
+            )
+        )
+        if not is_text and not pd.api.types.is_object_dtype(dtype):
+            raise ValueError(
+                f"{what}: {name} has dtype {dtype}, not text; convert it with "
+                f"df[{name!r}] = df[{name!r}].astype('string')"
+            )
+        missing = series.isna().to_numpy(dtype=bool)
+        if missing.any():
+            raise _fail(what, series, missing, "is missing", f"every row needs its {name}")
+
+
+def _check_keys(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
+    """ValueError if two rows have the same ``keys`` (each copy would be added again)."""
+    repeated = df.duplicated(list(keys), keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        rows = np.flatnonzero(repeated)[:SHOWN_ROWS]
+        shown = ", ".join(
+            f"{_plain(df.index[i])}: ({', '.join(str(df[k].iloc[i]) for k in keys)})" for i in rows
+        )
+        more = ", ..." if repeated.sum() > SHOWN_ROWS else ""
+        raise ValueError(
+            f"{what}: {int(repeated.sum())} rows repeat a ({', '.join(keys)}) that names one "
+            f"row (index: key) {{{shown}{more}}}; each copy would be counted again. Keep one "
+            f"row per key: df.drop_duplicates({list(keys)!r}, keep='last')"
+        )
+
+
+def check_input(
+    df: Any,
+    columns: Iterable[str],
+    *,
+    what: str,
+    endpoint: Endpoint | None = None,
+    keys: Sequence[str] = (),
+) -> None:
     """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
 
     ``columns`` must all be present (those missing are named). Each is checked by its
-    contract kind (:data:`CHECKED_KINDS`; a column the contract does not know, or a
-    string column, is not checked); then ``id`` (when present) must be unique and
+    contract kind (:data:`CHECKED_KINDS`, or the columns of ``endpoint`` when given; a
+    column the contract does not know, or a string column, is not checked); then
+    ``id`` (when present) must be unique, the ``keys`` columns together too, and
     ``interval_end > interval_start`` (when both are present).
     """
+    declared = CHECKED_KINDS if endpoint is None else {c.name: c.kind for c in endpoint.columns}
+    position = {name: i for i, name in enumerate(declared)}
     # In the contract's order, so that the first failing column is the same every time.
-    names = sorted(dict.fromkeys(columns), key=lambda name: _POSITION.get(name, len(_POSITION)))
+    names = sorted(dict.fromkeys(columns), key=lambda name: position.get(name, len(position)))
     # Even in a frame the caller checked: a column it did not read may be missing.
-    require_columns(df, names, what=what)
+    require_columns(
+        df, [*names, *(k for k in keys if k not in names)], what=what, endpoint=endpoint
+    )
     if _TRUSTED.get():
         return
     for name in names:
-        kind = CHECKED_KINDS.get(name)
+        kind = declared.get(name)
         series = df[name]
         if kind in ("int", "float"):
             _check_number(series, kind, what)
         elif kind == "duration":
             _check_duration(series, what)
         elif kind == "datetime":
-            _check_timestamp(series, what)
-    if "id" in df.columns:
+            need = "its interval" if name.startswith("interval") else f"its {name}"
+            _check_timestamp(series, what, need)
+    if "id" in df.columns and endpoint in (None, CALLVOLUME):
         _check_ids(df, what)
+    if keys:
+        _check_keys(df, keys, what)
     if "interval_start" in df.columns and "interval_end" in df.columns:
         _check_order(df, what)

@@ -229,17 +229,81 @@ def _required(
     return np.where(known, agents, np.nan)
 
 
-def _check_target(sl_target: float, max_occupancy: float | None, shrinkage: float) -> None:
+def _check_target(sl_target: float, max_occupancy: float | None, shrinkage: Any) -> None:
     if not 0.0 < sl_target < 1.0:
         raise ValueError(f"sl_target must be between 0 and 1 (exclusive), got {sl_target!r}")
     if max_occupancy is not None and not 0.0 < max_occupancy <= 1.0:
         raise ValueError(f"max_occupancy must be in (0, 1], got {max_occupancy!r}")
-    if not 0.0 <= shrinkage < 1.0:
+    scalar = isinstance(shrinkage, int | float | np.number) and not isinstance(shrinkage, bool)
+    if scalar and not 0.0 <= shrinkage < 1.0:
         raise ValueError(f"shrinkage must be in [0, 1), got {shrinkage!r}")
 
 
-def _shrink(agents: np.ndarray, shrinkage: float) -> np.ndarray:
-    return np.ceil(agents / (1.0 - shrinkage) - _CEIL_SLACK)
+def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
+    """``values`` if each is in [0, 1) or NA, else ValueError naming the first bad rows."""
+    bad = ~np.isnan(values) & ~((values >= 0.0) & (values < 1.0))
+    if bad.any():
+        rows = np.flatnonzero(bad)[:3]
+        shown = ", ".join(
+            f"{labels[i] if labels is not None and len(labels) == len(values) else i!r}: "
+            f"{values[i]!r}"
+            for i in rows
+        )
+        more = ", ..." if bad.sum() > 3 else ""
+        raise ValueError(
+            f"shrinkage must be in [0, 1) in every row; {int(bad.sum())} row(s) are not "
+            f"(index: value) {{{shown}{more}}}. A measured shrinkage (not-ready time over "
+            "logged-in time, cvframe.agent_occupancy) is in [0, 1] by its definition: a 1 "
+            "means nobody was available, which no staffing can make up for"
+        )
+    return values
+
+
+def _shrink(agents: np.ndarray, shrinkage: np.ndarray) -> np.ndarray:
+    """Agents to schedule: ``ceil(agents / (1 - shrinkage))``; NA where either is NA."""
+    with np.errstate(invalid="ignore"):
+        return np.ceil(agents / (1.0 - shrinkage) - _CEIL_SLACK)
+
+
+def _row_shrinkage(shrinkage: Any, df: pd.DataFrame) -> np.ndarray:
+    """The shrinkage of each row of ``df``: a scalar, a column's name or an aligned Series."""
+    index = df.index
+    if isinstance(shrinkage, str):
+        if shrinkage not in df.columns:
+            raise ValueError(
+                f"shrinkage names the column {shrinkage!r}, which the frame lacks; add it "
+                "(e.g. merge cvframe.agent_occupancy's shrinkage on interval_start) or "
+                "pass a number or a Series"
+            )
+        shrinkage = df[shrinkage]
+    if isinstance(shrinkage, pd.Series):
+        if not shrinkage.index.equals(index):
+            if not (index.is_unique and shrinkage.index.is_unique) or set(shrinkage.index) != set(
+                index
+            ):
+                raise ValueError(
+                    "shrinkage is a Series whose index is not the frame's rows; align it "
+                    "first (e.g. by merging it into the frame and passing the column's name)"
+                )
+            shrinkage = shrinkage.reindex(index)
+        if pd.api.types.is_bool_dtype(shrinkage.dtype) or not pd.api.types.is_numeric_dtype(
+            shrinkage.dtype
+        ):
+            raise ValueError(f"shrinkage must hold numbers, got dtype {shrinkage.dtype}")
+        values = shrinkage.astype("Float64").to_numpy(np.float64, na_value=np.nan)
+        return _shrinkage_range(values, index)
+    if isinstance(shrinkage, np.ndarray | list | tuple):
+        values = np.asarray(shrinkage, dtype=np.float64)
+        if values.shape != (len(index),):
+            raise ValueError(f"shrinkage has {values.size} values for a frame of {len(index)} rows")
+        return _shrinkage_range(values, index)
+    try:
+        value = float(shrinkage)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"shrinkage must be a number, a column's name or a Series, got {shrinkage!r}"
+        ) from None
+    return np.full(len(index), value)
 
 
 # --------------------------------------------------------------------------- public
@@ -414,7 +478,7 @@ def required_agents(
     sl_target: float = 0.8,
     sl_threshold: Duration = DEFAULT_SL_THRESHOLD,
     max_occupancy: float | None = None,
-    shrinkage: float = 0.0,
+    shrinkage: Values = 0.0,
     threshold: Duration | None = None,
 ) -> Any:
     """The fewest agents so that ``sl_target`` of contacts wait at most ``sl_threshold``.
@@ -439,8 +503,11 @@ def required_agents(
         The service-level threshold T, a duration with its unit.
     max_occupancy : float, optional
         The highest acceptable occupancy, in (0, 1].
-    shrinkage : float, default 0.0
-        The share of paid time agents are not available, in [0, 1).
+    shrinkage : float or Series, default 0.0
+        The share of paid time agents are not available, in [0, 1): one number, or
+        one per row (a Series, e.g. the measured ``shrinkage`` of
+        :func:`cvframe.agent_occupancy`, or an array); NA gives NA. A value outside
+        [0, 1) is refused, naming its row.
     threshold : str or Timedelta, optional
         Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
@@ -456,19 +523,30 @@ def required_agents(
     14
     >>> cvframe.required_agents(100, "3min", "30min", max_occupancy=0.7, shrinkage=0.3)
     22
+
+    With a measured shrinkage per interval (NA where none was measured):
+
+    >>> import pandas as pd
+    >>> cvframe.required_agents(100, "3min", "30min", shrinkage=pd.Series([0.0, 0.3, None]))
+    0      14
+    1      20
+    2    <NA>
+    dtype: Int64
     """
     _check_target(sl_target, max_occupancy, shrinkage)
     b = _Broadcast()
+    shrink = b.number(shrinkage, "shrinkage")
+    _shrinkage_range(np.atleast_1d(shrink), getattr(shrinkage, "index", None))
     count = _non_negative(b.number(volume, "volume"), "volume")
     aht_s = _non_negative(b.seconds(aht, "aht"), "aht")
     interval_s = b.seconds(interval, "interval")
     if np.any(interval_s[~np.isnan(interval_s)] <= 0):
         raise ValueError("interval must be a positive duration")
     t = _sl_threshold_seconds(sl_threshold, threshold)
-    count, aht_s, interval_s = b.shape(count, aht_s, interval_s)
+    count, aht_s, interval_s, shrink = b.shape(count, aht_s, interval_s, shrink)
     load = count * aht_s / interval_s
     agents = _required(load, aht_s, t, sl_target, max_occupancy)
-    return b.wrap(_shrink(agents, shrinkage), "Int64")
+    return b.wrap(_shrink(agents, shrink), "Int64")
 
 
 def staffing(
@@ -477,7 +555,7 @@ def staffing(
     sl_target: float = 0.8,
     sl_threshold: Duration = DEFAULT_SL_THRESHOLD,
     max_occupancy: float | None = None,
-    shrinkage: float = 0.0,
+    shrinkage: float | str | pd.Series = 0.0,
     aht: Duration | pd.Series | None = None,
     threshold: Duration | None = None,
 ) -> pd.DataFrame:
@@ -493,8 +571,15 @@ def staffing(
     ----------
     df : pandas.DataFrame
         Records or buckets of :func:`cvframe.resample_intervals`.
-    sl_target, sl_threshold, max_occupancy, shrinkage
+    sl_target, sl_threshold, max_occupancy
         As for :func:`required_agents`.
+    shrinkage : float, str or Series, default 0.0
+        The share of paid time agents are not available, in [0, 1): one number
+        for every row, the name of a column of ``df`` holding one per row (e.g.
+        the measured ``shrinkage`` of :func:`cvframe.agent_occupancy`, merged in on
+        ``interval_start``), or a Series with ``df``'s index. A row whose shrinkage
+        is NA gets NA ``required_agents``; a value outside [0, 1) is refused,
+        naming its row.
     aht : duration or Series, optional
         The AHT to plan with, instead of each row's own.
     threshold : str or Timedelta, optional
@@ -531,6 +616,13 @@ def staffing(
     >>> out[["offered_load", "productive_agents", "required_agents"]]
        offered_load  productive_agents  required_agents
     0          10.0                 14               19
+
+    A measured shrinkage, one per row, is a column's name (or a Series):
+
+    >>> import pandas as pd
+    >>> df["shrinkage"] = pd.array([0.3], dtype="Float64")
+    >>> cvframe.staffing(df, shrinkage="shrinkage")["required_agents"].tolist()
+    [20]
     """
     _check_target(sl_target, max_occupancy, shrinkage)
     required = ["interval_start", "interval_end", "offered_contacts"]
@@ -539,6 +631,7 @@ def staffing(
     require_columns(df, required, what="staffing")
     t = _sl_threshold_seconds(sl_threshold, threshold)
     check_input(df, required, what="staffing")
+    shrink = _row_shrinkage(shrinkage, df)
     index = df.index
     volume, missing = measure_arrays(df["offered_contacts"], "int")
     count = np.where(missing, np.nan, volume.astype(np.float64))
@@ -573,7 +666,7 @@ def staffing(
     b.vector, b.index = True, index
     out["offered_load"] = b.wrap(load, "Float64")
     out["productive_agents"] = b.wrap(productive, "Int64")
-    out["required_agents"] = b.wrap(_shrink(productive, shrinkage), "Int64")
+    out["required_agents"] = b.wrap(_shrink(productive, shrink), "Int64")
     out["expected_service_level"] = b.wrap(level, "Float64")
     out["expected_asa"] = b.wrap(asa_s * 1000.0, "timedelta64[ms]")
     out["expected_occupancy"] = b.wrap(busy, "Float64")

@@ -30,6 +30,7 @@ __all__ = [
     "key_list",
     "measure_arrays",
     "measure_series",
+    "times_of",
 ]
 
 #: Contract columns that identify a series; ``by`` takes any of them. (``id`` names a
@@ -107,6 +108,12 @@ def instants_ms(series: pd.Series, *, name: str) -> np.ndarray:
         raise ValueError(f"{name} has missing values; every record needs its interval")
     index = pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ms")
     return np.asarray(index.asi8, dtype=np.int64)
+
+
+def times_of(ms: np.ndarray, tz: str) -> pd.Series:
+    """Instants (UTC ms) as a ``datetime64[ms, tz]`` Series: the inverse of :func:`instants_ms`."""
+    index = pd.DatetimeIndex(ms.astype("datetime64[ms]")).tz_localize("UTC").tz_convert(tz)
+    return pd.Series(index.as_unit("ms"))
 
 
 def column_tz(series: pd.Series) -> str:
