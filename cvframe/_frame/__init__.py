@@ -2,15 +2,20 @@
 
 The interface of the ``_frame`` layer to the rest of cvframe (not public API). It does
 no I/O and knows nothing of the API client, analytics, snapshots or the CLI. The
-contract itself is declared in :mod:`cvframe._endpoints`; ``COLUMNS``,
+contracts themselves are declared in :mod:`cvframe._endpoints`; every function here
+takes ``endpoint=`` (a name or a declaration), call volume by default. ``COLUMNS``,
 ``SCHEMA_VERSION`` and ``DurationUnit`` are passed on from there (import them from
 :mod:`cvframe._endpoints` in new code).
 
+- ``_per_endpoint``: ``endpoint=`` resolved, and what is derived from it cached;
 - ``_dtypes``: the Arrow type and pandas dtype of each column, per ``dtype_backend``;
-- ``_records_to_arrow``: API records -> an Arrow table, each value checked;
-- ``_arrow_to_pandas``: Arrow tables -> the frame, one row per record id;
+- ``_shapes``: a page's items -> flat rows (nested agent x interval x queue, record x
+  skill), other spellings of a key read as the declared one;
+- ``_local_times``: zone-less times in an endpoint's own spelling -> UTC;
+- ``_records_to_arrow``: rows -> an Arrow table, each value checked;
+- ``_arrow_to_pandas``: Arrow tables -> the frame, one row per natural key;
 - ``_rows``: which rows a reader keeps (``queues=``);
-- ``_validation``: the pandera model and :func:`validate`.
+- ``_validation``: the pandera schemas and :func:`validate`.
 """
 
 from __future__ import annotations

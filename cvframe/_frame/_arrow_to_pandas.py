@@ -1,4 +1,4 @@
-"""Arrow -> pandas: contract tables become the contract frame, one row per record id."""
+"""Arrow -> pandas: contract tables become the contract frame, one row per natural key."""
 
 from __future__ import annotations
 
@@ -11,28 +11,35 @@ import pyarrow.compute as pc
 
 from .._endpoints import CALLVOLUME, DurationUnit
 from ._dtypes import DtypeBackend, arrow_schema, check_dtype_backend, pandas_types_mapper
+from ._per_endpoint import EndpointLike, nullable_key_columns, resolve, row_order
 from ._records_to_arrow import records_to_table, warn_drift
 
 __all__ = ["empty_frame", "frame_from_tables", "keep_latest_versions", "records_to_frame"]
 
 
 def frame_from_tables(
-    tables: Iterable[pa_arrow.Table], *, dtype_backend: DtypeBackend = "numpy_nullable"
+    tables: Iterable[pa_arrow.Table],
+    *,
+    endpoint: EndpointLike = CALLVOLUME,
+    dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:
     """Concatenate contract tables into the contract frame.
 
-    Keeps one row per ``id`` (the highest ``version``; on a tie, the last seen),
-    sorts by ``interval_start``, ``queue_id`` (then ``id``) and gives a RangeIndex.
+    Keeps one row per ``endpoint.key_columns`` (call volume: per ``id``), the highest
+    version where the endpoint has one and else the last received; sorts by the
+    endpoint's ``sort_keys`` (then any key column they leave out) and gives a RangeIndex.
     """
+    declared = resolve(endpoint)
     check_dtype_backend(dtype_backend)
     pieces = list(tables)
-    table = pa_arrow.concat_tables(pieces) if pieces else arrow_schema().empty_table()
+    table = pa_arrow.concat_tables(pieces) if pieces else arrow_schema(declared).empty_table()
     # Only ``table`` may hold the pages now, so that converting it frees them column by
     # column (self_destruct) instead of keeping a second copy of the data until the end.
     del pieces, tables
-    table = keep_latest_versions(table)
-    if not _is_sorted(table):
-        table = table.sort_by([(name, "ascending") for name in CALLVOLUME.sort_keys])
+    table = keep_latest_versions(table, endpoint=declared)
+    order = row_order(declared)
+    if not _is_sorted(table, order):
+        table = table.sort_by([(name, "ascending") for name in order])
     df = table.to_pandas(
         types_mapper=pandas_types_mapper(dtype_backend), self_destruct=True, split_blocks=True
     )
@@ -41,15 +48,16 @@ def frame_from_tables(
     return df
 
 
-def _is_sorted(table: pa_arrow.Table) -> bool:
-    """Whether the rows already follow (interval_start, queue_id, id), ids all distinct.
+def _is_sorted(table: pa_arrow.Table, sort_keys: Sequence[str] = CALLVOLUME.sort_keys) -> bool:
+    """Whether the rows already follow ``sort_keys`` strictly (no two rows tie).
 
-    The API sends records in that order, so the check (a few vectorised comparisons
-    of neighbours) usually spares a sort that would copy every column.
+    The API sends call-volume records in that order (interval_start, queue_id, id), so
+    the check (a few vectorised comparisons of neighbours) usually spares a sort that
+    would copy every column.
     """
     if table.num_rows < 2:
         return True
-    keys = [table[name] for name in CALLVOLUME.sort_keys]
+    keys = [table[name] for name in sort_keys]
     if any(key.null_count for key in keys):
         return False
     # Walk the keys from the last: "row i comes strictly before row i + 1".
@@ -61,43 +69,94 @@ def _is_sorted(table: pa_arrow.Table) -> bool:
     return bool(pc.all(before).as_py())
 
 
-def keep_latest_versions(table: pa_arrow.Table) -> pa_arrow.Table:
-    """One row per id: the highest version, and among equal versions the last received.
+def keep_latest_versions(
+    table: pa_arrow.Table, *, endpoint: EndpointLike = CALLVOLUME
+) -> pa_arrow.Table:
+    """One row per natural key: the highest version, and among equal versions the last received.
 
-    ``table`` itself, untouched, when no id repeats (the usual case, told by one count),
-    so callers need not check first.
+    The key is ``endpoint.key_columns`` (call volume: ``id``); an endpoint without a
+    version keeps the last received. ``table`` itself, untouched, when no key repeats
+    (the usual case, told by one count for a one-column key), so callers need not
+    check first. A row whose key leaves a required column null cannot be told apart
+    from another: every such row is kept, for the schema to flag.
     """
-    id_column = CALLVOLUME.id_column
-    if pc.count_distinct(table[id_column]).as_py() == table.num_rows:
+    declared = resolve(endpoint)
+    keys = declared.key_columns
+    if len(keys) == 1:
+        if pc.count_distinct(table[keys[0]]).as_py() == table.num_rows:
+            return table
+    elif table.group_by(list(keys)).aggregate([]).num_rows == table.num_rows:
         return table
     order = pa_arrow.array(range(table.num_rows), pa_arrow.int64())
-    ranked = table.append_column("__order", order).append_column(
-        "__version", pc.fill_null(table[CALLVOLUME.version_column], -1)
+    ranked = table.append_column("__order", order)
+    ranking = [(key, "ascending") for key in keys]
+    if declared.version_column is not None:
+        ranked = ranked.append_column("__version", pc.fill_null(table[declared.version_column], -1))
+        ranking.append(("__version", "descending"))
+    ranking.append(("__order", "descending"))
+    ranked = ranked.sort_by(ranking)
+    keep = _first_of_each_key(ranked, keys, nullable_key_columns(declared))
+    return ranked.filter(keep).drop_columns(
+        [name for name in ("__order", "__version") if name in ranked.column_names]
     )
-    ranked = ranked.sort_by(
-        [(id_column, "ascending"), ("__version", "descending"), ("__order", "descending")]
-    )
-    ids = ranked[id_column].combine_chunks()
-    first = pc.not_equal(ids[1:], ids[:-1])
-    keep = pa_arrow.concat_arrays(
-        [
-            pa_arrow.array([True]),
-            first.combine_chunks() if isinstance(first, pa_arrow.ChunkedArray) else first,
-        ]
-    )
-    # A null id cannot be told apart from another: keep every such row for the schema to flag.
-    keep = pc.or_kleene(keep, pc.is_null(ids))
-    return ranked.filter(keep).drop_columns(["__order", "__version"])
+
+
+def _first_of_each_key(
+    ranked: pa_arrow.Table, keys: Sequence[str], nullable: frozenset[str]
+) -> pa_arrow.Array:
+    """True for the first row of each run of equal keys in ``ranked`` (sorted by them)."""
+    starts: Any = None
+    for key in keys:
+        values = ranked[key].combine_chunks()
+        head, tail = values[:-1], values[1:]
+        differs = pc.not_equal(tail, head)
+        if key in nullable:
+            # Two nulls are the same value here (no reason given), a null and a value not.
+            differs = pc.if_else(
+                pc.is_null(differs), pc.xor(pc.is_null(tail), pc.is_null(head)), differs
+            )
+        else:
+            # A null in a key that must name the row: the row stands alone.
+            differs = pc.fill_null(differs, True)
+        starts = differs if starts is None else pc.or_(starts, differs)
+    return pa_arrow.concat_arrays([pa_arrow.array([True]), starts])
 
 
 def records_to_frame(
     records: Sequence[Mapping[str, Any]],
     *,
+    endpoint: EndpointLike = "callvolume",
     duration_unit: DurationUnit = "ms",
     dtype_backend: DtypeBackend = "numpy_nullable",
     warn_unknown: bool = True,
+    time_zone: str = "UTC",
 ) -> pd.DataFrame:
-    """Turn a list of API records (API field names) into a contract frame (not validated).
+    """Turn a list of API items, as a page sends them, into a contract frame (not validated).
+
+    Parameters
+    ----------
+    records : list of dict
+        The items of one or more pages (API field names, nested as sent: agent
+        performance's agents with their intervals and queues, call-volume records
+        with their ``skillBreakdown`` for ``"skillvolume"``).
+    endpoint : str, default "callvolume"
+        Whose items: ``"callvolume"``, ``"skillvolume"``, ``"agentperformance"``,
+        ``"agentactivity"``, ``"queues"`` or ``"agents"``.
+    duration_unit : {"ms", "s"}, default "ms"
+        The unit the items' durations are in.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
+        As pandas' own readers take it.
+    warn_unknown : bool, default True
+        Name the fields the contract does not know in one :class:`cvframe.SchemaDriftWarning`.
+    time_zone : str, default "UTC"
+        The IANA zone of times the endpoint sends without one (agent activity's
+        ``EventTime``); the frame holds them in UTC. A time that happens twice or never
+        in that zone (a daylight-saving change) is refused.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per natural key of the endpoint, sorted, with the contract's dtypes.
 
     Raises
     ------
@@ -105,7 +164,11 @@ def records_to_frame(
         For a value the contract cannot hold, naming the field, the record id and the
         value as sent: text with a lone surrogate, a count that is not a whole number
         within 64 bits, a NaN or infinite number, a duration beyond
-        :data:`MAX_DURATION_MS`, a timestamp that is not ISO 8601.
+        :data:`MAX_DURATION_MS`, a timestamp that is not ISO 8601 (or in the
+        endpoint's own spelling), a nesting list that is not a list, one field sent
+        in two spellings with different values.
+    ValueError
+        For an unknown ``endpoint``, ``dtype_backend``, ``duration_unit`` or ``time_zone``.
 
     Examples
     --------
@@ -117,31 +180,52 @@ def records_to_frame(
     ...     "offeredContacts": 3, "conversationHandleTime": 68043}])
     >>> df.loc[0, "conversation_handle_time"]
     Timedelta('0 days 00:01:08.043000')
+    >>> events = cvframe.records_to_frame(
+    ...     [{"AgentId": "a-1", "EventTime": "10/20/2020 2:13:12", "Activity": "notready",
+    ...       "ReasonCode": "1"}],
+    ...     endpoint="agentactivity", time_zone="America/New_York")
+    >>> events.loc[0, "event_time"]
+    Timestamp('2020-10-20 06:13:12+0000', tz='UTC')
     """
+    declared = resolve(endpoint)
     unknown: set[str] = set()
-    table = records_to_table(records, duration_unit=duration_unit, unknown_fields=unknown)
+    table = records_to_table(
+        records,
+        endpoint=declared,
+        duration_unit=duration_unit,
+        unknown_fields=unknown,
+        time_zone=time_zone,
+    )
     if warn_unknown:
         warn_drift(unknown, stacklevel=3)
-    return frame_from_tables([table], dtype_backend=dtype_backend)
+    return frame_from_tables([table], endpoint=declared, dtype_backend=dtype_backend)
 
 
-def empty_frame(dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFrame:
+def empty_frame(
+    dtype_backend: DtypeBackend = "numpy_nullable", *, endpoint: EndpointLike = "callvolume"
+) -> pd.DataFrame:
     """A frame with no rows and the contract's columns and dtypes.
 
     Parameters
     ----------
     dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
         As pandas' own readers take it.
+    endpoint : str, default "callvolume"
+        Whose contract: ``"callvolume"``, ``"skillvolume"``, ``"agentperformance"``,
+        ``"agentactivity"``, ``"queues"`` or ``"agents"``.
 
     Returns
     -------
     pandas.DataFrame
-        What :func:`cvframe.read_callvolume` returns for a window without records.
+        What :func:`cvframe.read_callvolume` (or the endpoint's reader) returns for a
+        window without records.
 
     Examples
     --------
     >>> import cvframe
     >>> cvframe.empty_frame().shape
     (0, 25)
+    >>> list(cvframe.empty_frame(endpoint="agents").columns)
+    ['account_id', 'agent_id', 'first_name', 'last_name']
     """
-    return frame_from_tables([], dtype_backend=dtype_backend)
+    return frame_from_tables([], endpoint=endpoint, dtype_backend=dtype_backend)

@@ -1,7 +1,7 @@
 """The contract's dtypes: the Arrow type and the pandas dtype of each column, per backend.
 
-The kinds of :data:`cvframe._endpoints.COLUMNS` decide everything here; this module
-only says what each kind is in Arrow and in each ``dtype_backend``.
+The kinds of an endpoint's columns (``Endpoint.columns``) decide everything here; this
+module only says what each kind is in Arrow and in each ``dtype_backend``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa_arrow
 
-from .._endpoints import CALLVOLUME, COLUMNS, Kind
+from .._endpoints import CALLVOLUME, Endpoint, Kind
+from ._per_endpoint import EndpointLike, per_endpoint, resolve
 
 __all__ = [
     "ARROW_TYPES",
@@ -46,13 +47,21 @@ _NUMPY_NULLABLE_DTYPES: Mapping[Kind, Any] = {
 }
 
 
-_ARROW_SCHEMA = pa_arrow.schema([pa_arrow.field(c.name, ARROW_TYPES[c.kind]) for c in COLUMNS])
 _DTYPE_BACKENDS: tuple[str, ...] = ("numpy_nullable", "pyarrow")
 
 
-def column_names() -> list[str]:
-    """The contract's column names, in order."""
-    return CALLVOLUME.column_names()
+@per_endpoint
+def _arrow_schema(endpoint: Endpoint) -> pa_arrow.Schema:
+    return pa_arrow.schema([pa_arrow.field(c.name, ARROW_TYPES[c.kind]) for c in endpoint.columns])
+
+
+def column_names(endpoint: EndpointLike = CALLVOLUME) -> list[str]:
+    """The contract's column names, in order.
+
+    >>> column_names("queues")
+    ['account_id', 'queue_id', 'description']
+    """
+    return resolve(endpoint).column_names()
 
 
 def check_dtype_backend(dtype_backend: str) -> DtypeBackend:
@@ -64,13 +73,18 @@ def check_dtype_backend(dtype_backend: str) -> DtypeBackend:
     return dtype_backend  # type: ignore[return-value]
 
 
-def contract_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, Any]:
+def contract_dtypes(
+    dtype_backend: DtypeBackend = "numpy_nullable", *, endpoint: EndpointLike = "callvolume"
+) -> dict[str, Any]:
     """Column name -> pandas dtype of the contract for ``dtype_backend``.
 
     Parameters
     ----------
     dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
         As pandas' own readers take it.
+    endpoint : str, default "callvolume"
+        Whose contract: ``"callvolume"``, ``"skillvolume"``, ``"agentperformance"``,
+        ``"agentactivity"``, ``"queues"`` or ``"agents"``.
 
     Returns
     -------
@@ -85,16 +99,23 @@ def contract_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str,
     datetime64[ms, UTC]
     >>> str(contract_dtypes("pyarrow")["acw_duration"])
     'duration[ms][pyarrow]'
+    >>> contract_dtypes(endpoint="agentactivity")["event_time"]
+    datetime64[ms, UTC]
     """
     check_dtype_backend(dtype_backend)
+    columns = resolve(endpoint).columns
     if dtype_backend == "pyarrow":
-        return {c.name: pd.ArrowDtype(ARROW_TYPES[c.kind]) for c in COLUMNS}
-    return {c.name: pd.api.types.pandas_dtype(_NUMPY_NULLABLE_DTYPES[c.kind]) for c in COLUMNS}
+        return {c.name: pd.ArrowDtype(ARROW_TYPES[c.kind]) for c in columns}
+    return {c.name: pd.api.types.pandas_dtype(_NUMPY_NULLABLE_DTYPES[c.kind]) for c in columns}
 
 
-def arrow_schema() -> pa_arrow.Schema:
-    """The contract as an Arrow schema (also what snapshots store)."""
-    return _ARROW_SCHEMA
+def arrow_schema(endpoint: EndpointLike = CALLVOLUME) -> pa_arrow.Schema:
+    """The contract as an Arrow schema (also what snapshots store).
+
+    >>> arrow_schema("agentperformance").field("acw_duration").type
+    DurationType(duration[ms])
+    """
+    return _arrow_schema(resolve(endpoint))
 
 
 def is_contract_string(dtype: Any) -> bool:

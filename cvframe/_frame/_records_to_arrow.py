@@ -1,15 +1,18 @@
-"""Records -> Arrow: API records (API field names) become a table of the contract.
+"""Records -> Arrow: a page's items (API field names) become a table of the contract.
 
-Every value is checked as it is converted: a value the contract cannot hold is a
-:class:`cvframe.ResponseError` naming the field, the record id and the value as sent.
-Fields the contract does not know are dropped, and named in one warning.
+The items are first made flat rows by the endpoint's row shape (``_shapes``). Every
+value is checked as it is converted: a value the contract cannot hold is a
+:class:`cvframe.ResponseError` naming the field, the item (record id, agent id, ...)
+and the value as sent. Fields the contract does not know are dropped, and named in one
+warning.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -17,10 +20,13 @@ import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from .._endpoints import API_FIELDS, CALLVOLUME, COLUMNS, Column, DurationUnit
+from .._endpoints import CALLVOLUME, Column, DurationUnit, Endpoint
 from .._errors import ResponseError, SchemaDriftWarning
 from .._gc import gc_paused
 from ._dtypes import ARROW_TYPES, arrow_schema
+from ._local_times import check_time_zone, local_times_to_utc
+from ._per_endpoint import EndpointLike, per_endpoint, resolve
+from ._shapes import flat_rows
 
 __all__ = ["MAX_DURATION_MS", "check_duration_unit", "records_to_table", "warn_drift"]
 
@@ -31,27 +37,24 @@ MAX_DURATION_MS = (2**63 - 1) // 1_000_000
 #: The range of the int64 count columns.
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
-_KNOWN_API_FIELDS = frozenset(API_FIELDS)
-
-
-def _record_id(records: Sequence[Mapping[str, Any]], position: int) -> str:
-    return repr(records[position].get(CALLVOLUME.id_field, f"#{position}"))
+#: How a message names row ``i``'s item ("record 'abc'", "agent 'a-1' (interval ...)").
+Describe = Callable[[int], str]
 
 
 def _bad_value(
     column: Column,
-    records: Sequence[Mapping[str, Any]],
+    describe: Describe,
     values: Sequence[Any],
     ok: Any,
     what: str | None = None,
 ) -> ResponseError:
-    """The error naming the first value that is not ``ok``: its field, record and value."""
+    """The error naming the first value that is not ``ok``: its field, item and value."""
     for i, value in enumerate(values):
         if value is not None and not ok(value):
             return ResponseError(
-                f"field {column.api_name!r} of record {_record_id(records, i)} is {value!r}, "
+                f"field {column.api_name!r} of {describe(i)} is {value!r}, "
                 f"not {what or _KIND_TEXT[column.kind]}; the API sent data cvframe cannot "
-                "read. Report it to Kore.ai with the record id"
+                "read. Report it to Kore.ai with the ids this message names"
             )
     return ResponseError(
         f"field {column.api_name!r} holds values that are not {what or _KIND_TEXT[column.kind]}"
@@ -95,13 +98,11 @@ def _is_text(value: Any) -> bool:
     return True
 
 
-def _int_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
-) -> pa_arrow.Array:
+def _int_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
-        raise _bad_value(column, records, values, _is_int64, _INT64_TEXT) from None
+        raise _bad_value(column, describe, values, _is_int64, _INT64_TEXT) from None
     if pa_arrow.types.is_signed_integer(arr.type) or pa_arrow.types.is_null(arr.type):
         return arr.cast(pa_arrow.int64())
     if pa_arrow.types.is_floating(arr.type):
@@ -112,19 +113,17 @@ def _int_array(
         in_range = pc.and_(pc.greater_equal(arr, -(2.0**63)), pc.less(arr, 2.0**63))
         if pc.all(pc.and_kleene(pc.and_kleene(finite, whole), in_range)).as_py() is not False:
             return arr.cast(pa_arrow.int64(), safe=False)
-    raise _bad_value(column, records, values, _is_int64, _INT64_TEXT)
+    raise _bad_value(column, describe, values, _is_int64, _INT64_TEXT)
 
 
 _INT64_TEXT = "a whole number within the 64-bit range"
 
 
-def _float_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
-) -> pa_arrow.Array:
+def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
         arr = pa_arrow.array(values)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
-        raise _bad_value(column, records, values, _is_finite, "a finite number") from None
+        raise _bad_value(column, describe, values, _is_finite, "a finite number") from None
     if (
         pa_arrow.types.is_integer(arr.type)
         or pa_arrow.types.is_floating(arr.type)
@@ -134,13 +133,11 @@ def _float_array(
         # JSON has no NaN or infinity; Python's parser takes them (and 1e400 as inf).
         if pc.all(pc.is_finite(floats)).as_py() is not False:
             return floats
-        raise _bad_value(column, records, values, _is_finite, "a finite number")
-    raise _bad_value(column, records, values, _is_number)
+        raise _bad_value(column, describe, values, _is_finite, "a finite number")
+    raise _bad_value(column, describe, values, _is_number)
 
 
-def _string_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
-) -> pa_arrow.Array:
+def _string_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
         try:
             return pa_arrow.array(values, pa_arrow.string())
@@ -150,25 +147,23 @@ def _string_array(
             return pa_arrow.array(texts, pa_arrow.string())
     except UnicodeEncodeError:
         # A lone surrogate ("\ud800" in the JSON) is no character at all.
-        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
+        raise _bad_value(column, describe, values, _is_text, _TEXT_TEXT) from None
 
 
 _TEXT_TEXT = "valid Unicode text (it holds a lone surrogate)"
 
 
-def _datetime_array(
-    column: Column, records: Sequence[Mapping[str, Any]], values: Sequence[Any]
-) -> pa_arrow.Array:
+def _datetime_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     target = ARROW_TYPES["datetime"]
     try:
         return pa_arrow.array(values, pa_arrow.string()).cast(target)
     except UnicodeEncodeError:
-        raise _bad_value(column, records, values, _is_text, _TEXT_TEXT) from None
+        raise _bad_value(column, describe, values, _is_text, _TEXT_TEXT) from None
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, pa_arrow.ArrowNotImplementedError):
         pass
     # Slow path: sub-millisecond digits or no zone (read as UTC), via pandas' ISO parser.
     if not all(v is None or isinstance(v, str) for v in values):
-        raise _bad_value(column, records, values, lambda v: isinstance(v, str))
+        raise _bad_value(column, describe, values, lambda v: isinstance(v, str))
     try:
         parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError):
@@ -180,22 +175,33 @@ def _datetime_array(
                 return False
             return True
 
-        raise _bad_value(column, records, values, parses) from None
+        raise _bad_value(column, describe, values, parses) from None
     return pa_arrow.array(parsed.dt.floor("ms").astype("datetime64[ms, UTC]"), target)
+
+
+def _local_datetime_array(
+    column: Column, describe: Describe, values: Sequence[Any], time_zone: str
+) -> pa_arrow.Array:
+    """A column of zone-less times in the endpoint's own spelling, read in ``time_zone``."""
+
+    def bad(ok: Callable[[Any], bool], what: str) -> ResponseError:
+        return _bad_value(column, describe, values, ok, what)
+
+    return local_times_to_utc(column, values, time_zone, bad, describe)
 
 
 def _duration_array(
     column: Column,
-    records: Sequence[Mapping[str, Any]],
+    describe: Describe,
     values: Sequence[Any],
     duration_unit: DurationUnit,
 ) -> pa_arrow.Array:
     if duration_unit == "ms":
-        millis = _int_array(column, records, values)
+        millis = _int_array(column, describe, values)
         limit: Any = MAX_DURATION_MS
         scale = 1
     else:
-        seconds = _float_array(column, records, values)
+        seconds = _float_array(column, describe, values)
         millis = pc.round(pc.multiply(seconds, 1000.0))
         limit, scale = float(MAX_DURATION_MS), 1000
     # Both bounds, not abs(): abs(-2**63) wraps around to itself.
@@ -203,7 +209,7 @@ def _duration_array(
     if pc.all(fits).as_py() is False:
         raise _bad_value(
             column,
-            records,
+            describe,
             values,
             lambda v: _is_finite(v) and abs(v) * scale <= MAX_DURATION_MS,
             f"a duration cvframe can hold (at most {MAX_DURATION_MS:,} ms, about 292 years)",
@@ -211,11 +217,25 @@ def _duration_array(
     return millis.cast(pa_arrow.int64()).cast(ARROW_TYPES["duration"])
 
 
-_GETTERS = tuple(itemgetter(c.api_name) for c in COLUMNS)
+@dataclass(frozen=True)
+class _Layout:
+    """What converting rows of one endpoint needs, built once: columns, getters, names."""
+
+    columns: tuple[Column, ...]
+    getters: tuple[Callable[[Mapping[str, Any]], Any], ...]
+    known: frozenset[str]
+
+
+@per_endpoint
+def _layout(endpoint: Endpoint) -> _Layout:
+    columns = endpoint.columns
+    return _Layout(
+        columns, tuple(itemgetter(c.api_name) for c in columns), frozenset(endpoint.api_fields)
+    )
 
 
 def _column_values(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]], layout: _Layout
 ) -> tuple[list[list[Any]], bool]:
     """The values of each contract column, and whether every record had every field.
 
@@ -226,7 +246,7 @@ def _column_values(
     """
     columns: list[list[Any]] = []
     complete = True
-    for column, getter in zip(COLUMNS, _GETTERS, strict=True):
+    for column, getter in zip(layout.columns, layout.getters, strict=True):
         try:
             columns.append(list(map(getter, records)))
         except KeyError:
@@ -245,47 +265,71 @@ def check_duration_unit(duration_unit: str) -> DurationUnit:
 def records_to_table(
     records: Sequence[Mapping[str, Any]],
     *,
+    endpoint: EndpointLike = CALLVOLUME,
     duration_unit: DurationUnit = "ms",
     unknown_fields: set[str] | None = None,
+    time_zone: str = "UTC",
 ) -> pa_arrow.Table:
-    """Convert API records (API field names) to an Arrow table of the contract.
+    """Convert a page's items, exactly as sent, to an Arrow table of the endpoint's contract.
 
-    A missing or null field becomes null. Field names the contract does not know
-    are added to ``unknown_fields`` (if given) and dropped.
+    The items become rows by the endpoint's row shape (one per agent x interval x
+    queue for agent performance, per record x skill for the skill breakdown); keys in
+    another known spelling (``AgentId``) are read as the declared one. A missing or
+    null field becomes null. Field names the contract does not know are added to
+    ``unknown_fields`` (if given; a nested one with its path, ``intervals.queues.x``)
+    and dropped. Zone-less times in the endpoint's own spelling (agent activity's
+    ``eventTime``) are read in ``time_zone``, an IANA name, and stored as UTC.
     """
+    declared = resolve(endpoint)
     check_duration_unit(duration_unit)
+    if time_zone != "UTC":
+        check_time_zone(time_zone)
     with gc_paused():
-        return _records_to_table(records, duration_unit, unknown_fields)
+        rows = flat_rows(records, declared, unknown_fields)
+        return _records_to_table(
+            rows.rows,
+            declared,
+            rows.describe,
+            duration_unit,
+            None if rows.unknown_gathered else unknown_fields,
+            time_zone,
+        )
 
 
 def _records_to_table(
     records: Sequence[Mapping[str, Any]],
+    endpoint: Endpoint,
+    describe: Describe,
     duration_unit: DurationUnit,
     unknown_fields: set[str] | None,
+    time_zone: str,
 ) -> pa_arrow.Table:
-    columns, complete = _column_values(records)
+    layout = _layout(endpoint)
+    columns, complete = _column_values(records, layout)
     # Every record holding all the known fields and no more (the normal case) is told
     # by a count; only otherwise are the field names gathered.
     if (
         unknown_fields is not None
         and records
-        and (not complete or sum(map(len, records)) != len(COLUMNS) * len(records))
+        and (not complete or sum(map(len, records)) != len(layout.columns) * len(records))
     ):
         seen = set().union(*(r.keys() for r in records))
-        unknown_fields.update(seen - _KNOWN_API_FIELDS)
+        unknown_fields.update(seen - layout.known)
     arrays = []
-    for column, values in zip(COLUMNS, columns, strict=True):
+    for column, values in zip(layout.columns, columns, strict=True):
         if column.kind == "string":
-            arrays.append(_string_array(column, records, values))
+            arrays.append(_string_array(column, describe, values))
         elif column.kind == "int":
-            arrays.append(_int_array(column, records, values))
+            arrays.append(_int_array(column, describe, values))
         elif column.kind == "float":
-            arrays.append(_float_array(column, records, values))
+            arrays.append(_float_array(column, describe, values))
+        elif column.kind == "datetime" and column.time_format is not None:
+            arrays.append(_local_datetime_array(column, describe, values, time_zone))
         elif column.kind == "datetime":
-            arrays.append(_datetime_array(column, records, values))
+            arrays.append(_datetime_array(column, describe, values))
         else:
-            arrays.append(_duration_array(column, records, values, duration_unit))
-    return pa_arrow.Table.from_arrays(arrays, schema=arrow_schema())
+            arrays.append(_duration_array(column, describe, values, duration_unit))
+    return pa_arrow.Table.from_arrays(arrays, schema=arrow_schema(endpoint))
 
 
 def warn_drift(unknown: Iterable[str], *, stacklevel: int = 2) -> None:

@@ -20,17 +20,22 @@ def queue_mask(table: pa.Table, queues: Sequence[str]) -> pa.ChunkedArray:
     """Which rows of ``table`` are of ``queues``: their ``queue_id`` or ``queue_name`` is listed.
 
     ``queues`` as :func:`cvframe._arguments.queue_list` gives it. A row without either
-    is of no queue (False, never null).
+    is of no queue (False, never null). Any endpoint's table will do: the columns it
+    has of the two are matched (the queues directory has only ``queue_id``).
 
     >>> import pyarrow as pa
     >>> table = pa.table({"queue_id": ["q-1", "q-2", None], "queue_name": ["A", "B", "C"]})
     >>> queue_mask(table, ["q-1", "C"]).to_pylist()
     [True, False, True]
     """
+    present = [column for column in QUEUE_COLUMNS if column in table.column_names]
+    if not present:
+        raise ValueError(
+            "queues= needs a table with a queue_id or queue_name column; this one has "
+            f"{table.column_names}"
+        )
     wanted = pa.array(list(queues), pa.string())
-    matches = (
-        pc.fill_null(pc.is_in(table[column], value_set=wanted), False) for column in QUEUE_COLUMNS
-    )
+    matches = (pc.fill_null(pc.is_in(table[column], value_set=wanted), False) for column in present)
     return functools.reduce(pc.or_, matches)
 
 
