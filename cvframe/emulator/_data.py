@@ -17,7 +17,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["INTERVAL", "QueueSpec", "SyntheticData", "default_queues", "format_ts", "stable_hex"]
+__all__ = [
+    "INTERVAL",
+    "QueueSpec",
+    "SyntheticData",
+    "default_queues",
+    "format_ts",
+    "stable_hex",
+    "uuidish",
+]
 
 #: The API's record interval.
 INTERVAL = timedelta(minutes=15)
@@ -42,7 +50,8 @@ def stable_hex(*parts: object, length: int) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:length]
 
 
-def _uuidish(prefix: str, *parts: object) -> str:
+def uuidish(prefix: str, *parts: object) -> str:
+    """A UUID-shaped id after ``prefix`` (``qu-1a2b...``), fixed by ``parts``."""
     h = stable_hex(prefix, *parts, length=32)
     return f"{prefix}-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
@@ -64,7 +73,7 @@ def default_queues(count: int, seed: int) -> tuple[QueueSpec, ...]:
         name, peak, talk, chat = _QUEUE_TEMPLATES[i % len(_QUEUE_TEMPLATES)]
         if i >= len(_QUEUE_TEMPLATES):
             name = f"{name} {i // len(_QUEUE_TEMPLATES) + 1}"
-        specs.append(QueueSpec(_uuidish("qu", seed, i), name, peak, talk, chat))
+        specs.append(QueueSpec(uuidish("qu", seed, i), name, peak, talk, chat))
     return tuple(specs)
 
 

@@ -22,14 +22,31 @@ _ENVIRONMENT = {
 
 
 class Emulator(EmulatedAPI):
-    """A local stand-in for the Contact Volume API, serving synthetic data on 127.0.0.1.
+    """A local stand-in for the WFM Integration API, serving synthetic data on 127.0.0.1.
 
-    It speaks the endpoint as Kore.ai documents it: ``POST
-    /agentassist/api/public/analytics/account/{accountId}/callvolume`` with a JWT in
-    the ``auth`` header and ``{orgId, fromTimeStamp, toTimeStamp, skip, limit}``,
-    answering pages of ``{hasMore, totalCount, CallVolumeUpdate}``. It checks the
-    JWT (401), the body (400), the rate limit (429 with ``Retry-After``), and can add
-    latency and scripted faults for tests. Data is deterministic per ``seed``.
+    It speaks the endpoints as Kore.ai documents them, under
+    ``/agentassist/api/public/analytics/account/{accountId}/``, each with a JWT in the
+    ``auth`` header:
+
+    - ``POST callvolume`` ``{orgId, fromTimeStamp, toTimeStamp, skip, limit}``: pages
+      of ``{hasMore, totalCount, CallVolumeUpdate}``; with ``includeSkillBreakdown:
+      true`` each record carries its ``skillBreakdown`` (see :meth:`records`);
+    - ``POST agentperformance`` ``{fromTimeStamp?, toTimeStamp, skip, limit}``: pages
+      of ``{hasMore, totalCount, AgentPerformance}`` counting agents (see
+      :meth:`agent_performance`);
+    - ``GET agentactivity?fromTimeStamp=&toTimeStamp=``: ``{accountId,
+      AgentUpdates}``, every state change of the window (see :meth:`agent_activity`);
+    - ``GET queues``: ``[{accountId, collectionPointId, Description}]``;
+    - ``GET agents?offset=&limit=``: a page of ``[{accountId, agentId, firstName,
+      lastName}]``, the last one shorter than ``limit``.
+
+    It checks the JWT (401), the request (400), one rate limit for the whole account
+    (429 with ``Retry-After``), and can add latency and scripted faults for tests,
+    whichever endpoint is asked. Data is deterministic per ``seed`` and consistent
+    across endpoints: the agents' work adds up to the call volume of their queues,
+    and their activity covers it (the rules are in the ``_workforce`` module's
+    docstring; the README's emulator section sums them up). The agents' data is made
+    on the first request that needs it.
 
     Parameters
     ----------
@@ -49,6 +66,12 @@ class Emulator(EmulatedAPI):
         Serve at most this many records per page whatever ``limit`` asks for.
     require_instance_id : bool, default False
         Answer 400 when the ``iId`` header is missing or wrong (the docs-v2 revision).
+    activity_time_zone : str, default "UTC"
+        The IANA zone of agent activity's zone-less ``EventTime`` values.
+    camel_case : bool, default False
+        Serve the field tables' spellings (``description``; ``agentUpdates``,
+        ``agentId``, ``eventTime``, ``activity``, ``reasonCode``) instead of the
+        samples' (``Description``; ``AgentUpdates``, ``AgentId``, ...).
     port : int, default 0
         The port to listen on; 0 picks a free one.
 
@@ -73,6 +96,8 @@ class Emulator(EmulatedAPI):
         latency: float = 0.0,
         max_page_size: int | None = None,
         require_instance_id: bool = False,
+        activity_time_zone: str = "UTC",
+        camel_case: bool = False,
         port: int = 0,
     ) -> None:
         super().__init__(
@@ -84,6 +109,8 @@ class Emulator(EmulatedAPI):
             latency=latency,
             max_page_size=max_page_size,
             require_instance_id=require_instance_id,
+            activity_time_zone=activity_time_zone,
+            camel_case=camel_case,
         )
         self._server = LoopbackServer(self._handle, port)
 

@@ -1,0 +1,394 @@
+"""Who worked when: shifts, agent performance and agent activity, from the call volume.
+
+Everything here follows from the seed and the call-volume records of one UTC day
+(:class:`~cvframe.emulator._data.SyntheticData`), day by day and cached, so any
+window is the same however it is asked for. The rules, which the tests check on the
+served payloads:
+
+- **Shifts.** Each queue is staffed so that its own agents on duty can carry its
+  handle time at 75% of :data:`AGENT_CAPACITY_MS` each, and by one agent at least at
+  any time (a 24/7 centre). Shifts are eight hours (32 intervals) on interval
+  boundaries, cut at midnight UTC; an agent works at most one shift a day. A shift
+  has a 15-minute break (``notready``, reason ``"1"``) after about two and six
+  hours, a 30-minute lunch (``"2"``) after about four, sometimes a 15-minute meeting
+  (``"3"``) after three; breaks fill whole intervals and the agent handles nothing
+  then. Shifts that touch midnight go to agents of alternating pool parity on
+  alternate days, so no agent logs out at midnight and in again at the same second.
+- **Agent performance.** For every queue and interval, the call-volume record's
+  ``answeredContacts``, ``completedContacts`` and durations (talk, hold, after-call
+  work; handle = their sum) are split exactly among the agents on duty who take
+  that queue's contacts (integers that sum back to the record's). An agent's own
+  queue may use 75% of its capacity, its second queue the rest, so no agent carries
+  more than :data:`AGENT_CAPACITY_MS` (90% of the interval). ``offeredContacts`` =
+  ``answeredContacts`` (every contact routed to an agent is accepted),
+  ``abandonedContacts`` = 0 (contacts abandon in the queue, before routing),
+  ``transferredContacts`` about 6% of completed, ``csatScore`` an integer 1-5 where
+  the agent's split of the record's CSAT responses is not empty, absent otherwise.
+  A queue appears in an agent's interval when it sent the agent any work. When an
+  interval's few contacts are longer than the agents' slots (the record puts a
+  contact's whole handle time in one interval), agents beyond the contacts carry
+  handle time with no completed contact.
+- **Agent activity.** Event times are whole seconds. In each interval of a shift the
+  agent is ``busy`` for ``floor((talk + hold) / 1000)`` seconds of its agent
+  performance (all queues together), in ``acw`` for ``floor(acw / 1000)`` seconds,
+  and ``available`` the rest (so busy and acw are within one second below the
+  milliseconds, and the state times of an interval sum to its 900 seconds). Its
+  contacts come as busy/acw stretches between available ones. The first event of a
+  shift is the state entered at its start; ``logout`` ends it. ``ReasonCode`` is
+  ``"1"``/``"2"``/``"3"`` for ``notready`` and ``"0"`` for every other activity.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from ._agents import (
+    AGENT_CAPACITY_MS,
+    PRIMARY_SLOT_MS,
+    SECONDARY_SLOT_MS,
+    AgentSpec,
+    agent_pool,
+)
+from ._data import INTERVAL, SyntheticData, format_ts
+from ._split import capped_shares, split_exactly
+
+__all__ = [
+    "AGENT_CAPACITY_MS",
+    "NO_REASON",
+    "Event",
+    "WorkforceData",
+]
+
+_PER_DAY = 96
+_INTERVAL_S = int(INTERVAL.total_seconds())
+#: A shift's length, in intervals (eight hours).
+_SHIFT = 32
+#: ``ReasonCode`` of every activity but ``notready``.
+NO_REASON = "0"
+_BREAK, _LUNCH, _MEETING = "1", "2", "3"
+_TRANSFER_SHARE = 0.06
+#: Streams of the day's generator, apart from the call volume's (queue indexes).
+_SCHEDULE_STREAM = 1_000_003
+_WORK_STREAM = 1_000_033
+_ACTIVITY_STREAM = 1_000_037
+
+
+@dataclass(frozen=True)
+class Event:
+    """One agent state change: seconds since the epoch (UTC), agent, activity, reason."""
+
+    at: int
+    agent_id: str
+    activity: str
+    reason_code: str
+
+
+@dataclass
+class _Shift:
+    agent: AgentSpec
+    start: int  # first interval of the day
+    end: int  # the interval it ends before (96: midnight)
+    breaks: dict[int, str] = field(default_factory=dict)  # interval -> reason code
+
+    def working(self, i: int) -> bool:
+        return self.start <= i < self.end and i not in self.breaks
+
+
+@dataclass(frozen=True)
+class _Day:
+    #: agent id -> its intervals of the day, as served: ``{intervalStartTimeStamp,
+    #: intervalEndTimeStamp, queues: [...]}`` in time order.
+    performance: dict[str, list[dict[str, Any]]]
+    events: list[Event]
+
+
+class WorkforceData:
+    """The agents of one emulated account, and what they did each UTC day (cached)."""
+
+    def __init__(self, data: SyntheticData) -> None:
+        self.data = data
+        self.agents = agent_pool(data.seed, data.queues)
+        self._pools = [[a for a in self.agents if a.queue == q] for q in range(len(data.queues))]
+        self._lock = threading.Lock()
+        self._day = lru_cache(maxsize=512)(self._generate_day)
+
+    def day(self, day: date) -> _Day:
+        """The performance and events of the shifts of one UTC day (cached)."""
+        with self._lock:  # one generation per day, even under concurrent requests
+            return self._day(day)
+
+    def performance(
+        self, first: date, last: date, lo: datetime | None, hi: datetime | None
+    ) -> list[dict[str, Any]]:
+        """``{agentId, intervals}`` of the days ``[first, last)``, intervals starting in
+        ``[lo, hi)``, for the agents with any, sorted by agent id."""
+        lo_text = "" if lo is None else format_ts(lo)
+        hi_text = "~" if hi is None else format_ts(hi)
+        merged: dict[str, list[dict[str, Any]]] = {}
+        for day in _days(first, last):
+            for agent_id, intervals in self.day(day).performance.items():
+                kept = [i for i in intervals if lo_text <= i["intervalStartTimeStamp"] < hi_text]
+                if kept:
+                    merged.setdefault(agent_id, []).extend(kept)
+        return [{"agentId": a, "intervals": merged[a]} for a in sorted(merged)]
+
+    def events(self, first: date, last: date, lo: datetime, hi: datetime) -> list[Event]:
+        """The events of the shifts of days ``[first, last)`` with a time in ``[lo, hi)``,
+        by time, then agent."""
+        lo_s, hi_s = lo.timestamp(), hi.timestamp()
+        return [
+            e for day in _days(first, last) for e in self.day(day).events if lo_s <= e.at < hi_s
+        ]
+
+    # ------------------------------------------------------------------ one day
+    def _generate_day(self, day: date) -> _Day:
+        queues = range(len(self.data.queues))
+        records = [{_slot(r): r for r in self.data.day(q, day)} for q in queues]
+        shifts = self._schedule(day, records)
+        work = self._allocate(day, records, shifts)
+        performance: dict[str, list[dict[str, Any]]] = {}
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        for (agent_id, i), entries in sorted(work.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            start = midnight + i * INTERVAL
+            performance.setdefault(agent_id, []).append(
+                {
+                    "intervalStartTimeStamp": format_ts(start),
+                    "intervalEndTimeStamp": format_ts(start + INTERVAL),
+                    "queues": entries,
+                }
+            )
+        events = self._activity(day, shifts, work)
+        return _Day(performance, events)
+
+    def _schedule(self, day: date, records: list[dict[int, dict[str, Any]]]) -> list[_Shift]:
+        """Shifts that staff every queue in every interval of the day (greedily)."""
+        rng = np.random.default_rng([self.data.seed, _SCHEDULE_STREAM, day.toordinal()])
+        parity = day.toordinal() % 2
+        need = np.ones((len(records), _PER_DAY), dtype=np.int64)
+        for q, by_slot in enumerate(records):
+            for i, record in by_slot.items():
+                handle = int(record.get("conversationHandleTime", 0))
+                need[q, i] = max(1, math.ceil(handle / PRIMARY_SLOT_MS))
+        orders = [list(rng.permutation(len(pool))) for pool in self._pools]
+        used: set[str] = set()
+        working = np.zeros_like(need)
+        shifts: list[_Shift] = []
+        for i in range(_PER_DAY):
+            for q in range(len(records)):
+                while working[q, i] < need[q, i]:
+                    end = min(i + _SHIFT, _PER_DAY)
+                    at_midnight = i == 0 or end == _PER_DAY
+                    agent = self._free_agent(q, orders[q], used, parity if at_midnight else None)
+                    shift = _Shift(agent, i, end, _breaks(rng, i, end))
+                    used.add(agent.agent_id)
+                    shifts.append(shift)
+                    for j in range(i, end):
+                        working[q, j] += shift.working(j)
+        return shifts
+
+    def _free_agent(
+        self, queue: int, order: list[int], used: set[str], parity: int | None
+    ) -> AgentSpec:
+        pool = self._pools[queue]
+        for k in order:
+            agent = pool[k]
+            if agent.agent_id not in used and (parity is None or agent.place % 2 == parity):
+                return agent
+        raise RuntimeError(  # the pool is sized so that this never happens
+            f"the emulator's pool of {len(pool)} agents cannot staff queue "
+            f"{self.data.queues[queue].name!r}; this is a bug of the emulator"
+        )
+
+    def _allocate(
+        self,
+        day: date,
+        records: list[dict[int, dict[str, Any]]],
+        shifts: list[_Shift],
+    ) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """(agent id, interval) -> its queue entries: each record split among agents."""
+        rng = np.random.default_rng([self.data.seed, _WORK_STREAM, day.toordinal()])
+        work: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        by_interval: list[list[AgentSpec]] = [[] for _ in range(_PER_DAY)]
+        for shift in shifts:
+            for i in range(shift.start, shift.end):
+                if shift.working(i):
+                    by_interval[i].append(shift.agent)
+        for i in range(_PER_DAY):
+            on_duty = sorted(by_interval[i], key=lambda a: a.agent_id)
+            for q, by_slot in enumerate(records):
+                record = by_slot.get(i)
+                if record is None:
+                    continue
+                takers = [a for a in on_duty if q in a.queues()]
+                for agent, entry in zip(takers, _split_record(rng, q, record, takers), strict=True):
+                    if entry is not None:
+                        work.setdefault((agent.agent_id, i), []).append(entry)
+        return work
+
+    def _activity(
+        self,
+        day: date,
+        shifts: list[_Shift],
+        work: dict[tuple[str, int], list[dict[str, Any]]],
+    ) -> list[Event]:
+        """Each shift's state changes, consistent with the agent's performance."""
+        rng = np.random.default_rng([self.data.seed, _ACTIVITY_STREAM, day.toordinal()])
+        midnight = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+        events: list[Event] = []
+        for shift in sorted(shifts, key=lambda s: (s.start, s.agent.agent_id)):
+            agent_id = shift.agent.agent_id
+            state: tuple[str, str] | None = None
+
+            def enter(at: int, activity: str, reason: str = NO_REASON) -> None:
+                nonlocal state
+                if state != (activity, reason):
+                    events.append(Event(at, agent_id, activity, reason))  # noqa: B023
+                    state = (activity, reason)
+
+            for i in range(shift.start, shift.end):
+                t = midnight + i * _INTERVAL_S
+                if i in shift.breaks:
+                    enter(t, "notready", shift.breaks[i])
+                    continue
+                for activity, seconds in _stretches(rng, work.get((agent_id, i), [])):
+                    if seconds > 0:
+                        enter(t, activity)
+                        t += seconds
+            events.append(Event(midnight + shift.end * _INTERVAL_S, agent_id, "logout", NO_REASON))
+        events.sort(key=lambda e: (e.at, e.agent_id))
+        return events
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day < last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _slot(record: dict[str, Any]) -> int:
+    """A record's interval of its UTC day (0 .. 95)."""
+    start = datetime.fromisoformat(record["intervalStartTimeStamp"].replace("Z", "+00:00"))
+    return (start.hour * 60 + start.minute) // 15
+
+
+def _breaks(rng: np.random.Generator, start: int, end: int) -> dict[int, str]:
+    """A shift's breaks (interval -> reason), never in its first or last interval."""
+    wanted = {
+        start + int(rng.integers(7, 10)): _BREAK,
+        start + int(rng.integers(23, 26)): _BREAK,
+    }
+    lunch = start + int(rng.integers(15, 18))
+    wanted |= {lunch: _LUNCH, lunch + 1: _LUNCH}
+    if rng.random() < 0.2:
+        wanted[start + 12] = _MEETING
+    return {i: reason for i, reason in wanted.items() if start < i < end - 1}
+
+
+def _split_record(
+    rng: np.random.Generator, queue: int, record: dict[str, Any], takers: list[AgentSpec]
+) -> list[dict[str, Any] | None]:
+    """One record's work split among the agents who take its queue (None: no share)."""
+    if not takers:
+        raise RuntimeError("an interval with contacts has no agent on duty: an emulator bug")
+    slots = [PRIMARY_SLOT_MS if a.queue == queue else SECONDARY_SLOT_MS for a in takers]
+    weights = [s * float(rng.uniform(0.7, 1.3)) for s in slots]
+    completed = int(record.get("completedContacts", 0))
+    answered = int(record.get("answeredContacts", 0))
+    handle = int(record.get("conversationHandleTime", 0))
+    # The agents who take part: the heaviest weights first, as many as there are
+    # contacts, more if their slots cannot hold the handle time.
+    order = sorted(range(len(takers)), key=lambda k: (-weights[k], k))
+    count = max(1, min(len(takers), max(completed, answered)))
+    while count < len(takers) and sum(slots[k] for k in order[:count]) < handle:
+        count += 1
+    part = order[:count]
+    n_completed = [0] * len(takers)
+    with_contacts = part[: min(len(part), completed)]
+    for k, extra in zip(
+        with_contacts,
+        split_exactly(completed - len(with_contacts), [weights[k] for k in with_contacts]),
+        strict=True,
+    ):
+        n_completed[k] = 1 + extra
+    n_open = [0] * len(takers)
+    for k, n in zip(
+        part, split_exactly(answered - completed, [weights[k] for k in part]), strict=True
+    ):
+        n_open[k] = n
+    duration_weights = [weights[k] * (n_completed[k] + 0.25) for k in part]
+    shares = capped_shares(handle, duration_weights, [slots[k] for k in part])
+    durations: dict[str, list[int]] = {}
+    for name in ("conversationTalkTime", "holdDuration", "acwDuration"):
+        values = split_exactly(int(record.get(name, 0)), shares)
+        durations[name] = [0] * len(takers)
+        for k, v in zip(part, values, strict=True):
+            durations[name][k] = v
+    responses = [0] * len(takers)
+    for k, n in zip(
+        part,
+        split_exactly(int(record.get("csatResponses", 0)), [n_completed[k] for k in part]),
+        strict=True,
+    ):
+        responses[k] = n
+    score = int(record.get("csatScore", 0)) or 4
+    out: list[dict[str, Any] | None] = []
+    for k in range(len(takers)):
+        talk = durations["conversationTalkTime"][k]
+        hold = durations["holdDuration"][k]
+        acw = durations["acwDuration"][k]
+        answered_k = n_completed[k] + n_open[k]
+        if not (answered_k or talk or hold or acw):
+            out.append(None)
+            continue
+        entry: dict[str, Any] = {
+            "queueId": record["queueId"],
+            "queueName": record.get("queueName", ""),
+            "offeredContacts": answered_k,
+            "answeredContacts": answered_k,
+            "abandonedContacts": 0,
+            "completedContacts": n_completed[k],
+            "transferredContacts": int(rng.binomial(n_completed[k], _TRANSFER_SHARE)),
+            "conversationHandleTime": talk + hold + acw,
+            "conversationTalkTime": talk,
+            "acwDuration": acw,
+            "holdDuration": hold,
+        }
+        if responses[k]:
+            entry["csatScore"] = int(np.clip(score + rng.integers(-1, 2), 1, 5))
+        out.append(entry)
+    return out
+
+
+def _stretches(rng: np.random.Generator, entries: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """An interval of a shift as (activity, seconds) stretches summing to 900 seconds."""
+    busy = sum(e["conversationTalkTime"] + e["holdDuration"] for e in entries) // 1000
+    acw = sum(e["acwDuration"] for e in entries) // 1000
+    contacts = sum(e["answeredContacts"] for e in entries)
+    if busy + acw == 0:
+        return [("available", _INTERVAL_S)]
+    k = max(1, contacts)
+    busy_parts = _cut(rng, busy, k)
+    acw_parts = _cut(rng, acw, k)
+    idle_parts = _cut(rng, _INTERVAL_S - busy - acw, k + 1)
+    out = [("available", idle_parts[0])]
+    for b, a, idle in zip(busy_parts, acw_parts, idle_parts[1:], strict=True):
+        out += [("busy", b), ("acw", a), ("available", idle)]
+    return out
+
+
+def _cut(rng: np.random.Generator, total: int, pieces: int) -> list[int]:
+    """``total`` seconds cut at random into ``pieces`` whole-second parts (some may be 0)."""
+    if pieces == 1:
+        return [total]
+    cuts = [0, *sorted(rng.integers(0, total + 1, pieces - 1).tolist()), total]
+    return [b - a for a, b in pairwise(cuts)]
