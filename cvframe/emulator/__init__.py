@@ -1,10 +1,15 @@
-"""A local emulator of the Contact Volume API, for demos, notebooks and tests.
+"""A local emulator of the WFM Integration API, for demos, notebooks and tests.
 
-It never imports the client: it is a server, on 127.0.0.1 only. Its modules, one job
-each: ``_data`` makes the synthetic records, ``_records`` holds what the account serves,
-``_faults`` and ``_rate_limit`` the scripted misbehaviour and the 429s, ``_endpoint``
-answers a request (no sockets), ``_server`` is the sockets, ``_emulator`` the
-:class:`Emulator` that ties them together.
+It serves every endpoint declared in ``cvframe._endpoints`` (call volume and its skill
+breakdown, agent performance, agent activity, queues, agents), consistent with each
+other. It never imports the client: it is a server, on 127.0.0.1 only. Its modules,
+one job each: ``_data`` makes the synthetic records, ``_records`` holds what the
+account serves, ``_agents`` the agent pool, ``_workforce`` the shifts, agent
+performance and activity that follow from the records (its docstring states the
+rules), ``_skills`` the skill breakdown, ``_split`` the exact integer splits they
+use, ``_faults`` and ``_rate_limit`` the scripted misbehaviour and the 429s,
+``_endpoint`` answers a request (no sockets), ``_server`` is the sockets,
+``_emulator`` the :class:`Emulator` that ties them together.
 
 Examples
 --------
