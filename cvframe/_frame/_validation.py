@@ -1,18 +1,36 @@
-"""Validation: the pandera model of a call-volume frame, and :func:`validate`."""
+"""Validation: a pandera schema per endpoint, generated from its declaration, and :func:`validate`.
+
+The rules are data of the contract, the same for every endpoint: each column's dtype
+by its kind; counts, durations and scores never negative; the keys that name a row
+and the times that place it never null (``_per_endpoint.required_columns``); one row
+per natural key; ``interval_end > interval_start`` where the contract has both.
+:class:`CallVolumeSchema`, the public model of call volume, states the same rules by
+hand; ``tests/frame`` checks that the generated call-volume schema agrees with it.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .._endpoints import COLUMNS
+from .._endpoints import Endpoint, Kind
 from .._errors import SchemaError
 from ._dtypes import DtypeBackend, check_dtype_backend, contract_dtypes, is_contract_string
+from ._per_endpoint import (
+    INTERVAL_PAIR,
+    EndpointLike,
+    label,
+    per_endpoint,
+    reader_hint,
+    required_columns,
+    resolve,
+)
 
-__all__ = ["VALIDATION_CHUNK_ROWS", "CallVolumeSchema", "validate"]
+__all__ = ["VALIDATION_CHUNK_ROWS", "CallVolumeSchema", "contract_schema", "validate"]
 
 
 class CallVolumeSchema(pa.DataFrameModel):
@@ -72,14 +90,75 @@ class CallVolumeSchema(pa.DataFrameModel):
         coerce = False
 
 
-def _pandera_schema(df: pd.DataFrame, dtype_backend: DtypeBackend) -> pa.DataFrameSchema:
-    schema = CallVolumeSchema.to_schema()
+#: The pandera dtype of each kind (numpy_nullable): what CallVolumeSchema's annotations
+#: give. pandera does not tell duration units apart; validate() checks them itself.
+_PANDERA_DTYPES: dict[Kind, Any] = {
+    "string": pd.StringDtype,
+    "int": pd.Int64Dtype,
+    "float": pd.Float64Dtype,
+    "datetime": pd.DatetimeTZDtype(unit="ms", tz="UTC"),
+    "duration": pd.Timedelta,
+}
+#: The kinds that count or measure something, and so are never negative.
+_NON_NEGATIVE: dict[Kind, Any] = {"int": 0, "float": 0, "duration": pd.Timedelta(0)}
+
+
+def _interval_end_after_start(df: pd.DataFrame) -> pd.Series:
+    return (df["interval_end"] > df["interval_start"]).fillna(False).astype(bool)
+
+
+@per_endpoint
+def _contract_schema(endpoint: Endpoint) -> pa.DataFrameSchema:
+    required = set(required_columns(endpoint))
+    keys = endpoint.key_columns
+    columns = {
+        c.name: pa.Column(
+            _PANDERA_DTYPES[c.kind],
+            checks=[pa.Check.ge(_NON_NEGATIVE[c.kind])] if c.kind in _NON_NEGATIVE else [],
+            nullable=c.name not in required,
+            unique=keys == (c.name,),
+        )
+        for c in endpoint.columns
+    }
+    checks = []
+    if all(name in columns for name in INTERVAL_PAIR):
+        checks.append(pa.Check(_interval_end_after_start, name="interval_end > interval_start"))
+    return pa.DataFrameSchema(
+        columns,
+        checks=checks,
+        unique=list(keys) if len(keys) > 1 else None,
+        strict=True,
+        ordered=True,
+        coerce=False,
+        name=f"{endpoint.name} contract",
+    )
+
+
+def contract_schema(endpoint: EndpointLike = "callvolume") -> pa.DataFrameSchema:
+    """The pandera schema of an endpoint's frame (``dtype_backend="numpy_nullable"``).
+
+    Generated from the declaration: use :func:`validate`, which also checks duration
+    units and accepts the ``pyarrow`` backend, rather than this schema directly.
+
+    >>> contract_schema("agentperformance").columns["agent_id"].nullable
+    False
+    """
+    return _contract_schema(resolve(endpoint))
+
+
+def _pandera_schema(
+    df: pd.DataFrame, dtype_backend: DtypeBackend, endpoint: Endpoint
+) -> pa.DataFrameSchema:
+    schema = _contract_schema(endpoint)
     if dtype_backend == "pyarrow":
         return schema.update_columns(
-            {name: {"dtype": dtype} for name, dtype in contract_dtypes("pyarrow").items()}
+            {
+                name: {"dtype": dtype}
+                for name, dtype in contract_dtypes("pyarrow", endpoint=endpoint).items()
+            }
         )
     # Either string storage (python or pyarrow) is fine; validate() checked it is one.
-    strings = [c.name for c in COLUMNS if c.kind == "string"]
+    strings = [c.name for c in endpoint.columns if c.kind == "string"]
     return schema.update_columns({name: {"dtype": df[name].dtype} for name in strings})
 
 
@@ -90,21 +169,30 @@ def _dtype_matches(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
-def _detect_backend(df: pd.DataFrame) -> DtypeBackend:
-    if "interval_start" in df and isinstance(df["interval_start"].dtype, pd.ArrowDtype):
+def _detect_backend(df: pd.DataFrame, endpoint: Endpoint) -> DtypeBackend:
+    # The column that places a row in time, else the first: Arrow-backed or not.
+    name = endpoint.interval_column or endpoint.columns[0].name
+    if name in df and isinstance(df[name].dtype, pd.ArrowDtype):
         return "pyarrow"
     return "numpy_nullable"
 
 
 def validate(
-    df: pd.DataFrame, *, dtype_backend: DtypeBackend | None = None, lazy: bool = True
+    df: pd.DataFrame,
+    *,
+    endpoint: EndpointLike = "callvolume",
+    dtype_backend: DtypeBackend | None = None,
+    lazy: bool = True,
 ) -> pd.DataFrame:
-    """Check ``df`` against the call-volume contract and return it unchanged.
+    """Check ``df`` against an endpoint's contract and return it unchanged.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        A frame as :func:`cvframe.read_callvolume` returns it.
+        A frame as :func:`cvframe.read_callvolume` (or the endpoint's reader) returns it.
+    endpoint : str, default "callvolume"
+        Whose contract: ``"callvolume"``, ``"skillvolume"``, ``"agentperformance"``,
+        ``"agentactivity"``, ``"queues"`` or ``"agents"``.
     dtype_backend : {"numpy_nullable", "pyarrow"}, optional
         The backend the dtypes must follow; by default detected from ``df``.
     lazy : bool, default True
@@ -126,9 +214,18 @@ def validate(
     >>> df = cvframe.validate(cvframe.empty_frame())
     >>> len(df)
     0
+    >>> agents = cvframe.empty_frame(endpoint="agents")
+    >>> len(cvframe.validate(agents, endpoint="agents"))
+    0
+    >>> try:
+    ...     cvframe.validate(agents)
+    ... except cvframe.SchemaError as error:
+    ...     print(str(error)[:52])
+    the frame does not have the call-volume columns: mis
     """
-    backend = check_dtype_backend(dtype_backend) if dtype_backend else _detect_backend(df)
-    expected = contract_dtypes(backend)
+    declared = resolve(endpoint)
+    backend = check_dtype_backend(dtype_backend) if dtype_backend else _detect_backend(df, declared)
+    expected = contract_dtypes(backend, endpoint=declared)
     missing = [name for name in expected if name not in df.columns]
     extra = [name for name in df.columns if name not in expected]
     if missing or extra:
@@ -138,9 +235,9 @@ def validate(
         if extra:
             parts.append(f"unexpected columns {extra}")
         raise SchemaError(
-            "the frame does not have the call-volume columns: "
+            f"the frame does not have the {label(declared)} columns: "
             + "; ".join(parts)
-            + ". Build it with cvframe.read_callvolume or cvframe.read_snapshot"
+            + f". Build it with {reader_hint(declared)}"
         )
     wrong = {
         name: (str(df[name].dtype), str(dtype))
@@ -156,14 +253,14 @@ def validate(
                 columns=["column", "dtype", "expected"],
             ),
         )
-    schema = _pandera_schema(df, backend)
-    if len(df) > VALIDATION_CHUNK_ROWS and _passes_in_chunks(df, schema):
+    schema = _pandera_schema(df, backend, declared)
+    if len(df) > VALIDATION_CHUNK_ROWS and _passes_in_chunks(df, schema, declared):
         return df
     try:
         schema.validate(df, lazy=lazy)
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
-        raise SchemaError(_summarize(exc, cases), failure_cases=cases) from None
+        raise SchemaError(_summarize(exc, cases, declared), failure_cases=cases) from None
     return df
 
 
@@ -173,38 +270,46 @@ def validate(
 VALIDATION_CHUNK_ROWS = 250_000
 
 
-def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema) -> bool:
-    """True when every chunk passes the schema and ``id`` is unique across chunks.
+def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema, endpoint: Endpoint) -> bool:
+    """True when every chunk passes the schema and the natural key is unique across chunks.
 
     False sends the caller to validate the whole frame at once, which builds the
     complete report of every failure (the rare path).
     """
-    per_chunk = schema.update_column("id", unique=False)
+    keys = list(endpoint.key_columns)
+    if len(keys) == 1:
+        per_chunk = schema.update_column(keys[0], unique=False)
+    else:
+        per_chunk = copy.copy(schema)
+        per_chunk.unique = None
     for begin in range(0, len(df), VALIDATION_CHUNK_ROWS):
         chunk = df.iloc[begin : begin + VALIDATION_CHUNK_ROWS]
         try:
             per_chunk.validate(chunk, lazy=False)
         except (pa.errors.SchemaErrors, pa.errors.SchemaError):
             return False
-    return not bool(df["id"].duplicated().any())
+    repeated = df[keys[0]].duplicated() if len(keys) == 1 else df.duplicated(subset=keys)
+    return not bool(repeated.any())
 
 
-def _summarize(exc: Exception, cases: Any) -> str:
+def _summarize(exc: Exception, cases: Any, endpoint: Endpoint) -> str:
     if not isinstance(cases, pd.DataFrame) or cases.empty:
-        return f"the frame breaks the call-volume contract: {exc}"
+        return f"the frame breaks the {label(endpoint)} contract: {exc}"
     lines = []
     frame_level = cases["schema_context"].astype(str) == "DataFrameSchema"
     # A frame-wide check is reported once per column by pandera; report it once per row.
     for check, group in cases[frame_level].groupby("check", sort=False):
         rows = group["index"].dropna().unique()
         sample = ", ".join(str(v) for v in rows[:3])
+        if check == "multiple_fields_uniqueness":  # pandera's name for a key of columns
+            check = f"({', '.join(endpoint.key_columns)}) unique"
         lines.append(f"  - {check} fails for {len(rows)} row(s), e.g. at index {sample}")
     grouped = cases[~frame_level].groupby(["column", "check"], dropna=False, sort=False)
     for (column, check), group in grouped:
         sample = ", ".join(repr(v) for v in group["failure_case"].head(3).tolist())
         lines.append(f"  - {column}: {check} fails for {len(group)} value(s), e.g. {sample}")
     return (
-        f"the frame breaks the call-volume contract ({len(lines)} failing check(s)):\n"
+        f"the frame breaks the {label(endpoint)} contract ({len(lines)} failing check(s)):\n"
         + "\n".join(lines)
         + "\nSee the failure_cases attribute for every failing value; "
         "pass validate=False to get the frame anyway"
