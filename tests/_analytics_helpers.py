@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import cvframe
 from cvframe._analytics._measures import MEASURE_COLUMNS
+from cvframe._endpoints import AGENT_ACTIVITY, AGENT_PERFORMANCE
 
 #: Contract column -> API field, to write records in the wire format.
 API_NAME = {column: api for api, column in cvframe.API_FIELDS.items()}
@@ -126,3 +128,108 @@ def totals(df: pd.DataFrame) -> dict[str, Any]:
     weighted = df["csat_score"].astype(float) * df["csat_responses"].astype(float)
     out["csat_score"] = float(weighted[df["csat_responses"] > 0].sum())
     return out
+
+
+# --------------------------------------------------------------------------- agents' frames
+
+#: The backends a read frame comes in.
+BACKENDS = ("numpy_nullable", "pyarrow")
+
+_ARROW_KIND = {
+    "string": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "datetime": pa.timestamp("ms", tz="UTC"),
+    "duration": pa.duration("ms"),
+}
+_NUMPY_KIND = {
+    "string": pd.StringDtype("pyarrow"),
+    "int": "Int64",
+    "float": "Float64",
+    "datetime": "datetime64[ms, UTC]",
+    "duration": "timedelta64[ms]",
+}
+
+
+def with_contract_dtypes(df: pd.DataFrame, endpoint: Any, backend: str) -> pd.DataFrame:
+    """``df`` with the dtypes a reader gives ``endpoint``'s columns on ``backend``."""
+    kinds = {c.name: c.kind for c in endpoint.columns}
+    out = df.copy()
+    for name in out.columns:
+        kind = kinds[name]
+        numpy_dtype = _NUMPY_KIND[kind]
+        if kind == "datetime":
+            out[name] = pd.to_datetime(out[name], utc=True).astype(numpy_dtype)
+        elif kind == "duration":
+            out[name] = pd.to_timedelta(out[name]).astype(numpy_dtype)
+        else:
+            out[name] = out[name].astype(numpy_dtype)
+        if backend == "pyarrow":
+            out[name] = out[name].astype(pd.ArrowDtype(_ARROW_KIND[kind]))
+    return out
+
+
+def events(
+    rows: Sequence[tuple[Any, ...]], *, backend: str = "numpy_nullable", day: str = "2024-03-04"
+) -> pd.DataFrame:
+    """An agent-activity frame from ``(agent, "HH:MM[:SS]" or a timestamp, activity[, reason])``.
+
+    A bare clock time is on ``day`` in UTC.
+    """
+    records = []
+    for row in rows:
+        agent, when, activity = row[:3]
+        reason = row[3] if len(row) > 3 else None
+        stamp = pd.Timestamp(f"{day} {when}" if isinstance(when, str) and len(when) <= 8 else when)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        records.append(
+            {"agent_id": agent, "event_time": stamp, "activity": activity, "reason_code": reason}
+        )
+    df = pd.DataFrame(records, columns=["agent_id", "event_time", "activity", "reason_code"])
+    return with_contract_dtypes(df, AGENT_ACTIVITY, backend)
+
+
+def performance(
+    rows: Sequence[dict[str, Any]],
+    *,
+    backend: str = "numpy_nullable",
+    day: str = "2024-03-04",
+    length: pd.Timedelta = QUARTER,
+) -> pd.DataFrame:
+    """An agent-performance frame: each row ``{agent, start ("HH:MM"), queue, <column>: value}``.
+
+    Durations are given in minutes (``handle=12`` is 12 minutes of
+    conversation_handle_time); other columns by contract name; the rest are 0.
+    """
+    short = {
+        "handle": "conversation_handle_time",
+        "talk": "conversation_talk_time",
+        "hold": "hold_duration",
+        "acw": "acw_duration",
+    }
+    records = []
+    for row in rows:
+        begin = pd.Timestamp(f"{day} {row['start']}", tz="UTC")
+        record: dict[str, Any] = {
+            "agent_id": row["agent"],
+            "interval_start": begin,
+            "interval_end": begin + row.get("length", length),
+            "queue_id": row.get("queue", "q1"),
+            "queue_name": row.get("queue_name", f"Queue {row.get('queue', 'q1')}"),
+        }
+        for column in AGENT_PERFORMANCE.columns:
+            if column.kind == "int":
+                record[column.name] = 0
+            elif column.kind == "duration":
+                record[column.name] = pd.Timedelta(0)
+        record["csat_score"] = None
+        for key, value in row.items():
+            if key in ("agent", "start", "queue", "queue_name", "length"):
+                continue
+            name = short.get(key, key)
+            if name in short.values() and value is not None and not isinstance(value, pd.Timedelta):
+                value = pd.Timedelta(minutes=value)
+            record[name] = pd.NaT if value is None and name in short.values() else value
+        records.append(record)
+    df = pd.DataFrame(records, columns=AGENT_PERFORMANCE.column_names())
+    return with_contract_dtypes(df, AGENT_PERFORMANCE, backend)

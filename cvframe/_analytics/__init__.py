@@ -19,7 +19,7 @@ Inside, imports run one way::
 
 from __future__ import annotations
 
-from ._agent_kpis import AGENT_KPI_COLUMNS, agent_kpis
+from ._agent_kpis import agent_kpis
 from ._bucket_schema import RESAMPLED_SCHEMA
 from ._buckets import bucket_span
 from ._checks import check_input, checked
@@ -34,7 +34,7 @@ from ._erlang import (
 )
 from ._kpis import AVERAGES, RATIOS, kpis
 from ._measures import AGGREGATIONS, DEFAULT_CSAT, CsatReading, column_tz, key_list
-from ._occupancy import OCCUPANCY_COLUMNS, OccupancyWarning, agent_occupancy
+from ._occupancy import OccupancyWarning, agent_occupancy
 from ._resample import resample_intervals
 from ._series import to_series
 from ._service_level import (
@@ -46,14 +46,12 @@ from ._service_level import (
 from ._states import DEFAULT_STATE_CATEGORIES, STATE_CATEGORIES, agent_state_intervals
 
 __all__ = [
-    "AGENT_KPI_COLUMNS",
     "AGGREGATIONS",
     "AVERAGES",
     "DEFAULT_CSAT",
     "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
     "DEFAULT_STATE_CATEGORIES",
-    "OCCUPANCY_COLUMNS",
     "RATIOS",
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",

@@ -244,9 +244,9 @@ def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
     bad = ~np.isnan(values) & ~((values >= 0.0) & (values < 1.0))
     if bad.any():
         rows = np.flatnonzero(bad)[:3]
+        named = labels is not None and len(labels) == len(values)
         shown = ", ".join(
-            f"{labels[i] if labels is not None and len(labels) == len(values) else i!r}: "
-            f"{values[i]!r}"
+            f"{(labels[i] if named else int(i))!r}: {float(values[i])!r}"  # type: ignore[index]
             for i in rows
         )
         more = ", ..." if bad.sum() > 3 else ""

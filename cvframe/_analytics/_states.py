@@ -123,9 +123,11 @@ def agent_state_intervals(
       (read activity from a little before the span you want, and pass ``start``).
     - **After an agent's last event** its state lasts until ``end``: by default the
       latest event in ``events`` (no event from anyone after it, so nothing is
-      invented); pass the end of the window you read to count up to it. That time is
-      flagged: ``open_end`` is True on every row holding time of an agent's last,
-      still open state, whose real end is unknown.
+      invented); pass the end of the window you read to count up to it. Time is
+      counted up to ``end`` and no further, and the cut is flagged: ``open_end`` is
+      True on the row (in the bucket holding ``end``) where a state still in
+      progress at ``end`` is cut (an agent's last state, or one whose next event
+      comes after ``end``): its real end lies beyond what is counted.
     - Events are sorted by agent and time; an exact repeat (same agent, time,
       activity and reason code) is one event. Of several events of one agent at the
       same instant, the one last in ``events`` is the state that lasts.
@@ -148,7 +150,8 @@ def agent_state_intervals(
     start, end : timestamp-like, optional
         Count only the time in ``[start, end)``; a naive timestamp is read in ``tz``.
         An event before ``start`` still gives the state the agent is in at
-        ``start``; events at or after ``end`` are ignored. Neither needs to be a
+        ``start``; an event at or after ``end`` adds no time (it only tells whether
+        the state before it was still in progress at ``end``). Neither needs to be a
         bucket edge (the bucket holding it is then covered in part).
     tz : str, optional
         The time zone whose clock the buckets follow (a ``"D"`` bucket is then a
@@ -237,8 +240,6 @@ def agent_state_intervals(
             "category": category,
         }
     )
-    if hi is not None:
-        table = table[table["time"].to_numpy() < hi]
     table = table.drop_duplicates(["agent_id", "time", "activity", "reason_code"], keep="last")
     table = table.sort_values(["agent_id", "time"], kind="stable").reset_index(drop=True)
     if not len(table):
@@ -252,12 +253,16 @@ def agent_state_intervals(
     finish = np.empty_like(begin)
     finish[:-1] = begin[1:]
     finish[last_of_agent] = cut
+    # A state still in progress at the cut: the agent's last one, or one whose next
+    # event comes after the cut.
+    open_end = last_of_agent | (finish > cut)
+    finish = np.minimum(finish, cut)
     if lo is not None:
         begin = np.maximum(begin, lo)
     keep = finish > begin
     if not keep.any():
         return _empty(zone)
-    begin, finish, last_of_agent = begin[keep], finish[keep], last_of_agent[keep]
+    begin, finish, open_end = begin[keep], finish[keep], open_end[keep]
     table = table.loc[keep]
 
     grid = bucket_grid(int(begin.min()), int(finish.max()), spec, zone)
@@ -278,7 +283,7 @@ def agent_state_intervals(
             "activity": table["activity"].to_numpy(dtype=object)[segment],
             "reason_code": table["reason_code"].to_numpy(dtype=object)[segment],
             "duration": piece_end - piece_start,
-            "open_end": last_of_agent[segment],
+            "open_end": open_end[segment] & (piece_end == cut),
         }
     )
     keys = ["bucket", "agent_id", "category", "activity", "reason_code"]
