@@ -30,6 +30,19 @@ def call(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     """One request to ``endpoint`` over loopback: (status, the answer's JSON)."""
+    status, raw = call_raw(emu, endpoint, body=body, query=query, headers=headers)
+    return status, json.loads(raw or b"null")
+
+
+def call_raw(
+    emu: Emulator,
+    endpoint: Endpoint,
+    *,
+    body: dict[str, Any] | None = None,
+    query: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """One request to ``endpoint`` over loopback: (status, the answer's bytes)."""
     path = endpoint.path_for(emu.account_id)
     if query:
         path += "?" + urlencode(query)
@@ -42,7 +55,7 @@ def call(
         raw = None if body is None else json.dumps(body).encode()
         connection.request(endpoint.method, path, body=raw, headers=sent)
         response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"null")
+        return response.status, response.read()
     finally:
         connection.close()
 
