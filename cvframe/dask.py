@@ -45,9 +45,10 @@ from ._analytics import kpis as _kpis
 from ._analytics import resample_intervals as _resample_intervals
 from ._analytics import to_series as _to_series
 from ._arguments import queue_list
+from ._endpoints import endpoint_named
 from ._frame import empty_frame
 from ._store import read_snapshot as _read_snapshot
-from ._store import snapshot_days
+from ._store import snapshot_days, snapshot_endpoint
 from ._times import TimeLike, resolve_window
 
 __all__ = ["kpis", "read_snapshot", "resample_intervals", "to_series"]
@@ -61,6 +62,7 @@ def _read_day(
     queues: list[str] | None,
     validate: bool,
     storage_options: Mapping[str, Any] | None = None,
+    endpoint: str = "callvolume",
 ) -> pd.DataFrame:
     """One day of the snapshot as a contract frame (run on a worker)."""
     begin, stop = bounds
@@ -71,6 +73,7 @@ def _read_day(
         queues=queues,
         validate=validate,
         storage_options=storage_options,
+        endpoint=endpoint,
     )
 
 
@@ -82,11 +85,14 @@ def read_snapshot(
     queues: str | Iterable[str] | None = None,
     validate: bool = True,
     storage_options: Mapping[str, Any] | None = None,
+    endpoint: str | None = None,
 ) -> dd.DataFrame:
     """Read a Parquet snapshot as a Dask DataFrame, one partition per UTC day.
 
     Each partition is what :func:`cvframe.read_snapshot` gives for its day: the
-    contract's columns and dtypes, sorted by ``interval_start`` and ``queue_id``.
+    contract's columns and dtypes of the endpoint the snapshot holds (call volume,
+    skill volume, agent performance or agent activity), sorted by its sort keys
+    (``interval_start`` and ``queue_id`` for call volume).
 
     Parameters
     ----------
@@ -95,7 +101,8 @@ def read_snapshot(
         on a file system every worker can read; or an object-store URL
         (``s3://bucket/prefix``, ``gs://``, ``abfs://``), which every worker reaches.
     start, end : str, datetime or Timestamp, optional
-        Keep intervals with ``start <= interval_start < end`` (UTC when naive).
+        Keep intervals with ``start <= interval_start < end`` (``event_time`` for
+        agent activity; UTC when naive).
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
     validate : bool, default True
@@ -104,6 +111,9 @@ def read_snapshot(
         For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...),
         sent to each worker with its task (leave credentials to the workers' own
         environment or instance role where you can).
+    endpoint : str, optional
+        The endpoint the snapshot must hold, as :func:`cvframe.read_snapshot` takes
+        it; None reads what its files say they hold.
 
     Returns
     -------
@@ -128,6 +138,10 @@ def read_snapshot(
     """
     begin, stop = (None, None) if start is None and end is None else _window(start, end)
     wanted = queue_list(queues)
+    name = endpoint_named(endpoint).name if endpoint is not None else None
+    if name is None:
+        name = snapshot_endpoint(path, storage_options=storage_options)
+    meta = empty_frame(endpoint=name)
     pieces = []
     for day in snapshot_days(path, storage_options=storage_options):
         lo = pd.Timestamp(day, tz="UTC")
@@ -139,7 +153,7 @@ def read_snapshot(
         if lo < hi:
             pieces.append((lo, hi))
     if not pieces:
-        return dd.from_pandas(empty_frame(), npartitions=1)
+        return dd.from_pandas(meta, npartitions=1)
     return dd.from_map(
         _read_day,
         pieces,
@@ -147,7 +161,8 @@ def read_snapshot(
         storage_options=None if storage_options is None else dict(storage_options),
         queues=wanted,
         validate=validate,
-        meta=empty_frame(),
+        endpoint=name,
+        meta=meta,
         divisions=None,
         enforce_metadata=False,
     )

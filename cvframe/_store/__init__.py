@@ -20,6 +20,7 @@ from ._lock import (
 )
 from ._read import (
     read_snapshot,
+    snapshot_endpoint,
 )
 from ._sync import (
     DEFAULT_LOOKBACK,
@@ -36,6 +37,7 @@ __all__ = [
     "SyncReport",
     "read_snapshot",
     "snapshot_days",
+    "snapshot_endpoint",
     "sync",
     "write_snapshot",
 ]

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import CvframeError, SnapshotError
 from ._files import as_snapshot_error, prepare_root, remove_day, remove_stale_temp_files, write_day
 from ._format import as_contract, check_file_schema, unreadable_day
@@ -43,6 +44,8 @@ class DayFiles(Protocol):
     url: str
     #: Where it is.
     location: SnapshotLocation
+    #: The endpoint whose rows it holds (each file's metadata says so too).
+    endpoint: Endpoint
 
     def exists(self) -> bool:
         """Whether there is a snapshot (a directory, or objects under the root)."""
@@ -89,8 +92,9 @@ class DayFiles(Protocol):
 class LocalDays:
     """The day files of a snapshot in a local directory (today's code, unchanged)."""
 
-    def __init__(self, location: SnapshotLocation) -> None:
+    def __init__(self, location: SnapshotLocation, endpoint: Endpoint = CALLVOLUME) -> None:
         self.location = location
+        self.endpoint = endpoint
         self.root = location.local_path
         self.url = str(self.root)
 
@@ -126,8 +130,8 @@ class LocalDays:
             table = pq.read_table(path)
         except (OSError, pa.ArrowException) as exc:
             raise unreadable_day(path, "merge into it", exc) from exc
-        check_file_schema(table.schema, path)
-        return as_contract(table, path)
+        check_file_schema(table.schema, path, self.endpoint)
+        return as_contract(table, path, self.endpoint)
 
     def writing(self, day: str | None = None) -> contextlib.AbstractContextManager[None]:
         return as_snapshot_error(self.root, self.root if day is None else self.path(day))
@@ -151,8 +155,9 @@ _STORE_ERRORS = (Exception,)
 class ObjectDays:
     """The day files of a snapshot under a root in an object store (fsspec)."""
 
-    def __init__(self, location: SnapshotLocation) -> None:
+    def __init__(self, location: SnapshotLocation, endpoint: Endpoint = CALLVOLUME) -> None:
         self.location = location
+        self.endpoint = endpoint
         self.fs = location.filesystem
         self.url = location.url
 
@@ -226,8 +231,8 @@ class ObjectDays:
             table = pq.read_table(pa.BufferReader(data))
         except (OSError, pa.ArrowException) as exc:
             raise self._unreadable(day, "merge into it", exc) from None
-        check_file_schema(table.schema, where)
-        return as_contract(table, where)
+        check_file_schema(table.schema, where, self.endpoint)
+        return as_contract(table, where, self.endpoint)
 
     @contextlib.contextmanager
     def writing(self, day: str | None = None) -> Iterator[None]:
@@ -257,11 +262,15 @@ class ObjectDays:
         """Nothing to remove: a write never leaves a temporary object."""
 
 
-def day_files(location: SnapshotLocation | str | os.PathLike[str]) -> LocalDays | ObjectDays:
-    """The day files of the snapshot at ``location`` (a path or URL is resolved first)."""
+def day_files(
+    location: SnapshotLocation | str | os.PathLike[str], endpoint: Endpoint = CALLVOLUME
+) -> LocalDays | ObjectDays:
+    """The day files of the ``endpoint`` snapshot at ``location`` (a path or URL is resolved
+    first)."""
     if not isinstance(location, SnapshotLocation):
         location = snapshot_location(location)
-    return LocalDays(location) if location.is_local else ObjectDays(location)
+    kind = LocalDays if location.is_local else ObjectDays
+    return kind(location, endpoint)
 
 
 def snapshot_days(

@@ -45,12 +45,18 @@ def window_days(
 
 
 def row_filter(
-    begin: pd.Timestamp | None, stop: pd.Timestamp | None, queues: Sequence[str] | None
+    begin: pd.Timestamp | None,
+    stop: pd.Timestamp | None,
+    queues: Sequence[str] | None,
+    column: str = "interval_start",
 ) -> ds.Expression | None:
-    """The dataset filter, with the partition bounds that let pyarrow skip whole days."""
+    """The dataset filter, with the partition bounds that let pyarrow skip whole days.
+
+    ``column`` is the time the window bounds (the endpoint's interval column).
+    """
     parts: list[ds.Expression] = []
     day = ds.field(PARTITION_FIELD)
-    start_field = ds.field("interval_start")
+    start_field = ds.field(column)
     first, last = window_days(begin, stop)
     if begin is not None:
         parts.append(day >= first)

@@ -4,10 +4,12 @@ Layout::
 
     PATH/
       .cvframe.lock                   the writers' lock (hidden from Parquet readers)
-      date=2023-01-02/part-0.parquet  every record whose interval starts that UTC day
+      date=2023-01-02/part-0.parquet  every row whose interval (or event) is that UTC day
       date=2023-01-03/part-0.parquet
 
-Rows are kept sorted by :data:`SORT_KEYS` (the endpoint's record order) within each day.
+A snapshot holds one endpoint: its day is the UTC date of the endpoint's
+``interval_column`` (``interval_start``; ``event_time`` for agent activity), and the
+rows of each day are kept sorted by the endpoint's ``sort_keys`` (:func:`sort_keys`).
 """
 
 from __future__ import annotations
@@ -21,24 +23,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from .._endpoints import CALLVOLUME
+from .._endpoints import CALLVOLUME, Endpoint
 
 __all__ = [
     "PARTITIONING",
     "PARTITION_FIELD",
     "PART_FILE",
-    "SORT_KEYS",
     "day_file",
     "directory_days",
+    "partition_column",
+    "sort_keys",
     "split_by_day",
 ]
 
-#: The hive partition key: the UTC date of ``interval_start``, ``YYYY-MM-DD``.
+#: The hive partition key: the UTC date of the interval column, ``YYYY-MM-DD``.
 PARTITION_FIELD = "date"
 #: The one data file of each partition.
 PART_FILE = "part-0.parquet"
-#: The order of the rows in a day's file: the endpoint's record order.
-SORT_KEYS = [(name, "ascending") for name in CALLVOLUME.sort_keys]
 #: The partitioning pyarrow reads the dataset with.
 PARTITIONING = ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
 
@@ -59,10 +60,25 @@ def directory_days(path: str | os.PathLike[str]) -> list[str]:
     )
 
 
-def split_by_day(table: pa.Table) -> dict[str, pa.Table]:
-    """The rows of each UTC day of interval_start, keyed ``YYYY-MM-DD``, ascending."""
-    table = table.sort_by(SORT_KEYS)
-    starts = table["interval_start"].combine_chunks()
+def sort_keys(endpoint: Endpoint = CALLVOLUME) -> list[tuple[str, str]]:
+    """The order of the rows in a day's file: the endpoint's row order, as ``sort_by`` takes it."""
+    return [(name, "ascending") for name in endpoint.sort_keys]
+
+
+def partition_column(endpoint: Endpoint) -> str:
+    """The column whose UTC day places a row: ValueError for an endpoint without one."""
+    if endpoint.interval_column is None:
+        raise ValueError(
+            f"{endpoint.name} is a directory, not history: it has no time to keep a snapshot "
+            f"by; read it whole with cvframe.read_{endpoint.name}()"
+        )
+    return endpoint.interval_column
+
+
+def split_by_day(table: pa.Table, endpoint: Endpoint = CALLVOLUME) -> dict[str, pa.Table]:
+    """The rows of each UTC day of the interval column, keyed ``YYYY-MM-DD``, ascending."""
+    table = table.sort_by(sort_keys(endpoint))
+    starts = table[partition_column(endpoint)].combine_chunks()
     # Dropping the zone keeps the UTC wall time, so the cast to date is the UTC date.
     days = pc.cast(starts.cast(pa.timestamp("ms")), pa.date32())
     ordinals = np.asarray(days.cast(pa.int32()).to_numpy(zero_copy_only=False))

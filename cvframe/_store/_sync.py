@@ -1,12 +1,14 @@
 """sync(): keep a Parquet snapshot up to date from the API, safely and incrementally.
 
-One run: take the dataset's lock; find its high-water mark (the latest
-``interval_start`` stored before the run's window end, of the queues synced); read
-``[high-water mark - lookback, end)`` with :func:`cvframe.read_callvolume` (the
-first run reads from ``start``, or from the first record); drop any record the API
-sent from outside that window; upsert the rows day by day, making the window hold
-exactly what the read returned (``prune``); release the lock. All the HTTP is
-``read_callvolume``'s; all the writing is :func:`~cvframe._store._upsert.upsert_table`'s.
+One run: take the dataset's lock; find its high-water mark (the latest interval time
+stored before the run's window end, of the queues synced); read
+``[high-water mark - lookback, end)`` with the endpoint's reader
+(:func:`cvframe.read_callvolume`, or the skill-volume, agent-performance or
+agent-activity reader; the first run reads from ``start``, or from the first record);
+drop any row the API sent from outside that window; upsert the rows day by day,
+making the window hold exactly what the read returned (``prune``); release the lock.
+All the HTTP is the reader's; all the writing is
+:func:`~cvframe._store._upsert.upsert_table`'s. A snapshot holds one endpoint.
 """
 
 from __future__ import annotations
@@ -15,20 +17,36 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
-from .._api import read_callvolume, resolve_org_id
+from .._api import (
+    read_agent_activity,
+    read_agent_performance,
+    read_callvolume,
+    read_skill_volume,
+    resolve_org_id,
+)
 from .._arguments import queue_list
 from .._durations import parse_duration
+from .._endpoints import (
+    AGENT_ACTIVITY,
+    AGENT_PERFORMANCE,
+    CALLVOLUME,
+    SKILL_VOLUME,
+    Endpoint,
+    endpoint_named,
+)
 from .._errors import OutOfWindowWarning
 from .._times import TimeLike, format_api_time, resolve_window
+from ._contract import has_queues
 from ._days import day_files
 from ._format import frame_to_table
+from ._layout import partition_column
 from ._lease import locked
 from ._location import snapshot_location
 from ._lock import DEFAULT_LOCK_TIMEOUT
@@ -81,6 +99,8 @@ class SyncReport:
         Stored records inside the window (and of the queues synced) that the API no
         longer returned, removed (``prune=True``). A record that moved to another
         day is counted as updated, not removed.
+    endpoint : str
+        The endpoint synced (``"callvolume"``, ``"agentperformance"``...).
 
     Examples
     --------
@@ -107,11 +127,13 @@ class SyncReport:
     seconds: float
     rows_out_of_window: int = 0
     rows_removed: int = 0
+    endpoint: str = CALLVOLUME.name
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values (times as ISO 8601 UTC strings)."""
         return {
             "path": self.path,
+            "endpoint": self.endpoint,
             "initial": self.initial,
             "window_start": _iso(self.window_start),
             "window_end": _iso(self.window_end),
@@ -135,6 +157,7 @@ class SyncReport:
         window = f"{_iso(self.window_start) or 'first record'} .. {_iso(self.window_end)}"
         rows = [
             ("path", self.path),
+            ("endpoint", self.endpoint),
             ("run", "initial sync" if self.initial else "incremental sync"),
             ("window", window),
             ("rows fetched", f"{self.rows_fetched:,}"),
@@ -171,6 +194,8 @@ def sync(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     progress: bool | None = False,
     storage_options: Mapping[str, Any] | None = None,
+    endpoint: str | Endpoint = "callvolume",
+    time_zone: str | None = None,
     **client_settings: Any,
 ) -> SyncReport:
     """Bring the Parquet snapshot at ``path`` up to date with the API.
@@ -181,6 +206,26 @@ def sync(
     ``lookback``, because the platform keeps updating recent intervals. Records
     are upserted by ``id``, keeping the highest ``version``; only the days that
     change are rewritten, each atomically.
+
+    ``endpoint`` chooses what is synced, each into a snapshot of its own (one
+    ``path`` per endpoint: a path holding another endpoint's files is refused with a
+    :class:`cvframe.SnapshotError` naming both):
+
+    - ``"callvolume"`` (the default): :func:`cvframe.read_callvolume`, one row per
+      record, upserted by ``id`` and ``version``;
+    - ``"skillvolume"``: the skill breakdown (:func:`cvframe.read_skill_volume`), one
+      row per record x skill, by ``id``, ``skill_id`` and ``version``;
+    - ``"agentperformance"`` (:func:`cvframe.read_agent_performance`): one row per
+      agent x interval x queue; rows have no version, so a row read again replaces
+      the stored one when its values changed (the newer read wins);
+    - ``"agentactivity"`` (:func:`cvframe.read_agent_activity`): one row per state
+      change; the high-water mark is the latest ``event_time``, the lookback as
+      above; ``time_zone`` is the zone its zone-less event times are in. Its API
+      reads bounded windows, so the first run needs ``start``.
+
+    ``"queues"`` and ``"agents"`` are directories, not history: a ``ValueError``
+    says to read them whole with :func:`cvframe.read_queues` and
+    :func:`cvframe.read_agents`.
 
     The window read then holds exactly what the server has (``prune=True``, the
     default): a read is complete or raises, so a stored record inside the window
@@ -212,7 +257,9 @@ def sync(
         (``s3://bucket/prefix``, ``gs://``, ``abfs://``, ``memory://``): see
         :func:`write_snapshot` for what differs there.
     org_id : str, optional
-        The organization id; ``$CVFRAME_ORG_ID`` when None.
+        The organization id; ``$CVFRAME_ORG_ID`` when None. Needed by call volume and
+        skill volume; the agent endpoints take none (it is then not sent, as their
+        readers do).
     start : str, datetime or Timestamp, optional
         Where the first run starts (UTC when naive). Later runs never read before it.
     end : str, datetime or Timestamp, optional
@@ -222,7 +269,8 @@ def sync(
     queues : str or list of str, optional
         Sync only these queues, given by queue id or queue name (as
         :func:`cvframe.read_callvolume` filters): the high-water mark is theirs and
-        pruning removes only their records.
+        pruning removes only their records. Not for agent activity (its rows are of
+        no queue).
     prune : bool, default True
         Remove stored records of the window read that the server no longer returns,
         and older copies of a record that moved to another day. False: upsert only,
@@ -234,6 +282,11 @@ def sync(
     storage_options : dict, optional
         For a URL: the fsspec filesystem's options (credentials, ``endpoint_url``...).
         Never shown in the report, logs or messages.
+    endpoint : str, default "callvolume"
+        ``"callvolume"``, ``"skillvolume"``, ``"agentperformance"`` or
+        ``"agentactivity"`` (see above).
+    time_zone : str, optional
+        Agent activity only: the IANA zone its event times are sent in (default UTC).
     **client_settings
         Connection settings of :func:`cvframe.read_callvolume` (``host``,
         ``account_id``, ``client_id``, ``client_secret``, ``token``, ``page_size``,
@@ -261,7 +314,9 @@ def sync(
     cvframe.CvframeError
         As :func:`cvframe.read_callvolume` raises; the dataset is left as it was.
     ValueError
-        For bad arguments.
+        For bad arguments: an option that does not apply to ``endpoint`` (``queues``
+        for agent activity, ``time_zone`` for any other), a directory endpoint, a
+        first agent-activity run without ``start``.
 
     Examples
     --------
@@ -277,6 +332,7 @@ def sync(
     (False, 0, ())
     >>> print(again)  # doctest: +ELLIPSIS
     path                  ...
+    endpoint              callvolume
     run                   incremental sync
     window                2023-01-03T21:45:00Z .. 2023-01-04T00:00:00Z
     rows fetched          9
@@ -288,17 +344,21 @@ def sync(
     seconds               ...
     """
     began = time.monotonic()
+    declared = endpoint_named(endpoint)
+    column = partition_column(declared)  # a directory endpoint is refused here
     back = _lookback(lookback)
     if not isinstance(prune, bool):
         raise ValueError(f"prune must be True or False, got {prune!r}")
     wanted = queue_list(queues)
+    _check_applies(declared, queues=wanted, time_zone=time_zone)
     floor, stop = resolve_window(start, end)
     # The API is sent whole milliseconds: the window pruned is the one it was asked for.
     stop = stop.floor("ms")
     floor = None if floor is None else floor.floor("ms")
     location = snapshot_location(path, storage_options)
-    org_id = resolve_org_id(org_id)  # fail before creating anything
-    days = day_files(location)
+    if declared.org_key is not None:
+        org_id = resolve_org_id(org_id)  # fail before creating anything
+    days = day_files(location, declared)
     days.prepare()
     with locked(location, lock_timeout) as lock:
         mark = high_water_mark(days, before=stop, queues=wanted)
@@ -310,22 +370,23 @@ def sync(
             fetched = 0
             result = None
         else:
-            df = read_callvolume(
+            df = _read_window(
+                declared,
                 begin,
                 stop,
                 org_id=org_id,
                 queues=wanted,
+                time_zone=time_zone,
                 progress=progress,
-                validate=True,
-                **client_settings,
+                client_settings=client_settings,
             )
             fetched = len(df)
-            df, stray = _inside_window(df, begin, stop)
-            scope = PruneScope(begin, stop, None if wanted is None else tuple(wanted))
-            # read_callvolume has just validated the frame, and read the window whole.
+            df, stray = _inside_window(df, begin, stop, column)
+            scope = PruneScope(begin, stop, None if wanted is None else tuple(wanted), column)
+            # The reader has just validated the frame, and read the window whole.
             result = upsert_table(
                 days,
-                frame_to_table(df, validate=False),
+                frame_to_table(df, endpoint=declared, validate=False),
                 prune=scope if prune else None,
                 ensure_held=lock.ensure_held,
             )
@@ -347,14 +408,75 @@ def sync(
         seconds=time.monotonic() - began,
         rows_out_of_window=stray,
         rows_removed=result.removed if result else 0,
+        endpoint=declared.name,
+    )
+
+
+def _takes_time_zone(endpoint: Endpoint) -> bool:
+    """Whether the endpoint sends zone-less times (whose zone is a setting)."""
+    return any(column.time_format is not None for column in endpoint.columns)
+
+
+def _check_applies(endpoint: Endpoint, *, queues: list[str] | None, time_zone: str | None) -> None:
+    """ValueError for an option given that the endpoint does not take."""
+    if queues is not None and not has_queues(endpoint):
+        raise ValueError(f"queues= does not apply to {endpoint.name}: its rows are of no queue")
+    if time_zone is not None and not _takes_time_zone(endpoint):
+        raise ValueError(
+            f"time_zone= does not apply to {endpoint.name} (its times are sent in UTC); "
+            "it is agent activity's setting"
+        )
+
+
+def _read_window(
+    endpoint: Endpoint,
+    begin: pd.Timestamp | None,
+    stop: pd.Timestamp,
+    *,
+    org_id: str | None,
+    queues: list[str] | None,
+    time_zone: str | None,
+    progress: bool | None,
+    client_settings: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The validated frame of ``[begin, stop)`` from the endpoint's reader."""
+    # Each reader is looked up here, when called: tests hook this module's names.
+    if endpoint is AGENT_ACTIVITY:
+        if begin is None:
+            raise ValueError(
+                "the first sync of agentactivity needs start=: its API reads bounded "
+                "windows (no paging), so there is no 'from the first record'"
+            )
+        return read_agent_activity(
+            begin,
+            stop,
+            time_zone=time_zone or "UTC",
+            progress=progress,
+            validate=True,
+            **client_settings,
+        )
+    readers: dict[str, Callable[..., pd.DataFrame]] = {
+        CALLVOLUME.name: read_callvolume,
+        SKILL_VOLUME.name: read_skill_volume,
+        AGENT_PERFORMANCE.name: read_agent_performance,
+    }
+    reader = readers[endpoint.name]
+    return reader(
+        begin,
+        stop,
+        org_id=org_id,
+        queues=queues,
+        progress=progress,
+        validate=True,
+        **client_settings,
     )
 
 
 def _inside_window(
-    df: pd.DataFrame, begin: pd.Timestamp | None, stop: pd.Timestamp
+    df: pd.DataFrame, begin: pd.Timestamp | None, stop: pd.Timestamp, column: str
 ) -> tuple[pd.DataFrame, int]:
-    """``df`` without the rows outside ``[begin, stop)``, and how many those were."""
-    starts = df["interval_start"]
+    """``df`` without the rows whose ``column`` is outside ``[begin, stop)``, and how many."""
+    starts = df[column]
     inside = starts < stop
     if begin is not None:
         inside &= starts >= begin
@@ -366,7 +488,7 @@ def _inside_window(
     window = f"{_iso(begin) or 'the first record'} .. {_iso(stop)}"
     warnings.warn(
         f"the API sent {stray} record(s) from outside the window read ({window}), with "
-        f"interval_start from {_iso(outside.min())} to {_iso(outside.max())}; sync dropped "
+        f"{column} from {_iso(outside.min())} to {_iso(outside.max())}; sync dropped "
         "them so that they cannot move the high-water mark. Read that period with its "
         "own window if it is real; report it to Kore.ai if it persists",
         OutOfWindowWarning,

@@ -1,9 +1,12 @@
 """Merging a table into the dataset day by day: upsert or replace, and prune.
 
 Only days whose rows change are rewritten, each atomically, in ascending order, so the
-dataset's own high-water mark (its latest ``interval_start``) is a safe point to
-resume an interrupted sync from (a pruning sync first removes a moved record's old
-copy from days outside its window: those days cannot move the mark).
+dataset's own high-water mark (its latest ``interval_start``, or the endpoint's interval
+column) is a safe point to resume an interrupted sync from (a pruning sync first removes
+a moved record's old copy from days outside its window: those days cannot move the
+mark). Rows are matched by the endpoint's natural key (:mod:`._keys`), and a stored row
+is replaced by a fetched one of a higher version, or of the same version (none, for an
+endpoint without versions) with different values: the newer read wins.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._endpoints import Endpoint
 from .._frame import arrow_schema, column_names, keep_latest_versions
 from ._days import DayFiles
-from ._format import file_metadata
-from ._layout import SORT_KEYS, split_by_day
+from ._format import check_file_schema, file_metadata
+from ._keys import row_keys, version_values
+from ._layout import sort_keys, split_by_day
 from ._prune import Moves, PruneScope, find_moves
 
 __all__ = ["UpsertResult", "WriteMode", "upsert_table"]
@@ -42,46 +47,56 @@ def _equal_or_both_null(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.A
     return pc.or_(equal, pc.and_(pc.is_null(a), pc.is_null(b)))
 
 
-def _merge(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
-    """Upsert ``new`` into ``old`` by id: ``(merged or None if unchanged, inserted, updated)``.
+def _merge(
+    old: pa.Table | None, new: pa.Table, endpoint: Endpoint
+) -> tuple[pa.Table | None, int, int]:
+    """Upsert ``new`` into ``old`` by key: ``(merged or None if unchanged, inserted, updated)``.
 
     A stored row is replaced by a fetched one with a higher version, or with the
     same version and different values (the latest answer wins); never by a lower one.
     """
+    order = sort_keys(endpoint)
     if old is None or old.num_rows == 0:
-        return new.sort_by(SORT_KEYS), new.num_rows, 0
-    old_ids = old["id"].combine_chunks()
-    known = pc.fill_null(pc.is_in(new["id"], value_set=old_ids), False)
+        return new.sort_by(order), new.num_rows, 0
+    old_ids = row_keys(old, endpoint)
+    new_ids = row_keys(new, endpoint)
+    known = pc.fill_null(pc.is_in(new_ids, value_set=old_ids), False)
     fresh = new.filter(pc.invert(known))
     seen = new.filter(known)
     changed = seen
+    changed_ids = new_ids.filter(known)
     if seen.num_rows:
-        before = old.take(pc.index_in(seen["id"], value_set=old_ids))
-        v_new = pc.fill_null(seen["version"], -1)
-        v_old = pc.fill_null(before["version"], -1)
-        first, *rest = column_names()
+        before = old.take(pc.index_in(changed_ids, value_set=old_ids))
+        v_new = version_values(seen, endpoint)
+        v_old = version_values(before, endpoint)
+        first, *rest = column_names(endpoint)
         differs = pc.invert(_equal_or_both_null(seen[first], before[first]))
         for name in rest:
             differs = pc.or_(differs, pc.invert(_equal_or_both_null(seen[name], before[name])))
         replace = pc.or_(pc.greater(v_new, v_old), pc.and_(pc.equal(v_new, v_old), differs))
         changed = seen.filter(replace)
+        changed_ids = changed_ids.filter(replace)
     if fresh.num_rows == 0 and changed.num_rows == 0:
         return None, 0, 0
-    replaced = pc.is_in(old["id"], value_set=changed["id"].combine_chunks())
+    replaced = pc.is_in(old_ids, value_set=changed_ids)
     kept = old.filter(pc.invert(pc.fill_null(replaced, False)))
-    merged = pa.concat_tables([kept, changed, fresh]).sort_by(SORT_KEYS)
+    merged = pa.concat_tables([kept, changed, fresh]).sort_by(order)
     return merged, fresh.num_rows, changed.num_rows
 
 
-def _replace(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int, int]:
+def _replace(
+    old: pa.Table | None, new: pa.Table, endpoint: Endpoint
+) -> tuple[pa.Table | None, int, int]:
     """Make the day exactly ``new``: ``(table or None if unchanged, inserted, updated)``."""
-    new = new.sort_by(SORT_KEYS)
+    order = sort_keys(endpoint)
+    new = new.sort_by(order)
     if old is None:
         return new, new.num_rows, 0
-    old = old.sort_by(SORT_KEYS)
+    old = old.sort_by(order)
     if old.equals(new):
         return None, 0, 0
-    known = _count(pc.fill_null(pc.is_in(new["id"], value_set=old["id"].combine_chunks()), False))
+    ids = row_keys(new, endpoint)
+    known = _count(pc.fill_null(pc.is_in(ids, value_set=row_keys(old, endpoint)), False))
     return new, new.num_rows - known, known
 
 
@@ -113,39 +128,47 @@ def upsert_table(
         raise ValueError(f"mode must be 'upsert' or 'replace', got {mode!r}")
     if prune is not None and mode != "upsert":
         raise ValueError("prune= goes with mode='upsert' only")
+    endpoint = days.endpoint
     combine = _merge if mode == "upsert" else _replace
     with days.writing():
         days.remove_leftovers()
-    table = keep_latest_versions(table)
-    by_day = split_by_day(table)
+    table = keep_latest_versions(table, endpoint=endpoint)
+    by_day = split_by_day(table, endpoint)
     plan = Moves() if prune is None else find_moves(days, table, by_day)
     touched = set(by_day)
     first: list[str] = []
+    stored = days.days()
     if prune is not None:
-        touched.update(prune.days(days.days()))
+        touched.update(prune.days(stored))
         # Copies leaving days outside the window go first: a crash after that leaves
         # the record missing, never held twice, and the next run's window (its mark
         # unmoved by days outside the window) reads it again.
         first = sorted(set(plan.leave) - touched)
-    fetched_ids = table["id"].combine_chunks()
-    empty = arrow_schema().empty_table()
+    if stored and not touched & set(stored) and not first:
+        # No stored day is read on the way: check that the dataset is this endpoint's
+        # before adding days of it (one snapshot holds one endpoint).
+        _check_holds(days, stored[-1])
+    fetched_ids = row_keys(table, endpoint)
+    empty = arrow_schema(endpoint).empty_table()
     inserted = updated = removed = 0
     rewritten: list[str] = []
     for day in [*first, *sorted(touched)]:
         old = days.read(day)
         rows = by_day.get(day, empty)
         if plan.stale:
-            rows = rows.filter(pc.invert(pc.is_in(rows["id"], value_set=plan.stale_ids())))
+            stale = pc.is_in(row_keys(rows, endpoint), value_set=plan.stale_ids())
+            rows = rows.filter(pc.invert(stale))
         gone = 0
         if prune is not None and old is not None:
+            old_ids = row_keys(old, endpoint)
             drop = pc.and_(
                 prune.contains(old),
-                pc.invert(pc.fill_null(pc.is_in(old["id"], value_set=fetched_ids), False)),
+                pc.invert(pc.fill_null(pc.is_in(old_ids, value_set=fetched_ids), False)),
             )
             gone = _count(drop)
             leaving = plan.leave.get(day)
             if leaving:
-                drop = pc.or_(drop, pc.is_in(old["id"], value_set=pa.array(leaving, pa.string())))
+                drop = pc.or_(drop, pc.is_in(old_ids, value_set=pa.array(leaving, pa.string())))
             if _count(drop):
                 old = old.filter(pc.invert(drop))
             else:
@@ -153,7 +176,7 @@ def upsert_table(
             changed = gone > 0 or bool(leaving)
         else:
             changed = False
-        merged, ins, upd = combine(old, rows) if rows.num_rows else (None, 0, 0)
+        merged, ins, upd = combine(old, rows, endpoint) if rows.num_rows else (None, 0, 0)
         if merged is None and changed:
             merged = old
         if merged is None:
@@ -162,7 +185,7 @@ def upsert_table(
             ensure_held()
         with days.writing(day):
             if merged.num_rows:
-                days.write(day, merged.replace_schema_metadata(file_metadata()))
+                days.write(day, merged.replace_schema_metadata(file_metadata(endpoint)))
             else:
                 days.remove(day)
         # A record that came from another day is an update, not an insert.
@@ -172,3 +195,10 @@ def upsert_table(
         removed += gone
         rewritten.append(day)
     return UpsertResult(inserted, updated, tuple(rewritten), removed)
+
+
+def _check_holds(days: DayFiles, day: str) -> None:
+    """SnapshotError unless the stored ``day`` holds the rows of ``days.endpoint``."""
+    where = days.where(day)
+    with days.open(day, "check which endpoint the snapshot holds") as file:
+        check_file_schema(file.schema_arrow, where, days.endpoint)

@@ -175,11 +175,13 @@ def test_report_prints_a_short_table_and_json_without_secrets(
         assert label in text
     assert f"rows inserted         {report.rows_inserted:,}" in text
     assert "high-water mark       2023-01-02T23:45:00Z" in text
-    assert len(text.splitlines()) == 10
+    assert text.splitlines()[1] == "endpoint              callvolume"
+    assert len(text.splitlines()) == 11
     data = json.loads(report.to_json())
     assert data == report.to_dict()
     assert data["partitions_rewritten"] == ["2023-01-02"]
     assert data["window_start"] == "2023-01-02T00:00:00Z"
+    assert data["endpoint"] == "callvolume"
     for secret in (emu.client_secret, "client_secret", "token"):
         assert secret not in text
         assert secret not in report.to_json()
