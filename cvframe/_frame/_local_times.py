@@ -139,13 +139,14 @@ def _localized(
             time_zone, ambiguous="NaT", nonexistent="shift_forward"
         )
         happens = (
-            "twice in {zone} (the hour repeated when clocks go back), so it names two instants"
+            f"happens twice in {time_zone} (the hour repeated when clocks go back), so it "
+            "names two instants"
             if shifted.isna().all()
-            else "never in {zone} (the hour skipped when clocks go forward)"
-        ).format(zone=time_zone)
+            else f"never happens in {time_zone} (the hour skipped when clocks go forward)"
+        )
         raise ResponseError(
             f"field {column.api_name!r} of {describe(position)} is {sent[position]!r}, "
-            f"a wall-clock time that happens {happens}; cvframe does not guess an instant. "
+            f"a wall-clock time that {happens}; cvframe does not guess an instant. "
             "Pass as time_zone the zone the API writes its times in (UTC, the default, has "
             "no such hours), or ask Kore.ai which zone that is"
         )

@@ -1,0 +1,111 @@
+"""Agent activity's zone-less ``EventTime`` (``MM/DD/YYYY HH:MM:SS``) read in an explicit zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe._frame import records_to_table
+
+
+def times(*sent: Any, time_zone: str = "UTC") -> list[pd.Timestamp]:
+    events = [
+        {"agentId": f"a-{i}", "eventTime": value, "activity": "available"}
+        for i, value in enumerate(sent)
+    ]
+    table = records_to_table(events, endpoint="agentactivity", time_zone=time_zone)
+    assert str(table.schema.field("event_time").type) == "timestamp[ms, tz=UTC]"
+    return [pd.Timestamp(v) for v in table["event_time"].to_pylist()]
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def test_the_documented_spelling_and_the_samples_unpadded_hour_read_alike() -> None:
+    assert times("10/20/2020 02:13:12", "10/20/2020 2:13:12", "1/2/2021 14:03:09") == [
+        utc("2020-10-20 02:13:12"),
+        utc("2020-10-20 02:13:12"),
+        utc("2021-01-02 14:03:09"),
+    ]
+
+
+def test_the_zone_is_a_setting_and_the_frame_holds_the_utc_instant() -> None:
+    # Summer and winter in New York: 4 and 5 hours behind UTC.
+    assert times("07/01/2024 9:00:00", "01/15/2024 9:00:00", time_zone="America/New_York") == [
+        utc("2024-07-01 13:00"),
+        utc("2024-01-15 14:00"),
+    ]
+    assert times("03/04/2024 09:00:00", time_zone="Asia/Kolkata") == [utc("2024-03-04 03:30")]
+
+
+def test_iso_8601_values_are_accepted_too_with_or_without_an_offset() -> None:
+    got = times(
+        "2024-07-01T09:00:00Z",  # its own instant
+        "2024-07-01T09:00:00+02:00",
+        "2024-07-01T09:00:00",  # zone-less: read in time_zone, like the rest
+        "07/01/2024 9:00:00",
+        time_zone="Europe/Berlin",
+    )
+    assert got == [
+        utc("2024-07-01 09:00"),
+        utc("2024-07-01 07:00"),
+        utc("2024-07-01 07:00"),
+        utc("2024-07-01 07:00"),
+    ]
+
+
+def test_a_missing_time_is_null_for_the_schema_to_flag() -> None:
+    assert pd.isna(times(None, "10/20/2020 2:13:12")[0])
+
+
+@pytest.mark.parametrize(
+    ("sent", "says"),
+    [
+        ("11/03/2024 1:30:00", "happens twice in America/New_York"),  # clocks go back at 2:00
+        ("03/10/2024 2:30:00", "never happens in America/New_York"),  # clocks skip 2:00-3:00
+        ("2024-03-10T02:30:00", "never happens in America/New_York"),
+    ],
+)
+def test_a_time_that_names_no_single_instant_in_the_zone_is_refused_naming_it(
+    sent: str, says: str
+) -> None:
+    with pytest.raises(cvframe.ResponseError) as info:
+        times("11/03/2024 0:59:59", sent, time_zone="America/New_York")
+    message = str(info.value)
+    assert f"is {sent!r}" in message and says in message
+    assert "'eventTime'" in message and "agentId 'a-1'" in message
+    assert "time_zone" in message  # says what to do
+
+
+def test_the_same_wall_clock_times_are_fine_in_utc() -> None:
+    assert times("11/03/2024 1:30:00", "03/10/2024 2:30:00") == [
+        utc("2024-11-03 01:30"),
+        utc("2024-03-10 02:30"),
+    ]
+
+
+@pytest.mark.parametrize("sent", ["13/20/2020 2:13:12", "10/20/2020", "yesterday", "", 1603160000])
+def test_a_time_in_neither_spelling_is_a_response_error_naming_both(sent: Any) -> None:
+    with pytest.raises(cvframe.ResponseError) as info:
+        times("10/20/2020 2:13:12", sent)
+    message = str(info.value)
+    assert f"is {sent!r}, not a time spelled MM/DD/YYYY HH:MM:SS (or ISO 8601)" in message
+    assert "agentId 'a-1'" in message
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "CEST", "", "../etc/passwd", None, 5])
+def test_a_time_zone_that_is_not_an_iana_name_is_a_value_error(zone: Any) -> None:
+    with pytest.raises(ValueError, match="time_zone must be an IANA time zone name"):
+        records_to_table([], endpoint="agentactivity", time_zone=zone)
+    with pytest.raises(ValueError, match="time_zone must be an IANA time zone name"):
+        cvframe.records_to_frame([], endpoint="agentactivity", time_zone=zone)
+
+
+def test_records_to_frame_reads_the_time_zone_setting() -> None:
+    sample = {"AgentId": "a-1", "EventTime": "10/20/2020 2:13:12", "Activity": "notready"}
+    df = cvframe.records_to_frame([sample], endpoint="agentactivity", time_zone="Asia/Tokyo")
+    assert df.loc[0, "event_time"] == utc("2020-10-19 17:13:12")
