@@ -28,9 +28,10 @@ def call(
     body: dict[str, Any] | None = None,
     query: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    method: str | None = None,
 ) -> tuple[int, Any]:
     """One request to ``endpoint`` over loopback: (status, the answer's JSON)."""
-    status, raw = call_raw(emu, endpoint, body=body, query=query, headers=headers)
+    status, raw = call_raw(emu, endpoint, body=body, query=query, headers=headers, method=method)
     return status, json.loads(raw or b"null")
 
 
@@ -41,8 +42,10 @@ def call_raw(
     body: dict[str, Any] | None = None,
     query: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    method: str | None = None,
 ) -> tuple[int, bytes]:
-    """One request to ``endpoint`` over loopback: (status, the answer's bytes)."""
+    """One request to ``endpoint`` over loopback (its declared method unless told):
+    (status, the answer's bytes)."""
     path = endpoint.path_for(emu.account_id)
     if query:
         path += "?" + urlencode(query)
@@ -53,7 +56,7 @@ def call_raw(
     connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=30)
     try:
         raw = None if body is None else json.dumps(body).encode()
-        connection.request(endpoint.method, path, body=raw, headers=sent)
+        connection.request(method or endpoint.method, path, body=raw, headers=sent)
         response = connection.getresponse()
         return response.status, response.read()
     finally:
