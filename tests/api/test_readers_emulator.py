@@ -1,0 +1,131 @@
+"""Every reader end to end against the emulator over loopback, on both dtype backends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe._api import (
+    CallVolumeClient,
+    read_agent_activity,
+    read_agent_performance,
+    read_agents,
+    read_queues,
+    read_skill_volume,
+)
+from cvframe._endpoints import endpoint_named
+from cvframe._frame import contract_dtypes
+from cvframe.emulator import Emulator
+from tests.fakes import FakeClock
+
+WINDOW = ("2023-01-02", "2023-01-03")
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator(days=2, queues=2) as emulator:
+        yield emulator
+
+
+def _windowed(read: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    def call(**kwargs: Any) -> pd.DataFrame:
+        return read(*WINDOW, progress=False, **kwargs)
+
+    return call
+
+
+READERS: dict[str, Callable[..., pd.DataFrame]] = {
+    "queues": read_queues,
+    "agents": lambda **kwargs: read_agents(progress=False, **kwargs),
+    "agentperformance": _windowed(read_agent_performance),
+    "agentactivity": _windowed(read_agent_activity),
+    "skillvolume": _windowed(read_skill_volume),
+}
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+@pytest.mark.parametrize("name", list(READERS))
+def test_each_reader_gives_its_contract_frame(emu: Emulator, name: str, backend: str) -> None:
+    df = READERS[name](dtype_backend=backend, **emu.settings())
+    endpoint = endpoint_named(name)
+    assert len(df) > 0
+    assert list(df.columns) == endpoint.column_names()
+    assert dict(df.dtypes) == dict(contract_dtypes(backend, endpoint=name))
+    assert not df.duplicated(list(endpoint.key_columns)).any()
+    assert isinstance(df.index, pd.RangeIndex)
+    assert df.equals(df.sort_values(list(endpoint.sort_keys), ignore_index=True))
+
+
+def test_the_frames_agree_with_each_other(emu: Emulator) -> None:
+    with CallVolumeClient(**emu.client_settings()) as client:
+        queues = read_queues(client=client)
+        agents = read_agents(client=client, progress=False)
+        perf = read_agent_performance(*WINDOW, client=client, progress=False)
+        events = read_agent_activity(*WINDOW, client=client, progress=False)
+    assert set(perf["agent_id"]) <= set(agents["agent_id"])
+    assert set(events["agent_id"]) <= set(agents["agent_id"])
+    assert set(perf["queue_id"]) <= set(queues["queue_id"])
+    start, end = (pd.Timestamp(t, tz="UTC") for t in WINDOW)
+    assert events["event_time"].between(start, end, inclusive="left").all()
+
+
+def test_agent_performance_in_small_pages_is_the_same_frame(emu: Emulator) -> None:
+    whole = read_agent_performance(*WINDOW, progress=False, **emu.settings())
+    paged = read_agent_performance(
+        *WINDOW, page_size=2, concurrency=3, progress=False, **emu.settings()
+    )
+    pd.testing.assert_frame_equal(whole, paged)
+
+
+def test_activity_in_small_chunks_is_the_same_frame(emu: Emulator) -> None:
+    whole = read_agent_activity(*WINDOW, chunk="1D", progress=False, **emu.settings())
+    chunked = read_agent_activity(*WINDOW, chunk="2h", progress=False, **emu.settings())
+    pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_one_client_reads_every_endpoint_through_one_transport(emu: Emulator) -> None:
+    with CallVolumeClient(**emu.client_settings()) as client:
+        read_queues(client=client)
+        read_agents(client=client, page_size=1000, progress=False)
+        read_agent_activity(*WINDOW, chunk="1D", client=client, progress=False)
+        assert client.transport.requests_sent == 3
+
+
+def test_a_429_on_agent_performance_is_retried_after_its_wait() -> None:
+    clock = FakeClock()
+    with Emulator(days=1) as emulator:
+        emulator.inject(429, times=2, retry_after=3)
+        client = CallVolumeClient(**emulator.client_settings(), clock=clock)
+        df = read_agent_performance(*WINDOW, client=client, progress=False)
+    assert len(df) > 0 and clock.sleeps[:2] == [3.0, 3.0]
+    assert client.transport.retries == 2
+
+
+def test_a_lasting_429_on_activity_ends_in_a_rate_limit_error() -> None:
+    clock = FakeClock()
+    with Emulator(days=1) as emulator:
+        emulator.inject(429, times=10, retry_after=1)
+        client = CallVolumeClient(**emulator.client_settings(), clock=clock, max_retries=2)
+        with pytest.raises(cvframe.RateLimitError, match="429"):
+            read_agent_activity(*WINDOW, client=client, progress=False)
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncate"])
+def test_a_broken_answer_on_agents_is_retried(kind: str) -> None:
+    with Emulator(days=1) as emulator:
+        emulator.inject(200, kind=kind)  # type: ignore[arg-type]
+        client = CallVolumeClient(**emulator.client_settings(), clock=FakeClock())
+        df = read_agents(client=client, progress=False)
+    assert len(df) > 0 and client.transport.retries == 1
+
+
+def test_a_wrong_secret_on_queues_is_an_authentication_error_without_it() -> None:
+    with Emulator(days=1) as emulator:
+        settings = {**emulator.client_settings(), "client_secret": "wrong-secret-" + "x" * 32}
+        with pytest.raises(cvframe.AuthenticationError) as info:
+            read_queues(**settings)
+    assert "wrong-secret" not in str(info.value)
