@@ -72,9 +72,15 @@ def skill_breakdown(seed: int, record: dict[str, Any]) -> list[dict[str, Any]]:
         "completedContacts": ("conversationTalkTime", "holdDuration", "acwDuration"),
         "_open": (),  # answered, not completed
         "abandonedContacts": ("queueHoldTimeAbandoned",),
+        "_other": (),  # offered, neither answered nor abandoned (a changed record)
     }
-    totals = {"completedContacts": completed, "_open": answered - completed}
-    totals["abandonedContacts"] = value("abandonedContacts")
+    abandoned = value("abandonedContacts")
+    totals = {
+        "completedContacts": completed,
+        "_open": answered - completed,
+        "abandonedContacts": abandoned,
+        "_other": value("offeredContacts") - answered - abandoned,
+    }
     first: dict[str, list[int]] = {}
     for kind, count in totals.items():
         first[kind] = split_exactly(max(0, count), weights)
@@ -94,13 +100,13 @@ def skill_breakdown(seed: int, record: dict[str, Any]) -> list[dict[str, Any]]:
                 counted[name][k] += int(shares[other] * overlap[k])
     out = []
     for k, skill in enumerate(skills):
-        done, still, gone = (
-            counted[n][k] for n in ("completedContacts", "_open", "abandonedContacts")
+        done, still, gone, other = (
+            counted[n][k] for n in ("completedContacts", "_open", "abandonedContacts", "_other")
         )
         talk, hold, acw = (counted[n][k] for n in _COMPLETED_DURATIONS)
         entry: dict[str, Any] = {
             **skill,
-            "offeredContacts": done + still + gone,
+            "offeredContacts": done + still + gone + other,
             "answeredContacts": done + still,
             "abandonedContacts": gone,
             "completedContacts": done,
