@@ -61,8 +61,14 @@ def directory_days(path: str | os.PathLike[str]) -> list[str]:
 
 
 def sort_keys(endpoint: Endpoint = CALLVOLUME) -> list[tuple[str, str]]:
-    """The order of the rows in a day's file: the endpoint's row order, as ``sort_by`` takes it."""
-    return [(name, "ascending") for name in endpoint.sort_keys]
+    """The order of the rows in a day's file, as ``sort_by`` takes it.
+
+    The endpoint's sort keys, then any key column they leave out: a total order, so a
+    day's rows have one order whatever order they arrived in (call volume's sort keys
+    end with its key, ``id``).
+    """
+    rest = [name for name in endpoint.key_columns if name not in endpoint.sort_keys]
+    return [(name, "ascending") for name in (*endpoint.sort_keys, *rest)]
 
 
 def partition_column(endpoint: Endpoint) -> str:

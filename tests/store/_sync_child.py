@@ -3,6 +3,7 @@
 Reads a JSON job from stdin::
 
     {"path": ..., "settings": {...}, "start": ..., "end": ..., "lookback": "2h",
+     "endpoint": "agentperformance",                # optional: default callvolume
      "kill": {"step": "after_commit", "n": 2},      # optional: SIGKILL itself there
      "pause": {"ready": FILE, "release": FILE},     # optional: hold the lock until told
      "storage_options": {...}, "lease_ttl": 2.0,    # optional: for an object-store URL
@@ -147,6 +148,7 @@ def main() -> int:
         lookback=job.get("lookback", "2h"),
         lock_timeout=job.get("lock_timeout", 60.0),
         storage_options=job.get("storage_options"),
+        endpoint=job.get("endpoint", "callvolume"),
         **job["settings"],
     )
     print(report.to_json())
@@ -161,6 +163,7 @@ HOOKS: list[tuple[Any, str, str]] = [
     (DatasetLock, "acquire", "lock"),
     (sync_module, "high_water_mark", "mark"),
     (sync_module, "read_callvolume", "fetch"),
+    (sync_module, "read_agent_performance", "fetch"),
     (sync_module, "upsert_table", "upsert"),
     (LocalDays, "remove_leftovers", "cleanup"),
     (LocalDays, "read", "read_day"),
@@ -234,6 +237,7 @@ def _run_forked(job: dict[str, Any]) -> int:
                 end=job.get("end"),
                 lookback=job.get("lookback", "2h"),
                 lock_timeout=job.get("lock_timeout", 10.0),
+                endpoint=job.get("endpoint", "callvolume"),
                 **job["settings"],
             )
         except BaseException:

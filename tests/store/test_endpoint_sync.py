@@ -1,0 +1,361 @@
+"""sync of the other history endpoints against the emulator: skill volume, agent
+performance (rows without a version) and agent activity (a high-water mark of event
+times): idempotent, updated, pruned, killed and rerun, one endpoint per path, the CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import cvframe
+from cvframe._endpoints import endpoint_named
+from cvframe._store import read_snapshot, sync
+from cvframe._store._layout import sort_keys
+from cvframe.emulator import Emulator
+from tests.fakes import EditingTransport
+
+CHILD = Path(__file__).with_name("_sync_child.py")
+DAY = "2023-01-02T00:00:00Z"
+NEXT_DAY = "2023-01-03T00:00:00Z"
+#: The endpoints synced here (call volume's own tests are in test_sync.py).
+ENDPOINTS = ["skillvolume", "agentperformance", "agentactivity"]
+#: The list of items in each endpoint's answer, as the emulator spells it.
+ITEMS_KEY = {
+    "skillvolume": "CallVolumeUpdate",
+    "agentperformance": "AgentPerformance",
+    "agentactivity": "AgentUpdates",
+}
+Edit = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    """Three days of two queues; never changed (edits go through a transport)."""
+    with Emulator(days=3, queues=2) as emulator:
+        yield emulator
+
+
+def served_items(emu: Emulator, endpoint: str, start: str, end: str) -> list[dict[str, Any]]:
+    """The items the emulator serves for ``[start, end)``, as the endpoint answers them."""
+    if endpoint == "skillvolume":
+        return emu.records(start, end, skill_breakdown=True)
+    if endpoint == "agentperformance":
+        return emu.agent_performance(start, end)
+    return emu.agent_activity(start, end)
+
+
+def as_frame(endpoint: str, items: list[dict[str, Any]]) -> pd.DataFrame:
+    """What a snapshot holding exactly ``items`` reads as."""
+    df = cvframe.records_to_frame(items, endpoint=endpoint)
+    order = [name for name, _ in sort_keys(endpoint_named(endpoint))]
+    return df.sort_values(order, ignore_index=True)
+
+
+def states(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*.parquet"))
+    }
+
+
+def late(endpoint: str, item: dict[str, Any]) -> bool:
+    """Whether ``item`` lies in the last two hours of the first day (the lookback)."""
+    if endpoint == "agentactivity":
+        when = pd.to_datetime(item["EventTime"], format="%m/%d/%Y %H:%M:%S", utc=True)
+    else:
+        when = pd.Timestamp(item["intervalStartTimeStamp"])
+    return pd.Timestamp("2023-01-02T22:00:00Z") <= when < pd.Timestamp(NEXT_DAY)
+
+
+def change_one(endpoint: str) -> Edit:
+    """An edit of the answers: one late row changed upstream (a new value; for skill
+    volume a new version of its record; for activity an event whose activity changed)."""
+
+    def edit(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items = copy.deepcopy(items)
+        if endpoint == "agentperformance":
+            for item in items:
+                for interval in item["intervals"]:
+                    if late(endpoint, interval):
+                        interval["queues"][0]["conversationHandleTime"] += 1000
+                        return items
+        for item in items:
+            if late(endpoint, item):
+                if endpoint == "skillvolume":
+                    item["__v"] += 1
+                    item["skillBreakdown"][0]["offeredContacts"] += 5
+                else:
+                    item["Activity"] = "acw" if item["Activity"] != "acw" else "busy"
+                return items
+        raise AssertionError("no late item to change")
+
+    return edit
+
+
+def drop_one(endpoint: str) -> Edit:
+    """An edit of the answers: one late row gone upstream."""
+
+    def edit(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items = copy.deepcopy(items)
+        for item in items:
+            if endpoint == "agentperformance":
+                for interval in item["intervals"]:
+                    if late(endpoint, interval) and len(interval["queues"]) > 1:
+                        del interval["queues"][0]
+                        return items
+            elif late(endpoint, item):
+                if endpoint == "skillvolume":
+                    if len(item["skillBreakdown"]) > 1:
+                        del item["skillBreakdown"][0]
+                        return items
+                else:
+                    items.remove(item)
+                    return items
+        raise AssertionError("no late item to drop")
+
+    return edit
+
+
+@contextlib.contextmanager
+def editing(endpoint: str, edit: Edit) -> Iterator[EditingTransport]:
+    """A transport: the emulator's answers of ``endpoint`` with ``edit`` applied to their items."""
+
+    def on_body(body: dict[str, Any]) -> dict[str, Any]:
+        key = ITEMS_KEY[endpoint]
+        if key in body:
+            body[key] = edit(body[key])
+        return body
+
+    transport = EditingTransport(on_body)
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def first_sync(emu: Emulator, path: Path, endpoint: str) -> cvframe.SyncReport:
+    return sync(path, start=DAY, end=NEXT_DAY, endpoint=endpoint, **emu.settings())
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_second_sync_changes_nothing_and_the_snapshot_is_what_the_api_serves(
+    emu: Emulator, tmp_path: Path, endpoint: str
+) -> None:
+    first = first_sync(emu, tmp_path, endpoint)
+    expected = as_frame(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
+    assert (first.initial, first.endpoint) == (True, endpoint)
+    assert first.rows_fetched == first.rows_inserted == len(expected) > 0
+    assert first.partitions_rewritten == ("2023-01-02",)
+    column = endpoint_named(endpoint).interval_column
+    assert column is not None
+    assert first.high_water_mark == expected[column].max()
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
+
+    before = states(tmp_path)
+    again = sync(tmp_path, end=NEXT_DAY, endpoint=endpoint, **emu.settings())
+    assert not again.initial
+    assert again.window_start == first.high_water_mark - pd.Timedelta("2h")
+    assert again.rows_fetched > 0
+    assert (again.rows_inserted, again.rows_updated, again.rows_removed) == (0, 0, 0)
+    assert again.partitions_rewritten == ()
+    assert states(tmp_path) == before
+    assert again.to_dict()["endpoint"] == endpoint
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_row_changed_upstream_is_replaced(emu: Emulator, tmp_path: Path, endpoint: str) -> None:
+    first_sync(emu, tmp_path, endpoint)
+    edit = change_one(endpoint)
+    with editing(endpoint, edit) as transport:
+        report = sync(
+            tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport, **emu.settings()
+        )
+    original = as_frame(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
+    expected = as_frame(endpoint, edit(served_items(emu, endpoint, DAY, NEXT_DAY)))
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
+    changed = set(pd.util.hash_pandas_object(expected, index=False)) - set(
+        pd.util.hash_pandas_object(original, index=False)
+    )
+    if endpoint == "agentactivity":
+        # Every column is the key of an event: the changed one is a new event, and the
+        # one the API no longer has is removed.
+        assert (report.rows_inserted, report.rows_updated, report.rows_removed) == (1, 0, 1)
+    else:
+        # By version (skill volume: each skill row of the record has the new version)
+        # or, without versions, by agent x interval x queue.
+        assert len(changed) == (1 if endpoint == "agentperformance" else 3)
+        counts = (report.rows_inserted, report.rows_updated, report.rows_removed)
+        assert counts == (0, len(changed), 0)
+    assert report.partitions_rewritten == ("2023-01-02",)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_row_gone_upstream_within_the_window_is_pruned(
+    emu: Emulator, tmp_path: Path, endpoint: str
+) -> None:
+    first_sync(emu, tmp_path, endpoint)
+    edit = drop_one(endpoint)
+    with editing(endpoint, edit) as transport:
+        report = sync(
+            tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport, **emu.settings()
+        )
+    assert (report.rows_inserted, report.rows_updated, report.rows_removed) == (0, 0, 1)
+    expected = as_frame(endpoint, edit(served_items(emu, endpoint, DAY, NEXT_DAY)))
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
+
+
+def test_later_activity_syncs_resume_from_the_latest_event_time(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    first = first_sync(emu, tmp_path, "agentactivity")
+    assert first.high_water_mark is not None
+    assert first.high_water_mark.second != 0 or first.high_water_mark.minute % 15 != 0
+    report = sync(tmp_path, end="2023-01-04", lookback="30min", endpoint="agentactivity",
+                  **emu.settings())  # fmt: skip
+    assert report.window_start == first.high_water_mark - pd.Timedelta("30min")
+    query = emu.requests[-1].query
+    assert query is not None
+    # The lookback re-read the first day's last half hour, unchanged: not rewritten.
+    assert report.partitions_rewritten == ("2023-01-03",)
+    expected = as_frame("agentactivity", served_items(emu, "agentactivity", DAY, "2023-01-04"))
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
+
+
+def test_activity_times_are_read_in_the_time_zone_given(tmp_path: Path) -> None:
+    zone, end = "America/New_York", "2023-01-02T12:00:00Z"
+    with Emulator(days=1, queues=1, activity_time_zone=zone) as emu:
+        report = sync(tmp_path / "ny", start=DAY, end=end, endpoint="agentactivity",
+                      time_zone=zone, **emu.settings())  # fmt: skip
+        as_utc = sync(tmp_path / "utc", start=DAY, end=end, endpoint="agentactivity",
+                      **emu.settings())  # fmt: skip
+        served = emu.agent_activity(DAY, end)
+    expected = cvframe.records_to_frame(served, endpoint="agentactivity", time_zone=zone)
+    expected = expected.sort_values(["event_time", "agent_id"], ignore_index=True)
+    assert report.rows_inserted == len(expected) > 0
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path / "ny"), expected)
+    # Read as UTC, the same wall times are five hours earlier: another window's events.
+    assert as_utc.high_water_mark is not None and report.high_water_mark is not None
+    assert report.high_water_mark - as_utc.high_water_mark == pd.Timedelta("5h")
+    assert read_snapshot(tmp_path / "utc")["event_time"].min() >= pd.Timestamp(DAY)
+
+
+def test_options_that_do_not_apply_are_refused_before_anything_is_read(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    before = len(emu.requests)
+    with pytest.raises(ValueError, match="first sync of agentactivity needs start"):
+        sync(tmp_path / "a", end=NEXT_DAY, endpoint="agentactivity", **emu.settings())
+    with pytest.raises(ValueError, match="queues= does not apply to agentactivity"):
+        sync(tmp_path / "b", start=DAY, end=NEXT_DAY, endpoint="agentactivity",
+             queues=["Sales"], **emu.settings())  # fmt: skip
+    with pytest.raises(ValueError, match="time_zone= does not apply to agentperformance"):
+        sync(tmp_path / "c", start=DAY, end=NEXT_DAY, endpoint="agentperformance",
+             time_zone="UTC", **emu.settings())  # fmt: skip
+    with pytest.raises(ValueError, match="endpoint must be one of"):
+        sync(tmp_path / "d", end=NEXT_DAY, endpoint="calls", **emu.settings())
+    assert len(emu.requests) == before
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_agent_performance_needs_no_org_id(emu: Emulator, tmp_path: Path) -> None:
+    settings = emu.client_settings()
+    assert "org_id" not in settings
+    report = sync(tmp_path, start=DAY, end="2023-01-02T02:00:00Z", endpoint="agentperformance",
+                  **settings)  # fmt: skip
+    assert report.rows_inserted > 0
+
+
+def test_a_queue_filtered_agent_performance_sync_keeps_only_its_queue(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    name = emu.queues()[0]["Description"]
+    report = sync(tmp_path, start=DAY, end=NEXT_DAY, endpoint="agentperformance",
+                  queues=[name], **emu.settings())  # fmt: skip
+    stored = read_snapshot(tmp_path)
+    assert set(stored["queue_name"]) == {name}
+    assert report.rows_inserted == len(stored) > 0
+    assert len(read_snapshot(tmp_path, queues=[name])) == len(stored)
+
+
+def test_one_path_holds_one_endpoint(emu: Emulator, tmp_path: Path) -> None:
+    first_sync(emu, tmp_path, "agentperformance")
+    before = states(tmp_path)
+    for other in ("callvolume", "skillvolume", "agentactivity"):
+        with pytest.raises(cvframe.SnapshotError, match=f"agentperformance rows, not {other}"):
+            sync(tmp_path, start=DAY, end=NEXT_DAY, endpoint=other, **emu.settings())
+    assert states(tmp_path) == before
+
+
+# Where a sync is killed: (step, occurrence); the run writes days 2023-01-02 to 04.
+KILL_POINTS = [
+    ("before_upsert", 1),
+    ("partial_temp", 1),
+    ("temp_written", 2),
+    ("before_commit", 3),
+    ("after_commit", 1),
+    ("after_commit", 3),
+]
+
+
+@pytest.mark.parametrize(("step", "n"), KILL_POINTS, ids=[f"{s}-{n}" for s, n in KILL_POINTS])
+def test_an_agent_performance_sync_killed_with_sigkill_then_rerun_has_every_row_once(
+    emu: Emulator, tmp_path: Path, step: str, n: int
+) -> None:
+    job = {
+        "path": str(tmp_path),
+        "settings": emu.settings(),
+        "start": DAY,
+        "end": "2023-01-05T00:00:00Z",
+        "endpoint": "agentperformance",
+        "kill": {"step": step, "n": n},
+    }
+    killed = subprocess.run(
+        [sys.executable, str(CHILD)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    if tmp_path.exists() and any(tmp_path.glob("date=*/part-0.parquet")):
+        partial = read_snapshot(tmp_path)
+        keys = ["agent_id", "interval_start", "queue_id"]
+        assert not partial.duplicated(keys).any()
+        assert len(pd.read_parquet(tmp_path)) == len(partial)
+    report = sync(tmp_path, start=DAY, end="2023-01-05T00:00:00Z", lock_timeout=5,
+                  endpoint="agentperformance", **emu.settings())  # fmt: skip
+    expected = as_frame(
+        "agentperformance", served_items(emu, "agentperformance", DAY, "2023-01-05T00:00:00Z")
+    )
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
+    assert report.high_water_mark == expected["interval_start"].max()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".parquet"
+                and p.name != ".cvframe.lock"]  # fmt: skip
+
+
+def test_agent_performance_syncs_to_s3_like_call_volume(
+    emu: Emulator, s3_url: str, s3_options: dict[str, Any]
+) -> None:
+    url = f"{s3_url}/agentperformance"
+    first = sync(url, start=DAY, end=NEXT_DAY, endpoint="agentperformance",
+                 storage_options=s3_options, **emu.settings())  # fmt: skip
+    expected = as_frame("agentperformance", served_items(emu, "agentperformance", DAY, NEXT_DAY))
+    assert first.rows_inserted == len(expected)
+    pd.testing.assert_frame_equal(read_snapshot(url, storage_options=s3_options), expected)
+    again = sync(url, end=NEXT_DAY, endpoint="agentperformance", storage_options=s3_options,
+                 **emu.settings())  # fmt: skip
+    assert (again.rows_inserted, again.rows_updated, again.partitions_rewritten) == (0, 0, ())
+    for secret in s3_options.values():
+        if isinstance(secret, str) and len(secret) > 8 and "://" not in secret:
+            assert secret not in str(first) + first.to_json()
