@@ -28,6 +28,8 @@ ACTIVITY_CHUNK = timedelta(hours=6)
 
 AGENT_ACTIVITY = Endpoint(
     name="agentactivity",
+    label="agent-activity",
+    reader="read_agent_activity",
     path="/agentassist/api/public/analytics/account/{account_id}/agentactivity",
     method="GET",
     paging="none",
@@ -46,6 +48,7 @@ AGENT_ACTIVITY = Endpoint(
     ),
     schema_version=1,
     key_columns=("agent_id", "event_time", "activity", "reason_code"),
+    nullable_key_columns=("reason_code",),
     sort_keys=("event_time", "agent_id"),
     records_key="agentUpdates",
     interval_column="event_time",

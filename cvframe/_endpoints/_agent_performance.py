@@ -17,6 +17,8 @@ __all__ = ["AGENT_PERFORMANCE"]
 # fmt: off
 AGENT_PERFORMANCE = Endpoint(
     name="agentperformance",
+    label="agent-performance",
+    reader="read_agent_performance",
     path="/agentassist/api/public/analytics/account/{account_id}/agentperformance",
     method="POST",
     paging="skip_limit",

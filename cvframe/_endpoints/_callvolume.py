@@ -53,6 +53,8 @@ COLUMNS: tuple[Column, ...] = (
 #: The Contact Volume API: ``POST`` a window, get pages of ``CallVolumeUpdate`` records.
 CALLVOLUME = Endpoint(
     name="callvolume",
+    label="call-volume",
+    reader="read_callvolume",
     path="/agentassist/api/public/analytics/account/{account_id}/callvolume",
     method="POST",
     paging="skip_limit",

@@ -68,8 +68,12 @@ class Endpoint:
     ('CallVolumeUpdate', 'id', 'version')
     """
 
-    #: A short name for messages and for ``endpoint=`` arguments, e.g. ``"callvolume"``.
+    #: A short name for ``endpoint=`` arguments, e.g. ``"callvolume"``.
     name: str
+    #: The endpoint's name in messages, e.g. ``"call-volume"`` ("the call-volume contract").
+    label: str
+    #: The public function that reads it, named in messages ("read_callvolume").
+    reader: str
     #: The path below the host, with ``{account_id}`` to fill in.
     path: str
     #: The HTTP method of each request: a POST carries its parameters as a JSON body,
@@ -115,6 +119,9 @@ class Endpoint:
     #: Other spellings the API is known to send -> the declared one, for item fields
     #: and for the item list's key (``"AgentId"`` -> ``"agentId"``).
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The key columns that may be null (two nulls are the same key), e.g. activity's
+    #: ``reason_code``, which only ``notready`` events carry; the others never are.
+    nullable_key_columns: tuple[str, ...] = ()
     #: API field name -> column name (derived from ``columns``).
     api_fields: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -128,7 +135,12 @@ class Endpoint:
         id_fields = {self.id_field} | ({self.version_field} if self.version_field else set())
         if len(names) != len(self.columns) or len(fields) != len(self.columns):
             raise ValueError(f"endpoint {self.name!r}: column or API field names repeat")
-        if not self.key_columns or not needed <= names or not id_fields <= set(fields):
+        if (
+            not self.key_columns
+            or not needed <= names
+            or not id_fields <= set(fields)
+            or not set(self.nullable_key_columns) <= set(self.key_columns)
+        ):
             raise ValueError(f"endpoint {self.name!r}: a key names no column of its contract")
         if self.paging == "skip_limit" and not (
             self.records_key and self.has_more_key and self.total_key

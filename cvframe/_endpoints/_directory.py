@@ -21,6 +21,8 @@ _PREFIX = "/agentassist/api/public/analytics/account/{account_id}"
 #: ``collectionPointId`` is the ``queueId`` of call-volume records.
 QUEUES = Endpoint(
     name="queues",
+    label="queues",
+    reader="read_queues",
     path=f"{_PREFIX}/queues",
     method="GET",
     paging="none",
@@ -40,6 +42,8 @@ QUEUES = Endpoint(
 #: ``GET .../agents?offset=&limit=``: ``[{accountId, agentId, firstName, lastName}]``.
 AGENTS = Endpoint(
     name="agents",
+    label="agents",
+    reader="read_agents",
     path=f"{_PREFIX}/agents",
     method="GET",
     paging="offset_limit",

@@ -20,6 +20,8 @@ __all__ = ["SKILL_VOLUME"]
 # fmt: off
 SKILL_VOLUME = Endpoint(
     name="skillvolume",
+    label="skill-volume",
+    reader="read_skill_volume",
     path="/agentassist/api/public/analytics/account/{account_id}/callvolume",
     method="POST",
     paging="skip_limit",
