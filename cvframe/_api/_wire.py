@@ -46,7 +46,8 @@ class HttpRequest:
     """One request as the client means it, and the limits its answer must keep.
 
     What a :class:`Transport` is handed; the client builds it (the ``auth`` header,
-    the JSON body, the ``timeout``, ``deadline`` and ``max_page_bytes`` it was given).
+    the JSON body or the query, the ``timeout``, ``deadline`` and ``max_page_bytes``
+    it was given).
 
     Examples
     --------
@@ -59,8 +60,10 @@ class HttpRequest:
     """
 
     method: str
+    #: The whole URL, a GET's query included.
     url: str
     headers: Mapping[str, str]
+    #: A POST's JSON body; empty for a GET.
     content: bytes
     #: Seconds to connect, and to wait for each next byte of the answer.
     timeout: float

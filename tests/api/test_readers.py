@@ -362,3 +362,29 @@ def test_the_literal_docs_sample_of_queues_is_refused_as_not_json() -> None:
     wire = FakeTransport([answer(200, sample)])
     with pytest.raises(cvframe.ResponseError, match="not JSON"):
         read_queues(client=_client(wire, max_retries=0))
+
+
+def test_activity_times_are_read_in_the_zone_given() -> None:
+    """The API sends zone-less times: ``time_zone`` says which zone; the frame is UTC."""
+    body = {
+        "accountId": "acc-1",
+        "agentUpdates": [
+            {
+                "agentId": "ag-1",
+                "eventTime": "03/04/2024 02:00:00",
+                "activity": "busy",
+                "reasonCode": "",
+            }
+        ],
+    }
+    for zone, utc in (("UTC", "2024-03-04T02:00Z"), ("America/New_York", "2024-03-04T07:00Z")):
+        wire = FakeTransport([answer(200, body)])
+        df = read_agent_activity(
+            "2024-03-04",
+            "2024-03-05",
+            chunk="1D",
+            time_zone=zone,
+            progress=False,
+            client=_client(wire),
+        )
+        assert list(df["event_time"]) == [pd.Timestamp(utc)], zone

@@ -129,3 +129,15 @@ def test_a_wrong_secret_on_queues_is_an_authentication_error_without_it() -> Non
         with pytest.raises(cvframe.AuthenticationError) as info:
             read_queues(**settings)
     assert "wrong-secret" not in str(info.value)
+
+
+def test_the_iid_header_reaches_every_endpoint() -> None:
+    with Emulator(days=1, queues=1, require_instance_id=True) as emulator:
+        settings = emulator.settings()
+        assert len(read_queues(**settings)) == 1
+        assert len(read_agents(progress=False, **settings)) > 0
+        assert len(read_agent_activity(*WINDOW, chunk="1D", progress=False, **settings)) > 0
+        assert {r.instance_id for r in emulator.requests} == {emulator.instance_id}
+        without = {k: v for k, v in settings.items() if k != "instance_id"}
+        with pytest.raises(cvframe.APIError, match="iId"):
+            read_agents(progress=False, **without)
