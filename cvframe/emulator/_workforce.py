@@ -301,7 +301,9 @@ def _split_record(
     if not takers:
         raise RuntimeError("an interval with contacts has no agent on duty: an emulator bug")
     slots = [PRIMARY_SLOT_MS if a.queue == queue else SECONDARY_SLOT_MS for a in takers]
-    weights = [s * float(rng.uniform(0.7, 1.3)) for s in slots]
+    weights = [
+        s * u for s, u in zip(slots, rng.uniform(0.7, 1.3, len(slots)).tolist(), strict=True)
+    ]
     completed = int(record.get("completedContacts", 0))
     answered = int(record.get("answeredContacts", 0))
     handle = int(record.get("conversationHandleTime", 0))
@@ -309,7 +311,9 @@ def _split_record(
     # contacts, more if their slots cannot hold the handle time.
     order = sorted(range(len(takers)), key=lambda k: (-weights[k], k))
     count = max(1, min(len(takers), max(completed, answered)))
-    while count < len(takers) and sum(slots[k] for k in order[:count]) < handle:
+    room = sum(slots[k] for k in order[:count])
+    while count < len(takers) and room < handle:
+        room += slots[order[count]]
         count += 1
     part = order[:count]
     n_completed = [0] * len(takers)
@@ -357,14 +361,16 @@ def _split_record(
             "answeredContacts": answered_k,
             "abandonedContacts": 0,
             "completedContacts": n_completed[k],
-            "transferredContacts": int(rng.binomial(n_completed[k], _TRANSFER_SHARE)),
+            "transferredContacts": int(rng.binomial(n_completed[k], _TRANSFER_SHARE))
+            if n_completed[k]
+            else 0,
             "conversationHandleTime": talk + hold + acw,
             "conversationTalkTime": talk,
             "acwDuration": acw,
             "holdDuration": hold,
         }
         if responses[k]:
-            entry["csatScore"] = int(np.clip(score + rng.integers(-1, 2), 1, 5))
+            entry["csatScore"] = min(5, max(1, score + int(rng.integers(-1, 2))))
         out.append(entry)
     return out
 
@@ -377,18 +383,20 @@ def _stretches(rng: np.random.Generator, entries: list[dict[str, Any]]) -> list[
     if busy + acw == 0:
         return [("available", _INTERVAL_S)]
     k = max(1, contacts)
-    busy_parts = _cut(rng, busy, k)
-    acw_parts = _cut(rng, acw, k)
-    idle_parts = _cut(rng, _INTERVAL_S - busy - acw, k + 1)
+    # One draw for the whole interval: k - 1 cuts of busy and of acw, k of idle time.
+    draws = rng.random(3 * k - 2).tolist()
+    busy_parts = _cut(busy, draws[: k - 1])
+    acw_parts = _cut(acw, draws[k - 1 : 2 * k - 2])
+    idle_parts = _cut(_INTERVAL_S - busy - acw, draws[2 * k - 2 :])
     out = [("available", idle_parts[0])]
     for b, a, idle in zip(busy_parts, acw_parts, idle_parts[1:], strict=True):
         out += [("busy", b), ("acw", a), ("available", idle)]
     return out
 
 
-def _cut(rng: np.random.Generator, total: int, pieces: int) -> list[int]:
-    """``total`` seconds cut at random into ``pieces`` whole-second parts (some may be 0)."""
-    if pieces == 1:
+def _cut(total: int, draws: list[float]) -> list[int]:
+    """``total`` seconds cut at ``draws`` (uniform in [0, 1)) into whole-second parts."""
+    if not draws:
         return [total]
-    cuts = [0, *sorted(rng.integers(0, total + 1, pieces - 1).tolist()), total]
+    cuts = [0, *sorted(int(d * (total + 1)) for d in draws), total]
     return [b - a for a, b in pairwise(cuts)]
