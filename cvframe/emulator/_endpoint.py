@@ -202,8 +202,28 @@ class EmulatedAPI:
     ) -> list[dict[str, Any]]:
         """The records served for ``[start, end)`` (by interval start), in API order.
 
-        With ``skill_breakdown``, each as served to a request with
-        ``includeSkillBreakdown: true`` (its ``skillBreakdown`` list added).
+        Parameters
+        ----------
+        start, end : str or datetime, optional
+            The window (ISO 8601, naive is UTC); None leaves that side open.
+        skill_breakdown : bool, default False
+            Each record as served to a request with ``includeSkillBreakdown: true``:
+            with its ``skillBreakdown`` list of 1-3 skills, whose sums reach at least
+            the record's totals (a contact counts once per skill it needed).
+
+        Returns
+        -------
+        list of dict
+            The records, API field names.
+
+        Examples
+        --------
+        >>> api = EmulatedAPI(days=1, queues=1)
+        >>> record = api.records("2023-01-02T09:00:00Z", "2023-01-02T09:15:00Z",
+        ...                      skill_breakdown=True)[0]
+        >>> skills = record["skillBreakdown"]
+        >>> sum(s["offeredContacts"] for s in skills) >= record["offeredContacts"]
+        True
         """
         lo = parse_time(start, "start") if isinstance(start, str) else start
         hi = parse_time(end, "end") if isinstance(end, str) else end
@@ -213,10 +233,16 @@ class EmulatedAPI:
     def queues(self) -> list[dict[str, Any]]:
         """The ``queues`` answer: ``[{accountId, collectionPointId, Description}]``.
 
-        The third key is spelled ``description`` when the emulator serves the field
-        tables' spellings (``camel_case=True``); ``collectionPointId`` is the
-        ``queueId`` of the call-volume records.
+        Returns
+        -------
+        list of dict
+            One per queue, in the order they were made; ``collectionPointId`` is the
+            ``queueId`` of the call-volume records. The third key is spelled
+            ``description`` when the emulator serves the field tables' spellings
+            (``camel_case=True``).
 
+        Examples
+        --------
         >>> EmulatedAPI(queues=2).queues()[1]["Description"]
         'Tech Support'
         """
@@ -235,9 +261,15 @@ class EmulatedAPI:
     def agents(self) -> list[dict[str, Any]]:
         """Every agent, ``{accountId, agentId, firstName, lastName}``, sorted by id.
 
-        The ``agents`` endpoint pages this list with ``offset``/``limit``. Every agent
-        that agent performance or agent activity names is in it.
+        Returns
+        -------
+        list of dict
+            The whole directory, which the ``agents`` endpoint pages with
+            ``offset``/``limit``. Every agent that agent performance or agent activity
+            names is in it; the list does not depend on any window.
 
+        Examples
+        --------
         >>> agent = EmulatedAPI(queues=1).agents()[0]
         >>> sorted(agent), agent["agentId"][:2]
         (['accountId', 'agentId', 'firstName', 'lastName'], 'a-')
@@ -257,12 +289,24 @@ class EmulatedAPI:
     ) -> list[dict[str, Any]]:
         """The agent-performance items for ``[start, end)`` (by interval start), as served.
 
-        One ``{agentId, intervals: [{intervalStartTimeStamp, intervalEndTimeStamp,
-        queues: [...]}]}`` per agent with any work in the window, sorted by agent id
-        (what ``skip``/``limit`` page over). For each queue and interval the agents'
-        ``answeredContacts``, ``completedContacts`` and durations add up exactly to the
-        call-volume record's; ``cvframe.emulator`` describes the other rules.
+        Parameters
+        ----------
+        start, end : str or datetime, optional
+            The window (ISO 8601 or a date, naive is UTC); None leaves that side open.
 
+        Returns
+        -------
+        list of dict
+            One ``{agentId, intervals: [{intervalStartTimeStamp, intervalEndTimeStamp,
+            queues: [...]}]}`` per agent with any work in the window, sorted by agent
+            id (what ``skip``/``limit`` page over). For each queue and interval the
+            agents' ``answeredContacts``, ``completedContacts`` and durations add up
+            exactly to the call-volume record's; no agent carries more than 90% of an
+            interval in handle time. The other rules (offered, abandoned, transfers,
+            CSAT) are in the module docstring of ``cvframe.emulator._workforce``.
+
+        Examples
+        --------
         >>> api = EmulatedAPI(days=1, queues=1)
         >>> items = api.agent_performance("2023-01-02T09:00:00Z", "2023-01-02T09:15:00Z")
         >>> record = api.records("2023-01-02T09:00:00Z", "2023-01-02T09:15:00Z")[0]
@@ -277,13 +321,27 @@ class EmulatedAPI:
     def agent_activity(self, start: str | datetime, end: str | datetime) -> list[dict[str, Any]]:
         """The agent-activity events with a time in ``[start, end)``, as served.
 
-        ``{AgentId, EventTime, Activity, ReasonCode}`` (camelCase keys with
-        ``camel_case=True``), by time then agent; ``EventTime`` is ``MM/DD/YYYY
-        H:MM:SS`` (unpadded hour) in ``activity_time_zone``. Activities:
-        ``available``, ``busy`` (talk and hold), ``acw`` (after-contact work),
-        ``notready`` (``ReasonCode`` ``"1"`` break, ``"2"`` lunch, ``"3"`` meeting) and
-        ``logout``; every activity but ``notready`` has ``ReasonCode`` ``"0"``.
+        Parameters
+        ----------
+        start, end : str or datetime
+            The window (ISO 8601 or a date, naive is UTC).
 
+        Returns
+        -------
+        list of dict
+            ``{AgentId, EventTime, Activity, ReasonCode}`` (camelCase keys with
+            ``camel_case=True``), by time then agent; ``EventTime`` is ``MM/DD/YYYY
+            H:MM:SS`` (unpadded hour, whole seconds) in ``activity_time_zone``.
+            Activities: ``available``, ``busy`` (talk and hold), ``acw``
+            (after-contact work), ``notready`` (``ReasonCode`` ``"1"`` break, ``"2"``
+            lunch, ``"3"`` meeting) and ``logout``; every activity but ``notready``
+            has ``ReasonCode`` ``"0"``. Per agent and interval of a shift, busy and
+            acw last the agent performance's talk + hold and acw rounded down to the
+            second, available the rest of the 900 seconds. A shift that ends at
+            midnight UTC logs out at 00:00:00 of the next day: ask past it.
+
+        Examples
+        --------
         >>> api = EmulatedAPI(days=1, queues=1)
         >>> first = api.agent_activity("2023-01-02", "2023-01-03")[0]
         >>> first["EventTime"], first["Activity"]
