@@ -1,4 +1,4 @@
-"""cvframe: Kore.ai Contact Volume API history as analysis-ready pandas DataFrames.
+"""cvframe: Kore.ai WFM Integration API history as analysis-ready pandas DataFrames.
 
 Read every page of a window into one validated frame::
 
@@ -29,7 +29,12 @@ from ._api import (
     RetryingTransport,
     Transport,
     WaitBudget,
+    read_agent_activity,
+    read_agent_performance,
+    read_agents,
     read_callvolume,
+    read_queues,
+    read_skill_volume,
 )
 from ._endpoints import API_FIELDS, COLUMNS, SCHEMA_VERSION
 from ._errors import (
@@ -92,7 +97,12 @@ __all__ = [
     "emulator",
     "erlang_c",
     "kpis",
+    "read_agent_activity",
+    "read_agent_performance",
+    "read_agents",
     "read_callvolume",
+    "read_queues",
+    "read_skill_volume",
     "read_snapshot",
     "records_to_frame",
     "required_agents",
