@@ -13,14 +13,19 @@ from __future__ import annotations
 
 from . import emulator, erlang_c
 from ._analytics import (
-    RESAMPLED_SCHEMA as _RESAMPLED_SCHEMA,
-)
-from ._analytics import (
+    DEFAULT_STATE_CATEGORIES,
+    OccupancyWarning,
+    agent_kpis,
+    agent_occupancy,
+    agent_state_intervals,
     kpis,
     required_agents,
     resample_intervals,
     staffing,
     to_series,
+)
+from ._analytics import (
+    RESAMPLED_SCHEMA as _RESAMPLED_SCHEMA,
 )
 from ._api import (
     CallVolumeClient,
@@ -69,6 +74,7 @@ IntervalSchema = _RESAMPLED_SCHEMA
 __all__ = [
     "API_FIELDS",
     "COLUMNS",
+    "DEFAULT_STATE_CATEGORIES",
     "SCHEMA_VERSION",
     "APIError",
     "AuthenticationError",
@@ -80,6 +86,7 @@ __all__ = [
     "HttpResponse",
     "IntervalSchema",
     "LockError",
+    "OccupancyWarning",
     "OutOfWindowWarning",
     "RateLimitError",
     "ResponseError",
@@ -92,6 +99,9 @@ __all__ = [
     "TransportError",
     "WaitBudget",
     "__version__",
+    "agent_kpis",
+    "agent_occupancy",
+    "agent_state_intervals",
     "contract_dtypes",
     "empty_frame",
     "emulator",
