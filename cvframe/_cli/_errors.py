@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from .._errors import CvframeError
 
-__all__ = ["REPORTED_ERRORS", "CommandError", "error_line"]
+__all__ = ["REPORTED_ERRORS", "CommandError", "UsageError", "error_line"]
 
 
 class CommandError(Exception):
     """A command cannot do what it was asked; the message says why and what to do."""
+
+
+class UsageError(CommandError):
+    """Options that do not go together (one that does not apply to the endpoint): exit 2."""
 
 
 #: What ``main`` turns into one ``cvframe: error:`` line and exit code 1.

@@ -1,4 +1,9 @@
-"""The ``cvframe fetch`` command: one window of call volume into a Parquet or CSV file."""
+"""The ``cvframe fetch`` command: one window of an endpoint into a Parquet or CSV file.
+
+``--endpoint`` chooses what is read (call volume by default; its skill breakdown, agent
+performance, agent activity, or the queue and agent directories); an option that does
+not apply to the endpoint chosen is refused with one line before any request.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +12,90 @@ import os
 from pathlib import Path
 from typing import get_args
 
-from .._api import DEFAULT_PAGE_SIZE, read_callvolume
+import pandas as pd
+
+from .._api import (
+    DEFAULT_PAGE_SIZE,
+    read_agent_activity,
+    read_agent_performance,
+    read_agents,
+    read_callvolume,
+    read_queues,
+    read_skill_volume,
+)
 from .._atomic import write_atomically
 from .._endpoints import CALLVOLUME, DurationUnit
-from ._errors import CommandError
-from ._options import Subcommands, add_connection_options, connection_settings
+from ._errors import CommandError, UsageError
+from ._options import (
+    Subcommands,
+    add_connection_options,
+    add_endpoint_option,
+    connection_settings,
+    refuse_options,
+)
 
 __all__ = ["add_fetch_command"]
 
 #: The file types ``-o`` may name, by suffix.
 _OUTPUT_SUFFIXES = (".parquet", ".csv")
+_WINDOWED = ("callvolume", "skillvolume", "agentperformance", "agentactivity")
+#: The options of ``fetch`` that only some endpoints take -> those endpoints.
+_APPLIES_TO = {
+    "--from": _WINDOWED,
+    "--to": _WINDOWED,
+    "--org": ("callvolume", "skillvolume"),
+    "--queue": ("callvolume", "skillvolume", "agentperformance"),
+    "--page-size": ("callvolume", "skillvolume", "agentperformance", "agents"),
+    "--duration-unit": ("callvolume",),
+    "--time-zone": ("agentactivity",),
+}
 
 
 def add_fetch_command(subcommands: Subcommands) -> None:
     """Add ``cvframe fetch``."""
     fetch = subcommands.add_parser(
         "fetch",
-        help="read a window of call volume into a Parquet or CSV file",
-        description="Read every record of [--from, --to) into one validated file. "
-        "Credentials come from CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
+        help="read a window of call volume (or another --endpoint) into a Parquet or CSV file",
+        description="Read every row of [--from, --to) of the --endpoint into one validated "
+        "file (queues and agents: the whole directory). Credentials come from "
+        "CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
+    )
+    add_endpoint_option(fetch)
+    fetch.add_argument(
+        "--from",
+        dest="start",
+        help="window start, ISO 8601 (default: first record; agentactivity needs it)",
     )
     fetch.add_argument(
-        "--from", dest="start", help="window start, ISO 8601 (default: first record)"
+        "--to", dest="end", help="window end, ISO 8601 (default: now; agentactivity needs it)"
     )
-    fetch.add_argument("--to", dest="end", help="window end, ISO 8601 (default: now)")
-    fetch.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
+    fetch.add_argument(
+        "--org", help="organization id ($CVFRAME_ORG_ID); callvolume and skillvolume"
+    )
     fetch.add_argument("-o", "--output", required=True, help="out.parquet or out.csv")
-    fetch.add_argument("--queue", action="append", help="keep this queue id or name (repeatable)")
     fetch.add_argument(
-        "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="records per request"
+        "--queue",
+        action="append",
+        help="keep this queue id or name (repeatable); not for agentactivity or a directory",
+    )
+    fetch.add_argument(
+        "--page-size",
+        type=int,
+        default=None,
+        help="records per request (agents per request for agentperformance; default "
+        f"{DEFAULT_PAGE_SIZE} for callvolume)",
     )
     fetch.add_argument(
         "--duration-unit",
         choices=get_args(DurationUnit),
-        default=CALLVOLUME.duration_unit,
-        help="unit the server sends",
+        default=None,
+        help=f"unit the server sends (callvolume; default {CALLVOLUME.duration_unit})",
+    )
+    fetch.add_argument(
+        "--time-zone",
+        default=None,
+        metavar="ZONE",
+        help="agentactivity: the IANA zone its zone-less event times are in (default UTC)",
     )
     fetch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_connection_options(fetch)
@@ -53,16 +107,8 @@ def _fetch(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in _OUTPUT_SUFFIXES:
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
     _check_output_path(out)
-    df = read_callvolume(
-        args.start,
-        args.end,
-        org_id=args.org,
-        page_size=args.page_size,
-        queues=args.queue or None,
-        duration_unit=args.duration_unit,
-        progress=None if not args.quiet else False,
-        **connection_settings(args),
-    )
+    refuse_options(args, _APPLIES_TO)
+    df = _read(args)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         # Atomically: a failed write leaves the previous file whole (a cron job's output).
@@ -77,6 +123,47 @@ def _fetch(args: argparse.Namespace) -> int:
         ) from exc
     print(f"wrote {len(df)} records to {out}")
     return 0
+
+
+def _read(args: argparse.Namespace) -> pd.DataFrame:
+    """The frame ``args.endpoint`` gives for the options of ``args``."""
+    settings = connection_settings(args)
+    progress = None if not args.quiet else False
+    if args.page_size is not None:
+        settings["page_size"] = args.page_size
+    endpoint = args.endpoint
+    if endpoint == "queues":
+        return read_queues(**settings)
+    if endpoint == "agents":
+        return read_agents(progress=progress, **settings)
+    if endpoint == "agentactivity":
+        if args.start is None or args.end is None:
+            raise UsageError(
+                "--endpoint agentactivity needs --from and --to (its API reads bounded "
+                "windows), e.g. --from 2024-03-04 --to 2024-03-05"
+            )
+        zone = args.time_zone or "UTC"
+        return read_agent_activity(
+            args.start, args.end, time_zone=zone, progress=progress, **settings
+        )
+    queues = args.queue or None
+    if endpoint == "agentperformance":
+        return read_agent_performance(
+            args.start, args.end, queues=queues, progress=progress, **settings
+        )
+    if endpoint == "skillvolume":
+        return read_skill_volume(
+            args.start, args.end, org_id=args.org, queues=queues, progress=progress, **settings
+        )
+    return read_callvolume(
+        args.start,
+        args.end,
+        org_id=args.org,
+        queues=queues,
+        duration_unit=args.duration_unit or CALLVOLUME.duration_unit,
+        progress=progress,
+        **settings,
+    )
 
 
 def _check_output_path(out: Path) -> None:

@@ -6,14 +6,69 @@ import argparse
 from typing import Any, TypeAlias
 
 from .._api import DEFAULT_REQUESTS_PER_MINUTE
+from ._errors import UsageError
 
-__all__ = ["Subcommands", "add_connection_options", "connection_settings"]
+__all__ = [
+    "ENDPOINT_HELP",
+    "HISTORY_ENDPOINTS",
+    "Subcommands",
+    "add_connection_options",
+    "add_endpoint_option",
+    "connection_settings",
+    "refuse_options",
+]
 
 #: What ``add_subparsers`` returns: each command module adds its commands to it.
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 #: The client keyword arguments the connection options set (secrets only via env).
 _CONNECTION_SETTINGS = ("host", "account_id", "instance_id", "requests_per_minute")
+
+
+#: What each ``--endpoint`` reads, for the help texts (the order of the README).
+ENDPOINT_HELP = {
+    "callvolume": "per-queue contacts and times per 15-minute interval (the default)",
+    "skillvolume": "call volume per skill: one row per record x skill (a contact counts "
+    "once per skill, so skill sums can exceed the queue's totals)",
+    "agentperformance": "each agent's contacts and handle times per interval and queue",
+    "agentactivity": "agents' state changes (available, busy, acw, notready, logout); "
+    "its times carry no zone: --time-zone says which (default UTC)",
+    "queues": "the queue directory (queue id, description); no window",
+    "agents": "the agent directory (agent id, first and last name); no window",
+}
+#: The endpoints with a history (a window, a snapshot): the others are directories.
+HISTORY_ENDPOINTS = ("callvolume", "skillvolume", "agentperformance", "agentactivity")
+
+
+def add_endpoint_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--endpoint``, its help listing what each endpoint is."""
+    listed = "; ".join(f"{name}: {text}" for name, text in ENDPOINT_HELP.items())
+    parser.add_argument(
+        "--endpoint",
+        choices=tuple(ENDPOINT_HELP),
+        default="callvolume",
+        metavar="ENDPOINT",
+        help=f"what to read (default callvolume). {listed}",
+    )
+
+
+#: Options whose attribute is not their own name.
+_DESTS = {"--from": "start", "--to": "end"}
+
+
+def refuse_options(args: argparse.Namespace, allowed: dict[str, tuple[str, ...]]) -> None:
+    """UsageError naming the first option given that ``args.endpoint`` does not take.
+
+    ``allowed`` maps an option (``"--org"``) to the endpoints it applies to; an
+    option counts as given when its attribute is not None (nor an empty list).
+    """
+    for option, endpoints in allowed.items():
+        value = getattr(args, _DESTS.get(option, option.lstrip("-").replace("-", "_")))
+        if value not in (None, []) and args.endpoint not in endpoints:
+            raise UsageError(
+                f"{option} does not apply to --endpoint {args.endpoint} "
+                f"(it applies to {', '.join(endpoints)}); leave it out"
+            )
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

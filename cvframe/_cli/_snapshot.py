@@ -10,9 +10,25 @@ from typing import Any
 from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
 from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, sync
 from .._wfm import write_wfm
-from ._options import Subcommands, add_connection_options, connection_settings
+from ._errors import UsageError
+from ._options import (
+    HISTORY_ENDPOINTS,
+    Subcommands,
+    add_connection_options,
+    add_endpoint_option,
+    connection_settings,
+    refuse_options,
+)
 
 __all__ = ["add_export_command", "add_sync_command"]
+
+#: The options of ``sync`` that only some endpoints take -> those endpoints.
+_SYNC_APPLIES_TO = {
+    "--org": ("callvolume", "skillvolume"),
+    "--queue": ("callvolume", "skillvolume", "agentperformance"),
+    "--page-size": ("callvolume", "skillvolume", "agentperformance"),
+    "--time-zone": ("agentactivity",),
+}
 
 
 def add_sync_command(subcommands: Subcommands) -> None:
@@ -24,12 +40,22 @@ def add_sync_command(subcommands: Subcommands) -> None:
         "--lookback) and upsert it, atomically and under a lock; stored records of the "
         "window read that the API no longer returns are removed (--no-prune keeps "
         "them). The first run reads "
-        "from --from (default: the first record). Exit 0 on success, 1 with a one-line "
-        "reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
+        "from --from (default: the first record; agentactivity needs --from). One PATH "
+        "holds one --endpoint: give each endpoint its own. Exit 0 on success, 1 with a "
+        "one-line reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
         "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
     )
     parser.add_argument(
-        "path", metavar="PATH", help="the snapshot directory, or its URL (s3://bucket/prefix...)"
+        "path",
+        metavar="PATH",
+        help="the snapshot directory, or its URL (s3://bucket/prefix...), of one endpoint",
+    )
+    add_endpoint_option(parser)
+    parser.add_argument(
+        "--time-zone",
+        default=None,
+        metavar="ZONE",
+        help="agentactivity: the IANA zone its zone-less event times are in (default UTC)",
     )
     parser.add_argument("--org", help="organization id ($CVFRAME_ORG_ID)")
     parser.add_argument("--from", dest="start", help="where the first run starts, ISO 8601")
@@ -62,6 +88,12 @@ def add_sync_command(subcommands: Subcommands) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    if args.endpoint not in HISTORY_ENDPOINTS:
+        raise UsageError(
+            f"{args.endpoint} is a directory, not history: there is nothing to sync; "
+            f"write it whole with cvframe fetch --endpoint {args.endpoint} -o FILE"
+        )
+    refuse_options(args, _SYNC_APPLIES_TO)
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size
@@ -76,6 +108,8 @@ def _sync(args: argparse.Namespace) -> int:
         lock_timeout=args.lock_timeout,
         progress=False,
         storage_options=_storage_options(args),
+        endpoint=args.endpoint,
+        time_zone=args.time_zone,
         **settings,
     )
     print(report.to_json() if args.json else report)
@@ -132,6 +166,7 @@ def _export(args: argparse.Namespace) -> int:
         end=args.end,
         queues=args.queue or None,
         storage_options=_storage_options(args),
+        endpoint="callvolume",  # a WFM import is of call volume
     )
     files = write_wfm(
         df,
