@@ -43,10 +43,14 @@ class Emulator(EmulatedAPI):
     It checks the JWT (401), the request (400), one rate limit for the whole account
     (429 with ``Retry-After``), and can add latency and scripted faults for tests,
     whichever endpoint is asked. Data is deterministic per ``seed`` and consistent
-    across endpoints: the agents' work adds up to the call volume of their queues,
-    and their activity covers it (the rules are in the ``_workforce`` module's
-    docstring; the README's emulator section sums them up). The agents' data is made
-    on the first request that needs it.
+    across endpoints: every agent named is in ``agents``, the agents' work adds up
+    exactly to the call volume of their queues per interval, and their activity
+    accounts for it to the second (the rules are in the docstring of
+    ``cvframe.emulator._workforce``). The agents' data is made, day by day, on the
+    first request that needs it, so an emulator serving call volume costs what it did.
+    ``max_page_size`` and the paging lies (``lie_has_more``, ``total_count_drift``)
+    apply to the skip/limit endpoints (call volume, agent performance); agents pages
+    are never capped, since a capped page would read as the last one.
 
     Parameters
     ----------
@@ -67,7 +71,9 @@ class Emulator(EmulatedAPI):
     require_instance_id : bool, default False
         Answer 400 when the ``iId`` header is missing or wrong (the docs-v2 revision).
     activity_time_zone : str, default "UTC"
-        The IANA zone of agent activity's zone-less ``EventTime`` values.
+        The IANA zone of agent activity's zone-less ``EventTime`` values. In a zone
+        with daylight saving time, the hour repeated in autumn is ambiguous, as it
+        would be from the real API.
     camel_case : bool, default False
         Serve the field tables' spellings (``description``; ``agentUpdates``,
         ``agentId``, ``eventTime``, ``activity``, ``reasonCode``) instead of the
