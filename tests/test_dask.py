@@ -138,3 +138,19 @@ def test_a_distributed_resample_needs_a_series_key(
     path, _ = snapshot
     with pytest.raises(ValueError, match="at least one key"):
         cvdask.resample_intervals(cvdask.read_snapshot(path), "1h", by=[])
+
+
+def test_read_snapshot_follows_the_endpoint_the_snapshot_holds(
+    client: object, tmp_path: Path
+) -> None:
+    with Emulator(queues=2, days=2) as emu:
+        cvframe.sync(tmp_path, start="2023-01-02", end="2023-01-04", endpoint="agentactivity",
+                     **emu.settings())  # fmt: skip
+    ddf = cvdask.read_snapshot(tmp_path, start="2023-01-03")
+    assert ddf.npartitions == 1
+    assert list(ddf.columns) == ["agent_id", "event_time", "activity", "reason_code"]
+    got = ddf.compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, cvframe.read_snapshot(tmp_path, start="2023-01-03"))
+    assert (got["event_time"] >= pd.Timestamp("2023-01-03", tz="UTC")).all()
+    with pytest.raises(cvframe.SnapshotError, match="holds agentactivity rows, not callvolume"):
+        cvdask.read_snapshot(tmp_path, endpoint="callvolume").compute()
