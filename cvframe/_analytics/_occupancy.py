@@ -261,7 +261,8 @@ def agent_occupancy(
     pairs = state_time.join(booked, how="outer")
     pairs[list(STATE_CATEGORIES)] = pairs[list(STATE_CATEGORIES)].fillna(0).astype(np.int64)
     pairs["handle"] = pairs["handle"].fillna(0).astype(np.int64)
-    pairs["handle_missing"] = pairs["handle_missing"].fillna(False).astype(bool)
+    # (an outer join leaves the flag NA, as object, where an agent booked nothing)
+    pairs["handle_missing"] = pairs["handle_missing"].astype("boolean").fillna(False).astype(bool)
     pairs = pairs.reset_index()
 
     covered = (pairs["bucket"] >= s_bucket.min()) & (pairs["bucket"] <= s_bucket.max())
