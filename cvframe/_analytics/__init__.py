@@ -43,7 +43,7 @@ from ._service_level import (
     SL_DENOMINATORS,
     SlDenominator,
 )
-from ._states import DEFAULT_STATE_CATEGORIES, STATE_CATEGORIES, agent_state_intervals
+from ._states import DEFAULT_STATE_CATEGORIES, agent_state_intervals
 
 __all__ = [
     "AGGREGATIONS",
@@ -55,7 +55,6 @@ __all__ = [
     "RATIOS",
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
-    "STATE_CATEGORIES",
     "CsatReading",
     "OccupancyWarning",
     "SlDenominator",

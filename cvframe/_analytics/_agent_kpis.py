@@ -127,7 +127,7 @@ def agent_kpis(
     -------
     pandas.DataFrame
         One row per group, sorted by the keys: the keys, the totals (counts
-        ``Int64``, durations ``timedelta64[ms]``) and :data:`AGENT_KPI_COLUMNS`
+        ``Int64``, durations ``timedelta64[ms]``) and the KPIs of the table above
         (averages ``timedelta64[ms]`` rounded to the millisecond, rates
         ``Float64``).
 

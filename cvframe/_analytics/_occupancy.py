@@ -130,7 +130,7 @@ def agent_occupancy(
     The two sources are compared per agent and bucket, within the span the states
     cover: where an agent's handle time exceeds its available time (it booked
     handle time in a bucket where activity shows it not ready, logged out, or no
-    event at all), an :class:`OccupancyWarning` names the first pairs. The values
+    event at all), an :class:`cvframe.OccupancyWarning` names the first pairs. The values
     are kept, not clipped: an occupancy above 1 says that the sources disagree.
     Handle time outside the span of the states has no available time to compare
     with: its rows have NA occupancy and no warning.
@@ -161,7 +161,7 @@ def agent_occupancy(
     -------
     pandas.DataFrame
         ``group`` (with ``groups``), ``agent_id`` (with ``by``), ``interval_start``,
-        ``interval_end`` and :data:`OCCUPANCY_COLUMNS`: times as
+        ``interval_end`` and the columns of the table above: times as
         ``timedelta64[ms]``, ratios as ``Float64``. One row per bucket (and key)
         with time in either frame, sorted by ``interval_start`` then the keys.
 
@@ -169,9 +169,9 @@ def agent_occupancy(
     ------
     ValueError
         If a column is missing or breaks its contract (named), a performance row
-        repeats an (agent, interval, queue), a state is not one of
-        :data:`cvframe.STATE_CATEGORIES`, a row straddles two buckets of ``freq``, or
-        an agent has no group in ``groups``.
+        repeats an (agent, interval, queue), a state is not one of ``handling``,
+        ``idle``, ``not_ready`` and ``logged_out``, a row straddles two buckets of
+        ``freq``, or an agent has no group in ``groups``.
 
     Warns
     -----

@@ -158,9 +158,10 @@ def agent_state_intervals(
         local day); by default the zone of ``event_time`` (UTC as read). The output's
         bounds are in this zone.
     states : mapping of str to str, optional
-        Activity -> state category (one of :data:`STATE_CATEGORIES`), over
-        :data:`DEFAULT_STATE_CATEGORIES`: add an activity the defaults do not know,
-        or move one (``{"acw": "not_ready"}``). Activities are compared without case.
+        Activity -> state category (``"handling"``, ``"idle"``, ``"not_ready"`` or
+        ``"logged_out"``), over :data:`cvframe.DEFAULT_STATE_CATEGORIES`: add an
+        activity the defaults do not know, or move one (``{"acw": "not_ready"}``).
+        Activities are compared without case.
 
     Returns
     -------
@@ -169,8 +170,8 @@ def agent_state_intervals(
         in it: ``agent_id``, ``interval_start``, ``interval_end`` (the bucket),
         ``state`` (the category), ``activity`` (as sent), ``reason_code``,
         ``duration`` (``timedelta64[ms]``) and ``open_end`` (``bool``). Sorted by
-        ``interval_start``, ``agent_id``, the state's order in
-        :data:`STATE_CATEGORIES`, ``activity`` and ``reason_code``; the
+        ``interval_start``, ``agent_id``, the state (in the order handling, idle,
+        not_ready, logged_out), ``activity`` and ``reason_code``; the
         numpy-nullable dtypes whatever the input's backend. For one column per
         state: ``out.pivot_table(index=["agent_id", "interval_start"],
         columns="state", values="duration", aggfunc="sum")``.

@@ -7,11 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cvframe._analytics import (
-    DEFAULT_STATE_CATEGORIES,
-    STATE_CATEGORIES,
-    agent_state_intervals,
-)
+from cvframe._analytics import DEFAULT_STATE_CATEGORIES, agent_state_intervals
+from cvframe._analytics._states import STATE_CATEGORIES
 from tests._analytics_helpers import BACKENDS, events
 
 MINUTE = pd.Timedelta(minutes=1)
