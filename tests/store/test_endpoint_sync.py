@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -319,6 +320,9 @@ def test_an_agent_performance_sync_killed_with_sigkill_then_rerun_has_every_row_
         "endpoint": "agentperformance",
         "kill": {"step": step, "n": n},
     }
+    # The child imports the cvframe this test runs (not another install of it).
+    root = str(Path(cvframe.__file__).resolve().parent.parent)
+    path = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
     killed = subprocess.run(
         [sys.executable, str(CHILD)],
         input=json.dumps(job),
@@ -326,6 +330,7 @@ def test_an_agent_performance_sync_killed_with_sigkill_then_rerun_has_every_row_
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "PYTHONPATH": path},
     )
     assert killed.returncode == -9, killed.stderr
     if tmp_path.exists() and any(tmp_path.glob("date=*/part-0.parquet")):
