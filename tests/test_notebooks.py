@@ -26,6 +26,7 @@ EXPECTED_IMAGES = {
     "01-quickstart.ipynb": 3,
     "02-forecasting-and-staffing.ipynb": 2,
     "03-wfm-export.ipynb": 0,
+    "04-agents-occupancy.ipynb": 2,
 }
 
 
