@@ -179,3 +179,11 @@ def test_large_frames_of_a_multi_column_key_are_validated_in_chunks_with_the_sam
     bad = pd.concat([good, good.iloc[[0]]], ignore_index=True)
     with pytest.raises(cvframe.SchemaError, match=r"\(agent_id, interval_start, queue_id\) unique"):
         cvframe.validate(bad, endpoint="agentperformance")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_an_empty_page_of_any_endpoint_is_an_empty_table_of_its_schema(endpoint: str) -> None:
+    from cvframe._frame import records_to_table
+
+    table = records_to_table([], endpoint=endpoint, time_zone="Europe/Paris")
+    assert table.num_rows == 0 and table.schema == arrow_schema(endpoint)
