@@ -415,16 +415,21 @@ def check_input(
     what: str,
     endpoint: Endpoint | None = None,
     keys: Sequence[str] = (),
+    kinds: Mapping[str, str] | None = None,
 ) -> None:
     """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
 
     ``columns`` must all be present (those missing are named). Each is checked by its
-    contract kind (:data:`CHECKED_KINDS`, or the columns of ``endpoint`` when given; a
+    contract kind (:data:`CHECKED_KINDS`, or the columns of ``endpoint`` when given,
+    and ``kinds`` for columns of no contract, e.g. ``{"duration": "duration"}``; a
     column the contract does not know, or a string column, is not checked); then
     ``id`` (when present) must be unique, the ``keys`` columns together too, and
     ``interval_end > interval_start`` (when both are present).
     """
-    declared = CHECKED_KINDS if endpoint is None else {c.name: c.kind for c in endpoint.columns}
+    declared = dict(
+        CHECKED_KINDS if endpoint is None else {c.name: c.kind for c in endpoint.columns}
+    )
+    declared.update(kinds or {})
     position = {name: i for i, name in enumerate(declared)}
     # In the contract's order, so that the first failing column is the same every time.
     names = sorted(dict.fromkeys(columns), key=lambda name: position.get(name, len(position)))

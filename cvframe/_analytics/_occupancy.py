@@ -57,7 +57,12 @@ def _check_states(states: Any, what: str) -> None:
             f"{what}: states lacks the columns {missing}; build it with "
             "cvframe.agent_state_intervals(events, freq)"
         )
-    check_input(states, ["interval_start", "interval_end"], what=f"{what} (states)")
+    check_input(
+        states,
+        ["interval_start", "interval_end", "duration"],
+        what=f"{what} (states)",
+        kinds={"duration": "duration"},
+    )
     check_strings(states, ("agent_id", "state"), what=f"{what} (states)")
     unknown = ~states["state"].isin(STATE_CATEGORIES).to_numpy(dtype=bool)
     if unknown.any():
@@ -213,6 +218,15 @@ def agent_occupancy(
     check_strings(performance, ("agent_id",), what=f"{what} (performance)")
     if by not in (None, "agent_id"):
         raise ValueError(f"{what}: by must be None or 'agent_id', got {by!r}")
+    keys: list[str] = []
+    if groups is not None:
+        if not isinstance(groups, Mapping):
+            raise ValueError(
+                f"{what}: groups must map agent id -> group, got {type(groups).__name__}"
+            )
+        keys.append("group")
+    if by == "agent_id":
+        keys.append("agent_id")
     spec = parse_freq(freq)
     zone = column_tz(states["interval_start"]) if tz is None else str(tz)
 
@@ -223,7 +237,8 @@ def agent_occupancy(
     check_multiple(spec, p_end - p_start)
     starts = np.concatenate([s_start, p_start])
     if not len(starts):
-        return _assemble(pd.DataFrame(), [], zone, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        nothing = pd.DataFrame({key: pd.Series([], dtype=object) for key in keys})
+        return _assemble(nothing, keys, zone, np.zeros(0, np.int64), np.zeros(0, np.int64))
     grid = bucket_grid(int(starts.min()), int(np.concatenate([s_end, p_end]).max()), spec, zone)
     s_bucket = _locate(s_start, s_end, grid, spec, zone, "states")
     p_bucket = _locate(p_start, p_end, grid, spec, zone, "performance")
@@ -265,15 +280,12 @@ def agent_occupancy(
     pairs["handle_missing"] = pairs["handle_missing"].astype("boolean").fillna(False).astype(bool)
     pairs = pairs.reset_index()
 
-    covered = (pairs["bucket"] >= s_bucket.min()) & (pairs["bucket"] <= s_bucket.max())
-    _warn_disagreement(pairs[covered.to_numpy()] if len(s_bucket) else pairs.iloc[:0], grid, zone)
+    if len(s_bucket):  # else no span to compare within
+        covered = (pairs["bucket"] >= s_bucket.min()) & (pairs["bucket"] <= s_bucket.max())
+        _warn_disagreement(pairs[covered.to_numpy()], grid, zone)
 
-    keys: list[str] = []
     if groups is not None:
         pairs["group"] = _group_of(pairs["agent_id"], groups, what)
-        keys.append("group")
-    if by == "agent_id":
-        keys.append("agent_id")
     totals = (
         pairs.groupby(["bucket", *keys], sort=True)
         .agg(
@@ -289,8 +301,6 @@ def agent_occupancy(
 
 def _group_of(agents: pd.Series, groups: Mapping[str, str], what: str) -> pd.Series:
     """Each agent's group, or ValueError naming the agents ``groups`` lacks."""
-    if not isinstance(groups, Mapping):
-        raise ValueError(f"{what}: groups must map agent id -> group, got {type(groups).__name__}")
     group = agents.map(dict(groups))
     lacking = sorted(set(agents[group.isna().to_numpy(dtype=bool)]))
     if lacking:

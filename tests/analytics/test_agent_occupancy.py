@@ -203,3 +203,26 @@ def test_bad_input_is_refused_naming_the_column(change: object, message: str) ->
     bad_perf, bad_states = change(perf, states)  # type: ignore[operator]
     with pytest.raises(ValueError, match=message):
         agent_occupancy(bad_perf, bad_states, "30min")
+
+
+def test_performance_without_any_states_is_na_without_a_warning() -> None:
+    empty = agent_state_intervals(events([]), "15min")
+    perf = performance([{"agent": "a1", "start": "09:00", "handle": 5}])
+    out = _quiet(perf, empty, "30min", by="agent_id")
+    assert out["agent_id"].tolist() == ["a1"]
+    assert out.loc[0, "handle_time"] == 5 * MINUTE
+    assert out.loc[0, "occupancy"] is pd.NA
+
+
+def test_no_rows_at_all_keep_the_key_columns() -> None:
+    empty = agent_state_intervals(events([]), "15min")
+    out = _quiet(performance([]), empty, "30min", by="agent_id", groups={})
+    assert len(out) == 0
+    assert list(out.columns[:4]) == ["group", "agent_id", "interval_start", "interval_end"]
+
+
+def test_a_negative_state_duration_is_refused() -> None:
+    perf, states = _day()
+    states.loc[0, "duration"] = -states.loc[0, "duration"]
+    with pytest.raises(ValueError, match=r"duration is negative in 1 row"):
+        agent_occupancy(perf, states, "30min")
