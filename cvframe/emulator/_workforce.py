@@ -6,19 +6,25 @@ window is the same however it is asked for. The rules, which the tests check on 
 served payloads:
 
 - **Shifts.** Each queue is staffed so that its own agents on duty can carry its
-  handle time at 75% of :data:`AGENT_CAPACITY_MS` each, and by one agent at least at
-  any time (a 24/7 centre). Shifts are eight hours (32 intervals) on interval
-  boundaries, cut at midnight UTC; an agent works at most one shift a day. A shift
-  has a 15-minute break (``notready``, reason ``"1"``) after about two and six
-  hours, a 30-minute lunch (``"2"``) after about four, sometimes a 15-minute meeting
-  (``"3"``) after three; breaks fill whole intervals and the agent handles nothing
-  then. Shifts that touch midnight go to agents of alternating pool parity on
-  alternate days, so no agent logs out at midnight and in again at the same second.
+  handle time at 80% of the interval (720 s) each, and by one agent at least at any
+  time (a 24/7 centre). Shifts start on interval boundaries, greedily where staff is
+  short of the need plus 12.5% (room for breaks), and last eight hours, or six or
+  four where the need has passed by then; they are cut at midnight UTC, and an
+  agent works at most one shift a day. A shift has a 15-minute break
+  (``notready``, reason ``"1"``) after about two hours (and six), a 30-minute lunch
+  (``"2"``) after about four, sometimes a 15-minute meeting (``"3"``) after three:
+  each within half an hour of that time where its queue keeps its need without the
+  agent, else skipped. Breaks fill whole intervals; the agent handles nothing then.
+  Shifts that touch midnight go to agents of alternating pool parity on alternate
+  days, so no agent logs out at midnight and in again at the same second.
+  Staffing covers each interval's own handle time, which varies a lot from one
+  interval to the next, so measured occupancy is modest (about 40% over a weekday,
+  50-60% at the peaks).
 - **Agent performance.** For every queue and interval, the call-volume record's
   ``answeredContacts``, ``completedContacts`` and durations (talk, hold, after-call
   work; handle = their sum) are split exactly among the agents on duty who take
   that queue's contacts (integers that sum back to the record's). An agent's own
-  queue may use 75% of its capacity, its second queue the rest, so no agent carries
+  queue may use 720 s of an interval, its second queue 90 s more, so no agent carries
   more than :data:`AGENT_CAPACITY_MS` (90% of the interval). ``offeredContacts`` =
   ``answeredContacts`` (every contact routed to an agent is accepted),
   ``abandonedContacts`` = 0 (contacts abandon in the queue, before routing),
@@ -70,11 +76,18 @@ __all__ = [
 
 _PER_DAY = 96
 _INTERVAL_S = int(INTERVAL.total_seconds())
-#: A shift's length, in intervals (eight hours).
-_SHIFT = 32
+#: The shifts' lengths, in intervals: eight, six and four hours.
+_SHIFTS = (32, 24, 16)
+#: A shift is as long as there is still work short of staff in its last two hours.
+_SHIFT_TAIL = 8
 #: ``ReasonCode`` of every activity but ``notready``.
 NO_REASON = "0"
 _BREAK, _LUNCH, _MEETING = "1", "2", "3"
+#: A shift's breaks: (planned interval from its start, reason, intervals long).
+_BREAK_PLAN = ((8, _BREAK, 1), (16, _LUNCH, 2), (24, _BREAK, 1))
+_MEETING_SHARE = 0.2
+#: Staff above the need, as a share of it: room for breaks (an hour of eight).
+_BREAK_ALLOWANCE = 0.125
 _TRANSFER_SHARE = 0.06
 #: Streams of the day's generator, apart from the call volume's (queue indexes).
 _SCHEDULE_STREAM = 1_000_003
@@ -178,21 +191,24 @@ class WorkforceData:
             for i, record in by_slot.items():
                 handle = int(record.get("conversationHandleTime", 0))
                 need[q, i] = max(1, math.ceil(handle / PRIMARY_SLOT_MS))
+        # Staff a little above the need, so that breaks fit where there is staff to spare.
+        target = need + np.floor(need * _BREAK_ALLOWANCE).astype(np.int64)
         orders = [list(rng.permutation(len(pool))) for pool in self._pools]
         used: set[str] = set()
         working = np.zeros_like(need)
         shifts: list[_Shift] = []
         for i in range(_PER_DAY):
             for q in range(len(records)):
-                while working[q, i] < need[q, i]:
-                    end = min(i + _SHIFT, _PER_DAY)
+                while working[q, i] < target[q, i]:
+                    end = min(i + _shift_length(target[q], working[q], i), _PER_DAY)
                     at_midnight = i == 0 or end == _PER_DAY
                     agent = self._free_agent(q, orders[q], used, parity if at_midnight else None)
-                    shift = _Shift(agent, i, end, _breaks(rng, i, end))
                     used.add(agent.agent_id)
-                    shifts.append(shift)
-                    for j in range(i, end):
-                        working[q, j] += shift.working(j)
+                    shifts.append(_Shift(agent, i, end))
+                    working[q, i:end] += 1
+        for shift in shifts:
+            q = shift.agent.queue
+            shift.breaks = _breaks(rng, shift.start, shift.end, need[q], working[q])
         return shifts
 
     def _free_agent(
@@ -281,17 +297,42 @@ def _slot(record: dict[str, Any]) -> int:
     return (start.hour * 60 + start.minute) // 15
 
 
-def _breaks(rng: np.random.Generator, start: int, end: int) -> dict[int, str]:
-    """A shift's breaks (interval -> reason), never in its first or last interval."""
-    wanted = {
-        start + int(rng.integers(7, 10)): _BREAK,
-        start + int(rng.integers(23, 26)): _BREAK,
-    }
-    lunch = start + int(rng.integers(15, 18))
-    wanted |= {lunch: _LUNCH, lunch + 1: _LUNCH}
-    if rng.random() < 0.2:
-        wanted[start + 12] = _MEETING
-    return {i: reason for i, reason in wanted.items() if start < i < end - 1}
+def _shift_length(need: np.ndarray, working: np.ndarray, start: int) -> int:
+    """The longest shift from ``start`` whose last two hours are still short of staff."""
+    for length in _SHIFTS[:-1]:
+        end = start + length
+        if end >= _PER_DAY:
+            return length  # cut at midnight anyway
+        tail = slice(end - _SHIFT_TAIL, end)
+        if bool((need[tail] > working[tail]).any()):
+            return length
+    return _SHIFTS[-1]
+
+
+def _breaks(
+    rng: np.random.Generator, start: int, end: int, need: np.ndarray, working: np.ndarray
+) -> dict[int, str]:
+    """A shift's breaks (interval -> reason), each within half an hour of its planned
+    time where the queue keeps its need without the agent (``working`` counts it off);
+    never in the first or last interval, never next to another break."""
+    plan = list(_BREAK_PLAN)
+    if rng.random() < _MEETING_SHARE:
+        plan.append((12, _MEETING, 1))
+    breaks: dict[int, str] = {}
+    for planned, reason, length in plan:
+        for offset in rng.permutation(5).tolist():
+            first = start + planned + offset - 2
+            span = range(first, first + length)
+            if first <= start or span[-1] >= end - 1:
+                continue
+            if any(k in breaks for i in span for k in (i - 1, i, i + 1)):
+                continue
+            if all(working[i] > need[i] for i in span):
+                for i in span:
+                    breaks[i] = reason
+                    working[i] -= 1
+                break
+    return breaks
 
 
 def _split_record(
