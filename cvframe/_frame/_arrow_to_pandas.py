@@ -149,9 +149,10 @@ def records_to_frame(
     warn_unknown : bool, default True
         Name the fields the contract does not know in one :class:`cvframe.SchemaDriftWarning`.
     time_zone : str, default "UTC"
-        The IANA zone of times the endpoint sends without one (agent activity's
-        ``EventTime``); the frame holds them in UTC. A time that happens twice or never
-        in that zone (a daylight-saving change) is refused.
+        The zone (an IANA name, or an offset such as ``"+05:30"``) of the times an
+        endpoint sends without one (agent activity's ``EventTime``); the frame holds
+        them in UTC. A time that happens twice or never in that zone (a daylight-saving
+        change) is refused.
 
     Returns
     -------

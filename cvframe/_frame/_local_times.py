@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import pyarrow as pa_arrow
@@ -30,7 +29,10 @@ __all__ = ["check_time_zone", "local_times_to_utc", "spelled"]
 
 
 def check_time_zone(time_zone: str) -> str:
-    """Return ``time_zone`` if it is an IANA zone name (``"America/New_York"``), else raise.
+    """Return ``time_zone`` if pandas can read times in it, else raise ValueError.
+
+    An IANA name (``"America/New_York"``, ``"UTC"``) or a fixed offset (``"+05:30"``):
+    what ``tz_localize`` takes, as :func:`cvframe.resample_intervals`' ``tz`` does.
 
     >>> check_time_zone("Europe/Berlin")
     'Europe/Berlin'
@@ -39,19 +41,19 @@ def check_time_zone(time_zone: str) -> str:
     ...
     ValueError: time_zone must be an IANA time zone name such as 'UTC' ...; got 'CEST'
     """
-    if isinstance(time_zone, str) and _is_zone(time_zone):
+    if isinstance(time_zone, str) and time_zone and _is_zone(time_zone):
         return time_zone
     raise ValueError(
-        "time_zone must be an IANA time zone name such as 'UTC' or 'America/New_York'; "
-        f"got {time_zone!r}"
+        "time_zone must be an IANA time zone name such as 'UTC' or 'America/New_York' "
+        f"(or a fixed offset such as '+05:30'); got {time_zone!r}"
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _is_zone(name: str) -> bool:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        pd.Timestamp("2000-01-01").tz_localize(name)
+    except (LookupError, ValueError, TypeError):  # pytz and zoneinfo: KeyError subclasses
         return False
     return True
 

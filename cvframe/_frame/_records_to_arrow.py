@@ -278,7 +278,8 @@ def records_to_table(
     null field becomes null. Field names the contract does not know are added to
     ``unknown_fields`` (if given; a nested one with its path, ``intervals.queues.x``)
     and dropped. Zone-less times in the endpoint's own spelling (agent activity's
-    ``eventTime``) are read in ``time_zone``, an IANA name, and stored as UTC.
+    ``eventTime``) are read in ``time_zone`` (an IANA name or a fixed offset) and
+    stored as UTC.
     """
     declared = resolve(endpoint)
     check_duration_unit(duration_unit)

@@ -105,6 +105,10 @@ def test_a_time_zone_that_is_not_an_iana_name_is_a_value_error(zone: Any) -> Non
         cvframe.records_to_frame([], endpoint="agentactivity", time_zone=zone)
 
 
+def test_a_fixed_offset_is_a_zone_too() -> None:
+    assert times("10/20/2020 2:13:12", time_zone="+05:30") == [utc("2020-10-19 20:43:12")]
+
+
 def test_records_to_frame_reads_the_time_zone_setting() -> None:
     sample = {"AgentId": "a-1", "EventTime": "10/20/2020 2:13:12", "Activity": "notready"}
     df = cvframe.records_to_frame([sample], endpoint="agentactivity", time_zone="Asia/Tokyo")
