@@ -25,7 +25,7 @@ served payloads:
   work; handle = their sum) are split exactly among the agents on duty who take
   that queue's contacts (integers that sum back to the record's). An agent's own
   queue may use 720 s of an interval, its second queue 90 s more, so no agent carries
-  more than :data:`AGENT_CAPACITY_MS` (90% of the interval). ``offeredContacts`` =
+  more than ``AGENT_CAPACITY_MS`` (810 s, 90% of the interval). ``offeredContacts`` =
   ``answeredContacts`` (every contact routed to an agent is accepted),
   ``abandonedContacts`` = 0 (contacts abandon in the queue, before routing),
   ``transferredContacts`` about 6% of completed, ``csatScore`` an integer 1-5 where
@@ -58,7 +58,6 @@ from typing import Any
 import numpy as np
 
 from ._agents import (
-    AGENT_CAPACITY_MS,
     PRIMARY_SLOT_MS,
     SECONDARY_SLOT_MS,
     AgentSpec,
@@ -68,7 +67,6 @@ from ._data import INTERVAL, SyntheticData, format_ts
 from ._split import capped_shares, split_exactly
 
 __all__ = [
-    "AGENT_CAPACITY_MS",
     "NO_REASON",
     "Event",
     "WorkforceData",

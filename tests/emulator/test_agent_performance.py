@@ -11,6 +11,7 @@ import pytest
 
 from cvframe._endpoints import AGENT_PERFORMANCE, AGENTS, CALLVOLUME
 from cvframe.emulator import Emulator
+from cvframe.emulator._agents import AGENT_CAPACITY_MS
 from tests.emulator._loopback import call, call_raw, ok
 
 DAY = {"fromTimeStamp": "2023-01-02T00:00:00Z", "toTimeStamp": "2023-01-03T00:00:00Z"}
@@ -81,6 +82,7 @@ def test_paging_over_agents_is_complete_and_as_served(emu: Emulator) -> None:
 def test_the_agents_work_adds_up_to_the_call_volume_of_each_queue_and_interval(
     emu: Emulator,
 ) -> None:
+    assert AGENT_CAPACITY_MS <= 0.9 * 15 * 60 * 1000
     sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(SPLIT, 0))
     for item in read_all(emu, DAY, limit=50):
         for interval in item["intervals"]:
@@ -98,7 +100,7 @@ def test_the_agents_work_adds_up_to_the_call_volume_of_each_queue_and_interval(
                 assert queue["completedContacts"] <= queue["answeredContacts"]
                 assert queue.get("csatScore", 3) in range(1, 6)
                 handled += queue["conversationHandleTime"]
-            assert handled <= 810_000  # no agent carries more than 90% of its 15 minutes
+            assert handled <= AGENT_CAPACITY_MS  # no agent carries more than 90% of 15 min
     records = call_volume(emu)
     assert len(records) > 200
     for record in records:
