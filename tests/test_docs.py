@@ -5,18 +5,37 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import cvframe
+from cvframe._endpoints import ENDPOINTS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
 def test_readme_columns_table_matches_the_contract() -> None:
-    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([^|]+) \|", README, flags=re.M)
+    section = README.split("### Columns\n", 1)[1].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([^|]+) \|", section, flags=re.M)
     documented = [(name, api) for name, api, _ in rows if api in cvframe.API_FIELDS]
     assert documented == [(c.name, c.api_name) for c in cvframe.COLUMNS]
     dtypes = {name: dtype.strip() for name, api, dtype in rows if api in cvframe.API_FIELDS}
     for name, dtype in cvframe.contract_dtypes().items():
         assert dtypes[name] == str(dtype).replace("string", "string[pyarrow]"), name
+
+
+@pytest.mark.parametrize("name", [n for n in ENDPOINTS if n != "callvolume"])
+def test_readme_columns_table_of_each_other_endpoint_matches_its_declaration(name: str) -> None:
+    """Each endpoint's table follows a ``<!-- columns: NAME -->`` marker in the README."""
+    marker = f"<!-- columns: {name} -->\n"
+    assert README.count(marker) == 1, f"the README has no single columns table for {name}"
+    table = README.split(marker, 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| ([^|]+) \| ([^|]+) \|$", table, flags=re.M)
+    endpoint = ENDPOINTS[name]
+    assert [(n, a) for n, a, _, _ in rows] == [(c.name, c.api_name) for c in endpoint.columns]
+    dtypes = cvframe.contract_dtypes(endpoint=name)
+    for column, _, dtype, meaning in rows:
+        assert dtype.strip() == str(dtypes[column]).replace("string", "string[pyarrow]"), column
+        assert meaning.strip() == next(c.description for c in endpoint.columns if c.name == column)
 
 
 def test_readme_quick_start_is_the_two_make_commands() -> None:
