@@ -3,8 +3,8 @@
 The interface of the ``_frame`` layer to the rest of cvframe (not public API). It does
 no I/O and knows nothing of the API client, analytics, snapshots or the CLI. The
 contracts themselves are declared in :mod:`cvframe._endpoints`; every function here
-takes ``endpoint=`` (a name or a declaration), call volume by default. ``COLUMNS``,
-``SCHEMA_VERSION`` and ``DurationUnit`` are passed on from there (import them from
+takes ``endpoint=`` (a name or a declaration), call volume by default. ``COLUMNS``
+and ``DurationUnit`` are passed on from there (import them from
 :mod:`cvframe._endpoints` in new code).
 
 - ``_per_endpoint``: ``endpoint=`` resolved, and what is derived from it cached;
@@ -20,7 +20,7 @@ takes ``endpoint=`` (a name or a declaration), call volume by default. ``COLUMNS
 
 from __future__ import annotations
 
-from .._endpoints import COLUMNS, SCHEMA_VERSION, DurationUnit
+from .._endpoints import COLUMNS, DurationUnit
 from ._arrow_to_pandas import empty_frame, frame_from_tables, keep_latest_versions, records_to_frame
 from ._dtypes import (
     DtypeBackend,
@@ -37,7 +37,6 @@ from ._validation import CallVolumeSchema, validate
 
 __all__ = [
     "COLUMNS",
-    "SCHEMA_VERSION",
     "CallVolumeSchema",
     "DtypeBackend",
     "DurationUnit",
