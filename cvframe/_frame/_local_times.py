@@ -103,8 +103,11 @@ def local_times_to_utc(
             else:
                 instants[position] = stamp.tz_convert("UTC")
     utc = _localized(column, sent, naive, time_zone, describe)
-    for position, stamp in instants.items():
-        utc[position] = stamp
+    if instants:
+        # A copy of its own: pandas 2.2 flags a .dt result as a view it may discard.
+        utc = utc.copy()
+        for position, stamp in instants.items():
+            utc[position] = stamp
     return pa_arrow.array(
         utc.dt.floor("ms").astype("datetime64[ms, UTC]"), pa_arrow.timestamp("ms", tz="UTC")
     )
