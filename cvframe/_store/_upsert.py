@@ -64,9 +64,9 @@ def _merge(
     fresh = new.filter(pc.invert(known))
     seen = new.filter(known)
     changed = seen
-    changed_ids = new_ids.filter(known)
+    changed_ids = seen_ids = new_ids.filter(known)
     if seen.num_rows:
-        before = old.take(pc.index_in(changed_ids, value_set=old_ids))
+        before = old.take(pc.index_in(seen_ids, value_set=old_ids))
         v_new = version_values(seen, endpoint)
         v_old = version_values(before, endpoint)
         first, *rest = column_names(endpoint)
@@ -75,7 +75,7 @@ def _merge(
             differs = pc.or_(differs, pc.invert(_equal_or_both_null(seen[name], before[name])))
         replace = pc.or_(pc.greater(v_new, v_old), pc.and_(pc.equal(v_new, v_old), differs))
         changed = seen.filter(replace)
-        changed_ids = changed_ids.filter(replace)
+        changed_ids = seen_ids.filter(replace)
     if fresh.num_rows == 0 and changed.num_rows == 0:
         return None, 0, 0
     replaced = pc.is_in(old_ids, value_set=changed_ids)
@@ -144,15 +144,17 @@ def upsert_table(
         # the record missing, never held twice, and the next run's window (its mark
         # unmoved by days outside the window) reads it again.
         first = sorted(set(plan.leave) - touched)
-    if stored and not touched & set(stored) and not first:
-        # No stored day is read on the way: check that the dataset is this endpoint's
-        # before adding days of it (one snapshot holds one endpoint).
+    order = [*first, *sorted(touched)]
+    if stored and (not order or order[0] not in set(stored)):
+        # The first day changed is new: check that the dataset is this endpoint's before
+        # adding to it (one snapshot holds one endpoint). Otherwise reading that first
+        # day checks it, before anything is written.
         _check_holds(days, stored[-1])
     fetched_ids = row_keys(table, endpoint)
     empty = arrow_schema(endpoint).empty_table()
     inserted = updated = removed = 0
     rewritten: list[str] = []
-    for day in [*first, *sorted(touched)]:
+    for day in order:
         old = days.read(day)
         rows = by_day.get(day, empty)
         if plan.stale:

@@ -196,7 +196,16 @@ def test_a_path_holding_another_endpoint_is_refused_naming_both(
           "intervalEndTimeStamp": "2024-03-01T09:15:00Z"}]
     )  # fmt: skip
     far = activity(("ag-1", "06/01/2024 9:00:00", "busy", None))
-    for frame, endpoint in ((cv, "callvolume"), (events, "agentactivity"), (far, "agentactivity")):
+    # A new day first, then a stored one: refused before the new day is written.
+    around = activity(
+        ("ag-1", "02/28/2024 9:00:00", "busy", None), ("ag-1", "03/01/2024 9:00:00", "acw", None)
+    )
+    for frame, endpoint in (
+        (cv, "callvolume"),
+        (events, "agentactivity"),
+        (far, "agentactivity"),
+        (around, "agentactivity"),
+    ):
         # A day the snapshot holds, or only days it does not: refused either way.
         with pytest.raises(cvframe.SnapshotError, match="holds agentperformance rows") as err:
             write_snapshot(frame, tmp_path, endpoint=endpoint)
