@@ -321,7 +321,9 @@ def test_one_path_holds_one_endpoint(emu: Emulator, tmp_path: Path) -> None:
     assert states(tmp_path) == before
 
 
-# Where a sync is killed: (step, occurrence); the run writes days 2023-01-02 to 04.
+# Where a sync is killed: (step, occurrence); the run writes days 2023-01-02 to 04 (the
+# window is short, for time: it touches three days all the same).
+KILL_START, KILL_END = "2023-01-02T20:00:00Z", "2023-01-04T04:00:00Z"
 KILL_POINTS = [
     ("before_upsert", 1),
     ("partial_temp", 1),
@@ -339,8 +341,8 @@ def test_an_agent_performance_sync_killed_with_sigkill_then_rerun_has_every_row_
     job = {
         "path": str(tmp_path),
         "settings": emu.settings(),
-        "start": DAY,
-        "end": "2023-01-05T00:00:00Z",
+        "start": KILL_START,
+        "end": KILL_END,
         "endpoint": "agentperformance",
         "kill": {"step": step, "n": n},
     }
@@ -362,10 +364,10 @@ def test_an_agent_performance_sync_killed_with_sigkill_then_rerun_has_every_row_
         keys = ["agent_id", "interval_start", "queue_id"]
         assert not partial.duplicated(keys).any()
         assert len(pd.read_parquet(tmp_path)) == len(partial)
-    report = sync(tmp_path, start=DAY, end="2023-01-05T00:00:00Z", lock_timeout=5,
+    report = sync(tmp_path, start=KILL_START, end=KILL_END, lock_timeout=5,
                   endpoint="agentperformance", **emu.settings())  # fmt: skip
     expected = as_frame(
-        "agentperformance", served_items(emu, "agentperformance", DAY, "2023-01-05T00:00:00Z")
+        "agentperformance", served_items(emu, "agentperformance", KILL_START, KILL_END)
     )
     pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
     assert report.high_water_mark == expected["interval_start"].max()
