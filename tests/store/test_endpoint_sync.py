@@ -205,9 +205,8 @@ def test_a_row_changed_upstream_is_replaced(emu: Emulator, tmp_path: Path, endpo
     original = as_frame(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
     expected = as_frame(endpoint, edit(served_items(emu, endpoint, DAY, NEXT_DAY)))
     pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
-    changed = set(pd.util.hash_pandas_object(expected, index=False)) - set(
-        pd.util.hash_pandas_object(original, index=False)
-    )
+    hashes = pd.util.hash_pandas_object(expected, index=False)
+    changed = expected[~hashes.isin(pd.util.hash_pandas_object(original, index=False))]
     if endpoint == "agentactivity":
         # Every column is the key of an event: the changed one is a new event, and the
         # one the API no longer has is removed.
@@ -215,7 +214,11 @@ def test_a_row_changed_upstream_is_replaced(emu: Emulator, tmp_path: Path, endpo
     else:
         # By version (skill volume: each skill row of the record has the new version)
         # or, without versions, by agent x interval x queue.
-        assert len(changed) == (1 if endpoint == "agentperformance" else 3)
+        if endpoint == "agentperformance":
+            assert len(changed) == 1
+        else:
+            (record,) = set(changed["id"])
+            assert len(changed) == (expected["id"] == record).sum() >= 1
         counts = (report.rows_inserted, report.rows_updated, report.rows_removed)
         assert counts == (0, len(changed), 0)
     assert report.partitions_rewritten == ("2023-01-02",)
