@@ -17,7 +17,6 @@ from .._endpoints import ENDPOINTS, Endpoint, endpoint_named
 __all__ = [
     "INTERVAL_PAIR",
     "EndpointLike",
-    "label",
     "nullable_key_columns",
     "per_endpoint",
     "reader_hint",
@@ -57,40 +56,23 @@ def per_endpoint(build: Callable[[Endpoint], T]) -> Callable[[Endpoint], T]:
     return cached
 
 
-# The endpoint's name in the user's words, and the readers that build its frame.
-_LABELS = {
-    "callvolume": ("call-volume", "cvframe.read_callvolume or cvframe.read_snapshot"),
-    "skillvolume": ("skill-volume", "cvframe.read_skill_volume"),
-    "agentperformance": ("agent-performance", "cvframe.read_agent_performance"),
-    "agentactivity": ("agent-activity", "cvframe.read_agent_activity"),
-    "queues": ("queues", "cvframe.read_queues"),
-    "agents": ("agents", "cvframe.read_agents"),
-}
-
-
-def label(endpoint: Endpoint) -> str:
-    """The endpoint's name for messages: ``"agent-performance"``."""
-    return _LABELS.get(endpoint.name, (endpoint.name, ""))[0]
-
-
 def reader_hint(endpoint: Endpoint) -> str:
-    """What builds a frame of the endpoint, for messages ("cvframe.read_agents")."""
-    hint = _LABELS.get(endpoint.name, ("", ""))[1]
-    return hint or f"cvframe.records_to_frame(..., endpoint={endpoint.name!r})"
+    """What builds a frame of the endpoint, for messages ("cvframe.read_agents").
 
+    The history endpoints (those placed in time) can also be read from a snapshot.
+    """
+    if endpoint.interval_column is None:
+        return f"cvframe.{endpoint.reader}"
+    return f"cvframe.{endpoint.reader} or cvframe.read_snapshot"
 
-# Key columns that may be null and still name a row (compared as equal when both are
-# null): an agent's state change need not give a reason. The declaration does not say
-# this yet (asked of the lead in /tmp/brief/requests.md); until it does, it is here.
-_NULLABLE_KEYS = {"agentactivity": frozenset({"reason_code"})}
 
 #: The columns that bound an interval; where a contract has both, end > start.
 INTERVAL_PAIR = ("interval_start", "interval_end")
 
 
 def nullable_key_columns(endpoint: Endpoint) -> frozenset[str]:
-    """The key columns a row may leave null."""
-    return _NULLABLE_KEYS.get(endpoint.name, frozenset())
+    """The key columns a row may leave null (two nulls are the same key)."""
+    return frozenset(endpoint.nullable_key_columns)
 
 
 def required_columns(endpoint: Endpoint) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ from ._dtypes import DtypeBackend, check_dtype_backend, contract_dtypes, is_cont
 from ._per_endpoint import (
     INTERVAL_PAIR,
     EndpointLike,
-    label,
     per_endpoint,
     reader_hint,
     required_columns,
@@ -235,7 +234,7 @@ def validate(
         if extra:
             parts.append(f"unexpected columns {extra}")
         raise SchemaError(
-            f"the frame does not have the {label(declared)} columns: "
+            f"the frame does not have the {declared.label} columns: "
             + "; ".join(parts)
             + f". Build it with {reader_hint(declared)}"
         )
@@ -294,7 +293,7 @@ def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema, endpoint: En
 
 def _summarize(exc: Exception, cases: Any, endpoint: Endpoint) -> str:
     if not isinstance(cases, pd.DataFrame) or cases.empty:
-        return f"the frame breaks the {label(endpoint)} contract: {exc}"
+        return f"the frame breaks the {endpoint.label} contract: {exc}"
     lines = []
     frame_level = cases["schema_context"].astype(str) == "DataFrameSchema"
     # A frame-wide check is reported once per column by pandera; report it once per row.
@@ -309,7 +308,7 @@ def _summarize(exc: Exception, cases: Any, endpoint: Endpoint) -> str:
         sample = ", ".join(repr(v) for v in group["failure_case"].head(3).tolist())
         lines.append(f"  - {column}: {check} fails for {len(group)} value(s), e.g. {sample}")
     return (
-        f"the frame breaks the {label(endpoint)} contract ({len(lines)} failing check(s)):\n"
+        f"the frame breaks the {endpoint.label} contract ({len(lines)} failing check(s)):\n"
         + "\n".join(lines)
         + "\nSee the failure_cases attribute for every failing value; "
         "pass validate=False to get the frame anyway"
