@@ -14,7 +14,6 @@ from __future__ import annotations
 from . import emulator, erlang_c
 from ._analytics import (
     DEFAULT_STATE_CATEGORIES,
-    OccupancyWarning,
     agent_kpis,
     agent_occupancy,
     agent_state_intervals,
@@ -48,6 +47,7 @@ from ._errors import (
     ConfigurationError,
     CvframeError,
     LockError,
+    OccupancyWarning,
     OutOfWindowWarning,
     RateLimitError,
     ResponseError,

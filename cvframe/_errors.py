@@ -1,6 +1,6 @@
 """The exceptions and warnings cvframe raises.
 
-Every failure a user can meet while reading, validating or storing call volume
+Every failure a user can meet while reading, validating or storing the API's data
 ends in a subclass of :class:`CvframeError`; bad arguments to a function raise a
 plain :class:`ValueError` (or :class:`ConfigurationError`, which is both).
 
@@ -19,6 +19,7 @@ The tree::
 
     SchemaDriftWarning (a UserWarning)          the API sent fields cvframe does not know
     OutOfWindowWarning (a UserWarning)          sync dropped records outside the window read
+    OccupancyWarning (a UserWarning)            agents booked more handle time than they had
 
 Messages never contain the token or the client secret, in any spelling: raw,
 ``repr``-escaped, JSON-escaped, URL-encoded or cut off (see :mod:`cvframe._redact`).
@@ -34,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "CvframeError",
     "LockError",
+    "OccupancyWarning",
     "OutOfWindowWarning",
     "RateLimitError",
     "ResponseError",
@@ -132,4 +134,12 @@ class OutOfWindowWarning(UserWarning):
     :func:`cvframe.sync` drops them (the message says how many), so that a record
     dated far in the future cannot move the snapshot's high-water mark past the
     run's own window end and stop every later run from reading anything.
+    """
+
+
+class OccupancyWarning(UserWarning):
+    """Handle time from agent performance exceeds the available time agent activity shows.
+
+    :func:`cvframe.agent_occupancy` keeps the values (an occupancy above 1) rather than
+    clip them, and names the first agent-buckets where the two sources disagree.
     """

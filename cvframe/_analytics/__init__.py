@@ -34,7 +34,7 @@ from ._erlang import (
 )
 from ._kpis import AVERAGES, RATIOS, kpis
 from ._measures import AGGREGATIONS, DEFAULT_CSAT, CsatReading, column_tz, key_list
-from ._occupancy import OccupancyWarning, agent_occupancy
+from ._occupancy import agent_occupancy
 from ._resample import resample_intervals
 from ._series import to_series
 from ._service_level import (
@@ -56,7 +56,6 @@ __all__ = [
     "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
     "CsatReading",
-    "OccupancyWarning",
     "SlDenominator",
     "agent_kpis",
     "agent_occupancy",

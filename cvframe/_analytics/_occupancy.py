@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from .._endpoints import AGENT_PERFORMANCE
+from .._errors import OccupancyWarning
 from .._frame import contract_dtypes
 from ._buckets import bucket_grid, check_multiple, instant_text, parse_freq
 from ._checks import check_input, check_strings
 from ._measures import column_tz, instants_ms, measure_arrays, measure_series, times_of
 from ._states import STATE_CATEGORIES
 
-__all__ = ["OCCUPANCY_COLUMNS", "OccupancyWarning", "agent_occupancy"]
+__all__ = ["OCCUPANCY_COLUMNS", "agent_occupancy"]
 
 #: The measures of :func:`agent_occupancy`' result, in order (after the keys and bounds).
 OCCUPANCY_COLUMNS: tuple[str, ...] = (
@@ -42,10 +43,6 @@ _STATE_NEEDED = ("agent_id", "interval_start", "interval_end", "state", "duratio
 _PERF_NEEDED = ("agent_id", "interval_start", "interval_end", "conversation_handle_time")
 #: How many (agent, bucket) pairs a warning names.
 _SHOWN = 3
-
-
-class OccupancyWarning(UserWarning):
-    """Handle time from agent performance exceeds the available time agent activity shows."""
 
 
 def _check_states(states: Any, what: str) -> None:

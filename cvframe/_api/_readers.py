@@ -459,7 +459,7 @@ def read_agent_activity(
     The endpoint does not page: one answer holds every event of its window. So
     ``[start, end)`` is cut into ``chunk``-long pieces (six hours by default, small
     enough that a busy account's answer stays a few MB; see
-    :data:`cvframe._endpoints.ACTIVITY_CHUNK`), each one GET. Events the API sends
+    the README's "The rest of the WFM scope"), each one GET. Events the API sends
     outside ``[start, end)`` are dropped, and an event at a piece's boundary that two
     answers both hold is kept once (one row per agent, time, activity and reason).
 

@@ -11,16 +11,15 @@ directories ``QUEUES`` and ``AGENTS``; ``ENDPOINTS`` holds them all by name.
 
 from __future__ import annotations
 
-from ._agent_activity import ACTIVITY_CHUNK, AGENT_ACTIVITY
+from ._agent_activity import AGENT_ACTIVITY
 from ._agent_performance import AGENT_PERFORMANCE
 from ._callvolume import API_FIELDS, CALLVOLUME, COLUMNS, SCHEMA_VERSION
-from ._declaration import Column, DurationUnit, Endpoint, Kind, RowShape
+from ._declaration import Column, DurationUnit, Endpoint, Kind
 from ._directory import AGENTS, QUEUES
 from ._registry import ENDPOINTS, endpoint_named
 from ._skill_volume import SKILL_VOLUME
 
 __all__ = [
-    "ACTIVITY_CHUNK",
     "AGENTS",
     "AGENT_ACTIVITY",
     "AGENT_PERFORMANCE",
@@ -35,6 +34,5 @@ __all__ = [
     "DurationUnit",
     "Endpoint",
     "Kind",
-    "RowShape",
     "endpoint_named",
 ]

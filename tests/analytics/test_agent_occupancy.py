@@ -7,7 +7,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from cvframe._analytics import OccupancyWarning, agent_occupancy, agent_state_intervals
+from cvframe import OccupancyWarning
+from cvframe._analytics import agent_occupancy, agent_state_intervals
 from tests._analytics_helpers import BACKENDS, events, performance
 
 MINUTE = pd.Timedelta(minutes=1)
