@@ -426,6 +426,14 @@ def check_input(
     ``id`` (when present) must be unique, the ``keys`` columns together too, and
     ``interval_end > interval_start`` (when both are present).
     """
+    if endpoint in (None, CALLVOLUME) and isinstance(df, pd.DataFrame) and "skill_id" in df:
+        raise ValueError(
+            f"{what}: the frame has a skill_id column, so it is a skill breakdown "
+            "(cvframe.read_skill_volume), where a contact routed with several skills counts "
+            "once per skill: its rows cannot add up to queue totals. Use the call-volume "
+            "frame (cvframe.read_callvolume) for queue analytics, and group skill rows by "
+            "skill_id yourself"
+        )
     declared = dict(
         CHECKED_KINDS if endpoint is None else {c.name: c.kind for c in endpoint.columns}
     )
