@@ -1,6 +1,7 @@
 """The ``cvframe demo`` command: the main job on the built-in emulator.
 
-Read, validate, store, summarize: no account needed.
+Read, validate, store, summarize (per queue, and one line of the agents' measured
+occupancy on the first day): no account needed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._analytics import AGGREGATIONS, kpis
-from .._api import read_callvolume
+from .._analytics import AGGREGATIONS, agent_occupancy, agent_state_intervals, kpis
+from .._api import CallVolumeClient, read_agent_activity, read_agent_performance, read_callvolume
 from ..emulator import Emulator
 from ._options import Subcommands
 
@@ -31,7 +32,8 @@ def add_demo_command(subcommands: Subcommands) -> None:
         "demo",
         help="run the main job on the built-in emulator (no account needed)",
         description=f"Start the emulator, read {_DAYS} days of {_QUEUES} queues, validate, "
-        "write Parquet and print a per-queue summary.",
+        "write Parquet and print a per-queue summary and the agents' occupancy on the "
+        "first day.",
     )
     demo.add_argument("--output", default="demo-output", help="folder for the Parquet file")
     demo.add_argument("--days", type=int, default=_DAYS, help="days to read")
@@ -61,6 +63,21 @@ def queue_summary(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def agent_summary(perf: pd.DataFrame, events: pd.DataFrame, end: pd.Timestamp) -> str:
+    """One line: agents logged in, occupancy (and its busiest half hour), shrinkage."""
+    states = agent_state_intervals(events, "15min", end=end)
+    occ = agent_occupancy(perf, states, "30min")
+    day = occ["interval_start"].min()
+    occupancy = occ["handle_time"].sum() / occ["available_time"].sum()
+    shrinkage = occ["not_ready_time"].sum() / occ["logged_in_time"].sum()
+    top = occ.loc[occ["occupancy"].astype(float).idxmax()]
+    return (
+        f"agents on {day:%Y-%m-%d}: {events['agent_id'].nunique()} logged in, occupancy "
+        f"{round(100 * occupancy)}% (busiest half hour {top['interval_start']:%H:%M} UTC, "
+        f"{round(100 * top['occupancy'])}%), shrinkage {round(100 * shrinkage)}%"
+    )
+
+
 def run_demo(output: Path, *, days: int = _DAYS, queues: int = _QUEUES) -> Path:
     """Start the emulator, read ``days`` days of ``queues`` queues, write Parquet, print a summary.
 
@@ -72,7 +89,12 @@ def run_demo(output: Path, *, days: int = _DAYS, queues: int = _QUEUES) -> Path:
         start = pd.Timestamp(emu.data_start, tz="UTC")
         end = start + pd.Timedelta(days=days)
         print(f"emulator on {emu.base_url}; reading {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
-        df = read_callvolume(start, end, **emu.settings())
+        # One client for every endpoint: the API's rate limit is the account's.
+        with CallVolumeClient(**emu.client_settings()) as client:
+            df = read_callvolume(start, end, org_id=emu.org_id, client=client)
+            first_day = (start, start + pd.Timedelta(days=1))
+            perf = read_agent_performance(*first_day, progress=False, client=client)
+            events = read_agent_activity(*first_day, progress=False, client=client)
     output.mkdir(parents=True, exist_ok=True)
     path = output / "callvolume.parquet"
     df.to_parquet(path, index=False)
@@ -81,4 +103,6 @@ def run_demo(output: Path, *, days: int = _DAYS, queues: int = _QUEUES) -> Path:
     print()
     with pd.option_context("display.width", 120):
         print(queue_summary(df).to_string())
+    print()
+    print(agent_summary(perf, events, first_day[1]))
     return path

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -106,6 +108,36 @@ def test_demo_prints_summary_and_leaves_parquet(
     for name in df["queue_name"].unique():
         assert name in out
     assert "AHT_s" in out and "ASA_s" in out
+
+
+def test_demo_prints_one_line_of_agent_occupancy_beside_the_queues(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line's figures are agent_occupancy's over the demo's first day, recomputed here."""
+    assert main(["demo", "--output", str(tmp_path), "--days", "1", "--queues", "2"]) == 0
+    out = capsys.readouterr().out
+    match = re.search(
+        r"^agents on (\d{4}-\d\d-\d\d): (\d+) logged in, occupancy (\d+)% "
+        r"\(busiest half hour (\d\d:\d\d) UTC, (\d+)%\), shrinkage (\d+)%$",
+        out,
+        flags=re.M,
+    )
+    assert match, out
+    day, agents, occupancy, busiest, peak, shrinkage = match.groups()
+    start = pd.Timestamp(day, tz="UTC")
+    end = start + pd.Timedelta(days=1)
+    with Emulator(queues=2) as emu:
+        settings = emu.settings()
+        perf = cvframe.read_agent_performance(start, end, progress=False, **settings)
+        events = cvframe.read_agent_activity(start, end, progress=False, **settings)
+    states = cvframe.agent_state_intervals(events, "15min", end=end)
+    occ = cvframe.agent_occupancy(perf, states, "30min")
+    whole = occ["handle_time"].sum() / occ["available_time"].sum()
+    assert int(occupancy) == round(100 * whole) and 0 < int(occupancy) <= 100
+    top = occ.loc[occ["occupancy"].astype(float).idxmax()]
+    assert (busiest, int(peak)) == (f"{top['interval_start']:%H:%M}", round(100 * top["occupancy"]))
+    assert int(shrinkage) == round(100 * occ["not_ready_time"].sum() / occ["logged_in_time"].sum())
+    assert int(agents) == events["agent_id"].nunique()
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
