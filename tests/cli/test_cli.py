@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pandas as pd
