@@ -346,8 +346,8 @@ class CallVolumeClient:
         >>> import cvframe
         >>> from cvframe.emulator import Emulator
         >>> with Emulator(days=1) as emu, cvframe.CallVolumeClient(**emu.client_settings()) as c:
-        ...     pages = list(c.iter_directory_pages(page_size=2))
-        >>> len(pages[-1]) < 2, all(len(p) == 2 for p in pages[:-1])
+        ...     pages = list(c.iter_directory_pages(page_size=25))
+        >>> len(pages[-1]) < 25, all(len(p) == 25 for p in pages[:-1])
         (True, True)
         """
         declared = endpoint_named(endpoint)
