@@ -3,7 +3,7 @@
 The pool depends only on the seed and the queues, never on a window, so the
 ``agents`` directory is the same whatever is asked and holds every agent the other
 endpoints name. Each queue's pool is large enough to staff its busiest interval
-with one eight-hour shift per agent per day (see :mod:`._workforce`).
+with one shift per agent per day (see :mod:`._workforce`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ __all__ = [
     "AGENT_CAPACITY_MS",
     "PRIMARY_SLOT_MS",
     "SECONDARY_SLOT_MS",
+    "SOLE_SLOT_MS",
     "AgentSpec",
     "agent_pool",
     "pool_size",
@@ -28,6 +29,8 @@ AGENT_CAPACITY_MS = 810_000
 #: a few milliseconds are kept back for the rounding of the exact splits.
 PRIMARY_SLOT_MS = 720_000 - 10
 SECONDARY_SLOT_MS = AGENT_CAPACITY_MS - 720_000 - 10
+#: What the one queue of an agent who takes no other may use: all of it.
+SOLE_SLOT_MS = AGENT_CAPACITY_MS - 10
 #: The share of agents who also take contacts from the next queue.
 _TWO_QUEUE_SHARE = 0.25
 
@@ -60,6 +63,14 @@ class AgentSpec:
     def queues(self) -> tuple[int, ...]:
         """The queues it takes contacts from, its own first."""
         return (self.queue,) if self.second_queue is None else (self.queue, self.second_queue)
+
+    def slot(self, queue: int) -> int:
+        """The most handle time (ms) ``queue`` may give it in one interval."""
+        if self.second_queue is None:
+            return SOLE_SLOT_MS if queue == self.queue else 0
+        if queue == self.queue:
+            return PRIMARY_SLOT_MS
+        return SECONDARY_SLOT_MS if queue == self.second_queue else 0
 
 
 def pool_size(spec: QueueSpec) -> int:

@@ -6,26 +6,33 @@ window is the same however it is asked for. The rules, which the tests check on 
 served payloads:
 
 - **Shifts.** Each queue is staffed so that its own agents on duty can carry its
-  handle time at 80% of the interval (720 s) each, and by one agent at least at any
-  time (a 24/7 centre). Shifts start on interval boundaries, greedily where staff is
-  short of the need plus 12.5% (room for breaks), and last eight hours, or six or
-  four where the need has passed by then; they are cut at midnight UTC, and an
-  agent works at most one shift a day. A shift has a 15-minute break
-  (``notready``, reason ``"1"``) after about two hours (and six), a 30-minute lunch
-  (``"2"``) after about four, sometimes a 15-minute meeting (``"3"``) after three:
-  each within half an hour of that time where its queue keeps its need without the
-  agent, else skipped. Breaks fill whole intervals; the agent handles nothing then.
-  Shifts that touch midnight go to agents of alternating pool parity on alternate
-  days, so no agent logs out at midnight and in again at the same second.
-  Staffing covers each interval's own handle time, which varies a lot from one
-  interval to the next, so measured occupancy is modest (about 40% over a weekday,
-  50-60% at the peaks).
+  handle time at 85% of the interval (765 s) each, their slots hold all of it, and
+  one agent at least is on duty at any time (a 24/7 centre). Shifts start on
+  interval boundaries, greedily where staff is short of that need, and last eight
+  hours, or six or four where the need has passed by then; afterwards each is cut
+  by whole hours (to four at least) where the later shifts cover what it would
+  leave. They are cut at midnight UTC, and an agent works at most one shift a day.
+  A shift has a 15-minute break (``notready``, reason ``"1"``) after about two hours
+  (and six), a 30-minute lunch (``"2"``) after about four, sometimes a 15-minute
+  meeting (``"3"``) after three: each within half an hour of that time where its
+  queue keeps its need without the agent, else skipped. Where a queue still has
+  agents beyond its need, some go to offline work (``notready``, ``"3"``), one
+  interval at a time, at most one interval per two hours of a shift, as a
+  supervisor would release them. Breaks and offline work fill whole intervals; the
+  agent handles nothing then. Shifts that touch midnight go to agents of
+  alternating pool parity on alternate days, so no agent logs out at midnight and
+  in again at the same second. Measured occupancy (handle over available time) of
+  four queues on a weekday is thus about 74% from 08:00 to 18:00 UTC (69-78% over
+  four seeds and two weeks), about 62% over the day (57-67%) and 17-26% at night,
+  with 20-25% in-shift shrinkage; weekends are quieter (about 58% by day).
+  ``tests/emulator/test_occupancy.py`` pins the bands.
 - **Agent performance.** For every queue and interval, the call-volume record's
   ``answeredContacts``, ``completedContacts`` and durations (talk, hold, after-call
   work; handle = their sum) are split exactly among the agents on duty who take
-  that queue's contacts (integers that sum back to the record's). An agent's own
-  queue may use 720 s of an interval, its second queue 90 s more, so no agent carries
-  more than ``AGENT_CAPACITY_MS`` (810 s, 90% of the interval). ``offeredContacts`` =
+  that queue's contacts (integers that sum back to the record's). An agent of one
+  queue may carry 810 s of it in an interval; an agent of two, 720 s of its own
+  queue's and 90 s of its second's; so no agent carries more than
+  ``AGENT_CAPACITY_MS`` (810 s, 90% of the interval). ``offeredContacts`` =
   ``answeredContacts`` (every contact routed to an agent is accepted),
   ``abandonedContacts`` = 0 (contacts abandon in the queue, before routing),
   ``transferredContacts`` about 6% of completed, ``csatScore`` an integer 1-5 where
@@ -46,7 +53,6 @@ served payloads:
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,12 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from ._agents import (
-    PRIMARY_SLOT_MS,
-    SECONDARY_SLOT_MS,
-    AgentSpec,
-    agent_pool,
-)
+from ._agents import AgentSpec, agent_pool
 from ._data import INTERVAL, SyntheticData, format_ts
 from ._split import capped_shares, split_exactly
 
@@ -76,6 +77,8 @@ _PER_DAY = 96
 _INTERVAL_S = int(INTERVAL.total_seconds())
 #: The shifts' lengths, in intervals: eight, six and four hours.
 _SHIFTS = (32, 24, 16)
+#: The lengths a shift may be cut to afterwards: seven hours down to four, by the hour.
+_CUTS = (28, 24, 20, 16)
 #: A shift is as long as there is still work short of staff in its last two hours.
 _SHIFT_TAIL = 8
 #: ``ReasonCode`` of every activity but ``notready``.
@@ -84,9 +87,11 @@ _BREAK, _LUNCH, _MEETING = "1", "2", "3"
 #: A shift's breaks: (planned interval from its start, reason, intervals long).
 _BREAK_PLAN = ((8, _BREAK, 1), (16, _LUNCH, 2), (24, _BREAK, 1))
 _MEETING_SHARE = 0.2
-#: Staff above the need, as a share of it: room for breaks (an hour of eight).
-_BREAK_ALLOWANCE = 0.125
 _TRANSFER_SHARE = 0.06
+#: The handle time a queue's agents are sized to carry each: 85% of the interval.
+_TARGET_LOAD_MS = 765_000
+#: At most one interval of offline work per this many intervals of a shift (2 hours).
+_OFFLINE_SPAN = 8
 #: Streams of the day's generator, apart from the call volume's (queue indexes).
 _SCHEDULE_STREAM = 1_000_003
 _WORK_STREAM = 1_000_033
@@ -181,32 +186,29 @@ class WorkforceData:
         return _Day(performance, events)
 
     def _schedule(self, day: date, records: list[dict[int, dict[str, Any]]]) -> list[_Shift]:
-        """Shifts that staff every queue in every interval of the day (greedily)."""
+        """Shifts that staff every queue in every interval of the day (greedily), their
+        breaks, and offline work where a queue has staff to spare."""
         rng = np.random.default_rng([self.data.seed, _SCHEDULE_STREAM, day.toordinal()])
         parity = day.toordinal() % 2
-        need = np.ones((len(records), _PER_DAY), dtype=np.int64)
-        for q, by_slot in enumerate(records):
-            for i, record in by_slot.items():
-                handle = int(record.get("conversationHandleTime", 0))
-                need[q, i] = max(1, math.ceil(handle / PRIMARY_SLOT_MS))
-        # Staff a little above the need, so that breaks fit where there is staff to spare.
-        target = need + np.floor(need * _BREAK_ALLOWANCE).astype(np.int64)
+        covers = [_Cover.of(by_slot) for by_slot in records]
         orders = [list(rng.permutation(len(pool))) for pool in self._pools]
         used: set[str] = set()
-        working = np.zeros_like(need)
         shifts: list[_Shift] = []
         for i in range(_PER_DAY):
-            for q in range(len(records)):
-                while working[q, i] < target[q, i]:
-                    end = min(i + _shift_length(target[q], working[q], i), _PER_DAY)
+            for q, cover in enumerate(covers):
+                while cover.short(i):
+                    end = min(i + _shift_length(cover, i), _PER_DAY)
                     at_midnight = i == 0 or end == _PER_DAY
                     agent = self._free_agent(q, orders[q], used, parity if at_midnight else None)
                     used.add(agent.agent_id)
                     shifts.append(_Shift(agent, i, end))
-                    working[q, i:end] += 1
+                    cover.add(i, end, agent.slot(q))
+        for shift in shifts:  # shorter where the staff after it covers its end
+            _trim(shift, covers[shift.agent.queue])
         for shift in shifts:
             q = shift.agent.queue
-            shift.breaks = _breaks(rng, shift.start, shift.end, need[q], working[q])
+            shift.breaks = _breaks(rng, shift, covers[q])
+        _offline(rng, shifts, covers)
         return shifts
 
     def _free_agent(
@@ -295,24 +297,80 @@ def _slot(record: dict[str, Any]) -> int:
     return (start.hour * 60 + start.minute) // 15
 
 
-def _shift_length(need: np.ndarray, working: np.ndarray, start: int) -> int:
+@dataclass
+class _Cover:
+    """One queue's staffing over a day: what each interval needs, what it has."""
+
+    #: Agents needed: its handle time at ``_TARGET_LOAD_MS`` each, one at least.
+    need: np.ndarray
+    #: The handle time (ms) its agents carry.
+    handle: np.ndarray
+    #: Agents on duty (breaks count off), and the handle time their slots hold.
+    working: np.ndarray
+    room: np.ndarray
+
+    @classmethod
+    def of(cls, by_slot: dict[int, dict[str, Any]]) -> _Cover:
+        handle = np.zeros(_PER_DAY, dtype=np.int64)
+        for i, record in by_slot.items():
+            handle[i] = int(record.get("conversationHandleTime", 0))
+        need = np.maximum(1, -(-handle // _TARGET_LOAD_MS))
+        zeros = np.zeros(_PER_DAY, dtype=np.int64)
+        return cls(need, handle, zeros, zeros.copy())
+
+    def short(self, i: int) -> bool:
+        """Whether interval ``i`` wants another shift: staff short of the need, or
+        slots short of the handle time."""
+        return bool(self.working[i] < self.need[i] or self.room[i] < self.handle[i])
+
+    def short_in(self, span: slice) -> bool:
+        """Whether any interval of ``span`` has fewer agents than its need."""
+        return bool((self.need[span] > self.working[span]).any())
+
+    def spare(self, i: int, slot: int) -> bool:
+        """Whether interval ``i`` keeps its need without an agent of this ``slot``."""
+        return bool(self.working[i] > self.need[i] and self.room[i] - slot >= self.handle[i])
+
+    def add(self, start: int, end: int, slot: int) -> None:
+        self.working[start:end] += 1
+        self.room[start:end] += slot
+
+    def leave(self, i: int, slot: int) -> None:
+        self.working[i] -= 1
+        self.room[i] -= slot
+
+
+def _shift_length(cover: _Cover, start: int) -> int:
     """The longest shift from ``start`` whose last two hours are still short of staff."""
     for length in _SHIFTS[:-1]:
         end = start + length
         if end >= _PER_DAY:
             return length  # cut at midnight anyway
-        tail = slice(end - _SHIFT_TAIL, end)
-        if bool((need[tail] > working[tail]).any()):
+        if cover.short_in(slice(end - _SHIFT_TAIL, end)):
             return length
     return _SHIFTS[-1]
 
 
-def _breaks(
-    rng: np.random.Generator, start: int, end: int, need: np.ndarray, working: np.ndarray
-) -> dict[int, str]:
+def _trim(shift: _Shift, cover: _Cover) -> None:
+    """Cut a shift by whole hours, to four at least, where the others cover what it
+    would leave (when it was placed, the later shifts were not)."""
+    slot = shift.agent.slot(shift.agent.queue)
+    for length in _CUTS:
+        if shift.end - shift.start <= length:
+            continue  # already as short (cut at midnight)
+        cut = range(shift.start + length, shift.end)
+        if not all(cover.spare(i, slot) for i in cut):
+            return
+        for i in cut:
+            cover.leave(i, slot)
+        shift.end = shift.start + length
+
+
+def _breaks(rng: np.random.Generator, shift: _Shift, cover: _Cover) -> dict[int, str]:
     """A shift's breaks (interval -> reason), each within half an hour of its planned
-    time where the queue keeps its need without the agent (``working`` counts it off);
+    time where the queue keeps its need without the agent (``cover`` counts it off);
     never in the first or last interval, never next to another break."""
+    start, end, slot = shift.start, shift.end, shift.agent.slot(shift.agent.queue)
     plan = list(_BREAK_PLAN)
     if rng.random() < _MEETING_SHARE:
         plan.append((12, _MEETING, 1))
@@ -325,12 +383,39 @@ def _breaks(
                 continue
             if any(k in breaks for i in span for k in (i - 1, i, i + 1)):
                 continue
-            if all(working[i] > need[i] for i in span):
+            if all(cover.spare(i, slot) for i in span):
                 for i in span:
                     breaks[i] = reason
-                    working[i] -= 1
+                    cover.leave(i, slot)
                 break
     return breaks
+
+
+def _offline(rng: np.random.Generator, shifts: list[_Shift], covers: list[_Cover]) -> None:
+    """Offline work (``notready``, reason ``"3"``) in the intervals where a queue has
+    agents to spare beyond its need, as a supervisor would release them: whole
+    intervals, the agents with the least offline time first, at most one interval per
+    ``_OFFLINE_SPAN`` of a shift, never in its first or last interval."""
+    for q, cover in enumerate(covers):
+        mine = [s for s in shifts if s.agent.queue == q]
+        slot = [s.agent.slot(q) for s in mine]
+        limit = [(s.end - s.start) // _OFFLINE_SPAN for s in mine]
+        taken = [0] * len(mine)
+        ties = rng.random(len(mine)).tolist()
+        for i in range(_PER_DAY):
+            if cover.working[i] <= cover.need[i]:
+                continue
+            candidates = sorted(
+                (taken[k], ties[k], k)
+                for k, s in enumerate(mine)
+                if s.start < i < s.end - 1 and i not in s.breaks and taken[k] < limit[k]
+            )
+            for _, _, k in candidates:
+                if not cover.spare(i, slot[k]):
+                    break
+                mine[k].breaks[i] = _MEETING
+                cover.leave(i, slot[k])
+                taken[k] += 1
 
 
 def _split_record(
@@ -339,7 +424,7 @@ def _split_record(
     """One record's work split among the agents who take its queue (None: no share)."""
     if not takers:
         raise RuntimeError("an interval with contacts has no agent on duty: an emulator bug")
-    slots = [PRIMARY_SLOT_MS if a.queue == queue else SECONDARY_SLOT_MS for a in takers]
+    slots = [a.slot(queue) for a in takers]
     weights = [
         s * u for s, u in zip(slots, rng.uniform(0.7, 1.3, len(slots)).tolist(), strict=True)
     ]
