@@ -11,13 +11,28 @@ rules are call volume's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
+from ._callvolume import COLUMNS as CALLVOLUME_COLUMNS
 from ._declaration import Column, Endpoint
 
 __all__ = ["SKILL_VOLUME"]
 
-# fmt: off
+_CALLVOLUME = {c.name: c for c in CALLVOLUME_COLUMNS}
+#: The record's fields each of its skill rows carries, as call volume declares them.
+_IDENTITY = ("queue_id", "queue_name", "interval_start", "interval_end")
+#: The measures of a skill row: call volume's, in its order, but the message counts
+#: (which the breakdown does not carry); offered says how a contact is counted.
+_MEASURES = tuple(
+    replace(c, description=f"{c.description}, once per skill it needed")
+    if c.name == "offered_contacts"
+    else c
+    for c in CALLVOLUME_COLUMNS
+    if c.kind in ("int", "float", "duration")
+    and c.name not in ("version", "message_count", "saved_message_count")
+)
+
 SKILL_VOLUME = Endpoint(
     name="skillvolume",
     label="skill-volume",
@@ -27,36 +42,14 @@ SKILL_VOLUME = Endpoint(
     paging="skip_limit",
     id_field="_id",
     columns=(
-        Column("id", "_id", "string", "the call-volume record's id"),
-        Column("version", "__v", "int", "the record's version"),
-        Column("queue_id", "queueId", "string", "queue id"),
-        Column("queue_name", "queueName", "string", "queue name"),
-        Column("interval_start", "intervalStartTimeStamp", "datetime", "interval start, UTC"),
-        Column("interval_end", "intervalEndTimeStamp", "datetime", "interval end, UTC"),
+        replace(_CALLVOLUME["id"], description="the call-volume record's id"),
+        replace(_CALLVOLUME["version"], description="the record's version"),
+        *(_CALLVOLUME[name] for name in _IDENTITY),
         Column("skill_id", "skillId", "string", "skill id"),
         Column("skill_name", "skillName", "string", "skill name"),
         Column("skill_group_id", "skillGroupId", "string", "skill group id"),
         Column("skill_group_name", "skillGroupName", "string", "skill group name"),
-        Column("offered_contacts", "offeredContacts", "int",
-               "contacts offered with this skill (a contact counts once per skill)"),
-        Column("answered_contacts", "answeredContacts", "int", "contacts answered"),
-        Column("completed_contacts", "completedContacts", "int", "contacts completed"),
-        Column("abandoned_contacts", "abandonedContacts", "int", "contacts abandoned"),
-        Column("csat_responses", "csatResponses", "int", "CSAT survey responses"),
-        Column("csat_score", "csatScore", "float", "average CSAT score of those responses"),
-        Column("queue_hold_time_answered", "queueHoldTimeAnswered", "duration",
-               "total queue wait of answered contacts"),
-        Column("max_queue_hold_time_answered", "maxQueueHoldTimeAnswered", "duration",
-               "longest queue wait of an answered contact"),
-        Column("queue_hold_time_abandoned", "queueHoldTimeAbandoned", "duration",
-               "total queue wait of abandoned contacts"),
-        Column("max_queue_hold_time_abandoned", "maxqueueHoldTimeAbandoned", "duration",
-               "longest queue wait of an abandoned contact"),
-        Column("conversation_handle_time", "conversationHandleTime", "duration",
-               "total handle time (talk + hold + after-call work)"),
-        Column("conversation_talk_time", "conversationTalkTime", "duration", "total talk time"),
-        Column("hold_duration", "holdDuration", "duration", "total hold time"),
-        Column("acw_duration", "acwDuration", "duration", "total after-call work time"),
+        *_MEASURES,
     ),
     schema_version=1,
     key_columns=("id", "skill_id"),
@@ -70,4 +63,3 @@ SKILL_VOLUME = Endpoint(
     org_key="orgId",
     extra_params=MappingProxyType({"includeSkillBreakdown": True}),
 )
-# fmt: on
