@@ -46,6 +46,7 @@ __all__ = [
     "progress_bar_class",
     "progress_wanted",
     "read_callvolume",
+    "read_window",
     "reading_client",
 ]
 
@@ -265,6 +266,61 @@ def finished_frame(
     return df
 
 
+def read_window(
+    endpoint: Endpoint,
+    start: TimeLike | None,
+    end: TimeLike | None,
+    *,
+    org_id: str | None,
+    page_size: int,
+    queues: str | Iterable[str] | None,
+    duration_unit: DurationUnit,
+    dtype_backend: DtypeBackend,
+    validate: bool,
+    progress: bool | None,
+    concurrency: int,
+    client: CallVolumeClient | None,
+    client_settings: dict[str, Any],
+    stacklevel: int = 2,
+) -> pd.DataFrame:
+    """Read a window of a ``skip``/``limit`` endpoint into its frame: the public readers' body.
+
+    Checks the arguments (before any request), reads every page under the window
+    reader's integrity rules, and finishes the frame (:func:`finished_frame`). The org
+    id is resolved only for an endpoint that takes one.
+    """
+    backend = check_dtype_backend(dtype_backend)
+    check_duration_unit(duration_unit)
+    check_page_size(page_size)
+    wanted_queues = queue_list(queues)
+    begin, stop = resolve_window(start, end)
+    org = None if endpoint.org_key is None else resolve_org_id(org_id)
+    with reading_client(client, client_settings) as active:
+        reader = WindowReader(
+            active,
+            org,
+            begin,
+            stop,
+            endpoint=endpoint,
+            page_size=page_size,
+            duration_unit=duration_unit,
+            queues=wanted_queues,
+            progress=progress_wanted(progress),
+            concurrency=concurrency,
+        )
+        tables = reader.read()
+    unknown = reader.unknown_fields
+    del reader  # its ids of every record are no longer needed
+    return finished_frame(
+        tables,
+        endpoint=endpoint,
+        dtype_backend=backend,
+        validate=validate,
+        unknown_fields=unknown,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def read_callvolume(
     start: TimeLike | None = None,
     end: TimeLike | None = None,
@@ -364,32 +420,18 @@ def read_callvolume(
     >>> int(df["offered_contacts"].sum()) > 0
     True
     """
-    backend = check_dtype_backend(dtype_backend)
-    check_duration_unit(duration_unit)
-    check_page_size(page_size)
-    wanted_queues = queue_list(queues)
-    begin, stop = resolve_window(start, end)
-    org = resolve_org_id(org_id)
-    with reading_client(client, client_settings) as active:
-        reader = WindowReader(
-            active,
-            org,
-            begin,
-            stop,
-            endpoint=CALLVOLUME,
-            page_size=page_size,
-            duration_unit=duration_unit,
-            queues=wanted_queues,
-            progress=progress_wanted(progress),
-            concurrency=concurrency,
-        )
-        tables = reader.read()
-    unknown = reader.unknown_fields
-    del reader  # its ids of every record are no longer needed
-    return finished_frame(
-        tables,
-        endpoint=CALLVOLUME,
-        dtype_backend=backend,
+    return read_window(
+        CALLVOLUME,
+        start,
+        end,
+        org_id=org_id,
+        page_size=page_size,
+        queues=queues,
+        duration_unit=duration_unit,
+        dtype_backend=dtype_backend,
         validate=validate,
-        unknown_fields=unknown,
+        progress=progress,
+        concurrency=concurrency,
+        client=client,
+        client_settings=client_settings,
     )

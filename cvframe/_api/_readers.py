@@ -22,7 +22,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._arguments import queue_list
 from .._endpoints import AGENT_ACTIVITY, AGENT_PERFORMANCE, AGENTS, QUEUES, SKILL_VOLUME
 from .._frame import DtypeBackend, check_dtype_backend, records_to_table
 from .._times import TimeLike, resolve_window
@@ -30,13 +29,12 @@ from ._chunks import check_chunk
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._paging import check_page_size
 from ._read import (
-    WindowReader,
     finished_frame,
     progress_bar_class,
     progress_wanted,
+    read_window,
     reading_client,
 )
-from ._settings import resolve_org_id
 
 __all__ = [
     "DEFAULT_AGENTS_PAGE_SIZE",
@@ -300,31 +298,20 @@ def read_agent_performance(
     >>> list(perf.columns[:4]), perf["conversation_handle_time"].dtype
     (['agent_id', 'interval_start', 'interval_end', 'queue_id'], dtype('<m8[ms]'))
     """
-    backend = check_dtype_backend(dtype_backend)
-    check_page_size(page_size)
-    wanted_queues = queue_list(queues)
-    begin, stop = resolve_window(start, end)
-    del org_id  # not sent: see the docstring
-    with reading_client(client, client_settings) as active:
-        reader = WindowReader(
-            active,
-            None,
-            begin,
-            stop,
-            endpoint=AGENT_PERFORMANCE,
-            page_size=page_size,
-            duration_unit=AGENT_PERFORMANCE.duration_unit,
-            queues=wanted_queues,
-            progress=progress_wanted(progress),
-            concurrency=concurrency,
-        )
-        tables = reader.read()
-    return finished_frame(
-        tables,
-        endpoint=AGENT_PERFORMANCE,
-        dtype_backend=backend,
+    return read_window(
+        AGENT_PERFORMANCE,
+        start,
+        end,
+        org_id=org_id,
+        page_size=page_size,
+        queues=queues,
+        duration_unit=AGENT_PERFORMANCE.duration_unit,
+        dtype_backend=dtype_backend,
         validate=validate,
-        unknown_fields=reader.unknown_fields,
+        progress=progress,
+        concurrency=concurrency,
+        client=client,
+        client_settings=client_settings,
     )
 
 
@@ -400,34 +387,23 @@ def read_skill_volume(
     >>> with Emulator(days=1, queues=2) as emu:
     ...     skills = cvframe.read_skill_volume("2023-01-02", "2023-01-03", progress=False,
     ...                                        **emu.settings())
-    >>> skills.duplicated(["id", "skill_id"]).any()
-    np.False_
+    >>> bool(skills.duplicated(["id", "skill_id"]).any())
+    False
     """
-    backend = check_dtype_backend(dtype_backend)
-    check_page_size(page_size)
-    wanted_queues = queue_list(queues)
-    begin, stop = resolve_window(start, end)
-    org = resolve_org_id(org_id)
-    with reading_client(client, client_settings) as active:
-        reader = WindowReader(
-            active,
-            org,
-            begin,
-            stop,
-            endpoint=SKILL_VOLUME,
-            page_size=page_size,
-            duration_unit=SKILL_VOLUME.duration_unit,
-            queues=wanted_queues,
-            progress=progress_wanted(progress),
-            concurrency=concurrency,
-        )
-        tables = reader.read()
-    return finished_frame(
-        tables,
-        endpoint=SKILL_VOLUME,
-        dtype_backend=backend,
+    return read_window(
+        SKILL_VOLUME,
+        start,
+        end,
+        org_id=org_id,
+        page_size=page_size,
+        queues=queues,
+        duration_unit=SKILL_VOLUME.duration_unit,
+        dtype_backend=dtype_backend,
         validate=validate,
-        unknown_fields=reader.unknown_fields,
+        progress=progress,
+        concurrency=concurrency,
+        client=client,
+        client_settings=client_settings,
     )
 
 
