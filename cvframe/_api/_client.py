@@ -337,11 +337,14 @@ class CallVolumeClient:
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield the pages of an ``offset``/``limit`` endpoint (``agents``), each a list of items.
 
-        The read ends on a page shorter than ``page_size`` (or an empty one). It is
-        bounded: a full page repeating the one before, or bringing nothing new, and more
-        pages than the distinct ids could fill are a :class:`cvframe.ResponseError`
-        (see :class:`~cvframe._api._listing.OffsetLimitPaginator`), as is an item
-        without its id.
+        A page shorter than ``page_size`` is followed by one more request at the offset
+        reached (a server may cap ``limit`` below what was asked); the read ends on an
+        empty page, or on a short one that brings no item not seen before (which is not
+        yielded). It is bounded: a full page repeating the one before, or bringing
+        nothing new, and more pages than the distinct ids could fill are a
+        :class:`cvframe.ResponseError` (see
+        :class:`~cvframe._api._listing.OffsetLimitPaginator`), as is an item without
+        its id.
 
         >>> import cvframe
         >>> from cvframe.emulator import Emulator
@@ -364,7 +367,8 @@ class CallVolumeClient:
             body = self.request(declared, query=params, waits=budget)
             items = parse_array(body, declared, where=f"the page at offset={params['offset']}")
             paginator.update_state(items)
-            yield items
+            if paginator.brought_new:
+                yield items
 
     def list_queues(self, *, waits: WaitBudget | None = None) -> list[dict[str, Any]]:
         """The account's queues, as sent: one GET, a JSON array (``QUEUES``).

@@ -6,12 +6,20 @@ key quoted)::
     [{"accountId": "636f...", "agentId": "a-1", "firstName": "Ada", "lastName": "Li"},
      {"accountId": "636f...", "agentId": "a-2", "firstName": "Bo", "lastName": "Wu"}]
 
-There is no ``hasMore`` and no ``totalCount``: the last page is the one shorter than
-``limit`` (an empty page ends it too). With nothing to count against, a server that
-ignores ``offset`` would be read forever, so :class:`OffsetLimitPaginator` stops any
-read whose pages do not bring new ids: a full page with no id that was not seen before
-(the previous page again, or a wrap to the start) is a :class:`ResponseError`, and so
-are more pages than the distinct ids could fill (:data:`OFFSET_PAGE_SLACK`).
+There is no ``hasMore`` and no ``totalCount``. A page shorter than ``limit`` is not
+proof of the end: a server that caps ``limit`` (answering 50 of the 100 asked) sends
+short pages with more to follow, and stopping there would lose agents without a word.
+So the read asks once more at ``offset`` = what it received, and only an empty answer,
+or a short one that brings no id not seen before (a small directory served by a server
+that ignores ``offset``), ends it: one request more than the pages, in exchange for
+never stopping early.
+
+With nothing to count against, a server that ignores ``offset`` would be read forever,
+so :class:`OffsetLimitPaginator` stops any read whose pages do not bring new ids: a full
+page with no id that was not seen before (the previous page again, or a wrap to the
+start) is a :class:`ResponseError`, and so are more pages than the distinct ids could
+fill (:data:`OFFSET_PAGE_SLACK`, counted in the largest page the server sent, so a
+capping server is not mistaken for a looping one).
 ``GET .../queues`` answers one such array, unpaged.
 """
 
@@ -86,6 +94,8 @@ class OffsetLimitPaginator:
     """The state of one offset/limit read: where the next page starts, whether there is one.
 
     Create a fresh one for every read; hand each page to :meth:`update_state` in order.
+    A short page is followed by one more request (the server may cap ``limit``); an
+    empty answer, or a short one with nothing new, ends the read.
 
     >>> from cvframe._endpoints import AGENTS
     >>> p = OffsetLimitPaginator(AGENTS, page_size=2)
@@ -93,7 +103,9 @@ class OffsetLimitPaginator:
     {'offset': 0, 'limit': 2}
     >>> p.update_state([{"agentId": "a1"}, {"agentId": "a2"}]); p.request_params()
     {'offset': 2, 'limit': 2}
-    >>> p.update_state([{"agentId": "a3"}]); p.has_next_page
+    >>> p.update_state([{"agentId": "a3"}]); p.has_next_page, p.request_params()
+    (True, {'offset': 3, 'limit': 2})
+    >>> p.update_state([]); p.has_next_page
     False
     """
 
@@ -104,6 +116,11 @@ class OffsetLimitPaginator:
         self.has_next_page = True
         #: Pages taken so far.
         self.pages = 0
+        #: Whether the last page brought an id not seen before (a page that did not
+        #: adds nothing to the read).
+        self.brought_new = False
+        # The largest page the server sent: its cap on limit, if it has one.
+        self._largest = 0
         self._seen: set[str] = set()
         self._previous: list[str] | None = None
 
@@ -113,11 +130,20 @@ class OffsetLimitPaginator:
 
     @property
     def page_budget(self) -> int:
-        """The most pages the ids seen so far could fill, plus :data:`OFFSET_PAGE_SLACK`."""
-        return math.ceil(len(self._seen) / self.page_size) + OFFSET_PAGE_SLACK
+        """The most pages the ids seen so far could fill, plus :data:`OFFSET_PAGE_SLACK`.
+
+        Counted in pages of the largest size the server sent (at most ``page_size``):
+        a server capping ``limit`` at 50 fills 50 a page, however many were asked.
+        """
+        size = min(self.page_size, max(self._largest, 1))
+        return math.ceil(len(self._seen) / size) + OFFSET_PAGE_SLACK
 
     def update_state(self, items: list[dict[str, Any]]) -> None:
         """Take the page asked for with :meth:`request_params` (checked by :func:`parse_array`).
+
+        After it, :attr:`has_next_page` is False only for an empty page or a short one
+        that brought no id not seen before; :attr:`brought_new` says whether the page
+        added anything.
 
         Raises
         ------
@@ -128,6 +154,7 @@ class OffsetLimitPaginator:
         ids = [item[self.endpoint.id_field] for item in items]
         where = f"offset={self.offset}"
         self.pages += 1
+        self._largest = max(self._largest, len(items))
         full = len(items) >= self.page_size
         if full and ids == self._previous:
             raise ResponseError(
@@ -144,6 +171,7 @@ class OffsetLimitPaginator:
                 "report it to Kore.ai"
             )
         self._seen |= new
+        self.brought_new = bool(new)
         if self.pages > self.page_budget:
             raise ResponseError(
                 f"the read of {self.endpoint.name} took {self.pages} pages of limit="
@@ -153,5 +181,6 @@ class OffsetLimitPaginator:
             )
         self._previous = ids
         self.offset += len(items)
-        # The last page is the one shorter than limit (an empty one ends it too).
-        self.has_next_page = full
+        # A short page may be a capped one: only an empty page, or one with nothing
+        # new (a small directory whose server ignores offset), ends the read.
+        self.has_next_page = bool(new)

@@ -6,7 +6,8 @@ endpoint's column contract, one row per natural key, validated). How each endpoi
 pages is the client's (:class:`~cvframe._api._client.CallVolumeClient`):
 
 - :func:`read_queues`: one GET, a JSON array;
-- :func:`read_agents`: ``offset``/``limit`` pages, ending on a short one;
+- :func:`read_agents`: ``offset``/``limit`` pages, ending on an empty one (a short
+  page may be a capped one);
 - :func:`read_agent_performance` and :func:`read_skill_volume`: ``skip``/``limit``
   pages, with call volume's read-integrity rules (agent performance counts agents);
 - :func:`read_agent_activity`: no paging, the window cut into chunks.
@@ -51,9 +52,10 @@ __all__ = [
 #: about 1,300 rows, some 500 KB of JSON), so pages of agents are kept far smaller
 #: than pages of records.
 DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE = 25
-#: Agents asked for per ``agents`` request. The endpoint sends no count: its last page
-#: is the one shorter than ``limit``, so a server capping ``limit`` below what was asked
-#: would end the read early unseen. A modest limit stays under any plausible cap.
+#: Agents asked for per ``agents`` request. The endpoint sends no count, and a short
+#: page may be a server's cap on ``limit`` rather than the end, so the read goes on
+#: until an empty answer (one request more than the pages). A modest limit stays under
+#: any plausible cap, so that extra request is usually the only cost.
 DEFAULT_AGENTS_PAGE_SIZE = 100
 
 
@@ -146,11 +148,14 @@ def read_agents(
 ) -> pd.DataFrame:
     """Read the account's agents: their ids (those of agent performance and activity) and names.
 
-    Pages with ``offset``/``limit`` until a page shorter than ``page_size`` (or an
-    empty one). The endpoint sends no count, so nothing can prove a read complete;
-    what cvframe checks is that it ends: a full page repeating the one before, one
-    bringing no new agent, or more pages than the agents could fill end the read in a
-    :class:`cvframe.ResponseError`, never in a loop.
+    Pages with ``offset``/``limit`` until an empty page. A page shorter than
+    ``page_size`` is not taken as the end, since a server that caps ``limit`` (50 of
+    the 100 asked) sends short pages with more to follow: the read asks once more at
+    the offset reached, and ends on an empty answer or on a short one that brings no
+    agent not seen before. The endpoint sends no count, so nothing can prove a read
+    complete; what cvframe checks is that it ends: a full page repeating the one
+    before, one bringing no new agent, or more pages than the agents could fill end the
+    read in a :class:`cvframe.ResponseError`, never in a loop.
 
     Parameters
     ----------

@@ -584,7 +584,7 @@ class EmulatedAPI:
                     numbers[name] = query[name]
         offset, limit = _paging(numbers, "offset", "limit")
         self._wait()
-        return self.agents()[offset : offset + limit]
+        return self.agents()[offset : offset + self._capped(limit)]
 
     # ------------------------------------------------------------------ helpers
     @property

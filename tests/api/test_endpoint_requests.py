@@ -69,18 +69,19 @@ def test_skill_volume_asks_for_the_breakdown_with_the_org_id() -> None:
 
 
 def test_reads_of_several_endpoints_share_one_rate_limiter() -> None:
-    """The 60 requests a minute are the account's: a third request waits out the minute
-    whichever endpoints the first two went to."""
+    """The 60 requests a minute are the account's: a fourth request waits out the minute
+    whichever endpoints the first three went to."""
     queues = answer(200, [{"accountId": "acc-1", "collectionPointId": "qu-1"}])
     agents = answer(200, [{"accountId": "acc-1", "agentId": "a-1"}])
-    client, wire, clock = _client([queues, agents, queues], requests_per_minute=2)
+    # The short page of agents is followed by one more request, answered empty.
+    client, wire, clock = _client([queues, agents, answer(200, []), queues], requests_per_minute=3)
     client.list_queues()
     list(client.iter_directory_pages(page_size=10))
-    assert clock.sleeps == []  # two requests fit in the minute
+    assert clock.sleeps == []  # three requests fit in the minute
     client.list_queues()
-    assert len(wire.requests) == 3
+    assert len(wire.requests) == 4
     assert clock.sleeps == [pytest.approx(60.0)]
-    assert client.transport.requests_sent == 3
+    assert client.transport.requests_sent == 4
 
 
 def test_iter_pages_refuses_an_endpoint_that_pages_otherwise() -> None:

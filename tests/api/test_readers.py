@@ -168,14 +168,38 @@ def _people(count: int) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize(("count", "offsets"), [(5, [0, 2, 4]), (4, [0, 2, 4]), (0, [0])])
-def test_agents_page_until_a_short_or_empty_page(count: int, offsets: list[int]) -> None:
+@pytest.mark.parametrize(("count", "offsets"), [(5, [0, 2, 4, 5]), (4, [0, 2, 4]), (0, [0])])
+def test_agents_page_until_an_empty_page(count: int, offsets: list[int]) -> None:
     wire = RouteTransport({"agents": _agents_route(_people(count))})
     df = read_agents(page_size=2, progress=False, client=_client(wire))
     assert list(df["agent_id"]) == [f"ag-{n:04d}" for n in range(count)]
     assert [int(wire.query(i)["offset"]) for i in range(len(wire.requests))] == offsets
     assert {wire.query(i)["limit"] for i in range(len(wire.requests))} == {"2"}
     assert all(r.method == "GET" and r.content == b"" for r in wire.requests)
+
+
+def test_agents_a_server_capping_limit_loses_no_agent() -> None:
+    """A server answering at most 2 of the 5 asked: short pages are not the end."""
+    people = _people(7)
+
+    def capped(request: Any) -> Any:
+        query = dict(parse_qsl(urlsplit(request.url).query))
+        offset, limit = int(query["offset"]), int(query["limit"])
+        return answer(200, people[offset : offset + min(limit, 2)])
+
+    wire = RouteTransport({"agents": capped})
+    df = read_agents(page_size=5, progress=False, client=_client(wire))
+    assert list(df["agent_id"]) == [p["agentId"] for p in people]
+    # Only the empty answer at offset=7 ends the read.
+    assert [int(wire.query(i)["offset"]) for i in range(len(wire.requests))] == [0, 2, 4, 6, 7]
+
+
+def test_agents_a_short_page_repeated_ends_the_read() -> None:
+    """A server ignoring offset on a small directory: the same short page again is the end."""
+    wire = RouteTransport({"agents": _agents_route(_people(3), ignore_offset=True)})
+    df = read_agents(page_size=5, progress=False, client=_client(wire))
+    assert list(df["agent_id"]) == ["ag-0000", "ag-0001", "ag-0002"]
+    assert [int(wire.query(i)["offset"]) for i in range(len(wire.requests))] == [0, 3]
 
 
 def test_agents_a_server_ignoring_offset_is_stopped() -> None:
@@ -329,7 +353,7 @@ def test_a_429_on_queues_ends_in_a_rate_limit_error() -> None:
 
 
 def test_faults_on_agents_are_retried_then_read() -> None:
-    wire = FakeTransport([answer(503), answer(200, _people(1))])
+    wire = FakeTransport([answer(503), answer(200, _people(1)), answer(200, [])])
     df = read_agents(progress=False, client=_client(wire))
     assert list(df["agent_id"]) == ["ag-0000"]
 

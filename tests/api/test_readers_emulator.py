@@ -92,7 +92,18 @@ def test_one_client_reads_every_endpoint_through_one_transport(emu: Emulator) ->
         read_queues(client=client)
         read_agents(client=client, page_size=1000, progress=False)
         read_agent_activity(*WINDOW, chunk="1D", client=client, progress=False)
-        assert client.transport.requests_sent == 3
+        # Agents: one short page, then the empty answer that ends the read.
+        assert client.transport.requests_sent == 4
+
+
+def test_agents_from_a_server_capping_limit_are_all_read() -> None:
+    """Pages of 10 for the 1000 asked: every agent, each page asked at the offset reached."""
+    with Emulator(days=1, queues=2, max_page_size=10) as capped:
+        every = [a["agentId"] for a in capped.agents()]
+        df = read_agents(page_size=1000, progress=False, **capped.settings())
+        offsets = [int((r.query or {})["offset"]) for r in capped.requests]
+    assert list(df["agent_id"]) == every and len(every) > 30
+    assert offsets == [*range(0, len(every), 10), len(every)]
 
 
 def test_a_429_on_agent_performance_is_retried_after_its_wait() -> None:

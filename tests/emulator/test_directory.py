@@ -50,6 +50,15 @@ def test_agents_page_with_offset_and_limit_to_a_short_last_page(emu: Emulator) -
     assert ok(emu, AGENTS, query={"offset": len(every), "limit": 5}) == []
 
 
+def test_max_page_size_caps_the_agents_pages_too() -> None:
+    """A server capping ``limit`` answers fewer agents than asked, at any offset."""
+    with Emulator(days=1, queues=1, max_page_size=6) as capped:
+        every = capped.agents()
+        first = ok(capped, AGENTS, query={"offset": 0, "limit": 50})
+        later = ok(capped, AGENTS, query={"offset": 6, "limit": 50})
+    assert first == every[:6] and later == every[6:12]
+
+
 def test_agents_without_a_query_are_the_first_hundred(emu: Emulator) -> None:
     assert ok(emu, AGENTS) == emu.agents()[:100]
 
