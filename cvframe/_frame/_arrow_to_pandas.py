@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from .._endpoints import CALLVOLUME, DurationUnit
 from ._dtypes import DtypeBackend, arrow_schema, check_dtype_backend, pandas_types_mapper
-from ._per_endpoint import EndpointLike, nullable_key_columns, resolve, row_order
+from ._per_endpoint import (
+    EndpointLike,
+    nullable_key_columns,
+    record_columns,
+    resolve,
+    row_order,
+)
 from ._records_to_arrow import records_to_table, warn_drift
 
 __all__ = ["empty_frame", "frame_from_tables", "keep_latest_versions", "records_to_frame"]
@@ -26,7 +33,9 @@ def frame_from_tables(
     """Concatenate contract tables into the contract frame.
 
     Keeps one row per ``endpoint.key_columns`` (call volume: per ``id``), the highest
-    version where the endpoint has one and else the last received; sorts by the
+    version where the endpoint has one and else the last received, and each nested
+    item (a record's skills, an agent's interval's queues) whole from its latest
+    reading (see :func:`keep_latest_versions`); sorts by the
     endpoint's ``sort_keys`` (then any key column they leave out) and gives a RangeIndex.
     """
     declared = resolve(endpoint)
@@ -35,8 +44,9 @@ def frame_from_tables(
     table = pa_arrow.concat_tables(pieces) if pieces else arrow_schema(declared).empty_table()
     # Only ``table`` may hold the pages now, so that converting it frees them column by
     # column (self_destruct) instead of keeping a second copy of the data until the end.
+    counts = [piece.num_rows for piece in pieces]
     del pieces, tables
-    table = keep_latest_versions(table, endpoint=declared)
+    table = keep_latest_versions(table, endpoint=declared, pieces=counts)
     order = row_order(declared)
     if not _is_sorted(table, order):
         table = table.sort_by([(name, "ascending") for name in order])
@@ -70,35 +80,97 @@ def _is_sorted(table: pa_arrow.Table, sort_keys: Sequence[str] = CALLVOLUME.sort
 
 
 def keep_latest_versions(
-    table: pa_arrow.Table, *, endpoint: EndpointLike = CALLVOLUME
+    table: pa_arrow.Table,
+    *,
+    endpoint: EndpointLike = CALLVOLUME,
+    pieces: Sequence[int] | None = None,
 ) -> pa_arrow.Table:
     """One row per natural key: the highest version, and among equal versions the last received.
 
     The key is ``endpoint.key_columns`` (call volume: ``id``); an endpoint without a
-    version keeps the last received. ``table`` itself, untouched, when no key repeats
-    (the usual case, told by one count for a one-column key), so callers need not
-    check first. A row whose key leaves a required column null cannot be told apart
-    from another: every such row is kept, for the schema to flag.
+    version keeps the last received. Where one item gives many rows (a record's skills,
+    an agent's interval's queues: see :func:`record_columns`), the item is kept whole
+    from its latest reading (its highest version, else the last received), so that a
+    skill or queue a newer reading no longer lists is dropped, not left from the old
+    one. A reading is a run of consecutive rows of one item (and one version), as
+    :func:`records_to_table` gives them; an item that newly lists no rows at all (an
+    empty ``skillBreakdown``) cannot drop its old rows. ``pieces``, the row counts of
+    the tables ``table`` was concatenated from (as :func:`frame_from_tables` passes
+    them), ends a reading at each table's end too: without it, an unversioned item
+    whose two readings end one table and begin the next reads as one reading.
+
+    ``table`` itself, untouched, when no key repeats and no item was read twice (the
+    usual case, told by one count for a one-column key), so callers need not check
+    first. A row whose key leaves a required column null cannot be told apart from
+    another: every such row is kept, for the schema to flag.
     """
     declared = resolve(endpoint)
     keys = declared.key_columns
-    if len(keys) == 1:
-        if pc.count_distinct(table[keys[0]]).as_py() == table.num_rows:
-            return table
-    elif table.group_by(list(keys)).aggregate([]).num_rows == table.num_rows:
+    record = record_columns(declared)
+    if table.num_rows < 2:
         return table
+    repeats = _distinct(table, keys) != table.num_rows
+    if not record and not repeats:
+        return table  # the call-volume path: one count
+    nullable = nullable_key_columns(declared)
     order = pa_arrow.array(range(table.num_rows), pa_arrow.int64())
     ranked = table.append_column("__order", order)
+    versioned = declared.version_column is not None
+    if versioned:
+        version = pc.fill_null(table[declared.version_column], -1)
+        ranked = ranked.append_column("__version", version)
+    if record:
+        run_key = (*record, "__version") if versioned else record
+        starts = _first_of_each_key(ranked, run_key, nullable)
+        if pieces is not None:
+            starts = pc.or_(starts, _piece_starts(pieces, table.num_rows))
+        runs = pc.cumulative_sum(starts.cast(pa_arrow.int64()))
+        if not repeats and pc.max(runs).as_py() == _distinct(table, record):
+            return table
+        ranked = _latest_reading_of_each_record(
+            ranked.append_column("__run", runs), record, nullable
+        )
     ranking = [(key, "ascending") for key in keys]
-    if declared.version_column is not None:
-        ranked = ranked.append_column("__version", pc.fill_null(table[declared.version_column], -1))
+    if versioned:
         ranking.append(("__version", "descending"))
     ranking.append(("__order", "descending"))
     ranked = ranked.sort_by(ranking)
-    keep = _first_of_each_key(ranked, keys, nullable_key_columns(declared))
+    keep = _first_of_each_key(ranked, keys, nullable)
     return ranked.filter(keep).drop_columns(
         [name for name in ("__order", "__version") if name in ranked.column_names]
     )
+
+
+def _piece_starts(pieces: Sequence[int], num_rows: int) -> pa_arrow.Array:
+    """True at the first row of each piece (tables of ``pieces`` rows, one after another)."""
+    if sum(pieces) != num_rows:
+        raise ValueError(f"pieces= counts {sum(pieces)} rows; the table has {num_rows}")
+    starts = np.zeros(num_rows, dtype=bool)
+    firsts = np.cumsum([0, *pieces[:-1]], dtype=np.int64)
+    starts[firsts[firsts < num_rows]] = True
+    return pa_arrow.array(starts, pa_arrow.bool_())
+
+
+def _distinct(table: pa_arrow.Table, columns: Sequence[str]) -> int:
+    """How many distinct values ``columns`` take in ``table`` (one count for one column)."""
+    if len(columns) == 1:
+        return int(pc.count_distinct(table[columns[0]]).as_py())
+    return int(table.group_by(list(columns)).aggregate([]).num_rows)
+
+
+def _latest_reading_of_each_record(
+    ranked: pa_arrow.Table, record: Sequence[str], nullable: frozenset[str]
+) -> pa_arrow.Table:
+    """The rows of each item's latest reading (``__run``): highest ``__version``, then last."""
+    ordering = [(key, "ascending") for key in record]
+    if "__version" in ranked.column_names:
+        ordering.append(("__version", "descending"))
+    ordering.append(("__run", "descending"))
+    by_record = ranked.sort_by(ordering)
+    runs = by_record["__run"].combine_chunks()
+    first = _first_of_each_key(by_record, record, nullable)
+    latest = pc.fill_null_forward(pc.if_else(first, runs, pa_arrow.scalar(None, pa_arrow.int64())))
+    return by_record.filter(pc.equal(runs, latest)).drop_columns(["__run"])
 
 
 def _first_of_each_key(

@@ -20,6 +20,7 @@ __all__ = [
     "nullable_key_columns",
     "per_endpoint",
     "reader_hint",
+    "record_columns",
     "required_columns",
     "resolve",
     "row_order",
@@ -90,3 +91,21 @@ def row_order(endpoint: Endpoint) -> tuple[str, ...]:
     """The frame's sort keys, then any key column they leave out (a total order)."""
     rest = tuple(k for k in endpoint.key_columns if k not in endpoint.sort_keys)
     return (*endpoint.sort_keys, *rest)
+
+
+#: The key column that tells the rows of one item apart, for the nested row shapes:
+#: a record's skills, an agent's interval's queues.
+_ROW_WITHIN_RECORD = {"record_skills": "skill_id", "agent_intervals_queues": "queue_id"}
+
+
+def record_columns(endpoint: Endpoint) -> tuple[str, ...]:
+    """The key columns naming the item a row comes from, where one item gives many rows.
+
+    Skill volume: ``("id",)`` (a record and its skills); agent performance:
+    ``("agent_id", "interval_start")`` (an agent's interval and its queues). Empty for
+    the flat shapes, where a row is an item.
+    """
+    within = _ROW_WITHIN_RECORD.get(endpoint.row_shape)
+    if within is None or within not in endpoint.key_columns:
+        return ()
+    return tuple(k for k in endpoint.key_columns if k != within)

@@ -287,3 +287,33 @@ def test_the_queue_rule_works_on_agent_performance_and_on_the_queues_directory()
     assert queue_mask(directory, ["qu-59bb17e-0cae-46b0-8d80-a8a8ac34xxxx"]).to_pylist() == [True]
     with pytest.raises(ValueError, match="queue_id or queue_name"):
         queue_mask(pa.table({"agent_id": ["a-1"]}), ["q-1"])
+
+
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_a_skill_the_records_newer_version_no_longer_lists_is_dropped(order: list[int]) -> None:
+    old, new = skill_records()[0], skill_records()[0]
+    skill = old["skillBreakdown"][0]
+    old.update(__v=1, skillBreakdown=[{**skill, "offeredContacts": 5}, {**skill, "skillId": "B"}])
+    new.update(__v=2, skillBreakdown=[{**skill, "offeredContacts": 6}])
+    tables = [records_to_table([r], endpoint="skillvolume") for r in (old, new)]
+    df = cvframe._frame.frame_from_tables([tables[i] for i in order], endpoint="skillvolume")
+    assert df[["skill_id", "version", "offered_contacts"]].values.tolist() == [
+        [skill["skillId"], 2, 6]
+    ]
+
+
+def test_a_queue_the_agents_interval_no_longer_lists_when_read_again_is_dropped() -> None:
+    first, again = agents(), agents()
+    del again[0]["intervals"][0]["queues"][1]  # the second read has the first queue only
+    again[0]["intervals"][0]["queues"][0]["offeredContacts"] = 7
+    tables = [records_to_table(items, endpoint="agentperformance") for items in (first, again)]
+    df = cvframe._frame.frame_from_tables(tables, endpoint="agentperformance")
+    assert df[["queue_id", "offered_contacts"]].values.tolist() == [["qu-xxxx-1", 7]]
+
+
+def test_one_record_read_twice_in_one_version_keeps_all_its_skills() -> None:
+    record = skill_records()[0]
+    skill = record["skillBreakdown"][0]
+    record["skillBreakdown"] = [skill, {**skill, "skillId": "B"}]
+    df = cvframe.records_to_frame([record, copy.deepcopy(record)], endpoint="skillvolume")
+    assert sorted(df["skill_id"]) == ["B", skill["skillId"]]
