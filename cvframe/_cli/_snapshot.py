@@ -39,7 +39,8 @@ def add_sync_command(subcommands: Subcommands) -> None:
         description="Read what is new since the snapshot's high-water mark (minus "
         "--lookback) and upsert it, atomically and under a lock; stored records of the "
         "window read that the API no longer returns are removed (--no-prune keeps "
-        "them). The first run reads "
+        "them), except for agentactivity, whose answers carry no count to prove a read "
+        "complete: it is upserted only unless --prune is given. The first run reads "
         "from --from (default: the first record; agentactivity needs --from). One PATH "
         "holds one --endpoint: give each endpoint its own. Exit 0 on success, 1 with a "
         "one-line reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
@@ -74,11 +75,23 @@ def add_sync_command(subcommands: Subcommands) -> None:
     parser.add_argument(
         "--queue", action="append", help="sync only this queue id or name (repeatable)"
     )
-    parser.add_argument(
+    prune = parser.add_mutually_exclusive_group()
+    prune.add_argument(
+        "--prune",
+        dest="prune",
+        action="store_true",
+        default=None,
+        help="remove stored records of the window that the API no longer returns (the "
+        "default, but for agentactivity: its answers carry no count, so an empty one "
+        "from a lagging backend would delete the window's events)",
+    )
+    prune.add_argument(
         "--no-prune",
         dest="prune",
         action="store_false",
-        help="keep stored records the API no longer returns (upsert only, never remove)",
+        default=None,
+        help="keep stored records the API no longer returns (upsert only, never remove; "
+        "agentactivity's default)",
     )
     parser.add_argument("--page-size", type=int, default=None, help="records per request")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -6,7 +6,9 @@ stored before the run's window end, of the queues synced); read
 (:func:`cvframe.read_callvolume`, or the skill-volume, agent-performance or
 agent-activity reader; the first run reads from ``start``, or from the first record);
 drop any row the API sent from outside that window; upsert the rows day by day,
-making the window hold exactly what the read returned (``prune``); release the lock.
+making the window hold exactly what the read returned (``prune``: by default only
+for an endpoint whose answer carries a count to check the read against); release
+the lock.
 All the HTTP is the reader's; all the writing is
 :func:`~cvframe._store._upsert.upsert_table`'s. A snapshot holds one endpoint.
 """
@@ -190,7 +192,7 @@ def sync(
     end: TimeLike | None = None,
     lookback: str | timedelta | pd.Timedelta = DEFAULT_LOOKBACK,
     queues: str | Iterable[str] | None = None,
-    prune: bool = True,
+    prune: bool | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     progress: bool | None = False,
     storage_options: Mapping[str, Any] | None = None,
@@ -228,7 +230,8 @@ def sync(
     :func:`cvframe.read_agents`.
 
     The window read then holds exactly what the server has (``prune=True``, the
-    default): a read is complete or raises, so a stored record inside the window
+    default for every endpoint but agent activity): a read is complete or raises, so a
+    stored record inside the window
     (``window_start <= interval_start < window_end``, and of ``queues`` when given)
     that the read did not return was deleted upstream, or moved out of the window,
     and is removed; a record is held once in the whole dataset, so one that moved
@@ -237,6 +240,16 @@ def sync(
     syncs whose windows cover a period therefore converge to the server's records
     of it exactly. ``prune=False`` keeps every record ever stored (an archive that
     outlives the API's own retention, say); a moved record may then be held twice.
+
+    Agent activity is not pruned unless ``prune=True`` is given: its answer is a bare
+    list of events with no count (no ``totalCount``, no paging), so nothing proves a
+    read complete, and an answer of no events (``{"AgentUpdates": []}``, which a
+    backend lagging behind sends) would otherwise delete every stored event of the
+    window. Upserting only, a lagging answer changes nothing and the next run fills
+    the window in; the cost is that an event the API dropped or changed upstream
+    stays stored (a changed one beside its new version: every column is an event's
+    key). Ask for ``prune=True`` (``--prune``) where the deployment's answers are
+    known complete, or to clean a window up once.
 
     Records the API sends from outside the window read (an ``interval_start``
     before its start or at or after its end) are dropped with an
@@ -271,10 +284,12 @@ def sync(
         :func:`cvframe.read_callvolume` filters): the high-water mark is theirs and
         pruning removes only their records. Not for agent activity (its rows are of
         no queue).
-    prune : bool, default True
+    prune : bool, optional
         Remove stored records of the window read that the server no longer returns,
         and older copies of a record that moved to another day. False: upsert only,
-        never remove.
+        never remove. None (the default): True for the endpoints whose answers carry
+        a count the read is checked against (call volume, skill volume, agent
+        performance), False for agent activity, whose answers carry none (see above).
     lock_timeout : float, default 60.0
         Seconds to wait for another sync on the same path (0: fail at once).
     progress : bool, optional
@@ -347,8 +362,12 @@ def sync(
     declared = endpoint_named(endpoint)
     column = partition_column(declared)  # a directory endpoint is refused here
     back = _lookback(lookback)
-    if not isinstance(prune, bool):
-        raise ValueError(f"prune must be True or False, got {prune!r}")
+    if prune is None:
+        prune = _prunes_by_default(declared)
+    elif not isinstance(prune, bool):
+        raise ValueError(
+            f"prune must be True or False (or None: the endpoint's default), got {prune!r}"
+        )
     wanted = queue_list(queues)
     _check_applies(declared, queues=wanted, time_zone=time_zone)
     floor, stop = resolve_window(start, end)
@@ -410,6 +429,22 @@ def sync(
         rows_removed=result.removed if result else 0,
         endpoint=declared.name,
     )
+
+
+def _prunes_by_default(endpoint: Endpoint) -> bool:
+    """Whether :func:`sync` prunes ``endpoint``'s window when ``prune`` is not given.
+
+    Only when its answer carries a count of the window's records (``totalCount``),
+    which the read is checked against: then a read that returns is complete, and a
+    stored row it lacks was deleted upstream. Agent activity's answer is a bare list
+    (no count, no paging): an empty one from a lagging backend cannot be told from
+    "no events", and pruning on it would delete every stored event of the window.
+
+    >>> from cvframe._endpoints import AGENT_ACTIVITY, CALLVOLUME
+    >>> _prunes_by_default(CALLVOLUME), _prunes_by_default(AGENT_ACTIVITY)
+    (True, False)
+    """
+    return endpoint.total_key is not None
 
 
 def _takes_time_zone(endpoint: Endpoint) -> bool:

@@ -6,12 +6,15 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+import cvframe
 from cvframe._cli import main
 from cvframe.emulator import Emulator
+from tests.fakes import EditingTransport
 
 WINDOW = ["--from", "2023-01-02", "--to", "2023-01-02T06:00:00Z"]
 
@@ -210,3 +213,36 @@ def test_help_says_what_each_endpoint_is(capsys: pytest.CaptureFixture[str]) -> 
             assert f"{endpoint}: {words}" in text, (command, endpoint)
         assert "skill sums can exceed the queue's totals" in text
         assert "--time-zone" in text
+
+
+def test_sync_prunes_agent_activity_only_with_prune(
+    env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A stored event the API no longer sends: a ghost added to the first sync's answer.
+    ghost = {"AgentId": "a-ghost", "EventTime": "01/02/2023 5:00:00", "Activity": "available"}
+
+    def with_ghost(body: dict[str, Any]) -> dict[str, Any]:
+        body["AgentUpdates"] = [*body["AgentUpdates"], ghost]
+        return body
+
+    path = tmp_path / "activity"
+    transport = EditingTransport(with_ghost)
+    try:
+        cvframe.sync(path, start="2023-01-02", end="2023-01-02T06:00:00Z",
+                     endpoint="agentactivity", transport=transport, **env.settings())  # fmt: skip
+    finally:
+        transport.close()
+    stored = len(cvframe.read_snapshot(path))
+    args = ["sync", str(path), "--endpoint", "agentactivity", "--to", "2023-01-02T06:00:00Z"]
+    args += ["--lookback", "1D", "--json"]
+    # Its answers carry no count: by default (and with --no-prune) nothing is removed.
+    for extra in ([], ["--no-prune"]):
+        assert main([*args, *extra]) == 0
+        assert json.loads(capsys.readouterr().out)["rows_removed"] == 0
+        assert len(cvframe.read_snapshot(path)) == stored
+    assert main([*args, "--prune"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_removed"] == 1
+    assert "a-ghost" not in set(cvframe.read_snapshot(path)["agent_id"])
+    with pytest.raises(SystemExit):
+        main([*args, "--prune", "--no-prune"])
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -198,10 +198,12 @@ def test_a_second_sync_changes_nothing_and_the_snapshot_is_what_the_api_serves(
 def test_a_row_changed_upstream_is_replaced(emu: Emulator, tmp_path: Path, endpoint: str) -> None:
     first_sync(emu, tmp_path, endpoint)
     edit = change_one(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
+    # Agent activity is pruned only when asked (its answers carry no count): see
+    # test_an_activity_sync_answered_nothing_keeps_the_stored_events_unless_asked_to_prune.
     with editing(endpoint, edit) as transport:
-        report = sync(
-            tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport, **emu.settings()
-        )
+        report = sync(tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport,
+                      prune=True if endpoint == "agentactivity" else None,
+                      **emu.settings())  # fmt: skip
     original = as_frame(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
     expected = as_frame(endpoint, edit(served_items(emu, endpoint, DAY, NEXT_DAY)))
     pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
@@ -231,9 +233,9 @@ def test_a_row_gone_upstream_within_the_window_is_pruned(
     first_sync(emu, tmp_path, endpoint)
     edit = drop_one(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
     with editing(endpoint, edit) as transport:
-        report = sync(
-            tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport, **emu.settings()
-        )
+        report = sync(tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport,
+                      prune=True if endpoint == "agentactivity" else None,
+                      **emu.settings())  # fmt: skip
     original = as_frame(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
     expected = as_frame(endpoint, edit(served_items(emu, endpoint, DAY, NEXT_DAY)))
     assert len(original) > len(expected)
@@ -393,3 +395,44 @@ def test_agent_performance_syncs_to_s3_like_call_volume(
     for secret in s3_options.values():
         if isinstance(secret, str) and len(secret) > 8 and "://" not in secret:
             assert secret not in str(first) + first.to_json()
+
+
+def test_an_activity_sync_answered_nothing_keeps_the_stored_events_unless_asked_to_prune(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # Agent activity's answer carries no count: {"AgentUpdates": []} from a backend that
+    # lags looks like "no events". Nothing proves the read complete, so sync upserts only
+    # unless prune=True is asked for.
+    first_sync(emu, tmp_path, "agentactivity")
+    stored = read_snapshot(tmp_path)
+    lagging = ["2023-01-02T22:00:00Z", NEXT_DAY]  # the lookback's window
+    in_window = int(stored["event_time"].between(*map(pd.Timestamp, lagging), "left").sum())
+    assert in_window > 0
+    before = states(tmp_path)
+    with editing("agentactivity", lambda items: []) as transport:
+        report = sync(tmp_path, end=NEXT_DAY, endpoint="agentactivity", transport=transport,
+                      **emu.settings())  # fmt: skip
+    assert (report.rows_fetched, report.rows_removed, report.partitions_rewritten) == (0, 0, ())
+    assert states(tmp_path) == before
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), stored)
+    with editing("agentactivity", lambda items: []) as transport:
+        asked = sync(tmp_path, end=NEXT_DAY, endpoint="agentactivity", transport=transport,
+                     prune=True, **emu.settings())  # fmt: skip
+    assert asked.window_start is not None
+    window = stored["event_time"].between(asked.window_start, pd.Timestamp(NEXT_DAY), "left")
+    assert asked.rows_removed == int(window.sum()) >= in_window
+    pd.testing.assert_frame_equal(read_snapshot(tmp_path), stored[~window].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("endpoint", ["skillvolume", "agentperformance"])
+def test_a_counted_endpoint_still_prunes_by_default(
+    emu: Emulator, tmp_path: Path, endpoint: str
+) -> None:
+    # Their pages carry totalCount, which the read is checked against: a complete read.
+    # (Call volume's own: test_sync.py::test_prune_false_keeps_records_deleted_upstream.)
+    first_sync(emu, tmp_path, endpoint)
+    edit = drop_one(endpoint, served_items(emu, endpoint, DAY, NEXT_DAY))
+    with editing(endpoint, edit) as transport:
+        report = sync(tmp_path, end=NEXT_DAY, endpoint=endpoint, transport=transport,
+                      **emu.settings())  # fmt: skip
+    assert report.rows_removed > 0
