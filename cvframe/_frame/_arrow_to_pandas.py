@@ -36,7 +36,8 @@ def frame_from_tables(
     version where the endpoint has one and else the last received, and each nested
     item (a record's skills, an agent's interval's queues) whole from its latest
     reading (see :func:`keep_latest_versions`); sorts by the
-    endpoint's ``sort_keys`` (then any key column they leave out) and gives a RangeIndex.
+    endpoint's ``sort_keys``, rows they tie (an agent's events of one second) in the
+    order they were received, and gives a RangeIndex.
     """
     declared = resolve(endpoint)
     check_dtype_backend(dtype_backend)
@@ -99,7 +100,9 @@ def keep_latest_versions(
     them), ends a reading at each table's end too: without it, an unversioned item
     whose two readings end one table and begin the next reads as one reading.
 
-    ``table`` itself, untouched, when no key repeats and no item was read twice (the
+    The rows kept are in the order they were received (a row read twice at the place
+    of its kept reading), so that sorting them stably keeps the API's order where the
+    sort keys tie. ``table`` itself, untouched, when no key repeats and no item was read twice (the
     usual case, told by one count for a one-column key), so callers need not check
     first. A row whose key leaves a required column null cannot be told apart from
     another: every such row is kept, for the schema to flag.
@@ -136,8 +139,10 @@ def keep_latest_versions(
     ranking.append(("__order", "descending"))
     ranked = ranked.sort_by(ranking)
     keep = _first_of_each_key(ranked, keys, nullable)
-    return ranked.filter(keep).drop_columns(
-        [name for name in ("__order", "__version") if name in ranked.column_names]
+    # Back in the order received, so that a stable sort keeps ties as the API sent them.
+    kept = ranked.filter(keep).sort_by([("__order", "ascending")])
+    return kept.drop_columns(
+        [name for name in ("__order", "__version") if name in kept.column_names]
     )
 
 

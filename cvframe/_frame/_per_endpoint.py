@@ -88,9 +88,13 @@ def required_columns(endpoint: Endpoint) -> tuple[str, ...]:
 
 
 def row_order(endpoint: Endpoint) -> tuple[str, ...]:
-    """The frame's sort keys, then any key column they leave out (a total order)."""
-    rest = tuple(k for k in endpoint.key_columns if k not in endpoint.sort_keys)
-    return (*endpoint.sort_keys, *rest)
+    """The frame's sort keys; rows they tie keep the order they arrived in (a stable sort).
+
+    Ties happen where ``sort_keys`` leave part of the key out: an agent's events of
+    one second (agent activity sorts by ``event_time``, ``agent_id``), whose order is
+    the API's (``notready`` then ``available``) and says which state the agent ended in.
+    """
+    return tuple(endpoint.sort_keys)
 
 
 #: The key column that tells the rows of one item apart, for the nested row shapes:

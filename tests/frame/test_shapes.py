@@ -246,8 +246,9 @@ def test_a_repeated_event_is_one_row_even_without_a_reason_code() -> None:
     events = [event(), quiet, event(), dict(quiet), {**quiet, "reasonCode": "2"}]
     df = cvframe.records_to_frame(events, endpoint="agentactivity")
     assert len(df) == 3
-    # Sorted by time, agent, activity, then reason: a missing reason after the given ones.
-    assert df["reason_code"].tolist()[:2] == ["1", "2"] and pd.isna(df.loc[2, "reason_code"])
+    # Sorted by time, then agent; the same second's events in the order they arrived.
+    assert df.loc[0, "reason_code"] == "1" and pd.isna(df.loc[1, "reason_code"])
+    assert df.loc[2, "reason_code"] == "2"
     cvframe.validate(df, endpoint="agentactivity")
 
 
@@ -266,7 +267,7 @@ def test_rows_with_a_null_required_key_are_all_kept_for_the_schema_to_flag() -> 
         cvframe.validate(df, endpoint="agentactivity")
 
 
-def test_events_are_sorted_by_time_then_agent_then_the_rest_of_the_key() -> None:
+def test_events_are_sorted_by_time_then_agent_and_ties_keep_the_order_they_arrived_in() -> None:
     events = [
         {"agentId": "a-2", "eventTime": "10/20/2020 3:00:00", "activity": "busy"},
         {"agentId": "a-1", "eventTime": "10/20/2020 3:00:00", "activity": "x", "reasonCode": "2"},
@@ -275,7 +276,21 @@ def test_events_are_sorted_by_time_then_agent_then_the_rest_of_the_key() -> None
     ]
     df = cvframe.records_to_frame(events, endpoint="agentactivity")
     assert df["agent_id"].tolist() == ["a-9", "a-1", "a-1", "a-2"]
-    assert df["reason_code"].tolist()[1:3] == ["1", "2"]
+    assert df["reason_code"].tolist()[1:3] == ["2", "1"]
+
+
+@pytest.mark.parametrize("repeated", [False, True])
+def test_an_agents_same_second_events_keep_the_order_the_api_sent(repeated: bool) -> None:
+    at_nine = {"agentId": "a1", "eventTime": "06/03/2024 9:00:00"}
+    sent = [
+        {**at_nine, "activity": "notready", "reasonCode": "1"},
+        {**at_nine, "activity": "available"},
+    ]
+    if repeated:  # a piece read twice: the dedupe must not reorder them either
+        sent = [*sent, *copy.deepcopy(sent)]
+    tables = [records_to_table(sent, endpoint="agentactivity")]
+    df = cvframe._frame.frame_from_tables(tables, endpoint="agentactivity")
+    assert df["activity"].tolist() == ["notready", "available"]
 
 
 def test_the_queue_rule_works_on_agent_performance_and_on_the_queues_directory() -> None:
