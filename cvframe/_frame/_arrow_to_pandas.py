@@ -244,7 +244,10 @@ def records_to_frame(
         within 64 bits, a NaN or infinite number, a duration beyond
         :data:`MAX_DURATION_MS`, a timestamp that is not ISO 8601 (or in the
         endpoint's own spelling), a nesting list that is not a list, one field sent
-        in two spellings with different values.
+        in two spellings with different values; for ``"skillvolume"``, items none of
+        which holds ``skillBreakdown`` though one had offered contacts (the server
+        ignored ``includeSkillBreakdown``; a record without it among others that have
+        it gives no rows, an empty list means no skills).
     ValueError
         For an unknown ``endpoint``, ``dtype_backend``, ``duration_unit`` or ``time_zone``.
 

@@ -6,7 +6,10 @@
   interval x queue, each carrying its agent and its interval's times;
 - ``record_skills``: a call-volume record's ``skillBreakdown: [{skillId, ...}]`` gives
   one row per record x skill, each carrying the record's identity (id, version, queue,
-  interval).
+  interval). An empty list is a record without skills. A record sent without the key
+  gives no rows when others of its page have it; when no record of a page has it and
+  one had offered contacts, the server ignored ``includeSkillBreakdown``: a
+  :class:`cvframe.ResponseError`, not a quietly empty frame.
 
 Keys spelled as in ``Endpoint.aliases`` are read as their declared name, at every level.
 Unknown keys are named with their path (``intervals.queues.newField``) so that a drift
@@ -203,19 +206,33 @@ def _skill_nesting(endpoint: Endpoint) -> _Nesting:
     return _Nesting(record, (), record_known, frozenset(), leaf)
 
 
+def _has_contacts(count: Any) -> bool:
+    """Whether a record's offered count says it had contacts (so skills to break down)."""
+    return isinstance(count, int | float) and not isinstance(count, bool) and count > 0
+
+
 def _skill_rows(
     items: Sequence[Mapping[str, Any]], endpoint: Endpoint, unknown: set[str] | None
 ) -> Rows:
     nesting = _skill_nesting(endpoint)
     id_field, skill_key = endpoint.id_field, endpoint.api_field("skill_id")
     aliases = endpoint.aliases
+    offered = CALLVOLUME.api_field("offered_contacts")
     rows: list[dict[str, Any]] = []
+    #: The first record with contacts sent without a breakdown, and whether one had it.
+    bare: Mapping[str, Any] | None = None
+    broken_down = False
     for i, item in enumerate(items):
         item = _respelled(item, aliases, lambda: f"record #{i}")  # noqa: B023 (called at once)
         _gather(unknown, item, nesting.outer_known, "")
         skills = item.get(SKILLS_KEY)
         if skills is None:
-            continue  # a record sent without its breakdown has no skill rows
+            # No skill rows for it; but a page of such records says the breakdown
+            # was not sent at all (refused below).
+            if bare is None and _has_contacts(item.get(offered)):
+                bare = item
+            continue
+        broken_down = True
         if not isinstance(skills, list) or not all(isinstance(s, Mapping) for s in skills):
             raise _not_a_list(f"record {item.get(id_field)!r}", SKILLS_KEY, skills, "skill objects")
         identity = {key: item.get(key) for key in nesting.outer}
@@ -225,6 +242,15 @@ def _skill_rows(
             row = dict(skill)
             row.update(identity)
             rows.append(row)
+
+    if bare is not None and not broken_down:
+        raise ResponseError(
+            f"no record of the page holds {SKILLS_KEY!r}, though record "
+            f"{bare.get(id_field)!r} has {bare.get(offered)!r} offered contacts: the "
+            "server answered without the skill breakdown, which this deployment may not "
+            f"support (the request asks for it with includeSkillBreakdown). Read "
+            "cvframe.read_callvolume for the totals, or ask Kore.ai to enable the breakdown"
+        )
 
     def describe(i: int) -> str:
         return f"record {rows[i].get(id_field)!r} (skill {rows[i].get(skill_key)!r})"

@@ -332,3 +332,23 @@ def test_one_record_read_twice_in_one_version_keeps_all_its_skills() -> None:
     record["skillBreakdown"] = [skill, {**skill, "skillId": "B"}]
     df = cvframe.records_to_frame([record, copy.deepcopy(record)], endpoint="skillvolume")
     assert sorted(df["skill_id"]) == ["B", skill["skillId"]]
+
+
+def test_a_page_whose_records_with_contacts_all_lack_their_breakdown_is_refused() -> None:
+    records = skill_records()
+    for record in records:
+        del record["skillBreakdown"]  # a deployment that ignores includeSkillBreakdown
+    quiet = {**records[0], "_id": "r-quiet", "offeredContacts": 0}
+    with pytest.raises(cvframe.ResponseError) as info:
+        records_to_table([*records, quiet], endpoint="skillvolume")
+    message = str(info.value)
+    assert "includeSkillBreakdown" in message and "skillBreakdown" in message
+    assert "647868bfc0cf4c7b7671xxxx" in message  # names a record
+
+
+def test_records_without_contacts_or_with_an_empty_breakdown_are_no_skills_not_an_error() -> None:
+    base = skill_records()[0]
+    quiet = {k: v for k, v in base.items() if k != "skillBreakdown"}
+    quiet.update(offeredContacts=0, answeredContacts=0, abandonedContacts=0)
+    table = records_to_table([quiet, {**base, "skillBreakdown": []}], endpoint="skillvolume")
+    assert table.num_rows == 0
