@@ -7,9 +7,11 @@ frame at the end (drift warning, validation).
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,8 +41,10 @@ from ._paging import check_page_size
 from ._settings import resolve_org_id
 
 __all__ = [
+    "CLIENT_SETTINGS",
     "MAX_READ_PASSES",
     "WindowReader",
+    "check_client_settings",
     "drained",
     "finished_frame",
     "progress_bar_class",
@@ -232,11 +236,67 @@ def drained(tables: list[pa.Table]) -> Iterator[pa.Table]:
         yield tables.pop()
 
 
+#: The keywords :class:`CallVolumeClient` takes, in its order: what a reader passes on
+#: from its ``**client_settings``.
+CLIENT_SETTINGS = tuple(inspect.signature(CallVolumeClient).parameters)
+#: How close a keyword must be to an option to be suggested as the one meant (difflib's
+#: ratio): ``duration_units`` -> ``duration_unit``, but ``time_zone`` not -> ``timeout``.
+_SUGGESTION_CUTOFF = 0.8
+
+
+def check_client_settings(reader: Callable[..., Any], client_settings: Mapping[str, Any]) -> None:
+    """Refuse, with a ValueError, the keywords neither ``reader`` nor the client takes.
+
+    A reader passes its ``**client_settings`` on to :class:`CallVolumeClient`; a
+    keyword that is neither the reader's nor the client's (``read_agent_activity(
+    queues=...)``, a misspelt ``duration_units``) would otherwise surface as a bare
+    TypeError from the client's constructor, naming neither the reader nor what it
+    takes. The message names the reader's own options and the client's settings, and
+    the option meant when one is spelt closely enough.
+
+    >>> def read_things(start=None, *, page_size=100, **client_settings): ...
+    >>> check_client_settings(read_things, {"host": "platform.kore.ai"})
+    >>> check_client_settings(read_things, {"page_sise": 10})
+    Traceback (most recent call last):
+    ...
+    ValueError: read_things() takes no keyword 'page_sise' (did you mean 'page_size'?): its own options are start, page_size, and the connection settings of cvframe.CallVolumeClient (host, account_id, token, client_id, client_secret, instance_id, requests_per_minute, max_retries, timeout, deadline, max_retry_wait, max_total_wait, max_page_bytes, session, allow_insecure_http, clock, transport)
+    """  # noqa: E501
+    unknown = sorted(set(client_settings) - set(CLIENT_SETTINGS))
+    if not unknown:
+        return
+    own = [
+        name
+        for name, parameter in inspect.signature(reader).parameters.items()
+        if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    ]
+    named = []
+    for name in unknown:
+        close = difflib.get_close_matches(
+            name, [*own, *CLIENT_SETTINGS], n=1, cutoff=_SUGGESTION_CUTOFF
+        )
+        named.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    noun = "keyword" if len(unknown) == 1 else "keywords"
+    raise ValueError(
+        f"{reader.__name__}() takes no {noun} {', '.join(named)}: its own options are "
+        f"{', '.join(own)}, and the connection settings of cvframe.CallVolumeClient "
+        f"({', '.join(CLIENT_SETTINGS)})"
+    )
+
+
 @contextmanager
 def reading_client(
-    client: CallVolumeClient | None, client_settings: dict[str, Any]
+    client: CallVolumeClient | None,
+    client_settings: dict[str, Any],
+    *,
+    reader: Callable[..., Any],
 ) -> Iterator[CallVolumeClient]:
-    """The client a reader uses: the one given, or one made from the settings (then closed)."""
+    """The client a reader uses: the one given, or one made from the settings (then closed).
+
+    ``reader`` is the public reader asking (for :func:`check_client_settings`'s
+    message): a keyword neither it nor the client takes is a ValueError first, whether
+    or not a client is given.
+    """
+    check_client_settings(reader, client_settings)
     if client is not None and client_settings:
         raise ValueError(
             "pass either client=... or connection settings "
@@ -271,6 +331,7 @@ def read_window(
     start: TimeLike | None,
     end: TimeLike | None,
     *,
+    reader: Callable[..., Any],
     org_id: str | None,
     page_size: int,
     queues: str | Iterable[str] | None,
@@ -287,16 +348,19 @@ def read_window(
 
     Checks the arguments (before any request), reads every page under the window
     reader's integrity rules, and finishes the frame (:func:`finished_frame`). The org
-    id is resolved only for an endpoint that takes one.
+    id is resolved only for an endpoint that takes one. ``reader`` is the public
+    reader whose body this is (named when a keyword is one it does not take).
     """
+    # First: a misspelt org_id would otherwise read as a missing one.
+    check_client_settings(reader, client_settings)
     backend = check_dtype_backend(dtype_backend)
     check_duration_unit(duration_unit)
     check_page_size(page_size)
     wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
     org = None if endpoint.org_key is None else resolve_org_id(org_id)
-    with reading_client(client, client_settings) as active:
-        reader = WindowReader(
+    with reading_client(client, client_settings, reader=reader) as active:
+        window = WindowReader(
             active,
             org,
             begin,
@@ -308,9 +372,9 @@ def read_window(
             progress=progress_wanted(progress),
             concurrency=concurrency,
         )
-        tables = reader.read()
-    unknown = reader.unknown_fields
-    del reader  # its ids of every record are no longer needed
+        tables = window.read()
+    unknown = window.unknown_fields
+    del window  # its ids of every record are no longer needed
     return finished_frame(
         tables,
         endpoint=endpoint,
@@ -383,7 +447,8 @@ def read_callvolume(
     **client_settings
         Keyword arguments of :class:`CallVolumeClient` (``host``, ``account_id``,
         ``client_id``, ``client_secret``, ``token``, ...), each falling back to its
-        ``CVFRAME_*`` environment variable.
+        ``CVFRAME_*`` environment variable; any other keyword is a ValueError naming
+        this reader's own options (and the one meant, when misspelt).
 
     Returns
     -------
@@ -394,8 +459,9 @@ def read_callvolume(
     Raises
     ------
     ValueError
-        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``)
-        and missing settings (:class:`cvframe.ConfigurationError`).
+        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``, a
+        keyword neither the reader nor the client takes) and missing settings
+        (:class:`cvframe.ConfigurationError`).
     cvframe.CvframeError
         :class:`AuthenticationError`, :class:`RateLimitError`, :class:`APIError`,
         :class:`TransportError`, :class:`ResponseError` or :class:`SchemaError`.
@@ -424,6 +490,7 @@ def read_callvolume(
         CALLVOLUME,
         start,
         end,
+        reader=read_callvolume,
         org_id=org_id,
         page_size=page_size,
         queues=queues,

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._endpoints import AGENT_ACTIVITY, AGENT_PERFORMANCE, AGENTS, QUEUES, SKILL_VOLUME
-from .._frame import DtypeBackend, check_dtype_backend, records_to_table
+from .._frame import DtypeBackend, DurationUnit, check_dtype_backend, records_to_table
 from .._times import TimeLike, resolve_window
 from ._chunks import check_chunk
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
@@ -100,7 +100,8 @@ def read_queues(
         from ``client_settings``.
     **client_settings
         Keyword arguments of :class:`cvframe.CallVolumeClient` (``host``,
-        ``account_id``, ``token``, ...), each falling back to its ``CVFRAME_*`` variable.
+        ``account_id``, ``token``, ...), each falling back to its ``CVFRAME_*`` variable;
+        any other keyword is a ValueError naming this reader's own options.
 
     Returns
     -------
@@ -111,7 +112,8 @@ def read_queues(
     Raises
     ------
     ValueError
-        For bad arguments and missing settings (:class:`cvframe.ConfigurationError`).
+        For bad arguments, a keyword neither the reader nor the client takes, and
+        missing settings (:class:`cvframe.ConfigurationError`).
     cvframe.CvframeError
         A :class:`cvframe.ResponseError` when the answer is not a JSON array (or not
         JSON at all); the HTTP errors of :func:`cvframe.read_callvolume`.
@@ -128,7 +130,7 @@ def read_queues(
     backend = check_dtype_backend(dtype_backend)
     del org_id  # not sent: see the docstring
     unknown: set[str] = set()
-    with reading_client(client, client_settings) as active:
+    with reading_client(client, client_settings, reader=read_queues) as active:
         items = active.list_queues()
     table = records_to_table(items, endpoint=QUEUES, unknown_fields=unknown)
     return finished_frame(
@@ -175,7 +177,8 @@ def read_agents(
     client : CallVolumeClient, optional
         A client to reuse; otherwise one is made from ``client_settings``.
     **client_settings
-        Keyword arguments of :class:`cvframe.CallVolumeClient`.
+        Keyword arguments of :class:`cvframe.CallVolumeClient`; any other keyword is
+        a ValueError naming this reader's own options.
 
     Returns
     -------
@@ -186,7 +189,8 @@ def read_agents(
     Raises
     ------
     ValueError
-        For bad arguments (``page_size < 1``) and missing settings.
+        For bad arguments (``page_size < 1``, a keyword neither the reader nor the
+        client takes) and missing settings.
     cvframe.CvframeError
         A :class:`cvframe.ResponseError` when a page is not a JSON array, an agent has
         no ``agentId`` (the message names the page), or the pages do not end; the HTTP
@@ -207,7 +211,7 @@ def read_agents(
     unknown: set[str] = set()
     tables: list[pa.Table] = []
     bar = None
-    with reading_client(client, client_settings) as active:
+    with reading_client(client, client_settings, reader=read_agents) as active:
         try:
             for items in active.iter_directory_pages(page_size=page_size, endpoint=AGENTS):
                 if bar is None and progress_wanted(progress):
@@ -275,7 +279,8 @@ def read_agent_performance(
     client : CallVolumeClient, optional
         A client to reuse; otherwise one is made from ``client_settings``.
     **client_settings
-        Keyword arguments of :class:`cvframe.CallVolumeClient`.
+        Keyword arguments of :class:`cvframe.CallVolumeClient`; any other keyword is
+        a ValueError naming this reader's own options.
 
     Returns
     -------
@@ -287,8 +292,8 @@ def read_agent_performance(
     Raises
     ------
     ValueError
-        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``)
-        and missing settings.
+        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``, a
+        keyword neither the reader nor the client takes) and missing settings.
     cvframe.CvframeError
         As :func:`cvframe.read_callvolume`: a ``ResponseError`` also when a page
         lacks the ``AgentPerformance`` list or an agent its ``agentId``.
@@ -307,6 +312,7 @@ def read_agent_performance(
         AGENT_PERFORMANCE,
         start,
         end,
+        reader=read_agent_performance,
         org_id=org_id,
         page_size=page_size,
         queues=queues,
@@ -327,6 +333,7 @@ def read_skill_volume(
     org_id: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     queues: str | Iterable[str] | None = None,
+    duration_unit: DurationUnit = "ms",
     dtype_backend: DtypeBackend = "numpy_nullable",
     validate: bool = True,
     progress: bool | None = None,
@@ -358,6 +365,10 @@ def read_skill_volume(
         Records asked for per request.
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
+    duration_unit : {"ms", "s"}, default "ms"
+        The unit the server sends durations in, as :func:`cvframe.read_callvolume`
+        takes it (the same endpoint): the API page says seconds but the data are
+        milliseconds; use "s" only for a deployment that really sends seconds.
     dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
         As pandas' own readers take it.
     validate : bool, default True
@@ -369,7 +380,8 @@ def read_skill_volume(
     client : CallVolumeClient, optional
         A client to reuse; otherwise one is made from ``client_settings``.
     **client_settings
-        Keyword arguments of :class:`cvframe.CallVolumeClient`.
+        Keyword arguments of :class:`cvframe.CallVolumeClient`; any other keyword is
+        a ValueError naming this reader's own options.
 
     Returns
     -------
@@ -381,7 +393,8 @@ def read_skill_volume(
     Raises
     ------
     ValueError
-        For bad arguments and missing settings.
+        For bad arguments (a bad ``duration_unit``, a keyword neither the reader nor
+        the client takes) and missing settings.
     cvframe.CvframeError
         As :func:`cvframe.read_callvolume`.
 
@@ -399,10 +412,11 @@ def read_skill_volume(
         SKILL_VOLUME,
         start,
         end,
+        reader=read_skill_volume,
         org_id=org_id,
         page_size=page_size,
         queues=queues,
-        duration_unit=SKILL_VOLUME.duration_unit,
+        duration_unit=duration_unit,
         dtype_backend=dtype_backend,
         validate=validate,
         progress=progress,
@@ -467,7 +481,8 @@ def read_agent_activity(
     client : CallVolumeClient, optional
         A client to reuse; otherwise one is made from ``client_settings``.
     **client_settings
-        Keyword arguments of :class:`cvframe.CallVolumeClient`.
+        Keyword arguments of :class:`cvframe.CallVolumeClient`; any other keyword is
+        a ValueError naming this reader's own options.
 
     Returns
     -------
@@ -479,7 +494,8 @@ def read_agent_activity(
     ------
     ValueError
         For bad arguments (unparseable times, ``end <= start``, a bad ``chunk`` or
-        ``time_zone``) and missing settings.
+        ``time_zone``, a keyword neither the reader nor the client takes, such as
+        ``queues``) and missing settings.
     cvframe.CvframeError
         A :class:`cvframe.ResponseError` when an answer has neither ``AgentUpdates``
         nor ``agentUpdates`` (the message names the keys it had) or is larger than
@@ -514,7 +530,7 @@ def read_agent_activity(
     if progress_wanted(progress):
         bar = progress_bar_class()(total=pieces, unit="chunk", desc="cvframe", leave=False)
     try:
-        with reading_client(client, client_settings) as active:
+        with reading_client(client, client_settings, reader=read_agent_activity) as active:
             for _, _, updates in active.iter_activity(begin, stop, chunk=length):
                 table = records_to_table(
                     updates,

@@ -106,6 +106,52 @@ def test_agents_from_a_server_capping_limit_are_all_read() -> None:
     assert offsets == [*range(0, len(every), 10), len(every)]
 
 
+def test_skill_volume_takes_a_duration_unit(emu: Emulator) -> None:
+    """As read_callvolume's (the same endpoint): "s" reads the same numbers as seconds."""
+    as_ms = read_skill_volume(*WINDOW, progress=False, **emu.settings())
+    as_s = read_skill_volume(*WINDOW, duration_unit="s", progress=False, **emu.settings())
+    durations = [c for c in as_ms.columns if pd.api.types.is_timedelta64_dtype(as_ms[c])]
+    assert durations and len(as_s) == len(as_ms) > 0
+    for column in durations:
+        pd.testing.assert_series_equal(as_s[column], as_ms[column] * 1000)
+    with pytest.raises(ValueError, match="duration_unit"):
+        read_skill_volume(*WINDOW, duration_unit="min", **emu.settings())
+
+
+@pytest.mark.parametrize(
+    ("read", "wrong", "own"),
+    [
+        (lambda **kw: read_agent_activity(*WINDOW, **kw), {"queues": ["qu-1"]}, "time_zone"),
+        (lambda **kw: read_skill_volume(*WINDOW, **kw), {"time_zone": "UTC"}, "duration_unit"),
+        (lambda **kw: read_agent_performance(*WINDOW, **kw), {"duration_unit": "s"}, "queues"),
+        (read_queues, {"page_size": 10}, "dtype_backend"),
+        (lambda **kw: read_agents(**kw), {"queues": "Billing"}, "page_size"),
+        (lambda **kw: cvframe.read_callvolume(*WINDOW, **kw), {"time_zone": "UTC"}, "queues"),
+    ],
+)
+def test_a_keyword_no_reader_or_client_takes_is_a_value_error_naming_the_options(
+    emu: Emulator, read: Callable[..., pd.DataFrame], wrong: dict[str, Any], own: str
+) -> None:
+    asked = len(emu.requests)
+    for connection in ({**emu.settings()}, {"client": CallVolumeClient(**emu.client_settings())}):
+        with pytest.raises(ValueError) as info:
+            read(**connection, **wrong)
+        message = str(info.value)
+        (name,) = wrong
+        assert f"{name!r}" in message and own in message and "CallVolumeClient" in message
+        assert "either client" not in message
+    assert len(emu.requests) == asked  # refused before any request
+
+
+def test_a_misspelt_keyword_is_named_with_the_one_meant(emu: Emulator) -> None:
+    with pytest.raises(
+        ValueError, match=r"read_callvolume\(\) .*'duration_units'.*did you mean 'duration_unit'"
+    ):
+        cvframe.read_callvolume(*WINDOW, duration_units="s", **emu.settings())
+    with pytest.raises(ValueError, match=r"did you mean 'account_id'"):
+        read_queues(**{**emu.settings(), "acount_id": "x"})
+
+
 def test_a_429_on_agent_performance_is_retried_after_its_wait() -> None:
     clock = FakeClock()
     with Emulator(days=1) as emulator:
