@@ -228,8 +228,10 @@ def records_to_frame(
     time_zone : str, default "UTC"
         The zone (an IANA name, or an offset such as ``"+05:30"``) of the times an
         endpoint sends without one (agent activity's ``EventTime``); the frame holds
-        them in UTC. A time that happens twice or never in that zone (a daylight-saving
-        change) is refused.
+        them in UTC. Across a daylight-saving change: a time of the repeated autumn
+        hour is placed by the order each agent's events arrive in (refused where that
+        order cannot tell); a time of the skipped spring hour is moved forward to the
+        change (2:30 is read as 3:00).
 
     Returns
     -------

@@ -7,15 +7,23 @@ times in ``time_zone`` (UTC unless told) and stored as the UTC instant. An ISO 8
 value in the column is accepted too: with an offset it says its own instant, without
 one it is read in ``time_zone`` like the others.
 
-A wall-clock time that happens twice (the hour repeated when clocks go back) or never
-(the hour skipped when they go forward) names no instant: it is refused with a
-:class:`cvframe.ResponseError` naming the value, never guessed. With UTC, the default,
-neither can happen.
+Daylight-saving changes (with UTC, the default, there are none):
+
+- a wall-clock time that happens twice (the hour repeated when clocks go back) is
+  placed by the order the events arrive in: within each agent's events, as the page
+  sends them, a time going back inside the repeated hour starts its second reading
+  (pandas' ``tz_localize(ambiguous="infer")``). Where the order cannot tell (one
+  event in that hour, or none going back), it is refused with a
+  :class:`cvframe.ResponseError` naming the value and saying what to do, never guessed;
+- a time that never happens (the hour skipped when clocks go forward) is moved
+  forward to the first instant after the change (``nonexistent="shift_forward"``):
+  an event sent at 2:30 on the spring-forward night is read as 3:00.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -82,8 +90,13 @@ def local_times_to_utc(
     time_zone: str,
     bad_value: BadValue,
     describe: Callable[[int], str],
+    groups: Sequence[Any] | None = None,
 ) -> pa_arrow.Array:
-    """``values`` (strings in ``column.time_format`` or ISO 8601) as UTC instants in ms."""
+    """``values`` (strings in ``column.time_format`` or ISO 8601) as UTC instants in ms.
+
+    ``groups`` (one per value: the agent of each event) says whose times follow each
+    other in arrival order, for placing the repeated autumn hour; None: all of them.
+    """
     assert column.time_format is not None
     what = f"a time spelled {spelled(column.time_format)} (or ISO 8601)"
     if not all(v is None or isinstance(v, str) for v in values):
@@ -102,7 +115,7 @@ def local_times_to_utc(
                 naive[position] = stamp
             else:
                 instants[position] = stamp.tz_convert("UTC")
-    utc = _localized(column, sent, naive, time_zone, describe)
+    utc = _localized(column, sent, naive, time_zone, describe, groups)
     if instants:
         # A copy of its own: pandas 2.2 flags a .dt result as a view it may discard.
         utc = utc.copy()
@@ -125,34 +138,62 @@ def _formatted(value: str, column: Column) -> bool:
     return not pd.isna(pd.to_datetime(value, format=column.time_format, errors="coerce"))
 
 
+def _placing_errors() -> tuple[type[Exception], ...]:
+    """What ``tz_localize(ambiguous="infer")`` raises when the order cannot tell.
+
+    pandas 3 raises ValueError; pandas 2.2 pytz's AmbiguousTimeError, no ValueError.
+    """
+    try:
+        pytz = importlib.import_module("pytz")
+    except ImportError:
+        return (ValueError,)
+    return (ValueError, pytz.exceptions.InvalidTimeError)
+
+
+_CANNOT_PLACE = _placing_errors()
+
+
 def _localized(
     column: Column,
     sent: pd.Series,
     naive: pd.Series,
     time_zone: str,
     describe: Callable[[int], str],
+    groups: Sequence[Any] | None,
 ) -> pd.Series:
-    """``naive`` wall-clock times in ``time_zone`` as UTC; a time naming no instant raises."""
+    """``naive`` wall-clock times in ``time_zone`` as UTC (see the module's rules)."""
     if time_zone == "UTC":
         return naive.dt.tz_localize("UTC")
-    local = naive.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT")
-    lost = local.isna() & naive.notna()
-    if lost.any():
-        position = int(lost.idxmax())
-        # Shifting the skipped hour forward keeps it: NaT there too means "happens twice".
-        shifted = naive[[position]].dt.tz_localize(
-            time_zone, ambiguous="NaT", nonexistent="shift_forward"
-        )
-        happens = (
-            f"happens twice in {time_zone} (the hour repeated when clocks go back), so it "
-            "names two instants"
-            if shifted.isna().all()
-            else f"never happens in {time_zone} (the hour skipped when clocks go forward)"
-        )
-        raise ResponseError(
-            f"field {column.api_name!r} of {describe(position)} is {sent[position]!r}, "
-            f"a wall-clock time that {happens}; cvframe does not guess an instant. "
-            "Pass as time_zone the zone the API writes its times in (UTC, the default, has "
-            "no such hours), or ask Kore.ai which zone that is"
-        )
+    local = naive.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="shift_forward")
+    twice = local.isna() & naive.notna()
+    if twice.any():
+        local = local.copy()
+        # Each agent's times in arrival order (an id that is not text: by its text).
+        owners = [None if g is None else str(g) for g in groups] if groups else [None] * len(naive)
+        rows: dict[str | None, list[int]] = {}
+        for position, owner in enumerate(owners):
+            rows.setdefault(owner, []).append(position)
+        for owner in dict.fromkeys(owners[p] for p in twice[twice].index):
+            own = naive.iloc[rows[owner]].dropna()
+            try:
+                placed = own.dt.tz_localize(
+                    time_zone, ambiguous="infer", nonexistent="shift_forward"
+                )
+            except _CANNOT_PLACE:
+                first = next(p for p in rows[owner] if twice.iloc[p])
+                raise _twice(column, sent, time_zone, describe, first) from None
+            local[placed.index] = placed
     return local.dt.tz_convert("UTC")
+
+
+def _twice(
+    column: Column, sent: pd.Series, time_zone: str, describe: Callable[[int], str], position: int
+) -> ResponseError:
+    return ResponseError(
+        f"field {column.api_name!r} of {describe(position)} is {sent[position]!r}, a "
+        f"wall-clock time that happens twice in {time_zone} (the hour repeated when clocks "
+        "go back), and the order of the events sent does not tell which: cvframe does not "
+        "guess an instant. Read a window that holds the whole repeated hour (the events "
+        "of both readings), pass as time_zone the zone the API writes its times in (UTC, "
+        "the default, has no such hours), or ask Kore.ai which zone that is"
+    )

@@ -180,14 +180,21 @@ def _datetime_array(column: Column, describe: Describe, values: Sequence[Any]) -
 
 
 def _local_datetime_array(
-    column: Column, describe: Describe, values: Sequence[Any], time_zone: str
+    column: Column,
+    describe: Describe,
+    values: Sequence[Any],
+    time_zone: str,
+    groups: Sequence[Any] | None,
 ) -> pa_arrow.Array:
-    """A column of zone-less times in the endpoint's own spelling, read in ``time_zone``."""
+    """A column of zone-less times in the endpoint's own spelling, read in ``time_zone``.
+
+    ``groups``: each row's item id (an event's agent), whose times follow each other.
+    """
 
     def bad(ok: Callable[[Any], bool], what: str) -> ResponseError:
         return _bad_value(column, describe, values, ok, what)
 
-    return local_times_to_utc(column, values, time_zone, bad, describe)
+    return local_times_to_utc(column, values, time_zone, bad, describe, groups)
 
 
 def _duration_array(
@@ -316,6 +323,8 @@ def _records_to_table(
     ):
         seen = set().union(*(r.keys() for r in records))
         unknown_fields.update(seen - layout.known)
+    ids = [values for c, values in zip(layout.columns, columns, strict=True)
+           if c.api_name == endpoint.id_field]  # fmt: skip
     arrays = []
     for column, values in zip(layout.columns, columns, strict=True):
         if column.kind == "string":
@@ -325,7 +334,8 @@ def _records_to_table(
         elif column.kind == "float":
             arrays.append(_float_array(column, describe, values))
         elif column.kind == "datetime" and column.time_format is not None:
-            arrays.append(_local_datetime_array(column, describe, values, time_zone))
+            group = ids[0] if ids else None
+            arrays.append(_local_datetime_array(column, describe, values, time_zone, group))
         elif column.kind == "datetime":
             arrays.append(_datetime_array(column, describe, values))
         else:

@@ -62,23 +62,39 @@ def test_a_missing_time_is_null_for_the_schema_to_flag() -> None:
     assert pd.isna(times(None, "10/20/2020 2:13:12")[0])
 
 
-@pytest.mark.parametrize(
-    ("sent", "says"),
-    [
-        ("11/03/2024 1:30:00", "happens twice in America/New_York"),  # clocks go back at 2:00
-        ("03/10/2024 2:30:00", "never happens in America/New_York"),  # clocks skip 2:00-3:00
-        ("2024-03-10T02:30:00", "never happens in America/New_York"),
-    ],
-)
-def test_a_time_that_names_no_single_instant_in_the_zone_is_refused_naming_it(
-    sent: str, says: str
-) -> None:
+def test_the_repeated_autumn_hour_is_read_from_the_order_each_agents_events_arrive_in() -> None:
+    # Clocks go back at 2:00 on 11/03/2024 in New York: 1:00-2:00 happens twice. The page
+    # interleaves two agents; each agent's own times going back tell the second reading.
+    sent = [
+        ("a1", "1:10:00"), ("a2", "1:30:00"), ("a1", "1:40:00"),
+        ("a1", "1:20:00"), ("a2", "1:15:00"), ("a1", "2:10:00"),
+    ]  # fmt: skip
+    events = [
+        {"agentId": agent, "eventTime": f"11/3/2024 {clock}", "activity": "available"}
+        for agent, clock in sent
+    ]
+    table = records_to_table(events, endpoint="agentactivity", time_zone="America/New_York")
+    got = [pd.Timestamp(v) for v in table["event_time"].to_pylist()]
+    assert got == [
+        utc("2024-11-03 05:10"), utc("2024-11-03 05:30"), utc("2024-11-03 05:40"),
+        utc("2024-11-03 06:20"), utc("2024-11-03 06:15"), utc("2024-11-03 07:10"),
+    ]  # fmt: skip
+
+
+def test_a_repeated_hour_time_the_order_cannot_place_is_refused_saying_what_to_do() -> None:
     with pytest.raises(cvframe.ResponseError) as info:
-        times("11/03/2024 0:59:59", sent, time_zone="America/New_York")
+        times("11/03/2024 0:59:59", "11/03/2024 1:30:00", time_zone="America/New_York")
     message = str(info.value)
-    assert f"is {sent!r}" in message and says in message
+    assert "is '11/03/2024 1:30:00'" in message
+    assert "happens twice in America/New_York" in message
     assert "'eventTime'" in message and "agentId 'a-1'" in message
     assert "time_zone" in message  # says what to do
+
+
+@pytest.mark.parametrize("sent", ["03/10/2024 2:30:00", "2024-03-10T02:30:00"])
+def test_a_time_in_the_skipped_spring_hour_moves_forward_to_the_change(sent: str) -> None:
+    # Clocks skip 2:00-3:00 on 03/10/2024 in New York: 2:30 is read as 3:00 EDT.
+    assert times(sent, time_zone="America/New_York") == [utc("2024-03-10 07:00")]
 
 
 def test_the_same_wall_clock_times_are_fine_in_utc() -> None:
