@@ -236,12 +236,22 @@ def _check_target(sl_target: float, max_occupancy: float | None, shrinkage: Any)
         raise ValueError(f"max_occupancy must be in (0, 1], got {max_occupancy!r}")
     scalar = isinstance(shrinkage, int | float | np.number) and not isinstance(shrinkage, bool)
     if scalar and not 0.0 <= shrinkage < 1.0:
-        raise ValueError(f"shrinkage must be in [0, 1), got {shrinkage!r}")
+        # One number is a plan for every row: a plan of 100% shrinkage staffs nothing.
+        # (A measured row at 1 is an observation, and gets NA: see _shrink.)
+        raise ValueError(
+            f"shrinkage must be in [0, 1), got {shrinkage!r}: it is the share of paid time "
+            "agents are not available (0.3 for 30%), and at 1 no number of agents is enough"
+        )
 
 
 def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
-    """``values`` if each is in [0, 1) or NA, else ValueError naming the first bad rows."""
-    bad = ~np.isnan(values) & ~((values >= 0.0) & (values < 1.0))
+    """``values`` if each is in [0, 1] or NA, else ValueError naming the first bad rows.
+
+    A 1 is taken: :func:`cvframe.agent_occupancy` measures it when everyone logged in
+    was not ready (a meeting, training), an interval like any other; :func:`_shrink`
+    gives its row NA.
+    """
+    bad = ~np.isnan(values) & ~((values >= 0.0) & (values <= 1.0))
     if bad.any():
         rows = np.flatnonzero(bad)[:3]
         named = labels is not None and len(labels) == len(values)
@@ -251,18 +261,25 @@ def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
         )
         more = ", ..." if bad.sum() > 3 else ""
         raise ValueError(
-            f"shrinkage must be in [0, 1) in every row; {int(bad.sum())} row(s) are not "
+            f"shrinkage must be in [0, 1] in every row; {int(bad.sum())} row(s) are not "
             f"(index: value) {{{shown}{more}}}. A measured shrinkage (not-ready time over "
-            "logged-in time, cvframe.agent_occupancy) is in [0, 1] by its definition: a 1 "
-            "means nobody was available, which no staffing can make up for"
+            "logged-in time, cvframe.agent_occupancy) is in [0, 1] by its definition; a "
+            "share given in percent (30 for 30%) must be divided by 100"
         )
     return values
 
 
 def _shrink(agents: np.ndarray, shrinkage: np.ndarray) -> np.ndarray:
-    """Agents to schedule: ``ceil(agents / (1 - shrinkage))``; NA where either is NA."""
-    with np.errstate(invalid="ignore"):
-        return np.ceil(agents / (1.0 - shrinkage) - _CEIL_SLACK)
+    """Agents to schedule: ``ceil(agents / (1 - shrinkage))``; NA where either is NA.
+
+    At a shrinkage of 1 (nobody logged in was available) no number of agents is enough:
+    NA, unless the row needs no agents (no load), which needs none whatever its shrinkage.
+    """
+    available = 1.0 - shrinkage
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scheduled = np.ceil(agents / np.where(available == 0, 1.0, available) - _CEIL_SLACK)
+    nobody = available == 0  # False where the shrinkage is NA: NA stays NA
+    return np.where(nobody, np.where(agents == 0, 0.0, np.nan), scheduled)
 
 
 def _row_shrinkage(shrinkage: Any, df: pd.DataFrame) -> np.ndarray:
@@ -504,10 +521,13 @@ def required_agents(
     max_occupancy : float, optional
         The highest acceptable occupancy, in (0, 1].
     shrinkage : float or Series, default 0.0
-        The share of paid time agents are not available, in [0, 1): one number, or
-        one per row (a Series, e.g. the measured ``shrinkage`` of
-        :func:`cvframe.agent_occupancy`, or an array); NA gives NA. A value outside
-        [0, 1) is refused, naming its row.
+        The share of paid time agents are not available: one number in [0, 1), or
+        one per row in [0, 1] (a Series, e.g. the measured ``shrinkage`` of
+        :func:`cvframe.agent_occupancy`, or an array); NA gives NA. A row at 1
+        (everyone logged in was not ready, e.g. in a meeting: an interval
+        agent_occupancy measures like any other) gets NA, since no number of agents
+        makes up for it, or 0 if it needs no agents. A value outside [0, 1] is
+        refused, naming its row; one number of 1 too (a plan that staffs nothing).
     threshold : str or Timedelta, optional
         Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
@@ -574,12 +594,17 @@ def staffing(
     sl_target, sl_threshold, max_occupancy
         As for :func:`required_agents`.
     shrinkage : float, str or Series, default 0.0
-        The share of paid time agents are not available, in [0, 1): one number
-        for every row, the name of a column of ``df`` holding one per row (e.g.
-        the measured ``shrinkage`` of :func:`cvframe.agent_occupancy`, merged in on
-        ``interval_start``), or a Series with ``df``'s index. A row whose shrinkage
-        is NA gets NA ``required_agents``; a value outside [0, 1) is refused,
-        naming its row.
+        The share of paid time agents are not available: one number in [0, 1)
+        for every row, the name of a column of ``df`` holding one per row in
+        [0, 1] (e.g. the measured ``shrinkage`` of :func:`cvframe.agent_occupancy`,
+        merged in on ``interval_start``), or a Series with ``df``'s index. A row
+        whose shrinkage is NA gets NA ``required_agents``. A row at 1 gets NA too
+        (0 if it needs no agents): agent_occupancy measures 1 whenever everyone
+        logged in was not ready (a meeting, training), and no number of agents
+        makes up for that, so the row says "cannot be staffed by headcount" rather
+        than the whole frame being refused. A value outside [0, 1] is refused,
+        naming its row; one number of 1 too (a plan of 100% shrinkage staffs
+        nothing).
     aht : duration or Series, optional
         The AHT to plan with, instead of each row's own.
     threshold : str or Timedelta, optional
@@ -623,6 +648,12 @@ def staffing(
     >>> df["shrinkage"] = pd.array([0.3], dtype="Float64")
     >>> cvframe.staffing(df, shrinkage="shrinkage")["required_agents"].tolist()
     [20]
+
+    A measured 1 (everyone in a meeting) leaves that row's need unknown:
+
+    >>> df["shrinkage"] = pd.array([1.0], dtype="Float64")
+    >>> cvframe.staffing(df, shrinkage="shrinkage")["required_agents"].tolist()
+    [<NA>]
     """
     _check_target(sl_target, max_occupancy, shrinkage)
     required = ["interval_start", "interval_end", "offered_contacts"]

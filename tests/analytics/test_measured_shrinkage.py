@@ -57,13 +57,42 @@ def test_a_series_is_aligned_by_the_frames_index() -> None:
         staffing(df, shrinkage=pd.Series([0.3, 0.0]))
 
 
-@pytest.mark.parametrize("bad", [1.0, -0.1, 1.5])
+def test_a_measured_shrinkage_of_1_gives_na_where_agents_are_needed() -> None:
+    # agent_occupancy measures 1.0 when everyone logged in was not ready (a meeting):
+    # no number of agents makes up for it, so that row gets NA, not a refusal of all.
+    df = _with(_two_half_hours(), [1.0, 0.3])
+    out = staffing(df, shrinkage="shrinkage")
+    assert out["productive_agents"].tolist() == [14, 14]
+    assert out["required_agents"].tolist() == [pd.NA, 20]
+    assert str(out["required_agents"].dtype) == "Int64"
+    # A row needing no agents needs none whatever the shrinkage.
+    quiet = df.assign(offered_contacts=pd.array([0, 100], dtype="Int64"))
+    assert staffing(quiet, shrinkage="shrinkage")["required_agents"].tolist() == [0, 20]
+    series = pd.Series([1.0, 0.3, 1.0])
+    volume = pd.Series([100, 100, 0])
+    assert required_agents(volume, "3min", "30min", shrinkage=series).tolist() == [pd.NA, 20, 0]
+    # Unmeasured stays unknown, with or without volume.
+    unmeasured = pd.Series([None, None], dtype="Float64")
+    assert required_agents(pd.Series([0, 100]), "3min", "30min", shrinkage=unmeasured).tolist() == [
+        pd.NA,
+        pd.NA,
+    ]
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("inf")])
 def test_a_value_outside_0_1_is_refused_naming_its_row(bad: float) -> None:
     df = _with(_two_half_hours(), [0.1, bad]).set_axis(["morning", "noon"])
     with pytest.raises(
         ValueError, match=rf"1 row\(s\) are not \(index: value\) \{{'noon': {bad}\}}"
     ):
         staffing(df, shrinkage="shrinkage")
+
+
+def test_one_shrinkage_for_every_row_is_below_1() -> None:
+    # A plan of 100% shrinkage staffs nothing: refused (a measured row at 1 is not).
+    for bad in (1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match=r"shrinkage must be in \[0, 1\)"):
+            staffing(_two_half_hours(), shrinkage=bad)
 
 
 def test_a_column_that_is_not_there_or_not_numbers_is_refused() -> None:
@@ -85,8 +114,8 @@ def test_required_agents_takes_a_series_of_shrinkage() -> None:
     assert out.tolist() == [14, 20, pd.NA]
     assert list(out.index) == [5, 6, 7]
     assert required_agents(100, "3min", "30min", shrinkage=[0.0, 0.3]).tolist() == [14, 20]
-    with pytest.raises(ValueError, match=r"shrinkage must be in \[0, 1\) in every row"):
-        required_agents(100, "3min", "30min", shrinkage=pd.Series([0.2, 1.0]))
+    with pytest.raises(ValueError, match=r"shrinkage must be in \[0, 1\] in every row"):
+        required_agents(100, "3min", "30min", shrinkage=pd.Series([0.2, 1.5]))
     with pytest.raises(ValueError, match="shrinkage must be in"):
         required_agents(100, "3min", "30min", shrinkage=1.0)
 
