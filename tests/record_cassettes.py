@@ -48,30 +48,42 @@ EMULATOR_WINDOW = ("2023-01-02T00:00:00Z", "2023-01-04T00:00:00Z")
 EMULATOR_PAGE_SIZE = 250
 
 
+#: One transcribed exchange: method, URI, JSON request body (or None), response body.
+Exchange = tuple[str, str, "dict[str, Any] | None", str]
+
+
+def _interaction(method: str, uri: str, body: dict[str, Any] | None, response: str) -> dict:
+    return {
+        "request": {
+            "body": None if body is None else json.dumps(body),
+            "headers": {} if body is None else {"Content-Type": ["application/json"]},
+            "method": method,
+            "uri": uri,
+        },
+        "response": {
+            "body": {"string": response},
+            "headers": {"Content-Type": ["application/json"]},
+            "status": {"code": 200, "message": "OK"},
+        },
+    }
+
+
 def _write_transcribed(
-    name: str, method: str, uri: str, request_body: dict[str, Any] | None, response: str
+    name: str,
+    method: str,
+    uri: str,
+    request_body: dict[str, Any] | None,
+    response: str,
+    *,
+    then: tuple[Exchange, ...] = (),
 ) -> Path:
-    """Write one transcribed exchange (not recorded: no header but the content type)."""
+    """Write transcribed exchanges (not recorded: no header but the content type).
+
+    ``then`` are the exchanges that follow the first, in order.
+    """
     path = CASSETTES / name
-    request: dict[str, Any] = {
-        "body": None if request_body is None else json.dumps(request_body),
-        "headers": {} if request_body is None else {"Content-Type": ["application/json"]},
-        "method": method,
-        "uri": uri,
-    }
-    cassette = {
-        "interactions": [
-            {
-                "request": request,
-                "response": {
-                    "body": {"string": response},
-                    "headers": {"Content-Type": ["application/json"]},
-                    "status": {"code": 200, "message": "OK"},
-                },
-            }
-        ],
-        "version": 1,
-    }
+    exchanges = [(method, uri, request_body, response), *then]
+    cassette = {"interactions": [_interaction(*e) for e in exchanges], "version": 1}
     header = "# The API page's sample request and response, transcribed (see record_cassettes.py)\n"
     path.write_text(header + yaml.safe_dump(cassette, sort_keys=False))
     return path
@@ -101,6 +113,11 @@ def write_other_samples() -> list[Path]:
             f"{SAMPLE_BASE}/agents?offset=0&limit={AGENTS_SAMPLE_LIMIT}",
             None,
             quoted(AGENTS_SAMPLE_TEXT),
+            # A short page may be a server's cap: the read asks once more from what it
+            # has, and an empty page ends it (see cvframe/_api/_listing.py).
+            then=(
+                ("GET", f"{SAMPLE_BASE}/agents?offset=1&limit={AGENTS_SAMPLE_LIMIT}", None, "[]"),
+            ),
         ),
         _write_transcribed(
             "agent_activity_sample.yaml",
