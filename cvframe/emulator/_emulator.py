@@ -48,9 +48,9 @@ class Emulator(EmulatedAPI):
     accounts for it to the second (the rules are in the docstring of
     ``cvframe.emulator._workforce``). The agents' data is made, day by day, on the
     first request that needs it, so an emulator serving call volume costs what it did.
-    ``max_page_size`` and the paging lies (``lie_has_more``, ``total_count_drift``)
-    apply to the skip/limit endpoints (call volume, agent performance); agents pages
-    are never capped, since a capped page would read as the last one.
+    ``max_page_size`` caps the pages of call volume, agent performance and agents;
+    the paging lies (``lie_has_more``, ``total_count_drift``) apply to the skip/limit
+    endpoints (call volume, agent performance).
 
     Parameters
     ----------
