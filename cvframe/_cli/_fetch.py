@@ -24,7 +24,7 @@ from .._api import (
     read_skill_volume,
 )
 from .._atomic import write_atomically
-from .._endpoints import CALLVOLUME, DurationUnit
+from .._endpoints import CALLVOLUME, SKILL_VOLUME, DurationUnit
 from ._errors import CommandError, UsageError
 from ._options import (
     Subcommands,
@@ -46,7 +46,7 @@ _APPLIES_TO = {
     "--org": ("callvolume", "skillvolume"),
     "--queue": ("callvolume", "skillvolume", "agentperformance"),
     "--page-size": ("callvolume", "skillvolume", "agentperformance", "agents"),
-    "--duration-unit": ("callvolume",),
+    "--duration-unit": ("callvolume", "skillvolume"),
     "--time-zone": ("agentactivity",),
 }
 
@@ -89,7 +89,7 @@ def add_fetch_command(subcommands: Subcommands) -> None:
         "--duration-unit",
         choices=get_args(DurationUnit),
         default=None,
-        help=f"unit the server sends (callvolume; default {CALLVOLUME.duration_unit})",
+        help=f"unit the server sends (callvolume, skillvolume; default {CALLVOLUME.duration_unit})",
     )
     fetch.add_argument(
         "--time-zone",
@@ -153,7 +153,13 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
         )
     if endpoint == "skillvolume":
         return read_skill_volume(
-            args.start, args.end, org_id=args.org, queues=queues, progress=progress, **settings
+            args.start,
+            args.end,
+            org_id=args.org,
+            queues=queues,
+            duration_unit=args.duration_unit or SKILL_VOLUME.duration_unit,
+            progress=progress,
+            **settings,
         )
     return read_callvolume(
         args.start,

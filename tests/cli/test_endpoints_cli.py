@@ -91,13 +91,24 @@ def test_fetch_reads_activity_times_in_the_zone_given(
     assert "Mars/Olympus" in capsys.readouterr().err
 
 
+def test_fetch_reads_skill_durations_in_the_unit_given(env: Emulator, tmp_path: Path) -> None:
+    """The skill breakdown is call volume's endpoint: --duration-unit applies to it too."""
+    args = ["fetch", "--endpoint", "skillvolume", *WINDOW, "-q"]
+    assert main([*args, "-o", str(tmp_path / "ms.parquet")]) == 0
+    assert main([*args, "--duration-unit", "s", "-o", str(tmp_path / "s.parquet")]) == 0
+    as_ms = pd.read_parquet(tmp_path / "ms.parquet")["conversation_handle_time"]
+    as_s = pd.read_parquet(tmp_path / "s.parquet")["conversation_handle_time"]
+    assert as_ms.sum() > pd.Timedelta(0)
+    assert (as_s == as_ms * 1000).all()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--endpoint", "queues", "--from", "2023-01-02"], "--from does not apply to"),
         (["--endpoint", "agents", "--queue", "Sales"], "--queue does not apply to"),
         (["--endpoint", "agentperformance", "--org", "o-1"], "--org does not apply to"),
-        (["--endpoint", "skillvolume", "--duration-unit", "s"], "--duration-unit does not"),
+        (["--endpoint", "agentperformance", "--duration-unit", "s"], "--duration-unit does not"),
         (["--endpoint", "callvolume", "--time-zone", "UTC"], "--time-zone does not apply"),
         (["--endpoint", "agentactivity", "--queue", "Sales", *WINDOW], "--queue does not"),
         (["--endpoint", "agentactivity", "--page-size", "5", *WINDOW], "--page-size does not"),
