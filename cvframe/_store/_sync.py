@@ -99,8 +99,9 @@ class SyncReport:
         :class:`cvframe.OutOfWindowWarning` (included in ``rows_fetched``).
     rows_removed : int
         Stored records inside the window (and of the queues synced) that the API no
-        longer returned, removed (``prune=True``). A record that moved to another
-        day is counted as updated, not removed.
+        longer returned, removed (``prune=True``); and, pruning or not, the skill rows
+        of a skill-volume record that a newer version of it no longer lists. A record
+        that moved to another day is counted as updated, not removed.
     endpoint : str
         The endpoint synced (``"callvolume"``, ``"agentperformance"``...).
 
@@ -287,9 +288,11 @@ def sync(
     prune : bool, optional
         Remove stored records of the window read that the server no longer returns,
         and older copies of a record that moved to another day. False: upsert only,
-        never remove. None (the default): True for the endpoints whose answers carry
-        a count the read is checked against (call volume, skill volume, agent
-        performance), False for agent activity, whose answers carry none (see above).
+        never remove a record (a skill-volume record's rows still follow its newest
+        version: a skill it no longer lists goes). None (the default): True for the
+        endpoints whose answers carry a count the read is checked against (call
+        volume, skill volume, agent performance), False for agent activity, whose
+        answers carry none (see above).
     lock_timeout : float, default 60.0
         Seconds to wait for another sync on the same path (0: fail at once).
     progress : bool, optional

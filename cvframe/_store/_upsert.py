@@ -6,7 +6,11 @@ column) is a safe point to resume an interrupted sync from (a pruning sync first
 a moved record's old copy from days outside its window: those days cannot move the
 mark). Rows are matched by the endpoint's natural key (:mod:`._keys`), and a stored row
 is replaced by a fetched one of a higher version, or of the same version (none, for an
-endpoint without versions) with different values: the newer read wins.
+endpoint without versions) with different values: the newer read wins. Where one
+versioned record gives many rows (skill volume: a record x each skill), the record is
+kept whole at its newest version (:func:`_record_versions`), as :func:`cvframe._frame`'s
+``keep_latest_versions`` keeps it when the snapshot is read: a skill a newer version no
+longer lists leaves the file, and an older version adds no row.
 """
 
 from __future__ import annotations
@@ -47,17 +51,63 @@ def _equal_or_both_null(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.A
     return pc.or_(equal, pc.and_(pc.is_null(a), pc.is_null(b)))
 
 
+def _record_versions(
+    old: pa.Table, new: pa.Table, endpoint: Endpoint
+) -> tuple[pa.Array, pa.Array] | None:
+    """Where a record gives many versioned rows: which stored rows a newer version of
+    their record in ``new`` supersedes, and which rows of ``new`` are of a record stored
+    at a higher version. None for the other endpoints (a row is its record, or rows
+    have no version: agent performance's are replaced by key, and a sync prunes).
+    """
+    record, version = endpoint.id_column, endpoint.version_column
+    if version is None or tuple(endpoint.key_columns) == (record,):
+        return None
+
+    def newest(table: pa.Table) -> pa.Table:
+        versions = table.set_column(
+            table.schema.get_field_index(version), version, version_values(table, endpoint)
+        )
+        return versions.group_by(record).aggregate([(version, "max")])
+
+    def compare(rows: pa.Table, others: pa.Table) -> pa.Array:
+        """Rows of ``rows`` whose record ``others`` holds at a higher version."""
+        found = pc.index_in(rows[record], value_set=others[record])
+        higher = pc.take(others[f"{version}_max"], found)
+        mask = pc.greater(higher, version_values(rows, endpoint))
+        return pc.fill_null(mask, False).combine_chunks()
+
+    return compare(old, newest(new)), compare(new, newest(old))
+
+
 def _merge(
     old: pa.Table | None, new: pa.Table, endpoint: Endpoint
-) -> tuple[pa.Table | None, int, int]:
-    """Upsert ``new`` into ``old`` by key: ``(merged or None if unchanged, inserted, updated)``.
+) -> tuple[pa.Table | None, int, int, int]:
+    """Upsert ``new`` into ``old`` by key: ``(merged or None if unchanged, inserted,
+    updated, removed)``.
 
     A stored row is replaced by a fetched one with a higher version, or with the
     same version and different values (the latest answer wins); never by a lower one.
+    A record of many rows (a skill-volume record) is kept whole at its newest version:
+    its stored rows that a newer version no longer lists are removed, and a fetched
+    older version adds none.
     """
     order = sort_keys(endpoint)
     if old is None or old.num_rows == 0:
-        return new.sort_by(order), new.num_rows, 0
+        return new.sort_by(order), new.num_rows, 0, 0
+    superseded = 0
+    records = _record_versions(old, new, endpoint)
+    if records is not None:
+        stale_old, stale_new = records
+        new = new.filter(pc.invert(stale_new))
+        newer_ids = row_keys(new, endpoint)
+        # Rows a newer version lists again are updates, counted below; the others go.
+        relisted = pc.fill_null(pc.is_in(row_keys(old, endpoint), value_set=newer_ids), False)
+        dropped = pc.and_(stale_old, pc.invert(relisted))
+        superseded = _count(dropped)
+        if superseded:
+            old = old.filter(pc.invert(dropped))
+        if not new.num_rows:
+            return (old.sort_by(order) if superseded else None), 0, 0, superseded
     old_ids = row_keys(old, endpoint)
     new_ids = row_keys(new, endpoint)
     known = pc.fill_null(pc.is_in(new_ids, value_set=old_ids), False)
@@ -77,27 +127,27 @@ def _merge(
         changed = seen.filter(replace)
         changed_ids = seen_ids.filter(replace)
     if fresh.num_rows == 0 and changed.num_rows == 0:
-        return None, 0, 0
+        return (old.sort_by(order) if superseded else None), 0, 0, superseded
     replaced = pc.is_in(old_ids, value_set=changed_ids)
     kept = old.filter(pc.invert(pc.fill_null(replaced, False)))
     merged = pa.concat_tables([kept, changed, fresh]).sort_by(order)
-    return merged, fresh.num_rows, changed.num_rows
+    return merged, fresh.num_rows, changed.num_rows, superseded
 
 
 def _replace(
     old: pa.Table | None, new: pa.Table, endpoint: Endpoint
-) -> tuple[pa.Table | None, int, int]:
-    """Make the day exactly ``new``: ``(table or None if unchanged, inserted, updated)``."""
+) -> tuple[pa.Table | None, int, int, int]:
+    """Make the day exactly ``new``: ``(table or None if unchanged, inserted, updated, 0)``."""
     order = sort_keys(endpoint)
     new = new.sort_by(order)
     if old is None:
-        return new, new.num_rows, 0
+        return new, new.num_rows, 0, 0
     old = old.sort_by(order)
     if old.equals(new):
-        return None, 0, 0
+        return None, 0, 0, 0
     ids = row_keys(new, endpoint)
     known = _count(pc.fill_null(pc.is_in(ids, value_set=row_keys(old, endpoint)), False))
-    return new, new.num_rows - known, known
+    return new, new.num_rows - known, known, 0
 
 
 def _count(mask: pa.Array | pa.ChunkedArray) -> int:
@@ -178,7 +228,9 @@ def upsert_table(
             changed = gone > 0 or bool(leaving)
         else:
             changed = False
-        merged, ins, upd = combine(old, rows, endpoint) if rows.num_rows else (None, 0, 0)
+        merged, ins, upd, dropped = (
+            combine(old, rows, endpoint) if rows.num_rows else (None, 0, 0, 0)
+        )
         if merged is None and changed:
             merged = old
         if merged is None:
@@ -194,7 +246,7 @@ def upsert_table(
         arrived = len(plan.arrive.get(day, ()))
         inserted += ins - arrived
         updated += upd + arrived
-        removed += gone
+        removed += gone + dropped
         rewritten.append(day)
     return UpsertResult(inserted, updated, tuple(rewritten), removed)
 

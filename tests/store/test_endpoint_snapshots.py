@@ -182,8 +182,26 @@ def test_skill_rows_are_kept_by_record_and_skill_with_the_highest_version(tmp_pa
                    endpoint="skillvolume")  # fmt: skip
     back = read_snapshot(tmp_path)
     assert list(back.columns) == SKILL_VOLUME.column_names()
+    # A record is kept whole at its newest version: v2 lists spanish only, so billing
+    # (of v1) is gone, from the file as from the read (review 13, finding 1); v0,
+    # older, changed nothing.
     by_skill = dict(zip(back["skill_id"], back["version"], strict=True))
-    assert by_skill == {"billing": 1, "spanish": 2}
+    assert by_skill == {"spanish": 2}
+    stored = pq.read_table(tmp_path / "date=2024-03-01" / "part-0.parquet")
+    assert stored.select(["skill_id", "version"]).to_pylist() == [
+        {"skill_id": "spanish", "version": 2}
+    ]
+
+
+def test_a_record_older_than_the_stored_one_adds_none_of_its_skills(tmp_path: Path) -> None:
+    write_snapshot(skills("r1", 2, "2024-03-01T09:00:00Z", "spanish"), tmp_path,
+                   endpoint="skillvolume")  # fmt: skip
+    write_snapshot(skills("r1", 1, "2024-03-01T09:00:00Z", "billing", "spanish"), tmp_path,
+                   endpoint="skillvolume")  # fmt: skip
+    stored = pq.read_table(tmp_path / "date=2024-03-01" / "part-0.parquet")
+    assert stored.select(["skill_id", "version"]).to_pylist() == [
+        {"skill_id": "spanish", "version": 2}
+    ]
 
 
 def test_a_path_holding_another_endpoint_is_refused_naming_both(
