@@ -61,14 +61,17 @@ def directory_days(path: str | os.PathLike[str]) -> list[str]:
 
 
 def sort_keys(endpoint: Endpoint = CALLVOLUME) -> list[tuple[str, str]]:
-    """The order of the rows in a day's file, as ``sort_by`` takes it.
+    """The order of the rows in a day's file, as ``sort_by`` (a stable sort) takes it.
 
-    The endpoint's sort keys, then any key column they leave out: a total order, so a
-    day's rows have one order whatever order they arrived in (call volume's sort keys
-    end with its key, ``id``).
+    The endpoint's sort keys alone, as its frames are sorted: rows they tie keep the
+    order they arrived in (stored rows before newly fetched ones, each in the API's
+    order). That order can mean something: an agent's ``notready`` then ``available``
+    in one second ends the second available, which sorting the tie by the activity's
+    name reversed (review 13, finding 4). Every other endpoint's sort keys hold its
+    whole key (call volume's end with ``id``), so its days have one order whatever
+    order the rows arrived in.
     """
-    rest = [name for name in endpoint.key_columns if name not in endpoint.sort_keys]
-    return [(name, "ascending") for name in (*endpoint.sort_keys, *rest)]
+    return [(name, "ascending") for name in endpoint.sort_keys]
 
 
 def partition_column(endpoint: Endpoint) -> str:

@@ -311,3 +311,26 @@ def test_a_composite_key_is_one_string_no_two_keys_share() -> None:
     # One key column: the column itself, untouched (call volume's path).
     ids = pa.table({"id": ["a", "b"]})
     assert row_keys(ids, CALLVOLUME).to_pylist() == ["a", "b"]
+
+
+def test_an_agents_events_of_one_second_keep_the_order_the_api_sent_them_in(
+    tmp_path: Path,
+) -> None:
+    # notready then available at 09:00:00: the agent ends the second available. Sorting
+    # the tie by activity's name put available first (review 13, finding 4).
+    sent = activity(
+        ("ag-1", "03/01/2024 9:00:00", "notready", "1"),
+        ("ag-1", "03/01/2024 9:00:00", "available", None),
+        ("ag-1", "03/01/2024 8:00:00", "busy", None),
+    )
+    assert sent["activity"].tolist() == ["busy", "notready", "available"]
+    write_snapshot(sent, tmp_path, endpoint="agentactivity")
+    assert read_snapshot(tmp_path)["activity"].tolist() == ["busy", "notready", "available"]
+    stored = pq.read_table(tmp_path / "date=2024-03-01" / "part-0.parquet")
+    assert stored["activity"].to_pylist() == ["busy", "notready", "available"]
+    # A later write of the same events changes nothing, of one more event adds it.
+    write_snapshot(sent, tmp_path, endpoint="agentactivity")
+    more = activity(("ag-1", "03/01/2024 9:00:00", "acw", None))
+    write_snapshot(more, tmp_path, endpoint="agentactivity")
+    back = read_snapshot(tmp_path)["activity"].tolist()
+    assert back == ["busy", "notready", "available", "acw"]
