@@ -207,6 +207,7 @@ def records_to_frame(
     dtype_backend: DtypeBackend = "numpy_nullable",
     warn_unknown: bool = True,
     time_zone: str = "UTC",
+    window: tuple[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """Turn a list of API items, as a page sends them, into a contract frame (not validated).
 
@@ -229,9 +230,13 @@ def records_to_frame(
         The zone (an IANA name, or an offset such as ``"+05:30"``) of the times an
         endpoint sends without one (agent activity's ``EventTime``); the frame holds
         them in UTC. Across a daylight-saving change: a time of the repeated autumn
-        hour is placed by the order each agent's events arrive in (refused where that
-        order cannot tell); a time of the skipped spring hour is moved forward to the
-        change (2:30 is read as 3:00).
+        hour is its reading inside ``window`` when only one is, else placed by the
+        order each agent's events arrive in (refused where neither tells); a time of
+        the skipped spring hour is moved forward to the change (2:30 is read as 3:00).
+    window : tuple of two times, optional
+        ``(lo, hi)``: the window of the request the items answer (UTC when naive),
+        which places the repeated autumn hour's times (see ``time_zone``). A window
+        that ends or starts at the change holds one reading only.
 
     Returns
     -------
@@ -251,7 +256,8 @@ def records_to_frame(
         ignored ``includeSkillBreakdown``; a record without it among others that have
         it gives no rows, an empty list means no skills).
     ValueError
-        For an unknown ``endpoint``, ``dtype_backend``, ``duration_unit`` or ``time_zone``.
+        For an unknown ``endpoint``, ``dtype_backend``, ``duration_unit`` or
+        ``time_zone``, or a ``window`` that is not two times, the first before the other.
 
     Examples
     --------
@@ -278,6 +284,7 @@ def records_to_frame(
         duration_unit=duration_unit,
         unknown_fields=unknown,
         time_zone=time_zone,
+        window=window,
     )
     if warn_unknown:
         warn_drift(unknown, stacklevel=3)

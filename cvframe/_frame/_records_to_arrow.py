@@ -24,7 +24,7 @@ from .._endpoints import CALLVOLUME, Column, DurationUnit, Endpoint
 from .._errors import ResponseError, SchemaDriftWarning
 from .._gc import gc_paused
 from ._dtypes import ARROW_TYPES, arrow_schema
-from ._local_times import check_time_zone, local_times_to_utc
+from ._local_times import Window, check_time_zone, check_window, local_times_to_utc
 from ._per_endpoint import EndpointLike, per_endpoint, resolve
 from ._shapes import flat_rows
 
@@ -185,16 +185,18 @@ def _local_datetime_array(
     values: Sequence[Any],
     time_zone: str,
     groups: Sequence[Any] | None,
+    window: Window | None,
 ) -> pa_arrow.Array:
     """A column of zone-less times in the endpoint's own spelling, read in ``time_zone``.
 
-    ``groups``: each row's item id (an event's agent), whose times follow each other.
+    ``groups``: each row's item id (an event's agent), whose times follow each other;
+    ``window``: the request's, UTC.
     """
 
     def bad(ok: Callable[[Any], bool], what: str) -> ResponseError:
         return _bad_value(column, describe, values, ok, what)
 
-    return local_times_to_utc(column, values, time_zone, bad, describe, groups)
+    return local_times_to_utc(column, values, time_zone, bad, describe, groups, window)
 
 
 def _duration_array(
@@ -276,6 +278,7 @@ def records_to_table(
     duration_unit: DurationUnit = "ms",
     unknown_fields: set[str] | None = None,
     time_zone: str = "UTC",
+    window: tuple[Any, Any] | None = None,
 ) -> pa_arrow.Table:
     """Convert a page's items, exactly as sent, to an Arrow table of the endpoint's contract.
 
@@ -286,12 +289,16 @@ def records_to_table(
     ``unknown_fields`` (if given; a nested one with its path, ``intervals.queues.x``)
     and dropped. Zone-less times in the endpoint's own spelling (agent activity's
     ``eventTime``) are read in ``time_zone`` (an IANA name or a fixed offset) and
-    stored as UTC.
+    stored as UTC. ``window`` is the ``(lo, hi)`` of the request that brought the items
+    (UTC when naive): a wall-clock time of the hour repeated when clocks go back is
+    the reading inside it, when exactly one is (the rules, in
+    :mod:`cvframe._frame._local_times`); None: the order the events arrive in decides.
     """
     declared = resolve(endpoint)
     check_duration_unit(duration_unit)
     if time_zone != "UTC":
         check_time_zone(time_zone)
+    asked = check_window(window)
     with gc_paused():
         rows = flat_rows(records, declared, unknown_fields)
         return _records_to_table(
@@ -301,6 +308,7 @@ def records_to_table(
             duration_unit,
             None if rows.unknown_gathered else unknown_fields,
             time_zone,
+            asked,
         )
 
 
@@ -311,6 +319,7 @@ def _records_to_table(
     duration_unit: DurationUnit,
     unknown_fields: set[str] | None,
     time_zone: str,
+    window: Window | None = None,
 ) -> pa_arrow.Table:
     layout = _layout(endpoint)
     columns, complete = _column_values(records, layout)
@@ -335,7 +344,7 @@ def _records_to_table(
             arrays.append(_float_array(column, describe, values))
         elif column.kind == "datetime" and column.time_format is not None:
             group = ids[0] if ids else None
-            arrays.append(_local_datetime_array(column, describe, values, time_zone, group))
+            arrays.append(_local_datetime_array(column, describe, values, time_zone, group, window))
         elif column.kind == "datetime":
             arrays.append(_datetime_array(column, describe, values))
         else:

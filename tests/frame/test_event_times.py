@@ -129,3 +129,92 @@ def test_records_to_frame_reads_the_time_zone_setting() -> None:
     sample = {"AgentId": "a-1", "EventTime": "10/20/2020 2:13:12", "Activity": "notready"}
     df = cvframe.records_to_frame([sample], endpoint="agentactivity", time_zone="Asia/Tokyo")
     assert df.loc[0, "event_time"] == utc("2020-10-19 17:13:12")
+
+
+def _placed(sent: list[tuple[str, str]], window: tuple[Any, Any] | None) -> list[pd.Timestamp]:
+    events = [
+        {"agentId": agent, "eventTime": f"11/3/2024 {clock}", "activity": "available"}
+        for agent, clock in sent
+    ]
+    table = records_to_table(
+        events, endpoint="agentactivity", time_zone="America/New_York", window=window
+    )
+    return [pd.Timestamp(v) for v in table["event_time"].to_pylist()]
+
+
+# New York's repeated 1:00-2:00 of 11/03/2024: 05:00-06:00 UTC (EDT), then 06:00-07:00 (EST).
+BEFORE = (utc("2024-11-03 00:00"), utc("2024-11-03 06:00"))
+AFTER = (utc("2024-11-03 06:00"), utc("2024-11-03 12:00"))
+
+
+def test_a_repeated_hour_time_is_the_reading_inside_the_requests_window() -> None:
+    # One event each, which the order cannot place: the window the page was asked for can.
+    sent = [("a1", "1:30:00"), ("a2", "1:00:00"), ("a3", "0:59:59")]
+    assert _placed(sent, BEFORE) == [
+        utc("2024-11-03 05:30"), utc("2024-11-03 05:00"), utc("2024-11-03 04:59:59"),
+    ]  # fmt: skip
+    assert _placed(sent[:2], AFTER) == [utc("2024-11-03 06:30"), utc("2024-11-03 06:00")]
+
+
+def test_the_window_may_be_naive_utc_or_text() -> None:
+    naive = ("2024-11-03 06:00", pd.Timestamp("2024-11-03 12:00").to_pydatetime())
+    assert _placed([("a1", "1:30:00")], naive) == [utc("2024-11-03 06:30")]
+
+
+def test_a_window_holding_both_readings_falls_back_to_the_order() -> None:
+    whole = (utc("2024-11-03 00:00"), utc("2024-11-03 12:00"))
+    sent = [("a1", "1:40:00"), ("a1", "1:20:00")]
+    assert _placed(sent, whole) == [utc("2024-11-03 05:40"), utc("2024-11-03 06:20")]
+    with pytest.raises(cvframe.ResponseError, match="happens twice in America/New_York"):
+        _placed([("a1", "1:30:00")], whole)
+
+
+def test_a_repeated_hour_time_outside_the_window_is_placed_by_the_order_or_refused() -> None:
+    later = (utc("2024-11-03 12:00"), utc("2024-11-03 18:00"))
+    sent = [("a1", "1:40:00"), ("a1", "1:20:00")]
+    assert _placed(sent, later) == [utc("2024-11-03 05:40"), utc("2024-11-03 06:20")]
+    with pytest.raises(cvframe.ResponseError) as info:
+        _placed([("a1", "1:30:00")], later)
+    assert "window" in str(info.value) and "'11/3/2024 1:30:00'" in str(info.value)
+
+
+def test_a_reading_at_the_windows_end_is_the_orders_when_it_tells() -> None:
+    # A server that includes the window's end sends 06:00 UTC (1:00 EST) in the piece
+    # ending there: its going back says so. Alone, it is the reading inside [lo, hi).
+    sent = [("a1", "1:00:00"), ("a1", "1:45:00"), ("a1", "1:00:00")]
+    assert _placed(sent, BEFORE) == [
+        utc("2024-11-03 05:00"), utc("2024-11-03 05:45"), utc("2024-11-03 06:00"),
+    ]  # fmt: skip
+    assert _placed(sent[:2], BEFORE) == [utc("2024-11-03 05:00"), utc("2024-11-03 05:45")]
+
+
+def test_the_window_changes_nothing_outside_the_repeated_hour() -> None:
+    sent = [("a1", "0:30:00"), ("a1", "2:30:00"), ("a1", "23:00:00")]
+    assert _placed(sent, BEFORE) == _placed(sent, None) == [
+        utc("2024-11-03 04:30"), utc("2024-11-03 07:30"), utc("2024-11-04 04:00"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        (utc("2024-11-03 06:00"), utc("2024-11-03 06:00")),
+        (utc("2024-11-03 06:00"), utc("2024-11-03 00:00")),
+        ("not a time", "2024-11-03"),
+        (utc("2024-11-03 06:00"),),
+        "2024-11-03",
+    ],
+)
+def test_a_window_that_is_not_two_increasing_instants_is_a_value_error(window: Any) -> None:
+    with pytest.raises(ValueError, match="window"):
+        _placed([("a1", "1:30:00")], window)
+
+
+def test_records_to_frame_takes_the_window_too() -> None:
+    events = [{"agentId": "a1", "eventTime": "11/3/2024 1:30:00", "activity": "available"}]
+    df = cvframe.records_to_frame(
+        events, endpoint="agentactivity", time_zone="America/New_York", window=AFTER
+    )
+    assert df.loc[0, "event_time"] == utc("2024-11-03 06:30")
+    with pytest.raises(cvframe.ResponseError, match=r"window=\(lo, hi\)"):
+        cvframe.records_to_frame(events, endpoint="agentactivity", time_zone="America/New_York")
