@@ -10,19 +10,34 @@ holds every state change of its window (the API page's sample)::
 so a long window is cut into :attr:`~cvframe._endpoints.Endpoint.chunk`-long pieces
 (six hours; why, in :mod:`cvframe._endpoints._agent_activity`), one request each. The
 field table spells the list ``agentUpdates``: both keys are accepted.
+
+The event times are wall-clock times in the zone the user names, and where clocks go
+back an hour of them happens twice. A piece that ends or starts at that change holds
+one reading of the hour only, so its window tells which instant each such time is
+(the rules of ``records_to_table(..., window=)``): :func:`clock_changes_back` finds those
+changes, and the reader cuts its pieces there as well.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._endpoints import Endpoint
 from .._errors import ResponseError
 
-__all__ = ["MIN_CHUNK", "check_chunk", "parse_updates", "split_window"]
+__all__ = [
+    "MIN_CHUNK",
+    "check_chunk",
+    "clock_changes_back",
+    "parse_updates",
+    "split_at",
+    "split_window",
+]
 
 #: The shortest piece a window may be cut into: shorter ones only spend requests.
 MIN_CHUNK = timedelta(minutes=1)
@@ -75,6 +90,53 @@ def split_window(
         pieces.append((begin, stop))
         begin = stop
     return pieces
+
+
+def clock_changes_back(
+    start: pd.Timestamp, end: pd.Timestamp, time_zone: str
+) -> list[pd.Timestamp]:
+    """The instants in ``(start, end)`` (UTC) where clocks in ``time_zone`` go back.
+
+    At each, the wall-clock times just before it happen again: New York's 1:00-2:00
+    of 11/03/2024 is 05:00-06:00 UTC, then, from 06:00 UTC, 06:00-07:00.
+
+    >>> day = pd.Timestamp("2024-11-01", tz="UTC")
+    >>> clock_changes_back(day, day + pd.Timedelta("5D"), "America/New_York")
+    [Timestamp('2024-11-03 06:00:00+0000', tz='UTC')]
+    >>> clock_changes_back(day, day + pd.Timedelta("5D"), "UTC")
+    []
+    """
+    if time_zone == "UTC" or not start < end:
+        return []
+    # Hourly offsets find the hours holding a change; seconds find its instant.
+    hours = pd.date_range(start.floor("h"), end.ceil("h"), freq="h")
+    changes = []
+    for i in np.flatnonzero(np.diff(_offsets(hours, time_zone)) < 0):
+        seconds = pd.date_range(hours[i], hours[i + 1], freq="s")
+        offsets = _offsets(seconds, time_zone)
+        instant = seconds[int(np.argmax(offsets == offsets[-1]))]
+        if start < instant < end:
+            changes.append(instant)
+    return changes
+
+
+def _offsets(instants: pd.DatetimeIndex, time_zone: str) -> np.ndarray:
+    """Each UTC instant's offset in ``time_zone``, in nanoseconds."""
+    local = instants.tz_convert(time_zone).tz_localize(None)
+    return np.asarray((local - instants.tz_localize(None)).asi8)
+
+
+def split_at(
+    start: pd.Timestamp, end: pd.Timestamp, cuts: list[pd.Timestamp]
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """``[start, end)`` cut at ``cuts`` (instants inside it, in order).
+
+    >>> day = pd.Timestamp("2024-11-03", tz="UTC")
+    >>> [(a.hour, b.hour) for a, b in split_at(day, day + pd.Timedelta("12h"), [day + pd.Timedelta("6h")])]
+    [(0, 6), (6, 12)]
+    """  # noqa: E501
+    ends = [start, *cuts, end]
+    return list(pairwise(ends))
 
 
 def parse_updates(body: Any, endpoint: Endpoint, *, where: str) -> list[dict[str, Any]]:

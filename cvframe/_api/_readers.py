@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from .._endpoints import AGENT_ACTIVITY, AGENT_PERFORMANCE, AGENTS, QUEUES, SKILL_VOLUME
 from .._frame import DtypeBackend, DurationUnit, check_dtype_backend, records_to_table
 from .._times import TimeLike, resolve_window
-from ._chunks import check_chunk
+from ._chunks import check_chunk, clock_changes_back, split_at, split_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._paging import check_page_size
 from ._read import (
@@ -454,7 +454,10 @@ def read_agent_activity(
     The endpoint does not page: one answer holds every event of its window. So
     ``[start, end)`` is cut into ``chunk``-long pieces (six hours by default, small
     enough that a busy account's answer stays a few MB; see
-    the README's "The rest of the WFM scope"), each one GET. Events the API sends
+    the README's "The rest of the WFM scope"), each one GET, and also where the
+    clocks of ``time_zone`` go back: the hour repeated there is then read from the
+    window of the piece that brought it (one holds its first reading, the next one
+    its second), whatever the chunk. Events the API sends
     outside ``[start, end)`` are dropped, and an event at a piece's boundary that two
     answers both hold is kept once (one row per agent, time, activity and reason).
 
@@ -464,7 +467,9 @@ def read_agent_activity(
         The window, UTC when naive; ``end`` after ``start``.
     time_zone : str, default "UTC"
         The zone of the API's event times, which it sends without one
-        (``MM/DD/YYYY HH:MM:SS``); the frame's ``event_time`` is UTC either way.
+        (``MM/DD/YYYY HH:MM:SS``); the frame's ``event_time`` is UTC either way. A
+        time that never happens (the hour skipped when clocks go forward) is read as
+        the first instant after the change; one that happens twice, as above.
     chunk : timedelta or str, optional
         The longest window one request asks for (``"1h"``, ``timedelta(hours=2)``; at
         least a minute). Pass a smaller one when an answer is too large.
@@ -525,22 +530,28 @@ def read_agent_activity(
     del org_id  # not sent: see the docstring
     unknown: set[str] = set()
     tables: list[pa.Table] = []
-    pieces = -(-(stop - begin) // length)
+    # Pieces also end where clocks go back, so that each holds one reading of the
+    # repeated hour, which its window then tells (records_to_table's window=).
+    spans = split_at(begin, stop, clock_changes_back(begin, stop, zone))
+    pieces = sum(len(split_window(lo, hi, length)) for lo, hi in spans)
     bar = None
     if progress_wanted(progress):
         bar = progress_bar_class()(total=pieces, unit="chunk", desc="cvframe", leave=False)
     try:
         with reading_client(client, client_settings, reader=read_agent_activity) as active:
-            for _, _, updates in active.iter_activity(begin, stop, chunk=length):
-                table = records_to_table(
-                    updates,
-                    endpoint=AGENT_ACTIVITY,
-                    unknown_fields=unknown,
-                    time_zone=zone,
-                )
-                tables.append(_inside(table, begin, stop))
-                if bar is not None:
-                    bar.update(1)
+            waits = active.transport.wait_budget()
+            for lo, hi in spans:
+                for low, high, updates in active.iter_activity(lo, hi, chunk=length, waits=waits):
+                    table = records_to_table(
+                        updates,
+                        endpoint=AGENT_ACTIVITY,
+                        unknown_fields=unknown,
+                        time_zone=zone,
+                        window=(low, high),
+                    )
+                    tables.append(_inside(table, begin, stop))
+                    if bar is not None:
+                        bar.update(1)
     finally:
         if bar is not None:
             bar.close()

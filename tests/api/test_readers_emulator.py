@@ -198,3 +198,62 @@ def test_the_iid_header_reaches_every_endpoint() -> None:
         without = {k: v for k, v in settings.items() if k != "instance_id"}
         with pytest.raises(cvframe.APIError, match="iId"):
             read_agents(progress=False, **without)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "back", "chunk"),
+    [
+        # New York goes back at 06:00 UTC: the default 6-hour pieces cut there, between
+        # the two readings of 1:00-2:00 (05:00-06:00 and 06:00-07:00 UTC).
+        ("America/New_York", "2024-11-03", "2024-11-03 06:00", None),
+        # A piece holding both readings: cut at the change all the same.
+        ("America/New_York", "2024-11-03", "2024-11-03 06:00", "1D"),
+        # Berlin goes back at 01:00 UTC, inside the first 6-hour piece.
+        ("Europe/Berlin", "2024-10-27", "2024-10-27 01:00", None),
+        ("America/Los_Angeles", "2024-11-03", "2024-11-03 09:00", "2h"),
+    ],
+)
+def test_activity_is_read_across_the_autumn_change_in_the_zone_the_api_writes(
+    zone: str, day: str, back: str, chunk: str | None
+) -> None:
+    """The repeated hour's events get the instants the same emulator serves in UTC."""
+    window = (day, str((pd.Timestamp(day) + pd.Timedelta("1D")).date()))
+    start = str((pd.Timestamp(day) - pd.Timedelta("1D")).date())
+    with Emulator(start=start, days=3, activity_time_zone="UTC") as emulator:
+        truth = read_agent_activity(*window, progress=False, **emulator.settings())
+    with Emulator(start=start, days=3, activity_time_zone=zone) as emulator:
+        local = read_agent_activity(
+            *window, time_zone=zone, chunk=chunk, progress=False, **emulator.settings()
+        )
+    change = pd.Timestamp(back, tz="UTC")
+    hour = pd.Timedelta("1h")
+    times = truth["event_time"]
+    # Events in both readings of the repeated hour (in New York at the change itself,
+    # 1:00:00 EST, and an hour before, 1:00:00 EDT, at the end of the piece before).
+    assert times.between(change - hour, change, inclusive="left").sum() > 5
+    assert times.between(change, change + hour, inclusive="left").sum() > 5
+    if zone == "America/New_York":
+        assert (times == change).any() and (times == change - hour).any()
+    pd.testing.assert_frame_equal(local, truth)
+
+
+def test_activity_pieces_also_end_where_the_zones_clocks_go_back() -> None:
+    with Emulator(start="2024-11-02", days=3, activity_time_zone="America/New_York") as emulator:
+        read_agent_activity(
+            "2024-11-02 12:00",
+            "2024-11-04",
+            time_zone="America/New_York",
+            chunk="1D",
+            progress=False,
+            **emulator.settings(),
+        )
+        asked = [
+            (pd.Timestamp(q["fromTimeStamp"]), pd.Timestamp(q["toTimeStamp"]))
+            for q in (r.query or {} for r in emulator.requests)
+            if "fromTimeStamp" in q
+        ]
+    cut = pd.Timestamp("2024-11-03 06:00", tz="UTC")
+    assert asked == [
+        (pd.Timestamp("2024-11-02 12:00", tz="UTC"), cut),
+        (cut, pd.Timestamp("2024-11-04", tz="UTC")),
+    ]
