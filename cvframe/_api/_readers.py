@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._endpoints import AGENT_ACTIVITY, AGENT_PERFORMANCE, AGENTS, QUEUES, SKILL_VOLUME
-from .._frame import DtypeBackend, DurationUnit, check_dtype_backend, records_to_table
+from .._frame import (
+    DtypeBackend,
+    DurationUnit,
+    check_dtype_backend,
+    check_time_zone,
+    records_to_table,
+)
 from .._times import TimeLike, resolve_window
 from ._chunks import check_chunk, clock_changes_back, split_at, split_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
@@ -57,20 +63,6 @@ DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE = 25
 #: until an empty answer (one request more than the pages). A modest limit stays under
 #: any plausible cap, so that extra request is usually the only cost.
 DEFAULT_AGENTS_PAGE_SIZE = 100
-
-
-def _check_time_zone(time_zone: Any) -> str:
-    """``time_zone`` if pandas knows it (``"UTC"``, ``"Europe/Berlin"``), else ValueError."""
-    if not isinstance(time_zone, str) or not time_zone.strip():
-        raise ValueError(f"time_zone must be a time zone name like 'UTC', got {time_zone!r}")
-    try:
-        pd.Timestamp("2000-01-01").tz_localize(time_zone)
-    except Exception:  # pytz, zoneinfo and dateutil each raise their own
-        raise ValueError(
-            f"time_zone {time_zone!r} is not a time zone name; pass an IANA name like 'UTC' "
-            "or 'Europe/Berlin' (the zone the API's zone-less event times are in)"
-        ) from None
-    return time_zone
 
 
 def read_queues(
@@ -518,7 +510,7 @@ def read_agent_activity(
     (['agent_id', 'event_time', 'activity', 'reason_code'], 'datetime64[ms, UTC]')
     """
     backend = check_dtype_backend(dtype_backend)
-    zone = _check_time_zone(time_zone)
+    zone = check_time_zone(time_zone)
     length = check_chunk(chunk, AGENT_ACTIVITY)
     if start is None or end is None:
         raise ValueError(

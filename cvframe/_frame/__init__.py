@@ -31,6 +31,7 @@ from ._dtypes import (
     is_contract_string,
     pandas_types_mapper,
 )
+from ._local_times import check_time_zone
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
 from ._validation import CallVolumeSchema, validate
@@ -43,6 +44,7 @@ __all__ = [
     "arrow_schema",
     "check_dtype_backend",
     "check_duration_unit",
+    "check_time_zone",
     "column_names",
     "contract_dtypes",
     "empty_frame",
