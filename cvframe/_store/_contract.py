@@ -3,7 +3,8 @@
 The Arrow schema, the columns, the empty frame and validation of each endpoint are
 :mod:`cvframe._frame`'s (``arrow_schema(endpoint)``, ``validate(df, endpoint=)``...);
 these are the few questions the store alone asks: which columns a day's file cannot do
-without, whether rows are of a queue, and the endpoint's name in messages.
+without, and whether rows are of a queue. (The endpoint's name in messages is its
+declaration's ``label``.)
 """
 
 from __future__ import annotations
@@ -13,20 +14,7 @@ import functools
 from .._endpoints import CALLVOLUME, Endpoint
 from .._frame import CallVolumeSchema
 
-__all__ = ["has_queues", "label", "required_columns"]
-
-#: The endpoints' names in the user's words, for messages.
-_LABELS = {
-    "callvolume": "call-volume",
-    "skillvolume": "skill-volume",
-    "agentperformance": "agent-performance",
-    "agentactivity": "agent-activity",
-}
-
-
-def label(endpoint: Endpoint) -> str:
-    """The endpoint's name for messages: ``"agent-performance"``."""
-    return _LABELS.get(endpoint.name, endpoint.name)
+__all__ = ["has_queues", "required_columns"]
 
 
 def has_queues(endpoint: Endpoint) -> bool:

@@ -26,7 +26,7 @@ from .._frame import (
 )
 from .._frame import validate as validate_frame
 from .._times import TimeLike, to_utc
-from ._contract import has_queues, label
+from ._contract import has_queues
 from ._days import DayFiles, day_files
 from ._filters import ms_scalar, row_filter, window_days
 from ._format import check_file_schema, file_endpoint, rewrite_hint
@@ -97,7 +97,7 @@ def _requested_columns(columns: Sequence[str] | None, endpoint: Endpoint) -> lis
     unknown = [c for c in wanted if c not in names]
     if unknown or not wanted:
         raise ValueError(
-            f"columns {unknown or wanted} are not {label(endpoint)} columns; choose from "
+            f"columns {unknown or wanted} are not {endpoint.label} columns; choose from "
             + ", ".join(names)
         )
     return wanted
