@@ -17,7 +17,6 @@ from ._per_endpoint import (
     nullable_key_columns,
     record_columns,
     resolve,
-    row_order,
 )
 from ._records_to_arrow import records_to_table, warn_drift
 
@@ -48,7 +47,9 @@ def frame_from_tables(
     counts = [piece.num_rows for piece in pieces]
     del pieces, tables
     table = keep_latest_versions(table, endpoint=declared, pieces=counts)
-    order = row_order(declared)
+    # Rows the sort keys tie keep the order they arrived in (sort_by is stable): an
+    # agent's events of one second say, by their order, which state the agent ended in.
+    order = declared.sort_keys
     if not _is_sorted(table, order):
         table = table.sort_by([(name, "ascending") for name in order])
     df = table.to_pandas(

@@ -23,7 +23,6 @@ __all__ = [
     "record_columns",
     "required_columns",
     "resolve",
-    "row_order",
 ]
 
 #: What an ``endpoint=`` argument takes: a name of ``ENDPOINTS`` or a declaration.
@@ -85,16 +84,6 @@ def required_columns(endpoint: Endpoint) -> tuple[str, ...]:
     if all(name in names for name in INTERVAL_PAIR):
         required.update(INTERVAL_PAIR)
     return tuple(name for name in names if name in required)
-
-
-def row_order(endpoint: Endpoint) -> tuple[str, ...]:
-    """The frame's sort keys; rows they tie keep the order they arrived in (a stable sort).
-
-    Ties happen where ``sort_keys`` leave part of the key out: an agent's events of
-    one second (agent activity sorts by ``event_time``, ``agent_id``), whose order is
-    the API's (``notready`` then ``available``) and says which state the agent ended in.
-    """
-    return tuple(endpoint.sort_keys)
 
 
 #: The key column that tells the rows of one item apart, for the nested row shapes:
