@@ -297,6 +297,16 @@ class Buckets:
                 return np.clip(where, -1, len(self.start) - 1)
         return np.searchsorted(self.start, instants, side="right") - 1
 
+    def locate_spans(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, int | None]:
+        """The bucket holding each ``[start, end)`` span, and the first one that straddles two.
+
+        The position is that of the span's first row not wholly inside the bucket of its
+        start (None when every span nests in one bucket); the caller words the refusal.
+        """
+        where = self.locate(start)
+        bad = (start < self.start[where]) | (end > self.end[where])
+        return where, (int(np.flatnonzero(bad)[0]) if bad.any() else None)
+
 
 def bucket_grid(lo_ms: int, hi_ms: int, freq: Frequency, tz: str) -> Buckets:
     """Every bucket that meets ``[lo_ms, hi_ms)``, read off a grid of slots around it."""

@@ -74,10 +74,8 @@ def _locate(
     start_ms: np.ndarray, end_ms: np.ndarray, grid: Any, spec: Any, zone: str, source: str
 ) -> np.ndarray:
     """The bucket of each row, or ValueError if a row straddles two buckets."""
-    where = grid.locate(start_ms)
-    bad = (start_ms < grid.start[where]) | (end_ms > grid.end[where])
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    where, i = grid.locate_spans(start_ms, end_ms)
+    if i is not None:
         raise ValueError(
             f"agent_occupancy: the {source} row for [{instant_text(int(start_ms[i]), zone)}, "
             f"{instant_text(int(end_ms[i]), zone)}) straddles two {spec.text!r} buckets in "

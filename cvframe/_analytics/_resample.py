@@ -232,10 +232,8 @@ def resample_intervals(
     check_edge(grid, lo, spec, zone, name="start", at_end=False)
     check_edge(grid, hi, spec, zone, name="end", at_end=True)
 
-    where = grid.locate(row_start)
-    bad = (row_start < grid.start[where]) | (row_end > grid.end[where])
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    where, i = grid.locate_spans(row_start, row_end)
+    if i is not None:
         raise ValueError(
             f"the record for [{instant_text(row_start[i], zone)}, "
             f"{instant_text(row_end[i], zone)}) "
