@@ -126,9 +126,12 @@ def kpis(
     bounded: the fewest and the most that can have waited at most T whatever the
     single waits were (allowing for their rounding to whole milliseconds), with
     ``service_level_exact`` where the two meet (e.g. M + 1 ms ≤ T: all A made it).
-    The estimate lies within the bounds: the longest wait one miss (when M > T), the
-    other A - 1 waits exponential with their mean ``(S - M) / (A - 1)``. The README's
-    "Service level, honestly" section gives the formulas and why they hold.
+    The estimate lies within the bounds: half their midpoint, half a model of the
+    waits (the longest one miss when M > T, the other A - 1 exponential cut at M
+    with their mean ``(S - M) / (A - 1)``), the blend that had the lowest error of
+    the estimators compared on simulated waits (``benchmarks/sl_estimators.py``).
+    The README's "Service level, honestly" section gives the formulas, why they
+    hold, and the comparison.
 
     A frame from :func:`cvframe.resample_intervals` with ``sl_threshold`` carries
     these counts worked out per 15-minute record and summed per bucket
@@ -189,7 +192,7 @@ def kpis(
        abandon_rate  csat_average  service_level_low  service_level_high
     0           0.2           4.5                0.4                 0.7
     >>> print(f"{out.loc[0, 'service_level']:.3f}", out.loc[0, "service_level_exact"])
-    0.592 False
+    0.568 False
 
     Resampled with a threshold, a frame carries its records' counts, which kpis
     uses (one record here, so the same numbers); another threshold is refused:

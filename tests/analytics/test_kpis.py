@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import brentq
 
 from cvframe import kpis, resample_intervals
 from cvframe._analytics._kpis import KPI_COLUMNS
@@ -198,8 +199,14 @@ def test_service_level_bounds_follow_the_documented_formula() -> None:
     assert out["service_level_high"] == 0.9
     assert 0.5 <= out["service_level"] <= 0.9
     assert not out["service_level_exact"]
-    # The estimate: 1 + 9 * exp(-20 / (80 / 9)) missed of 10.
-    assert out["service_level"] == pytest.approx((10 - 1 - 9 * math.exp(-20 * 9 / 80)) / 10)
+    # The estimate: half the bounds' midpoint (3 missed), half the longest as one miss
+    # and the other nine waits (80/9 s on average) exponential cut at 50 s, its rate c
+    # (per 50 s) solving the cut mean 1/c - 1/(e^c - 1) = (80/9) / 50, of which the
+    # share over 20 s is (e^(-0.4c) - e^(-c)) / (1 - e^(-c)).
+    c = brentq(lambda c: 1 / c - 1 / math.expm1(c) - (80 / 9) / 50, 1e-6, 100.0, xtol=1e-14)
+    tail = (math.exp(-0.4 * c) - math.exp(-c)) / -math.expm1(-c)
+    missed = 0.5 * 3 + 0.5 * min(max(1 + 9 * tail, 1), 5)
+    assert out["service_level"] == pytest.approx((10 - missed) / 10, abs=1e-9)
 
 
 def test_the_lower_bound_on_misses_is_strictly_tighter_than_one_on_a_busy_interval() -> None:
