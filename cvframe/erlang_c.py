@@ -1,8 +1,11 @@
 """Erlang C: waiting, service level and staffing of a queue served by N agents.
 
-This is the public module ``cvframe.erlang_c`` (``from cvframe import erlang_c``);
-:func:`required_agents` and :func:`staffing` are also at the top level. Its
-functions are the ones cvframe's own staffing uses.
+This is the public module ``cvframe.erlang_c`` (``from cvframe import erlang_c``),
+kept with its names: its functions are those of :mod:`cvframe.erlang`, which holds
+both queue models, Erlang C and Erlang A (M/M/N+M, contacts who hang up: the
+``patience=`` keyword, and ``model="erlang_a"`` of :func:`staffing` and
+:func:`required_agents`). Without a patience they are Erlang C, as they always were.
+:func:`required_agents` and :func:`staffing` are also at the top level.
 
 The model (M/M/N): contacts arrive at random, ``load`` A = volume × AHT / interval
 Erlangs, N agents. With Erlang B from the stable recursion

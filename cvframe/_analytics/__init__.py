@@ -1,4 +1,4 @@
-"""Interval analytics: the input contract, resampling, KPIs, service level, series, Erlang C.
+"""Interval analytics: the input contract, resampling, KPIs, service level, series, Erlang.
 
 The interface of the ``_analytics`` layer to the rest of cvframe (not public API). No I/O.
 Inside, imports run one way::
@@ -14,7 +14,8 @@ Inside, imports run one way::
     _occupancy    agent_occupancy: measured occupancy and shrinkage
     _agent_kpis   agent_kpis: per-agent KPIs from agent performance
     _series       to_series
-    _erlang       Erlang C (public as cvframe.erlang_c)
+    _erlang_a     Erlang A (M/M/N+M) on numpy arrays
+    _erlang       Erlang C and Erlang A: the public functions, staffing (public as cvframe.erlang)
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from ._bucket_schema import RESAMPLED_SCHEMA
 from ._buckets import bucket_span
 from ._checks import check_input, checked
 from ._erlang import (
+    abandonment,
     asa,
+    estimate_patience,
     occupancy,
     offered_load,
     probability_of_waiting,
@@ -57,6 +60,7 @@ __all__ = [
     "SL_DENOMINATORS",
     "CsatReading",
     "SlDenominator",
+    "abandonment",
     "agent_kpis",
     "agent_occupancy",
     "agent_state_intervals",
@@ -65,6 +69,7 @@ __all__ = [
     "check_input",
     "checked",
     "column_tz",
+    "estimate_patience",
     "key_list",
     "kpis",
     "occupancy",

@@ -308,3 +308,16 @@ def test_erlang_c_is_a_public_module_that_shows_only_its_seven_functions() -> No
     ]
     assert erlang_c.required_agents is cvframe.required_agents
     assert erlang_c.staffing is cvframe.staffing
+
+
+def test_erlang_c_is_cvframe_erlang_under_its_older_name() -> None:
+    """cvframe.erlang_c keeps its names; they are cvframe.erlang's functions, Erlang C
+    without a patience (every test above pins that behaviour through erlang_c)."""
+    from cvframe import erlang
+
+    for name in erlang_c.__all__:
+        assert getattr(erlang_c, name) is getattr(erlang, name), name
+    assert set(erlang_c.__all__) < set(erlang.__all__)
+    assert erlang.service_level(14, 10.0, "3min", patience=None) == erlang_c.service_level(
+        14, 10.0, "3min"
+    )
