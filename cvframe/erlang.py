@@ -2,7 +2,8 @@
 
 This is the public module ``cvframe.erlang`` (``from cvframe import erlang``);
 :func:`required_agents` and :func:`staffing` are also at the top level, and
-``cvframe.erlang_c`` holds the same functions under its older name. Every function
+``cvframe.erlang_c`` keeps its older names (the same functions, Erlang C without a
+patience). Every function
 takes scalars or Series (or arrays) and broadcasts them; a Series in gives a Series
 out, with its index. Durations are durations (``"3min"``, Timedeltas, timedelta
 Series), never bare numbers whose unit would be a guess.

@@ -534,7 +534,9 @@ def _row_concurrency(concurrency: Any, df: pd.DataFrame) -> np.ndarray:
         for key, value in concurrency.items():
             _concurrency_range(np.atleast_1d(np.asarray(value, dtype=np.float64)), pd.Index([key]))
         _, column = _by_queue(concurrency, df, "concurrency")
-        per_queue = {key: float(value) for key, value in concurrency.items()}
+        per_queue = {
+            key: float(np.asarray(value, dtype=np.float64)) for key, value in concurrency.items()
+        }
         return column.map(per_queue).to_numpy(np.float64)
     if isinstance(concurrency, pd.Series):
         concurrency = _aligned(
