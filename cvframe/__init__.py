@@ -11,7 +11,7 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
-from . import emulator, erlang_c
+from . import emulator, erlang, erlang_c
 from ._analytics import (
     DEFAULT_STATE_CATEGORIES,
     agent_kpis,
@@ -105,6 +105,7 @@ __all__ = [
     "contract_dtypes",
     "empty_frame",
     "emulator",
+    "erlang",
     "erlang_c",
     "kpis",
     "read_agent_activity",

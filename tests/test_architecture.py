@@ -28,8 +28,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cvframe"
 
 #: What each layer may import (besides itself and the shared leaves, which any layer
 #: may import). The shared leaves (``cvframe/_errors.py`` and the like) import only
-#: leaves. ``public`` is the public face: ``cvframe``, ``cvframe.erlang_c``,
-#: ``cvframe.dask`` and ``python -m cvframe``.
+#: leaves. ``public`` is the public face: ``cvframe``, ``cvframe.erlang``,
+#: ``cvframe.erlang_c``, ``cvframe.dask`` and ``python -m cvframe``.
 LAYERS: dict[str, frozenset[str]] = {
     "_endpoints": frozenset(),
     "_frame": frozenset({"_endpoints"}),
@@ -114,7 +114,13 @@ def _layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in LAYERS:
         return parts[1]
-    if module in {"cvframe", "cvframe.erlang_c", "cvframe.dask", "cvframe.__main__"}:
+    if module in {
+        "cvframe",
+        "cvframe.erlang",
+        "cvframe.erlang_c",
+        "cvframe.dask",
+        "cvframe.__main__",
+    }:
         return "public"
     return LEAF
 

@@ -24,7 +24,7 @@ CELL_TIMEOUT = 120
 #: PNG charts each notebook must draw.
 EXPECTED_IMAGES = {
     "01-quickstart.ipynb": 3,
-    "02-forecasting-and-staffing.ipynb": 2,
+    "02-forecasting-and-staffing.ipynb": 3,
     "03-wfm-export.ipynb": 0,
     "04-agents-occupancy.ipynb": 2,
 }
