@@ -18,7 +18,7 @@ def test_one_column_per_queue_regular_index_with_freq_and_zeros_for_gaps() -> No
             record("2024-01-01 11:45", queue="q2", offered_contacts=7),
         ]
     )
-    wide = to_series(df, "offered_contacts", "30min")
+    wide = to_series(df, "offered_contacts", "30min", label="id")
     assert list(wide.columns) == ["q1", "q2"]
     assert wide.columns.name == "queue_id"
     assert isinstance(wide.index, pd.DatetimeIndex)
@@ -33,7 +33,7 @@ def test_one_column_per_queue_regular_index_with_freq_and_zeros_for_gaps() -> No
 
 def test_values_equal_the_resampled_buckets() -> None:
     df = synthetic(np.random.default_rng(8), days=2)
-    wide = to_series(df, "conversation_handle_time", "1h")
+    wide = to_series(df, "conversation_handle_time", "1h", label="id")
     long = resample_intervals(df, "1h")
     for queue, column in wide.items():
         expected = long[long["queue_id"] == queue].set_index("interval_start")
@@ -42,7 +42,7 @@ def test_values_equal_the_resampled_buckets() -> None:
 
 
 def test_counts_become_plain_int64_numpy_arrays_for_statsmodels() -> None:
-    wide = to_series(synthetic(np.random.default_rng(9), days=1), freq="1h")
+    wide = to_series(synthetic(np.random.default_rng(9), days=1), freq="1h", label="id")
     assert np.asarray(wide["q1"]).dtype == np.int64
 
 
@@ -51,7 +51,10 @@ def test_local_days_across_a_dst_change_keep_a_regular_daily_index() -> None:
         "2024-03-30", "2024-04-02", freq=QUARTER, tz="Europe/London", inclusive="left"
     ).tz_convert("UTC")
     wide = to_series(
-        frame(record(t, offered_contacts=1) for t in starts), freq="D", tz="Europe/London"
+        frame(record(t, offered_contacts=1) for t in starts),
+        freq="D",
+        tz="Europe/London",
+        label="id",
     )
     assert wide.index.freqstr == "D"
     assert str(wide.index.tz) == "Europe/London"
@@ -82,8 +85,8 @@ def test_buckets_that_a_dst_change_makes_uneven_are_refused() -> None:
 
 def test_unknown_metric_is_refused() -> None:
     df = frame([record("2024-01-01 09:00", offered_contacts=1)])
-    with pytest.raises(ValueError, match="metric must be one of"):
-        to_series(df, "aht")
+    with pytest.raises(ValueError, match=r"metric must be one of .*'aht'.*got 'wait_time'"):
+        to_series(df, "wait_time")
 
 
 def test_empty_frame_gives_an_empty_regular_index() -> None:
