@@ -34,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - the extra is not installed
 
 from ._analytics import (
     DEFAULT_CSAT,
+    DEFAULT_SL_DENOMINATOR,
     DEFAULT_SL_THRESHOLD,
     CsatReading,
     SlDenominator,
@@ -295,7 +296,7 @@ def kpis(
     df: dd.DataFrame,
     *,
     sl_threshold: str | pd.Timedelta = DEFAULT_SL_THRESHOLD,
-    sl_denominator: SlDenominator = "offered",
+    sl_denominator: SlDenominator = DEFAULT_SL_DENOMINATOR,
     csat: CsatReading = DEFAULT_CSAT,
 ) -> dd.DataFrame:
     """:func:`cvframe.kpis` on every partition (each row's KPIs need only that row).
@@ -306,8 +307,8 @@ def kpis(
         Records, or buckets of :func:`resample_intervals`.
     sl_threshold : str or Timedelta, default "20s"
         As for :func:`cvframe.kpis`.
-    sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
-        As for :func:`cvframe.kpis`.
+    sl_denominator : str, default "offered"
+        As for :func:`cvframe.kpis`: a denominator or a vendor's named definition.
     csat : {"average", "sum"}, default "average"
         How ``csat_score`` is read, as for :func:`cvframe.kpis`.
 

@@ -20,13 +20,17 @@ from .._durations import duration_ms
 from ._checks import check_input
 from ._measures import DEFAULT_CSAT, CsatReading, FloatColumns, csat_reading, measure_series
 from ._service_level import (
+    ABANDONED_WITHIN,
+    ANSWERED_WITHIN,
     DEFAULT_SL_DENOMINATOR,
     DEFAULT_SL_THRESHOLD,
-    SL_DENOMINATORS,
     SlDenominator,
     answered_within_threshold,
     carried_answered_within,
     carries_sl_counts,
+    sl_definition,
+    sl_ratio,
+    within_threshold,
 )
 
 __all__ = ["AVERAGES", "KPI_COLUMNS", "RATIOS", "kpis"]
@@ -148,10 +152,21 @@ def kpis(
     sl_threshold : str or Timedelta, default "20s"
         The service-level threshold T; a positive duration. If ``df`` carries
         service-level counts, it must be the threshold they were counted for.
-    sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
-        What "answered within T" is divided by: offered contacts (abandons count as
-        misses), answered contacts (abandons ignored), or answered plus abandoned
-        (Genesys' default).
+    sl_denominator : str, default "offered"
+        The definition of service level, with AW the contacts answered within T and
+        BW those abandoned within T (bounded from the abandoned contacts' total and
+        longest wait, as AW is from the answered ones'), O, A, B offered, answered,
+        abandoned: ``"offered"`` (AW / O: abandons count as misses),
+        ``"answered"`` (AW / A: abandons ignored), ``"answered+abandoned"``
+        (AW / (A + B)), or a vendor's: ``"genesys"`` (AW / (A + B)),
+        ``"amazon_connect"`` ((AW + BW) / O), ``"cisco_negative"`` (AW / O),
+        ``"cisco_ignore_abandons"`` (AW / (O − BW)), ``"cisco_positive"``
+        ((AW + BW) / O). The README's table gives each one's source and what the
+        records cannot give (short abandons, flow-outs: none is excluded). The low
+        and high columns combine the counts' ends (the ratio grows with AW and BW),
+        and ``service_level_exact`` needs both counts exact. On a resampled frame
+        BW comes from each bucket's own abandoned totals: right, but wide for long
+        buckets (only AW is carried per record).
     csat : {"average", "sum"}, default "average"
         How ``csat_score`` is read:
         the average score of the row's ``csat_responses`` (what the newer API pages
@@ -168,10 +183,12 @@ def kpis(
     Raises
     ------
     ValueError
-        If ``df`` lacks contract columns (they are named), ``sl_denominator`` is
-        unknown, ``csat`` is not ``"average"`` or ``"sum"``, ``sl_threshold`` is not
-        a positive duration, or it differs from
-        the one that the service-level counts ``df`` carries were counted for (resample
+        If ``df`` lacks contract columns (they are named; a definition with BW reads
+        ``queue_hold_time_abandoned`` and ``max_queue_hold_time_abandoned`` too),
+        ``sl_denominator`` is unknown (the message lists every name), ``csat`` is
+        not ``"average"`` or ``"sum"``, ``sl_threshold`` is not a positive duration,
+        or it differs from the one that the service-level counts ``df`` carries
+        were counted for (resample
         with that threshold, or drop the counts).
 
     Examples
@@ -208,11 +225,8 @@ def kpis(
     """
     threshold = duration_ms(sl_threshold, name="sl_threshold")
     reading = csat_reading(csat)
-    if sl_denominator not in SL_DENOMINATORS:
-        raise ValueError(
-            f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
-        )
-    check_input(df, [*_REQUIRED, *SL_DENOMINATORS[sl_denominator]], what="kpis")
+    definition = sl_definition(sl_denominator)
+    check_input(df, [*_REQUIRED, *definition.columns], what="kpis")
 
     out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])
     columns = FloatColumns(df)
@@ -230,24 +244,16 @@ def kpis(
         out[name] = measure_series(value, na, "float").set_axis(df.index)
 
     if carries_sl_counts(df):
-        within_low, within, within_high, na = carried_answered_within(
-            columns, threshold, sl_threshold
-        )
+        within = {ANSWERED_WITHIN: carried_answered_within(columns, threshold, sl_threshold)}
     else:
-        within_low, within, within_high, na = answered_within_threshold(columns, threshold)
-    sl_base = np.zeros(len(df))
-    for name in SL_DENOMINATORS[sl_denominator]:
-        values, missing = columns(name)
-        sl_base += values
-        na = na | missing
-    na |= sl_base == 0
-    safe = np.where(na, 1.0, sl_base)
-    for column, in_time in (
-        ("service_level_low", within_low),
-        ("service_level", within),
-        ("service_level_high", within_high),
+        within = {ANSWERED_WITHIN: answered_within_threshold(columns, threshold)}
+    if ABANDONED_WITHIN in definition.bounded:
+        # From each row's own abandoned totals (a bucket's too: wide where it is long).
+        within[ABANDONED_WITHIN] = within_threshold(columns, threshold, ABANDONED_WITHIN)
+    levels, na, exact = sl_ratio(definition, columns, within)
+    for column, level in zip(
+        ("service_level_low", "service_level", "service_level_high"), levels, strict=True
     ):
-        level = np.where(na, 0.0, in_time / safe)
         out[column] = measure_series(level, na, "float").set_axis(df.index)
-    out["service_level_exact"] = pd.Series(~na & (within_low == within_high), index=df.index)
+    out["service_level_exact"] = pd.Series(exact, index=df.index)
     return out

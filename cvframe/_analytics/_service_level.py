@@ -81,13 +81,17 @@ from ._buckets import duration_words
 from ._measures import FloatColumns, measure_arrays
 
 __all__ = [
+    "ABANDONED_WITHIN",
+    "ANSWERED_WITHIN",
     "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
     "SL_COLUMNS",
     "SL_COUNT_COLUMNS",
     "SL_DENOMINATORS",
     "SL_THRESHOLD_COLUMN",
+    "WITHIN_COLUMNS",
     "SlCounts",
+    "SlDefinition",
     "SlDenominator",
     "answered_within_threshold",
     "carried_answered_within",
@@ -96,8 +100,11 @@ __all__ = [
     "missed_bounds",
     "sl_counts_in_order",
     "sl_counts_to_sum",
+    "sl_definition",
+    "sl_ratio",
     "threshold_series",
     "truncated_exponential_tail",
+    "within_threshold",
 ]
 
 
@@ -139,18 +146,154 @@ SL_THRESHOLD_COLUMN = "sl_threshold"
 SL_COLUMNS = (*SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN)
 
 
-SlDenominator = Literal["offered", "answered", "answered+abandoned"]
+SlDenominator = Literal[
+    "offered",
+    "answered",
+    "answered+abandoned",
+    "genesys",
+    "amazon_connect",
+    "cisco_negative",
+    "cisco_ignore_abandons",
+    "cisco_positive",
+]
 
-#: What service level is divided by, per ``sl_denominator``: "offered" counts
-#: abandons as misses (Cisco's "negative", Amazon Connect), "answered" ignores them,
-#: "answered+abandoned" is Genesys' default.
-SL_DENOMINATORS: Mapping[str, tuple[str, ...]] = {
-    "offered": ("offered_contacts",),
-    "answered": ("answered_contacts",),
-    "answered+abandoned": ("answered_contacts", "abandoned_contacts"),
+#: The contacts answered within the threshold (waited at most T): bounded, from the
+#: answered contacts' total and longest wait.
+ANSWERED_WITHIN = "answered_within"
+#: The abandoned contacts that waited at most T before hanging up: bounded the same
+#: way, from ``queue_hold_time_abandoned`` and ``max_queue_hold_time_abandoned``.
+ABANDONED_WITHIN = "abandoned_within"
+#: Per bounded count: the contract columns it is worked out from (count, total wait,
+#: longest wait).
+WITHIN_COLUMNS: Mapping[str, tuple[str, str, str]] = {
+    ANSWERED_WITHIN: (
+        "answered_contacts",
+        "queue_hold_time_answered",
+        "max_queue_hold_time_answered",
+    ),
+    ABANDONED_WITHIN: (
+        "abandoned_contacts",
+        "queue_hold_time_abandoned",
+        "max_queue_hold_time_abandoned",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SlDefinition:
+    """One definition of service level: counts within T over a denominator.
+
+    ``numerator`` adds up terms, ``denominator`` adds (``+1``) or takes away (``-1``)
+    terms; a term is :data:`ANSWERED_WITHIN`, :data:`ABANDONED_WITHIN` or a count
+    column. A bounded count may stand in the denominator only taken away, which
+    keeps the ratio non-decreasing in every bounded count (:func:`sl_ratio` relies
+    on it, and the class refuses anything else).
+    """
+
+    numerator: tuple[str, ...]
+    denominator: tuple[tuple[str, int], ...]
+    #: The formula in the README's words: AW, BW, O, A, B.
+    formula: str
+    #: Where it comes from, what is assumed and what the aggregates cannot give.
+    source: str
+
+    def __post_init__(self) -> None:
+        for term, sign in self.denominator:
+            if sign not in (1, -1) or (term in WITHIN_COLUMNS and sign != -1):
+                raise ValueError(f"denominator term {term!r} with sign {sign}: see SlDefinition")
+
+    @property
+    def bounded(self) -> tuple[str, ...]:
+        """The bounded counts it uses, answered within T first."""
+        used = {*self.numerator, *(term for term, _ in self.denominator)}
+        return tuple(term for term in WITHIN_COLUMNS if term in used)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The contract columns it reads (beyond those of answered within T)."""
+        names: list[str] = []
+        for term in (*self.numerator, *(term for term, _ in self.denominator)):
+            names.extend(WITHIN_COLUMNS.get(term, (term,)))
+        return tuple(dict.fromkeys(n for n in names if n not in WITHIN_COLUMNS[ANSWERED_WITHIN]))
+
+
+_AW, _BW = ANSWERED_WITHIN, ABANDONED_WITHIN
+_NO_SHORT_ABANDONS = "The records carry no count of short abandons, so none are excluded."
+
+#: Every ``sl_denominator``: the three denominators and the vendors' named
+#: definitions (``shared/reference/NOTES.md``, "metric definitions", checked against
+#: the vendors' pages), kept as data: the README's table, the CLI's choices and the
+#: error message for an unknown name come from it.
+SL_DENOMINATORS: Mapping[str, SlDefinition] = {
+    "offered": SlDefinition(
+        (_AW,),
+        (("offered_contacts", 1),),
+        "AW / O",
+        'Abandons count as misses (the same as "cisco_negative"). Talkdesk\'s '
+        "answered within T / (inbound − short abandons) is this with no short abandons "
+        "taken away: the records carry no count of them.",
+    ),
+    "answered": SlDefinition(
+        (_AW,), (("answered_contacts", 1),), "AW / A", "Abandons ignored altogether."
+    ),
+    "answered+abandoned": SlDefinition(
+        (_AW,),
+        (("answered_contacts", 1), ("abandoned_contacts", 1)),
+        "AW / (A + B)",
+        'Genesys\' default denominator (the same as "genesys").',
+    ),
+    "genesys": SlDefinition(
+        (_AW,),
+        (("answered_contacts", 1), ("abandoned_contacts", 1)),
+        "AW / (A + B)",
+        "Genesys Cloud's default: (answered − answered over T) / (answered + abandoned). "
+        "Its options to exclude short abandons and flow-outs cannot be applied: the "
+        "records carry no short-abandon count and no flow-outs.",
+    ),
+    "amazon_connect": SlDefinition(
+        (_AW, _BW),
+        (("offered_contacts", 1),),
+        "(AW + BW) / O",
+        'Amazon Connect\'s "Service level X": contacts removed from the queue within T '
+        "(answered or abandoned within T) / contacts queued, taking the API's offered as "
+        "queued. Contacts removed by a callback or a transfer within T are not in the "
+        "records, so they are not counted as removed. Amazon Connect offers only fixed "
+        "thresholds (15, 20, 25, 30, 45, 60, 90, 120, 180, 240, 300, 600 s).",
+    ),
+    "cisco_negative": SlDefinition(
+        (_AW,),
+        (("offered_contacts", 1),),
+        "AW / O",
+        "Cisco UCCE, abandons affect it negatively: SLCalls / SLOffered, taking the "
+        "API's offered as SLOffered (contacts with a service-level event). " + _NO_SHORT_ABANDONS,
+    ),
+    "cisco_ignore_abandons": SlDefinition(
+        (_AW,),
+        (("offered_contacts", 1), (_BW, -1)),
+        "AW / (O − BW)",
+        "Cisco UCCE, abandoned calls ignored: SLCalls / (SLOffered − SLAband), SLAband "
+        "the calls abandoned within T, offered taken as SLOffered. " + _NO_SHORT_ABANDONS,
+    ),
+    "cisco_positive": SlDefinition(
+        (_AW, _BW),
+        (("offered_contacts", 1),),
+        "(AW + BW) / O",
+        "Cisco UCCE, abandons affect it positively: (SLCalls + SLAband) / SLOffered, "
+        "offered taken as SLOffered. " + _NO_SHORT_ABANDONS,
+    ),
 }
 #: The ``sl_denominator`` of every function and command that takes one.
 DEFAULT_SL_DENOMINATOR: SlDenominator = "offered"
+
+
+def sl_definition(sl_denominator: Any) -> SlDefinition:
+    """The definition named ``sl_denominator``; ValueError listing every name if unknown."""
+    if not isinstance(sl_denominator, str) or sl_denominator not in SL_DENOMINATORS:
+        raise ValueError(
+            f"sl_denominator must be one of {list(SL_DENOMINATORS)}, got {sl_denominator!r}"
+        )
+    return SL_DENOMINATORS[sl_denominator]
+
 
 #: How far a whole-millisecond wait may be from the exact wait it was made from: less
 #: than this, whether it was rounded to the nearest, truncated or rounded up. The
@@ -331,14 +474,77 @@ def answered_within_threshold(
     columns: FloatColumns, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row: (fewest, estimated, most) answered within ``threshold`` ms, and where unknown."""
-    answered, answered_missing = columns("answered_contacts")
-    total_wait, total_missing = columns("queue_hold_time_answered")
-    max_wait, max_missing = columns("max_queue_hold_time_answered")
+    return within_threshold(columns, threshold, ANSWERED_WITHIN)
+
+
+def within_threshold(
+    columns: FloatColumns, threshold: float, term: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: (fewest, estimated, most) of ``term``'s contacts within ``threshold`` ms.
+
+    ``term`` is :data:`ANSWERED_WITHIN` or :data:`ABANDONED_WITHIN`: the same bounds
+    of :func:`missed_bounds`, on the answered or on the abandoned contacts' waits.
+    """
+    count_column, total_column, max_column = WITHIN_COLUMNS[term]
+    count, count_missing = columns(count_column)
+    total_wait, total_missing = columns(total_column)
+    max_wait, max_missing = columns(max_column)
     missed_low, missed_estimate, missed_high = missed_bounds(
-        answered, total_wait, max_wait, max_missing, threshold
+        count, total_wait, max_wait, max_missing, threshold
     )
-    unknown = answered_missing | total_missing
-    return answered - missed_high, answered - missed_estimate, answered - missed_low, unknown
+    unknown = count_missing | total_missing
+    return count - missed_high, count - missed_estimate, count - missed_low, unknown
+
+
+def sl_ratio(
+    definition: SlDefinition,
+    columns: FloatColumns,
+    within: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """Per row: the definition's (low, estimate, high), where it is NA, where it is exact.
+
+    ``within`` holds, per bounded count the definition uses, its (fewest, estimated,
+    most, unknown) from :func:`within_threshold` or the carried counts.
+    """
+    # Why low and high are the ratio at the counts' low and high ends: the bounded
+    # counts x (AW, BW) are each known only to lie in an interval, independently of
+    # each other. The numerator N is a sum of counts, so non-decreasing in each x and
+    # >= 0; the denominator D only takes bounded counts away (SlDefinition refuses
+    # anything else), so it is non-increasing in each. Where D > 0, N / D then is
+    # non-decreasing in every x: raising x does not lower N and does not raise D.
+    # Its smallest value over the box of intervals is at every x's low end, its
+    # largest at every high end, and the estimates, inside the intervals, give a
+    # value between the two. E.g. AW / (O - BW): d/dAW = 1 / (O - BW) > 0 and
+    # d/dBW = AW / (O - BW)**2 >= 0. The smallest D (at the high ends) decides NA: a
+    # denominator that may be 0 gives no ratio.
+    na = np.zeros(len(columns.df), dtype=bool)
+    plain: dict[str, np.ndarray] = {}
+    for term in (*definition.numerator, *(term for term, _ in definition.denominator)):
+        if term in within:
+            na |= within[term][3]
+        elif term not in plain:
+            plain[term], missing = columns(term)
+            na |= missing
+    levels = []
+    for end in range(3):  # low, estimate, high
+
+        def value(term: str, end: int = end) -> np.ndarray:
+            return within[term][end] if term in within else plain[term]
+
+        numerator = sum((value(term) for term in definition.numerator), np.zeros(len(na)))
+        denominator = sum(
+            (sign * value(term) for term, sign in definition.denominator), np.zeros(len(na))
+        )
+        levels.append((numerator, denominator))
+    na = na | ~(levels[2][1] > 0)
+    exact = ~na
+    for term in definition.bounded:
+        exact &= within[term][0] == within[term][2]
+    low, estimate, high = (
+        np.where(na, 0.0, numerator / np.where(na, 1.0, denominator))
+        for numerator, denominator in levels
+    )
+    return (low, estimate, high), na, exact
 
 
 def _threshold_argument(ms: int) -> str:

@@ -70,8 +70,10 @@ def to_wfm(
         or per queue id or name (a list of skills is joined with ``|||``).
     sl_threshold : str or timedelta, default "20s"
         The ``service_level`` field's threshold: answered within this wait.
-    sl_denominator : {"offered", "answered", "answered+abandoned"}, default "offered"
-        What the ``service_level`` field divides by (see :func:`cvframe.kpis`).
+    sl_denominator : str, default "offered"
+        The ``service_level`` field's definition: a denominator or a vendor's named
+        definition such as ``"genesys"`` or ``"cisco_ignore_abandons"`` (every name
+        and its formula: :func:`cvframe.kpis`).
 
     Returns
     -------

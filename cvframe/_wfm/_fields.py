@@ -159,7 +159,7 @@ SOURCE_FIELDS: Mapping[str, _SourceField] = {
         "ratio",
         ("answered_contacts", "queue_hold_time_answered", "max_queue_hold_time_answered"),
         _service_level,
-        "service level: answered within sl_threshold / sl_denominator (cvframe.kpis)",
+        "service level within sl_threshold, as sl_denominator defines it (cvframe.kpis)",
     ),
 }
 

@@ -78,7 +78,8 @@ def mapped_table(df: pd.DataFrame, target: object, options: ServiceLevelOptions)
     needed = {c for _, f, _ in spec for c in SOURCE_FIELDS[f].needs}
     if any(f == "service_level" for _, f, _ in spec):
         # kpis divides by these and, handed the checked frame, does not check them itself.
-        needed |= set(SL_DENOMINATORS.get(options.sl_denominator, ()))
+        definition = SL_DENOMINATORS.get(options.sl_denominator)
+        needed |= set(definition.columns if definition is not None else ())
     check_input(df, sorted(needed), what="to_wfm")
     # Output rows follow input rows by position, whatever index a filter left behind.
     df = df.reset_index(drop=True)
