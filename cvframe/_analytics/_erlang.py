@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._durations import Duration, duration_ms
 from ._checks import check_input, is_duration_dtype, require_columns
+from ._erlang_a import ErlangA, erlang_a, required_agents_a
 from ._kpis import AVERAGES
 from ._measures import instants_ms, key_list, measure_arrays
 from ._service_level import DEFAULT_SL_THRESHOLD, is_default_sl_threshold
@@ -341,13 +342,6 @@ def _row_shrinkage(shrinkage: Any, df: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- the models
 
 
-def _model_a() -> Any:
-    """H1's M/M/N+M mathematics (imported when first needed)."""
-    from . import _erlang_a
-
-    return _erlang_a
-
-
 def _check_model(model: str, patience: Any) -> None:
     if model not in MODELS:
         raise ValueError(f"model must be one of {list(MODELS)}, got {model!r}")
@@ -402,11 +396,11 @@ def _erlang_a_arrays(
     aht_s: np.ndarray,
     patience_s: np.ndarray,
     threshold_s: float,
-) -> Any:
+) -> ErlangA:
     """Erlang A of broadcast arrays, with NaN for an unknown AHT where no load needs one."""
     safe_aht = np.where((load == 0) & np.isnan(aht_s), 1.0, aht_s)
     safe_aht = np.where(safe_aht == 0, 1.0, safe_aht)  # no load either (load = volume x AHT)
-    return _model_a().erlang_a(agents, load, safe_aht, patience_s, threshold_s)
+    return erlang_a(agents, load, safe_aht, patience_s, threshold_s)
 
 
 def _plan(
@@ -434,18 +428,14 @@ def _plan(
         safe_load = np.where(known, load, 0.0)
         safe_aht = np.where(known & (aht_s > 0), aht_s, 1.0)
         safe_patience = np.where(known, patience_s, np.inf)
-        slots = (
-            _model_a()
-            .required_agents_a(
-                np.atleast_1d(safe_load),
-                np.atleast_1d(safe_aht),
-                np.atleast_1d(safe_patience),
-                threshold_s,
-                sl_target,
-                answered_denominator=answered,
-            )
-            .reshape(np.shape(load))
-        )
+        slots = required_agents_a(
+            np.atleast_1d(safe_load),
+            np.atleast_1d(safe_aht),
+            np.atleast_1d(safe_patience),
+            threshold_s,
+            sl_target,
+            answered_denominator=answered,
+        ).reshape(np.shape(load))
         slots = np.where(known, slots, np.nan)
     with np.errstate(invalid="ignore"):
         agents = np.ceil(slots / concurrency - _CEIL_SLACK)
@@ -952,7 +942,10 @@ def required_agents(
         Contacts one agent handles at once (chat), a whole number >= 1.
     sl_denominator : {"offered", "answered"}, default "offered"
         For Erlang A, whether the target is over offered contacts (hang-ups count
-        against) or over answered ones (which a target may not reach: ValueError).
+        against) or over answered ones. Over answered, a queue meets a target by
+        losing callers: 10 Erlangs of callers who hang up after 10 s on average
+        "need" 3 agents for 95% of the answered in 20 s, while most hang up. Plan
+        over offered, or read the expected abandon rate (:func:`staffing`).
     threshold : str or Timedelta, optional
         Deprecated alias of ``sl_threshold`` (``FutureWarning``).
 
