@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 import cvframe
 from cvframe._endpoints import ENDPOINTS
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
 
 
 def test_readme_columns_table_matches_the_contract() -> None:
@@ -69,3 +71,34 @@ def test_every_public_function_and_class_has_a_runnable_example() -> None:
             if "Examples" not in doc or ">>>" not in doc:
                 missing.append(name)
     assert missing == []
+
+
+def _table_after(marker: str) -> str:
+    assert README.count(marker) == 1, f"the README has no single table after {marker}"
+    return README.split(marker, 1)[1].strip().split("\n\n", 1)[0]
+
+
+def test_readme_service_level_definitions_are_the_ones_the_code_uses() -> None:
+    from cvframe._analytics import DEFAULT_SL_DENOMINATOR, SL_DENOMINATORS
+
+    rows = re.findall(
+        r'^\| `"([^"]+)"`( \(default\))? \| ([^|]+) \| (.+) \|$',
+        _table_after("<!-- sl-definitions -->\n"),
+        flags=re.M,
+    )
+    assert [name for name, *_ in rows] == list(SL_DENOMINATORS)
+    for name, default, formula, source in rows:
+        assert bool(default) == (name == DEFAULT_SL_DENOMINATOR), name
+        assert formula.strip() == SL_DENOMINATORS[name].formula, name
+        assert source.strip() == SL_DENOMINATORS[name].source, name
+
+
+def test_readme_estimator_table_is_what_the_benchmark_script_prints() -> None:
+    """The README's comparison is the output of ``benchmarks/sl_estimators.py``, rerun."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import sl_estimators
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    printed = sl_estimators.markdown(sl_estimators.compare())
+    assert _table_after("<!-- sl-estimators -->\n") == printed
