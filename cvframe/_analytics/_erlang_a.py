@@ -414,12 +414,12 @@ def required_agents_a(
 
     Notes
     -----
-    The service level over offered rises with the agents, so the search (doubling, then
-    bisection) finds the fewest. Over answered it need not rise: with very few agents
-    most contacts hang up and the few answered ones waited briefly. The search then
-    gives the fewest agents from which the target holds for every larger number of
-    agents that the bisection tries, starting from the load, not a smaller number that
-    meets the target only because almost everyone abandons.
+    The service level rises with the agents (over offered: more agents answer more
+    contacts sooner), so doubling from ``floor(load) + 1`` and then bisecting finds the
+    fewest. Over answered a target can be met by few agents when patience is short
+    against the threshold: those who stay are answered quickly because most hang up
+    (2 Erlangs, 20 s patience, 20 s threshold: 96% of answered contacts within 20 s
+    with one agent). That is what the denominator measures; read the abandonment too.
 
     Examples
     --------
