@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import jwt
-
 from .._errors import ConfigurationError
 from ._settings import Secret, Settings
 
@@ -28,6 +26,8 @@ def make_jwt(client_id: str, client_secret: str) -> str:
         raise ConfigurationError(
             "client_secret is empty; pass client_secret=... or set CVFRAME_CLIENT_SECRET"
         )
+    import jwt  # with the first token signed, not with ``import cvframe``
+
     return jwt.encode({"appId": client_id}, client_secret, algorithm="HS256")
 
 

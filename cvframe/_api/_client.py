@@ -16,10 +16,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import requests
 
 from .._endpoints import AGENT_ACTIVITY, AGENTS, CALLVOLUME, QUEUES, Endpoint, endpoint_named
 from .._errors import APIError
@@ -27,8 +26,16 @@ from .._times import TimeLike, format_api_time, resolve_window
 from ._auth import Credentials
 from ._chunks import parse_updates, split_window
 from ._listing import OffsetLimitPaginator, parse_array
-from ._paging import Page, SkipLimitPaginator, check_page_size, parse_page
-from ._requests_transport import RequestsTransport
+from ._paging import (
+    AUTO,
+    AUTO_FIRST_PAGE_SIZE,
+    Page,
+    PageSize,
+    PageSizer,
+    SkipLimitPaginator,
+    check_page_size,
+    parse_page,
+)
 from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -47,6 +54,9 @@ from ._transport import (
 )
 from ._wire import Transport
 
+if TYPE_CHECKING:
+    import requests
+
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PAGE_SIZE", "MAX_CONCURRENCY", "CallVolumeClient"]
 
 #: Records asked for per request. The API documents no maximum; 1000 keeps pages small
@@ -60,6 +70,9 @@ MAX_CONCURRENCY = 16
 #: Statuses with which a server may refuse a ``limit`` above ``page_size`` (the overlap
 #: on top, see :mod:`cvframe._api._paging`): the request is then sent again with ``page_size``.
 LIMIT_REFUSED_STATUSES = frozenset({400, 413, 422})
+#: Where ``page_size="auto"`` starts for an endpoint whose items are not single records
+#: (an agent's page of agent performance holds all its intervals): its reader's default.
+AUTO_FIRST_PAGE_SIZES = {"agentperformance": 25}
 
 log = logging.getLogger("cvframe")
 
@@ -162,10 +175,19 @@ class CallVolumeClient:
         self.settings = Settings.resolve(**{name: given[name] for name in SETTINGS_ARGUMENTS})
         if transport is not None and session is not None:
             raise ValueError("pass either session=... or transport=..., not both")
+        wire: Transport
+        if transport is None:
+            # requests (and urllib3, ssl) load with the first client that needs them, not
+            # with ``import cvframe``.
+            from ._requests_transport import RequestsTransport
+
+            wire = RequestsTransport(session)
+        else:
+            wire = transport
         self._transport = RetryingTransport(
             self.settings.url_for(CALLVOLUME),
             Credentials(self.settings),
-            RequestsTransport(session) if transport is None else transport,
+            wire,
             method=CALLVOLUME.method,
             close_wire=transport is None,
             requests_per_minute=self.settings.requests_per_minute,
@@ -201,8 +223,13 @@ class CallVolumeClient:
         query: dict[str, Any] | None = None,
         waits: WaitBudget | None = None,
         too_large_hint: str | None = None,
+        timings: list[float] | None = None,
     ) -> Any:
-        """One request to ``endpoint`` through the client's one transport; its decoded JSON."""
+        """One request to ``endpoint`` through the client's one transport; its decoded JSON.
+
+        ``timings`` gets the seconds of the answering exchange appended (see
+        :meth:`RetryingTransport.request_json`).
+        """
         declared = endpoint_named(endpoint)
         return self._transport.request_json(
             body,
@@ -211,6 +238,7 @@ class CallVolumeClient:
             method=declared.method,
             query=query,
             too_large_hint=too_large_hint,
+            timings=timings,
         )
 
     def iter_pages(
@@ -219,7 +247,7 @@ class CallVolumeClient:
         start: TimeLike | None = None,
         end: TimeLike | None = None,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: PageSize = DEFAULT_PAGE_SIZE,
         concurrency: int = 1,
         waits: WaitBudget | None = None,
         endpoint: str | Endpoint = "callvolume",
@@ -246,13 +274,22 @@ class CallVolumeClient:
             Window start (naive = UTC). None asks from the first record there is.
         end : str, datetime or Timestamp, optional
             Window end (naive = UTC); None is now.
-        page_size : int, default 1000
+        page_size : int or "auto", default 1000
             The ``limit`` of each request, and the new items each brings. When the
             first page's ``totalCount`` shows that the overlap would cost a request,
             the later requests ask for ``page_size`` plus the overlap (at most three
             more). The server may send fewer.
+
+            ``"auto"`` finds the largest page the server serves well: it starts at
+            1,000 items (25 agents for agent performance) and doubles after every
+            full page answered within 4 seconds (``AUTO_LATENCY_BUDGET``), up to
+            16 times the start (16,000 records). It settles at the server's cap when
+            a page brings fewer items than asked while more remain, and one step
+            back when a page is slower than that or its ``limit`` is refused (never
+            below the start). The pages are read one at a time until it settles.
         concurrency : int, default 1
-            Requests in flight at once after the first page has told ``totalCount``.
+            Requests in flight at once after the first page has told ``totalCount``
+            (with ``page_size="auto"``, once the page size has settled).
             The rate limit holds whatever this is; more only hides latency.
         waits : WaitBudget, optional
             The retry waiting this read may still do (``max_total_wait``). By default
@@ -297,13 +334,37 @@ class CallVolumeClient:
                 base[from_key] = format_api_time(begin)
             base[to_key] = format_api_time(stop)
         base.update(declared.extra_params)
-        paginator = SkipLimitPaginator(declared, page_size, widen=not self._limit_refused)
+        sizer: PageSizer | None = None
+        if check_page_size(page_size, auto=True) == AUTO:
+            sizer = PageSizer(AUTO_FIRST_PAGE_SIZES.get(declared.name, AUTO_FIRST_PAGE_SIZE))
+        fixed = sizer.size if sizer is not None else int(page_size)
+        paginator = SkipLimitPaginator(
+            declared, fixed, widen=sizer is None and not self._limit_refused
+        )
 
-        def fetch(params: dict[str, int]) -> Page:
+        def fetch(params: dict[str, int], timings: list[float] | None = None) -> Page:
             try:
-                body = self.request(declared, body={**base, **params}, waits=budget)
+                body = self.request(
+                    declared, body={**base, **params}, waits=budget, timings=timings
+                )
             except APIError as exc:
-                if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= page_size:
+                if (
+                    sizer is not None
+                    and exc.status_code in LIMIT_REFUSED_STATUSES
+                    and params["limit"] > sizer.first
+                ):
+                    # "auto" asked for more than the server takes: one step back.
+                    log.info(
+                        "cvframe: the API refused limit=%d (HTTP %s); page_size='auto' "
+                        "asks for fewer",
+                        params["limit"],
+                        exc.status_code,
+                    )
+                    paginator.resize(sizer.refused())
+                    params = {**params, "limit": paginator.page_size}
+                    body = self.request(declared, body={**base, **params}, waits=budget)
+                    return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
+                if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= fixed:
                     raise
                 # No maximum limit is documented: a server refusing page_size + overlap
                 # is asked for page_size from now on (the widened page goes alone).
@@ -317,12 +378,29 @@ class CallVolumeClient:
                 )
                 self._limit_refused = True
                 paginator.narrow()
-                params = {**params, "limit": page_size}
+                params = {**params, "limit": fixed}
                 body = self.request(declared, body={**base, **params}, waits=budget)
             return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
 
-        first = fetch(paginator.request_params())
-        yield paginator.update_state(first)
+        def sized() -> tuple[Page, Page]:
+            """One page fetched alone, and what to keep of it; the sizer learns from it."""
+            timings: list[float] = []
+            page = fetch(paginator.request_params(), timings)
+            kept = paginator.update_state(page)
+            if sizer is not None:
+                sizer.update(
+                    asked=page.limit or 0,
+                    received=len(page.records),
+                    has_more=page.has_more,
+                    seconds=timings[-1] if timings else 0.0,
+                )
+                paginator.resize(sizer.size)
+            return page, kept
+
+        first, kept = sized()
+        yield kept
+        while sizer is not None and not sizer.settled and paginator.has_next_page:
+            yield sized()[1]
         if concurrency > 1 and paginator.has_next_page and first.total_count and first.records:
             yield from self._prefetch(fetch, paginator, concurrency)
         while paginator.has_next_page:

@@ -47,7 +47,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -58,10 +58,16 @@ from .._errors import ResponseError
 log = logging.getLogger("cvframe")
 
 __all__ = [
+    "AUTO",
+    "AUTO_FIRST_PAGE_SIZE",
+    "AUTO_GROWTH_LIMIT",
+    "AUTO_LATENCY_BUDGET",
     "PAGE_OVERLAP",
     "REQUEST_BUDGET_FACTOR",
     "REQUEST_BUDGET_SLACK",
     "Page",
+    "PageSize",
+    "PageSizer",
     "SkipLimitPaginator",
     "check_page_size",
     "overlap_for",
@@ -82,11 +88,91 @@ REQUEST_BUDGET_FACTOR = 3
 REQUEST_BUDGET_SLACK = 10
 
 
-def check_page_size(page_size: Any) -> int:
-    """Return ``page_size`` if it is a whole number >= 1, else raise ValueError."""
+#: ``page_size=AUTO``: let the read find the page size the server allows (:class:`PageSizer`).
+AUTO: Literal["auto"] = "auto"
+#: What a reader's ``page_size`` takes: a number of items a request, or :data:`AUTO`.
+PageSize = int | Literal["auto"]
+#: The first page size of ``page_size="auto"``: the fixed default, which the API serves.
+AUTO_FIRST_PAGE_SIZE = 1000
+#: ``"auto"`` grows the page size to at most this many times the first (16,000 records
+#: for call volume: about 16 MB a page, a quarter of the 64 MiB ``max_page_bytes``).
+AUTO_GROWTH_LIMIT = 16
+#: Seconds one exchange may take for ``"auto"`` to keep growing pages. At the API's
+#: 60 requests a minute and the readers' 4 requests in flight, a page answered within
+#: 4 s still arrives before the limiter lets its successor out, so the rate limit, not
+#: the latency, stays the bound; a slower page means the server struggles with the size.
+AUTO_LATENCY_BUDGET = 4.0
+
+
+def check_page_size(page_size: Any, *, auto: bool = False) -> Any:
+    """``page_size`` if a whole number >= 1 (or ``"auto"`` if allowed), else a ValueError."""
+    if auto and page_size == AUTO and isinstance(page_size, str):
+        return page_size
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise ValueError(f"page_size must be a whole number >= 1, got {page_size!r}")
+        also = ' or "auto"' if auto else ""
+        raise ValueError(f"page_size must be a whole number >= 1{also}, got {page_size!r}")
     return page_size
+
+
+class PageSizer:
+    """The page size of a ``page_size="auto"`` read: grow while the server keeps up.
+
+    It starts at ``first`` and doubles after every full page (every record asked for
+    arrived, and more remain) answered within ``budget`` seconds
+    (:data:`AUTO_LATENCY_BUDGET`), up to ``first *``
+    :data:`AUTO_GROWTH_LIMIT`. It settles for good at the ceiling, at the size a server
+    sends when it sends fewer records than asked while more remain (its cap), or, when
+    a page takes longer than ``budget`` or its ``limit`` is refused, back at the size
+    before (never below ``first``). The paginator's rules are the same at any size:
+    ``skip`` advances by what arrives.
+
+    >>> sizer = PageSizer(1000)
+    >>> sizer.update(asked=1000, received=1000, has_more=True, seconds=0.2)
+    >>> sizer.update(asked=2000, received=2000, has_more=True, seconds=0.3)
+    >>> sizer.size, sizer.settled
+    (4000, False)
+    >>> sizer.update(asked=4000, received=2500, has_more=True, seconds=0.3)  # a cap
+    >>> sizer.size, sizer.settled
+    (2500, True)
+    """
+
+    def __init__(
+        self,
+        first: int = AUTO_FIRST_PAGE_SIZE,
+        *,
+        ceiling: int | None = None,
+        budget: float | None = None,
+    ) -> None:
+        self.first = first
+        self.ceiling = first * AUTO_GROWTH_LIMIT if ceiling is None else ceiling
+        self.budget = AUTO_LATENCY_BUDGET if budget is None else budget
+        self.size = first
+        self.settled = False
+        #: Why it settled: "ceiling", "cap", "slow" or "refused" (None while growing).
+        self.reason: str | None = None
+
+    def update(self, *, asked: int, received: int, has_more: bool, seconds: float) -> None:
+        """Take one page's outcome: ``received`` of ``asked`` items in ``seconds``."""
+        if self.settled or asked != self.size:
+            return  # settled, or a page asked at another size (a re-read's, the first's)
+        if has_more and 0 < received < asked:
+            self._settle(received, "cap")
+        elif seconds > self.budget:
+            self._settle(max(self.first, self.size // 2), "slow")
+        elif has_more and received == asked:
+            if self.size >= self.ceiling:
+                self._settle(self.size, "ceiling")
+            else:
+                self.size = min(self.ceiling, self.size * 2)
+
+    def refused(self) -> int:
+        """The server refused ``limit=size``: settle on the size before; return it."""
+        self._settle(max(self.first, self.size // 2), "refused")
+        return self.size
+
+    def _settle(self, size: int, reason: str) -> None:
+        self.size, self.settled, self.reason = size, True, reason
+        log.info("cvframe: page_size='auto' settles on %d (%s)", size, reason)
 
 
 def overlap_for(received: int) -> int:
@@ -289,6 +375,10 @@ class SkipLimitPaginator:
         plain = 1 + math.ceil(max(0, total - received) / step)
         needed = plain > math.ceil(total / self.page_size)
         self._widen = self._may_widen and self._overlap > 0 and needed
+
+    def resize(self, page_size: int) -> None:
+        """Ask for ``page_size`` records from the next request on (``page_size="auto"``)."""
+        self.page_size = check_page_size(page_size)
 
     def narrow(self) -> None:
         """Ask for ``page_size`` records from now on (the server refused more)."""

@@ -34,7 +34,7 @@ from .._frame import (
 from .._times import TimeLike, resolve_window
 from ._chunks import check_chunk, clock_changes_back, split_at, split_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
-from ._paging import check_page_size
+from ._paging import PageSize, check_page_size
 from ._read import (
     finished_frame,
     progress_bar_class,
@@ -223,7 +223,7 @@ def read_agent_performance(
     start: TimeLike | None = None,
     end: TimeLike | None = None,
     *,
-    page_size: int = DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE,
+    page_size: PageSize = DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE,
     queues: str | Iterable[str] | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
     validate: bool = True,
@@ -250,9 +250,12 @@ def read_agent_performance(
         Window start, UTC when naive. None reads from the first interval there is.
     end : str, datetime or Timestamp, optional
         Window end, UTC when naive. None is now.
-    page_size : int, default 25
+    page_size : int or "auto", default 25
         Agents asked for per request (a page of agents holds all their rows: see
-        :data:`DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE`).
+        :data:`DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE`). ``"auto"`` starts at 25 and
+        doubles after every full page answered within 4 seconds, up to 400; it
+        settles at the server's cap, or one step back when a page is slower or its
+        ``limit`` is refused (never below 25).
     queues : str or list of str, optional
         Keep only the rows of these queues, given by queue id or queue name.
     dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
@@ -284,7 +287,8 @@ def read_agent_performance(
     Raises
     ------
     ValueError
-        For bad arguments (unparseable times, ``end <= start``, ``page_size < 1``, a
+        For bad arguments (unparseable times, ``end <= start``, ``page_size`` neither
+        >= 1 nor ``"auto"``, a
         keyword neither the reader nor the client takes) and missing settings.
     cvframe.CvframeError
         As :func:`cvframe.read_callvolume`: a ``ResponseError`` also when a page
@@ -323,7 +327,7 @@ def read_skill_volume(
     end: TimeLike | None = None,
     *,
     org_id: str | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
     queues: str | Iterable[str] | None = None,
     duration_unit: DurationUnit = "ms",
     dtype_backend: DtypeBackend = "numpy_nullable",
@@ -353,8 +357,13 @@ def read_skill_volume(
         Window end, UTC when naive. None is now.
     org_id : str, optional
         The organization id; ``$CVFRAME_ORG_ID`` when None.
-    page_size : int, default 1000
-        Records asked for per request.
+    page_size : int or "auto", default 1000
+        Records asked for per request. ``"auto"`` lets the read find the largest page
+        the server serves well: it starts at 1,000 and doubles after every full page
+        answered within 4 seconds, up to 16,000; it settles at the server's cap when a
+        page brings fewer records than asked while more remain, and one step back when
+        a page is slower or its ``limit`` is refused (never below 1,000). Every
+        integrity rule of the read holds at any size.
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
     duration_unit : {"ms", "s"}, default "ms"

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_MAX_PAGE_BYTES",
     "DEFAULT_MAX_RETRY_WAIT",
     "DEFAULT_MAX_TOTAL_WAIT",
+    "RATE_WINDOW_MARGIN",
     "Clock",
     "RateLimiter",
     "RetryPolicy",
@@ -61,6 +62,15 @@ log = logging.getLogger("cvframe")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: The window the API's rate limit counts requests over, in seconds.
 RATE_WINDOW_SECONDS = 60.0
+#: Seconds the client's window is longer than the server's. The client counts a request
+#: when it sends it, the server when it arrives, and the two disagree by the difference
+#: between two requests' travel times: the first request of a connection also pays its
+#: TCP (and TLS) handshake, so the request that reopens a window, sent on a warm
+#: connection exactly one window later, would arrive inside the server's window and meet
+#: a 429. The disagreement is a matter of milliseconds to a few hundred on a slow link,
+#: whatever the window, hence a margin in seconds: 1 s covers it with room to spare and
+#: costs 1.7% of the API's 60-second window, within the 5% a read at the limit may lose.
+RATE_WINDOW_MARGIN = 1.0
 #: The longest single wait before a retry (a ``Retry-After`` or a backoff), in seconds.
 #: The API's limit counts requests per minute, so a server asking for more than two
 #: minutes asks for something no retry can outwait: fail instead of holding the read
@@ -101,21 +111,28 @@ class SystemClock:
 
 
 class RateLimiter:
-    """At most ``requests_per_minute`` request starts in any 60-second window.
+    """At most ``requests_per_minute`` request starts in any 60-second window (and a margin).
 
     A sliding-window log: the server may count per calendar minute or over any
-    60 seconds, and this keeps both happy. Thread-safe, so several requests in
-    flight share one budget.
+    60 seconds, and this keeps both happy. The window is ``margin`` seconds longer than
+    the server's (:data:`RATE_WINDOW_MARGIN`), so that a request the server counts
+    later than the client did still falls outside its window. Thread-safe, so several
+    requests in flight share one budget.
     """
 
     def __init__(
-        self, requests_per_minute: float, clock: Clock, *, window: float = RATE_WINDOW_SECONDS
+        self,
+        requests_per_minute: float,
+        clock: Clock,
+        *,
+        window: float = RATE_WINDOW_SECONDS,
+        margin: float = RATE_WINDOW_MARGIN,
     ) -> None:
         self.requests_per_minute = requests_per_minute
         self._clock = clock
         self._capacity = max(1, int(requests_per_minute))
         # Below one request a minute, stretch the window so one request still fits.
-        self._window = window * self._capacity / requests_per_minute
+        self._window = window * self._capacity / requests_per_minute + margin
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -418,6 +435,7 @@ class RetryingTransport:
         method: str | None = None,
         query: Mapping[str, Any] | None = None,
         too_large_hint: str | None = None,
+        timings: list[float] | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON answer, retrying what may be retried.
 
@@ -427,6 +445,8 @@ class RetryingTransport:
         endpoint of the account goes through this one transport, hence one rate limit.
         ``too_large_hint`` replaces the advice of the error for an answer above
         ``max_page_bytes`` (an endpoint without paging asks for a smaller window).
+        ``timings``, when given, gets the seconds of the exchange that brought the answer
+        appended (the rate limiter's wait and earlier attempts not counted).
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
         that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
@@ -502,6 +522,8 @@ class RetryingTransport:
                     self.clock.monotonic() - started,
                 )
                 if 200 <= status < 300:
+                    if timings is not None:
+                        timings.append(self.clock.monotonic() - started)
                     try:
                         return self._decode(response)
                     except ResponseError as exc:

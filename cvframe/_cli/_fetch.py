@@ -31,6 +31,7 @@ from ._options import (
     add_connection_options,
     add_endpoint_option,
     connection_settings,
+    page_size_argument,
     refuse_options,
 )
 
@@ -80,10 +81,11 @@ def add_fetch_command(subcommands: Subcommands) -> None:
     )
     fetch.add_argument(
         "--page-size",
-        type=int,
+        type=page_size_argument,
         default=None,
         help="records per request (agents per request for agentperformance; default "
-        f"{DEFAULT_PAGE_SIZE} for callvolume)",
+        f"{DEFAULT_PAGE_SIZE} for callvolume), or auto: start at {DEFAULT_PAGE_SIZE} and grow "
+        "while the server sends full pages quickly (not for agents)",
     )
     fetch.add_argument(
         "--duration-unit",

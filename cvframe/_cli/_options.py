@@ -15,6 +15,7 @@ __all__ = [
     "add_connection_options",
     "add_endpoint_option",
     "connection_settings",
+    "page_size_argument",
     "refuse_options",
 ]
 
@@ -96,3 +97,18 @@ def connection_settings(args: argparse.Namespace) -> dict[str, Any]:
         if value is not None:
             settings[name] = value
     return settings
+
+
+def page_size_argument(text: str) -> int | str:
+    """``--page-size``: a whole number >= 1, or ``auto`` (the readers' ``page_size="auto"``)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 1 or auto, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or auto, got {text!r}")
+    return value

@@ -17,6 +17,7 @@ from ._options import (
     add_connection_options,
     add_endpoint_option,
     connection_settings,
+    page_size_argument,
     refuse_options,
 )
 
@@ -93,7 +94,12 @@ def add_sync_command(subcommands: Subcommands) -> None:
         help="keep stored records the API no longer returns (upsert only, never remove; "
         "agentactivity's default)",
     )
-    parser.add_argument("--page-size", type=int, default=None, help="records per request")
+    parser.add_argument(
+        "--page-size",
+        type=page_size_argument,
+        default=None,
+        help="records per request, or auto: grow pages while the server keeps up",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_connection_options(parser)
     _add_storage_options(parser)

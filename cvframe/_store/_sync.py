@@ -307,8 +307,9 @@ def sync(
         Agent activity only: the IANA zone its event times are sent in (default UTC).
     **client_settings
         Connection settings of :func:`cvframe.read_callvolume` (``host``,
-        ``account_id``, ``client_id``, ``client_secret``, ``token``, ``page_size``,
-        ``client``, ...), each falling back to its ``CVFRAME_*`` variable.
+        ``account_id``, ``client_id``, ``client_secret``, ``token``, ``page_size``
+        (a number or ``"auto"``), ``client``, ...), each falling back to its
+        ``CVFRAME_*`` variable.
 
     Returns
     -------

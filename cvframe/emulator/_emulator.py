@@ -67,7 +67,16 @@ class Emulator(EmulatedAPI):
     latency : float, default 0.0
         Seconds to wait before each answer.
     max_page_size : int, optional
-        Serve at most this many records per page whatever ``limit`` asks for.
+        Serve at most this many records per page whatever ``limit`` asks for, as an
+        API with an (undocumented) maximum ``limit`` would: the page is shorter than
+        asked and ``hasMore`` stays true.
+    latency_per_record : float, default 0.0
+        Seconds more to wait before a page for each record it serves (call volume and
+        agent performance), on top of ``latency``: a server whose answers slow down
+        as pages grow.
+    rate_window : float, default 60.0
+        Seconds the ``requests_per_minute`` limit counts over (60, as the API); a test
+        shortens it to meet the limit within seconds.
     require_instance_id : bool, default False
         Answer 400 when the ``iId`` header is missing or wrong (the docs-v2 revision).
     activity_time_zone : str, default "UTC"
@@ -104,6 +113,8 @@ class Emulator(EmulatedAPI):
         require_instance_id: bool = False,
         activity_time_zone: str = "UTC",
         camel_case: bool = False,
+        rate_window: float = 60.0,
+        latency_per_record: float = 0.0,
         port: int = 0,
     ) -> None:
         super().__init__(
@@ -117,6 +128,8 @@ class Emulator(EmulatedAPI):
             require_instance_id=require_instance_id,
             activity_time_zone=activity_time_zone,
             camel_case=camel_case,
+            rate_window=rate_window,
+            latency_per_record=latency_per_record,
         )
         self._server = LoopbackServer(self._handle, port)
 

@@ -128,11 +128,30 @@ class EmulatedAPI:
         require_instance_id: bool = False,
         activity_time_zone: str = "UTC",
         camel_case: bool = False,
+        rate_window: float = 60.0,
+        latency_per_record: float = 0.0,
     ) -> None:
         if queues < 1 or days < 0:
             raise ValueError("queues must be >= 1 and days >= 0")
         if requests_per_minute is not None and requests_per_minute <= 0:
             raise ValueError("requests_per_minute must be > 0 or None")
+        if not rate_window > 0 or not math.isfinite(rate_window):
+            raise ValueError(
+                f"rate_window must be a finite number of seconds > 0, got {rate_window!r}"
+            )
+        if not latency_per_record >= 0 or not math.isfinite(latency_per_record):
+            raise ValueError(
+                f"latency_per_record must be a finite number of seconds >= 0, got "
+                f"{latency_per_record!r}"
+            )
+        if max_page_size is not None and (
+            isinstance(max_page_size, bool)
+            or not isinstance(max_page_size, int)
+            or max_page_size < 1
+        ):
+            raise ValueError(
+                f"max_page_size must be a whole number >= 1 or None, got {max_page_size!r}"
+            )
         try:
             self._zone = ZoneInfo(activity_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -150,6 +169,8 @@ class EmulatedAPI:
         self.requests_per_minute = requests_per_minute
         self.latency = latency
         self.max_page_size = max_page_size
+        self.rate_window = rate_window
+        self.latency_per_record = latency_per_record
         self.require_instance_id = require_instance_id
         self.activity_time_zone = activity_time_zone
         self.camel_case = camel_case
@@ -173,7 +194,11 @@ class EmulatedAPI:
         #: The most requests the emulator was answering at the same moment.
         self.max_in_flight = 0
         self._faults = FaultScript()
-        self._rate_limit = None if requests_per_minute is None else RateLimit(requests_per_minute)
+        self._rate_limit = (
+            None
+            if requests_per_minute is None
+            else RateLimit(requests_per_minute, window=rate_window)
+        )
         self._lock = threading.Lock()  # guards the counters below
         self._answered = 0
         self._in_flight = 0
@@ -535,6 +560,7 @@ class EmulatedAPI:
         self._wait()
         window = self._served.window(lo, hi)
         chunk = window[skip : skip + self._capped(limit)]
+        self._wait_per_record(len(chunk))
         return self._paged(CALLVOLUME, skip, chunk, len(window), skills)
 
     def _performance_page(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -544,6 +570,7 @@ class EmulatedAPI:
         self._wait()
         agents = self._performance_window(lo, hi)
         chunk = agents[skip : skip + self._capped(limit)]
+        self._wait_per_record(len(chunk))
         return self._paged(AGENT_PERFORMANCE, skip, chunk, len(agents), False)
 
     def _paged(
@@ -644,6 +671,11 @@ class EmulatedAPI:
     def _wait(self) -> None:
         if self.latency:
             time.sleep(self.latency)
+
+    def _wait_per_record(self, served: int) -> None:
+        """A server's cost of a larger page: ``latency_per_record`` for each record served."""
+        if self.latency_per_record and served:
+            time.sleep(self.latency_per_record * served)
 
 
 def _moment(value: str | datetime, name: str) -> datetime:

@@ -10,19 +10,21 @@ __all__ = ["RateLimit"]
 
 
 class RateLimit:
-    """Accept at most ``requests_per_minute`` requests in any 60 seconds.
+    """Accept at most ``requests_per_minute`` requests in any ``window`` (60) seconds.
 
-    A fractional rate (``0.5``) is one request per ``60 / 0.5`` seconds: the window
-    stretches so that it holds at least one request.
+    A request counts when it arrives (as a server counts it), not when the client sent
+    it. A fractional rate (``0.5``) is one request per ``60 / 0.5`` seconds: the window
+    stretches so that it holds at least one request. A shorter ``window`` (a test's)
+    counts the same number of requests over fewer seconds.
 
     >>> limit = RateLimit(2)
     >>> limit.refusal(), limit.refusal(), limit.refusal() is not None
     (None, None, True)
     """
 
-    def __init__(self, requests_per_minute: float) -> None:
+    def __init__(self, requests_per_minute: float, *, window: float = 60.0) -> None:
         self.capacity = max(1, int(requests_per_minute))
-        self.window = 60.0 * self.capacity / requests_per_minute
+        self.window = window * self.capacity / requests_per_minute
         self._accepted: deque[float] = deque()
         self._lock = threading.Lock()
 

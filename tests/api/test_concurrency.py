@@ -66,7 +66,8 @@ def test_concurrent_read_at_the_servers_own_limit_meets_no_429() -> None:
 
 
 def test_limiter_holds_across_threads() -> None:
-    limiter = RateLimiter(10, SystemClock(), window=0.4)  # 10 starts per 0.4 s
+    # 10 starts per 0.4 s; no margin, so that the windows are as short as the check.
+    limiter = RateLimiter(10, SystemClock(), window=0.4, margin=0.0)
     starts: list[float] = []
     lock = threading.Lock()
 

@@ -9,6 +9,7 @@ import pytest
 
 import cvframe
 from cvframe._api import CallVolumeClient
+from cvframe._api._transport import RATE_WINDOW_MARGIN
 from tests.fakes import FakeClock, FakeTransport, answer, client_kwargs, page
 
 BASE = "https://api.example.test/agentassist/api/public/analytics/account/acc-1"
@@ -80,7 +81,7 @@ def test_reads_of_several_endpoints_share_one_rate_limiter() -> None:
     assert clock.sleeps == []  # three requests fit in the minute
     client.list_queues()
     assert len(wire.requests) == 4
-    assert clock.sleeps == [pytest.approx(60.0)]
+    assert clock.sleeps == [pytest.approx(60.0 + RATE_WINDOW_MARGIN)]
     assert client.transport.requests_sent == 4
 
 
