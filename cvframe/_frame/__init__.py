@@ -15,10 +15,16 @@ and ``DurationUnit`` are passed on from there (import them from
 - ``_records_to_arrow``: rows -> an Arrow table, each value checked;
 - ``_arrow_to_pandas``: Arrow tables -> the frame, one row per natural key;
 - ``_rows``: which rows a reader keeps (``queues=``);
-- ``_validation``: the pandera schemas and :func:`validate`.
+- ``_validation``: the generated pandera schemas and :func:`validate`;
+- ``_schema_model``: the public pandera model :class:`CallVolumeSchema`.
+
+pandera is imported on first use (a validation, or ``CallVolumeSchema``), not with this
+package: ``CallVolumeSchema`` is resolved by the module's ``__getattr__``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from .._endpoints import COLUMNS, DurationUnit
 from ._arrow_to_pandas import empty_frame, frame_from_tables, keep_latest_versions, records_to_frame
@@ -34,7 +40,7 @@ from ._dtypes import (
 from ._local_times import check_time_zone
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
-from ._validation import CallVolumeSchema, validate
+from ._validation import validate
 
 __all__ = [
     "COLUMNS",
@@ -59,3 +65,17 @@ __all__ = [
     "validate",
     "warn_drift",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``CallVolumeSchema`` on first use: it imports pandera, which ``import cvframe`` does not."""
+    if name == "CallVolumeSchema":
+        from ._schema_model import CallVolumeSchema
+
+        globals()[name] = CallVolumeSchema
+        return CallVolumeSchema
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

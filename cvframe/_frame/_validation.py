@@ -5,17 +5,19 @@ by its kind; counts, durations and scores never negative; the keys that name a r
 and the times that place it never null (``_per_endpoint.required_columns``); one row
 per natural key; ``interval_end > interval_start`` where the contract has both.
 :class:`CallVolumeSchema`, the public model of call volume, states the same rules by
-hand; ``tests/frame`` checks that the generated call-volume schema agrees with it.
+hand (in ``_schema_model``); ``tests/frame`` checks that the generated call-volume
+schema agrees with it.
+
+pandera is imported on the first validation, not with ``import cvframe``: it is most
+of the package's import time, and a read that passes ``validate=False`` never needs it.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
 from .._endpoints import Endpoint, Kind
 from .._errors import SchemaError
@@ -29,64 +31,10 @@ from ._per_endpoint import (
     resolve,
 )
 
-__all__ = ["VALIDATION_CHUNK_ROWS", "CallVolumeSchema", "contract_schema", "validate"]
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
-
-class CallVolumeSchema(pa.DataFrameModel):
-    """The pandera model of a call-volume frame (``dtype_backend="numpy_nullable"``).
-
-    Checks the dtypes, non-negative counts and durations, a unique non-null ``id``
-    and ``interval_end > interval_start``. Use :func:`cvframe.validate` rather than
-    calling ``validate`` on the model directly: it also checks duration units,
-    which pandera does not distinguish, and accepts the ``pyarrow`` backend.
-
-    Examples
-    --------
-    >>> import cvframe
-    >>> cvframe.CallVolumeSchema.to_schema().columns["offered_contacts"].dtype
-    DataType(Int64)
-    """
-
-    id: Series[pd.StringDtype] = pa.Field(nullable=False, unique=True)
-    org_id: Series[pd.StringDtype] = pa.Field(nullable=True)
-    queue_id: Series[pd.StringDtype] = pa.Field(nullable=True)
-    queue_name: Series[pd.StringDtype] = pa.Field(nullable=True)
-    instance_id: Series[pd.StringDtype] = pa.Field(nullable=True)
-    source: Series[pd.StringDtype] = pa.Field(nullable=True)
-    version: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    interval_start: Series[pd.DatetimeTZDtype] = pa.Field(
-        nullable=False, dtype_kwargs={"unit": "ms", "tz": "UTC"}
-    )
-    interval_end: Series[pd.DatetimeTZDtype] = pa.Field(
-        nullable=False, dtype_kwargs={"unit": "ms", "tz": "UTC"}
-    )
-    offered_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    answered_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    completed_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    abandoned_contacts: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    message_count: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    saved_message_count: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    csat_responses: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    csat_score: Series[pd.Float64Dtype] = pa.Field(nullable=True, ge=0)
-    queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    max_queue_hold_time_answered: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    max_queue_hold_time_abandoned: Series[pd.Timedelta] = pa.Field(
-        nullable=True, ge=pd.Timedelta(0)
-    )
-    conversation_handle_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    conversation_talk_time: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    hold_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-    acw_duration: Series[pd.Timedelta] = pa.Field(nullable=True, ge=pd.Timedelta(0))
-
-    @pa.dataframe_check(name="interval_end > interval_start")
-    def _interval_end_after_start(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
-        return (df["interval_end"] > df["interval_start"]).fillna(False).astype(bool)
-
-    class Config:
-        strict = True
-        ordered = True
-        coerce = False
+__all__ = ["VALIDATION_CHUNK_ROWS", "contract_schema", "validate"]
 
 
 #: The pandera dtype of each kind (numpy_nullable): what CallVolumeSchema's annotations
@@ -108,6 +56,8 @@ def _interval_end_after_start(df: pd.DataFrame) -> pd.Series:
 
 @per_endpoint
 def _contract_schema(endpoint: Endpoint) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     required = set(required_columns(endpoint))
     keys = endpoint.key_columns
     columns = {
@@ -252,6 +202,8 @@ def validate(
                 columns=["column", "dtype", "expected"],
             ),
         )
+    import pandera.pandas as pa
+
     schema = _pandera_schema(df, backend, declared)
     if len(df) > VALIDATION_CHUNK_ROWS and _passes_in_chunks(df, schema, declared):
         return df
@@ -275,6 +227,8 @@ def _passes_in_chunks(df: pd.DataFrame, schema: pa.DataFrameSchema, endpoint: En
     False sends the caller to validate the whole frame at once, which builds the
     complete report of every failure (the rare path).
     """
+    import pandera.pandas as pa
+
     keys = list(endpoint.key_columns)
     if len(keys) == 1:
         per_chunk = schema.update_column(keys[0], unique=False)

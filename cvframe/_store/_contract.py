@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 
 from .._endpoints import CALLVOLUME, Endpoint
-from .._frame import CallVolumeSchema
 
 __all__ = ["has_queues", "required_columns"]
 
@@ -39,5 +38,7 @@ def required_columns(endpoint: Endpoint = CALLVOLUME) -> tuple[str, ...]:
 @functools.cache
 def _call_volume_required() -> tuple[str, ...]:
     """The non-nullable columns of :class:`cvframe.CallVolumeSchema` (built once)."""
+    from .._frame import CallVolumeSchema  # on first use: it imports pandera
+
     schema = CallVolumeSchema.to_schema()
     return tuple(name for name, column in schema.columns.items() if not column.nullable)
