@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -413,3 +415,27 @@ def test_shorter_patience_abandons_more(load: float, agents: int, ratio: float) 
     assert model.mean_queue == pytest.approx(load / AHT * model.mean_wait_s, rel=1e-9)
     carried = load * (1.0 - model.abandon_probability) / agents
     assert model.occupancy == pytest.approx(np.minimum(carried, 1.0), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def test_the_benchmark_erlang_a_predicts_what_a_queue_with_hang_ups_delivers() -> None:
+    """benchmarks/erlang_fit.py at 4 days (240 quarter hours): Erlang A with the pooled
+    patience is within a third of Erlang C's error; where Erlang C says 0% the queue
+    delivered far more, and Erlang A says so too."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "benchmarks"))
+    try:
+        import erlang_fit
+    finally:
+        sys.path.pop(0)
+    data = erlang_fit.simulate(4, 2)
+    served = data.offered > 0
+    delivered = data.within[served] / data.offered[served]
+    predicted = erlang_fit.predictions(data)
+    error_c = np.mean(predicted["Erlang C"][served] - delivered)
+    error_a = np.mean(predicted["Erlang A, patience pooled over the day"][served] - delivered)
+    assert error_c < -0.15 and abs(error_a) < abs(error_c) / 3
+    zero = predicted["Erlang C"][served] == 0
+    assert zero.sum() >= 20 and delivered[zero].mean() > 0.3
+    assert predicted["Erlang A, patience pooled over the day"][served][zero].mean() > 0.3
