@@ -11,7 +11,9 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
-from . import emulator, erlang, erlang_c
+from typing import Any as _Any
+
+from . import erlang, erlang_c
 from ._analytics import (
     DEFAULT_STATE_CATEGORIES,
     agent_kpis,
@@ -22,9 +24,6 @@ from ._analytics import (
     resample_intervals,
     staffing,
     to_series,
-)
-from ._analytics import (
-    RESAMPLED_SCHEMA as _RESAMPLED_SCHEMA,
 )
 from ._api import (
     CallVolumeClient,
@@ -57,7 +56,6 @@ from ._errors import (
     TransportError,
 )
 from ._frame import (
-    CallVolumeSchema,
     contract_dtypes,
     empty_frame,
     records_to_frame,
@@ -67,9 +65,37 @@ from ._store import SyncReport, read_snapshot, sync, write_snapshot
 from ._version import __version__
 from ._wfm import to_wfm, write_wfm
 
-#: The pandera schema of :func:`resample_intervals`' output (an instance, where
-#: :class:`CallVolumeSchema` is a class); the name is kept for compatibility.
-IntervalSchema = _RESAMPLED_SCHEMA
+# Three public names load on first use, so that ``import cvframe`` imports neither
+# pandera (most of its import time) nor the emulator's HTTP server and JWT checks:
+# ``CallVolumeSchema`` (the pandera model of call volume), ``IntervalSchema`` (the pandera
+# schema of resample_intervals' output: an instance, where CallVolumeSchema is a class;
+# the name is kept for compatibility) and ``emulator``. ``from cvframe import X`` and
+# ``dir(cvframe)`` see them as always.
+
+
+def __getattr__(name: str) -> _Any:
+    value: _Any
+    if name == "CallVolumeSchema":
+        from ._frame import CallVolumeSchema
+
+        value = CallVolumeSchema
+    elif name == "IntervalSchema":
+        from ._analytics import resampled_schema
+
+        value = resampled_schema()
+    elif name == "emulator":
+        import importlib
+
+        value = importlib.import_module(f"{__name__}.emulator")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "API_FIELDS",

@@ -74,11 +74,6 @@ def test_the_lazy_public_names_still_import_and_list(loaded: dict[str, list[str]
     assert "pandera" in loaded["public names"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs /tmp/brief/init_patch_H5.diff (cvframe/__init__.py and _analytics are "
-    "the lead's): until then cvframe imports the emulator and builds IntervalSchema",
-)
 def test_import_cvframe_loads_neither_pandera_nor_the_emulator(
     loaded: dict[str, list[str]],
 ) -> None:

@@ -21,7 +21,7 @@ Inside, imports run one way::
 from __future__ import annotations
 
 from ._agent_kpis import agent_kpis
-from ._bucket_schema import RESAMPLED_SCHEMA
+from ._bucket_schema import resampled_schema
 from ._buckets import bucket_span
 from ._checks import check_input, checked
 from ._erlang import (
@@ -56,7 +56,6 @@ __all__ = [
     "DEFAULT_SL_THRESHOLD",
     "DEFAULT_STATE_CATEGORIES",
     "RATIOS",
-    "RESAMPLED_SCHEMA",
     "SL_DENOMINATORS",
     "CsatReading",
     "SlDenominator",
@@ -77,6 +76,7 @@ __all__ = [
     "probability_of_waiting",
     "required_agents",
     "resample_intervals",
+    "resampled_schema",
     "service_level",
     "staffing",
     "to_series",

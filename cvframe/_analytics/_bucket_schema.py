@@ -5,22 +5,28 @@ from the call-volume contract table), published as ``cvframe.IntervalSchema``; u
 ``cvframe.CallVolumeSchema``, a ``DataFrameModel`` class, it is used as it is:
 ``cvframe.IntervalSchema.validate(df)``. :func:`validated` applies it to a freshly
 aggregated frame, cheaply when the frame plainly follows it.
+
+The schema is built (and pandera imported) on first use, not with ``import cvframe``:
+``RESAMPLED_SCHEMA`` is resolved by the module's ``__getattr__``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .._errors import SchemaError
 from .._frame import contract_dtypes, is_contract_string
 from ._measures import KEY_COLUMNS, MEASURE_COLUMNS
 from ._service_level import SL_COLUMNS, SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN, sl_counts_in_order
 
-__all__ = ["RESAMPLED_SCHEMA", "validated"]
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+__all__ = ["RESAMPLED_SCHEMA", "resampled_schema", "validated"]
 
 
 def _is_ms_datetime_tz(series: pd.Series) -> bool:
@@ -57,8 +63,11 @@ def _one_sl_threshold(df: pd.DataFrame) -> bool:
     return bool(df[SL_THRESHOLD_COLUMN].nunique(dropna=False) <= 1)
 
 
-def _resampled_schema() -> pa.DataFrameSchema:
-    """Build the pandera schema of a resampled frame from the contract table."""
+@functools.cache
+def resampled_schema() -> pa.DataFrameSchema:
+    """The pandera schema of a resampled frame, built from the contract table on first use."""
+    import pandera.pandas as pa
+
     dtypes = contract_dtypes()
     columns: dict[str, pa.Column] = {}
     for name in KEY_COLUMNS:
@@ -154,8 +163,15 @@ def _resampled_schema() -> pa.DataFrameSchema:
 #: Optionally, all together, the service-level counts of :data:`SL_COUNT_COLUMNS`
 #: (non-negative, ``low <= estimate <= high <= answered_contacts``) and
 #: :data:`SL_THRESHOLD_COLUMN` (positive, one value per frame).
-#: Validate with ``cvframe.IntervalSchema.validate(df)``.
-RESAMPLED_SCHEMA: pa.DataFrameSchema = _resampled_schema()
+#: Validate with ``cvframe.IntervalSchema.validate(df)``. Built on first access
+#: (:func:`resampled_schema`), so that ``import cvframe`` does not import pandera.
+RESAMPLED_SCHEMA: pa.DataFrameSchema
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESAMPLED_SCHEMA":
+        return resampled_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _plainly_valid(out: pd.DataFrame) -> bool:
@@ -214,8 +230,10 @@ def validated(out: pd.DataFrame) -> pd.DataFrame:
     """``out`` if it follows the schema; a broken input (e.g. negative counts) fails here."""
     if _plainly_valid(out):
         return out
+    import pandera.pandas as pa
+
     try:
-        return RESAMPLED_SCHEMA.validate(out, lazy=False)
+        return resampled_schema().validate(out, lazy=False)
     except (pa.errors.SchemaError, pa.errors.SchemaErrors) as exc:
         raise SchemaError(
             f"the resampled frame breaks IntervalSchema ({exc}); check the input with "
