@@ -102,3 +102,14 @@ def test_readme_estimator_table_is_what_the_benchmark_script_prints() -> None:
         sys.path.remove(str(ROOT / "benchmarks"))
     printed = sl_estimators.markdown(sl_estimators.compare())
     assert _table_after("<!-- sl-estimators -->\n") == printed
+
+
+def test_readme_erlang_fit_block_is_what_the_benchmark_script_prints() -> None:
+    """The README's Erlang C vs Erlang A evidence is ``benchmarks/erlang_fit.py``, rerun."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import erlang_fit
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    block = README.split("<!-- erlang-fit -->\n", 1)[1].split("\n<!-- /erlang-fit -->", 1)[0]
+    assert block == erlang_fit.table(erlang_fit.simulate(30, 14)).strip()
