@@ -143,8 +143,10 @@ def to_series(
         (the latest one its records carry; its id where it has none), with the id
         added where several ids share a name: ``"Billing (q-1a2b3c…)"``, the
         shortest prefix of at least 8 characters that tells the ids apart (the whole
-        id when that is short). The columns' level is then named ``queue``.
-        ``"id"``: the ids themselves, level ``queue_id`` (the output before names).
+        id when that is short). The columns' level is then named ``queue``. A frame
+        whose records carry no name at all (or no ``queue_name``) gives the ids, as
+        ``"id"`` does. ``"id"``: the ids themselves, level
+        ``queue_id`` (what ``to_series`` gave before it named series).
     edges : {"trim", "flag", "keep"}, default "trim"
         What happens to a first or last bucket that is not covered (above).
         ``"flag"`` needs ``layout="long"``: a wide frame's rows hold every series at
@@ -400,6 +402,8 @@ def _labels_per_row(buckets: pd.DataFrame, keys: list[str], label: str) -> pd.Se
         .drop_duplicates("id")
         .reset_index(drop=True)
     )
+    if pairs["name"].isna().all():  # no names to give: the ids, as label="id" gives them
+        return None
     mapping = dict(
         zip(pairs["id"], series_labels(list(pairs["id"]), list(pairs["name"])), strict=True)
     )

@@ -214,6 +214,10 @@ def test_series_are_named_by_queue_name_with_the_id_where_names_collide() -> Non
     assert wide.iloc[0].tolist() == [1, 2, 3, 4]
     long = to_series(df, freq="30min", layout="long")
     assert long["unique_id"].tolist() == list(wide.columns)
+    nameless = df.assign(queue_name=pd.Series(pd.NA, index=df.index, dtype=df["queue_name"].dtype))
+    pd.testing.assert_frame_equal(
+        to_series(nameless, freq="30min"), to_series(df, freq="30min", label="id")
+    )
     ids = to_series(df, freq="30min", label="id")
     assert ids.columns.name == "queue_id"
     assert list(ids.columns) == ["q-0042", "q-7f3a11c2-aaaa", "q-7f3a11c2-bbbb", "q-9"]
