@@ -17,10 +17,10 @@ import pytest
 #: CallVolumeClient, tqdm with the first progress bar, fsspec with a snapshot at a URL,
 #: and the optional packages never by cvframe itself.
 ON_FIRST_USE = ("requests", "urllib3", "tqdm", "fsspec", "dask", "duckdb", "polars", "msgspec")
-#: Loaded on first use once the lead applies /tmp/brief/init_patch_H5.diff (cvframe's
-#: __init__ and _analytics build the pandera schemas and load the emulator lazily):
-#: pandera (and pydantic, typeguard under it) with the first validation, PyJWT with the
-#: first signed token, the emulator's HTTP server with ``cvframe.emulator``.
+#: Loaded on first use too (cvframe's ``__init__``, ``_frame`` and ``_analytics`` build
+#: the pandera schemas and load the emulator lazily): pandera (and pydantic, typeguard
+#: under it) with the first validation, PyJWT with the first signed token, the
+#: emulator's HTTP server with ``cvframe.emulator``.
 PANDERA_AND_EMULATOR = ("pandera", "pydantic", "typeguard", "jwt", "cryptography", "socketserver")
 
 #: The steps, each followed by a listing of what is loaded.
