@@ -22,6 +22,8 @@ ON_FIRST_USE = ("requests", "urllib3", "tqdm", "fsspec", "dask", "duckdb", "pola
 #: under it) with the first validation, PyJWT with the first signed token, the
 #: emulator's HTTP server with ``cvframe.emulator``.
 PANDERA_AND_EMULATOR = ("pandera", "pydantic", "typeguard", "jwt", "cryptography", "socketserver")
+#: Modules (full names) the snapshot store loads where it reads or writes a file.
+STORE_MODULES = ("pyarrow.dataset", "pyarrow.parquet")
 
 #: The steps, each followed by a listing of what is loaded.
 _STEPS = {
@@ -45,7 +47,8 @@ def loaded() -> dict[str, list[str]]:
     for name, code in _STEPS.items():
         lines.append(code)
         lines.append(
-            f"seen[{name!r}] = sorted({{m.split('.')[0] for m in sys.modules}} & {set(watched)!r})"
+            f"seen[{name!r}] = sorted(({{m.split('.')[0] for m in sys.modules}} & "
+            f"{set(watched)!r}) | (set(sys.modules) & {set(STORE_MODULES)!r}))"
         )
     lines.append("print(json.dumps(seen))")
     done = subprocess.run(
@@ -78,3 +81,7 @@ def test_import_cvframe_loads_neither_pandera_nor_the_emulator(
     loaded: dict[str, list[str]],
 ) -> None:
     assert set(loaded["import"]) & set(PANDERA_AND_EMULATOR) == set()
+
+
+def test_import_cvframe_loads_no_parquet_or_dataset_module(loaded: dict[str, list[str]]) -> None:
+    assert set(loaded["import"]) & set(STORE_MODULES) == set()

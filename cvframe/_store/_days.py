@@ -22,10 +22,9 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import CvframeError, SnapshotError
@@ -33,6 +32,10 @@ from ._files import as_snapshot_error, prepare_root, remove_day, remove_stale_te
 from ._format import as_contract, check_file_schema, unreadable_day
 from ._layout import PART_FILE, PARTITION_FIELD, day_file, directory_days
 from ._location import SnapshotLocation, snapshot_location
+
+if TYPE_CHECKING:
+    # pyarrow.parquet is imported where a file is read or written, not with cvframe.
+    import pyarrow.parquet as pq
 
 __all__ = ["DayFiles", "LocalDays", "ObjectDays", "day_files", "snapshot_days"]
 
@@ -115,6 +118,8 @@ class LocalDays:
 
     @contextlib.contextmanager
     def open(self, day: str, purpose: str) -> Iterator[pq.ParquetFile]:
+        import pyarrow.parquet as pq
+
         where = self.path(day)
         try:
             with pq.ParquetFile(where) as file:
@@ -123,6 +128,8 @@ class LocalDays:
             raise unreadable_day(where, purpose, exc) from exc
 
     def read(self, day: str) -> pa.Table | None:
+        import pyarrow.parquet as pq
+
         path = self.path(day)
         if not path.exists():
             return None
@@ -211,6 +218,8 @@ class ObjectDays:
 
     @contextlib.contextmanager
     def open(self, day: str, purpose: str) -> Iterator[pq.ParquetFile]:
+        import pyarrow.parquet as pq
+
         try:
             data = self._fetch(day, purpose)
         except FileNotFoundError as exc:
@@ -222,6 +231,8 @@ class ObjectDays:
             raise self._unreadable(day, purpose, exc) from None
 
     def read(self, day: str) -> pa.Table | None:
+        import pyarrow.parquet as pq
+
         where = self.where(day)
         try:
             data = self._fetch(day, "merge into it")
@@ -250,6 +261,8 @@ class ObjectDays:
             ) from None
 
     def write(self, day: str, table: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
         # One PUT of the whole file: the object is replaced whole or not at all.

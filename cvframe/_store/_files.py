@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._atomic import TEMP_SUFFIX, fsync_directory, write_atomically
 from .._errors import SnapshotError
@@ -87,6 +86,8 @@ def write_day(table: pa.Table, final: Path) -> None:
         if new_day:
             final.parent.mkdir(parents=True)
             fsync_directory(final.parent.parent)
+        import pyarrow.parquet as pq  # on first use: not with ``import cvframe``
+
         write_atomically(final, lambda fh: pq.write_table(table, fh))
     except BaseException:
         if new_day:

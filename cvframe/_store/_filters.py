@@ -11,14 +11,17 @@ bound is rounded up to one, which keeps ``>=`` and ``<`` exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from .._frame import queue_expression
 from .._times import format_day
 from ._layout import PARTITION_FIELD
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 __all__ = ["ms_scalar", "row_filter", "window_days"]
 
@@ -54,6 +57,8 @@ def row_filter(
 
     ``column`` is the time the window bounds (the endpoint's interval column).
     """
+    import pyarrow.dataset as ds  # on first use: not with ``import cvframe``
+
     parts: list[ds.Expression] = []
     day = ds.field(PARTITION_FIELD)
     start_field = ds.field(column)

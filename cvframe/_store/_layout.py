@@ -14,24 +14,25 @@ rows of each day are kept sorted by the endpoint's ``sort_keys`` (:func:`sort_ke
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from .._endpoints import CALLVOLUME, Endpoint
 
 __all__ = [
-    "PARTITIONING",
     "PARTITION_FIELD",
     "PART_FILE",
     "day_file",
     "directory_days",
     "partition_column",
+    "partitioning",
     "sort_keys",
     "split_by_day",
 ]
@@ -40,8 +41,14 @@ __all__ = [
 PARTITION_FIELD = "date"
 #: The one data file of each partition.
 PART_FILE = "part-0.parquet"
-#: The partitioning pyarrow reads the dataset with.
-PARTITIONING = ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
+
+
+@functools.cache
+def partitioning() -> Any:
+    """The partitioning pyarrow reads the dataset with (pyarrow.dataset loads on first use)."""
+    import pyarrow.dataset as ds
+
+    return ds.partitioning(pa.schema([(PARTITION_FIELD, pa.string())]), flavor="hive")
 
 
 def day_file(root: Path, day: str) -> Path:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from .._arguments import queue_list
 from .._endpoints import CALLVOLUME, Endpoint, endpoint_named
@@ -31,8 +30,11 @@ from ._days import DayFiles, day_files
 from ._filters import ms_scalar, row_filter, window_days
 from ._format import check_file_schema, file_endpoint, rewrite_hint
 from ._keys import key_columns
-from ._layout import PARTITION_FIELD, PARTITIONING, partition_column, sort_keys
+from ._layout import PARTITION_FIELD, partition_column, partitioning, sort_keys
 from ._location import SnapshotLocation, snapshot_location
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 __all__ = [
     "high_water_mark",
@@ -110,11 +112,13 @@ def open_dataset(days: DayFiles) -> ds.Dataset:
 
 def _dataset(location: SnapshotLocation, schema: pa.Schema) -> ds.Dataset:
     """The day files at ``location`` as a pyarrow dataset of ``schema`` and the partition."""
+    import pyarrow.dataset as ds  # on first use: not with ``import cvframe``
+
     source = location.local_path if location.is_local else location.root
     return ds.dataset(
         source,
         format="parquet",
-        partitioning=PARTITIONING,
+        partitioning=partitioning(),
         schema=schema.append(pa.field(PARTITION_FIELD, pa.string())),
         filesystem=location.filesystem,
     )
@@ -128,6 +132,8 @@ def stored_endpoint(
     A file of the window ``[begin, stop)`` tells, when there is one (reading it is what
     the read does anyway); else any file does. An empty snapshot holds call volume.
     """
+    import pyarrow.dataset as ds
+
     first, last = window_days(begin, stop)
     day = ds.field(PARTITION_FIELD)
     inside = [
