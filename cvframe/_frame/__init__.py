@@ -16,7 +16,8 @@ and ``DurationUnit`` are passed on from there (import them from
 - ``_arrow_to_pandas``: Arrow tables -> the frame, one row per natural key;
 - ``_rows``: which rows a reader keeps (``queues=``);
 - ``_validation``: the generated pandera schemas and :func:`validate`;
-- ``_schema_model``: the public pandera model :class:`CallVolumeSchema`.
+- ``_schema_model``: the public pandera model :class:`CallVolumeSchema`;
+- ``_window``: the window a frame was read for, in ``DataFrame.attrs``.
 
 pandera is imported on first use (a validation, or ``CallVolumeSchema``), not with this
 package: ``CallVolumeSchema`` is resolved by the module's ``__getattr__``.
@@ -41,9 +42,11 @@ from ._local_times import check_time_zone
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
 from ._validation import validate
+from ._window import WINDOW_ATTR, frame_window, with_window
 
 __all__ = [
     "COLUMNS",
+    "WINDOW_ATTR",
     "CallVolumeSchema",
     "DtypeBackend",
     "DurationUnit",
@@ -55,6 +58,7 @@ __all__ = [
     "contract_dtypes",
     "empty_frame",
     "frame_from_tables",
+    "frame_window",
     "is_contract_string",
     "keep_latest_versions",
     "pandas_types_mapper",
@@ -64,6 +68,7 @@ __all__ = [
     "records_to_table",
     "validate",
     "warn_drift",
+    "with_window",
 ]
 
 
