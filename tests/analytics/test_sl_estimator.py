@@ -95,3 +95,18 @@ def test_the_cut_exponential_tail_agrees_with_bisection() -> None:
     assert truncated_exponential_tail(np.array([mean10]), np.array([0.2]))[0] == pytest.approx(
         expected, abs=1e-12
     )
+
+
+@pytest.mark.parametrize("c", [-40.0, -3.0, -0.2, 1e-4, 0.7, 5.0, 60.0])
+def test_the_cut_exponential_tail_agrees_with_quadrature(c: float) -> None:
+    # Independent of the closed-form mean both the library and the benchmark use: the
+    # mean and the tail of the density exp(-c·x) on [0, 1] integrated numerically.
+    grid = np.linspace(0.0, 1.0, 400_001)
+    weight = np.exp(-c * (grid - (1.0 if c < 0 else 0.0)))  # scaled: no overflow
+    total = np.trapezoid(weight, grid)
+    mean = np.trapezoid(grid * weight, grid) / total
+    for x in (0.05, 0.3, 0.8):
+        beyond = grid >= x
+        tail = np.trapezoid(weight[beyond], grid[beyond]) / total
+        got = truncated_exponential_tail(np.array([mean]), np.array([x]))[0]
+        assert got == pytest.approx(tail, abs=1e-6), (c, x)
