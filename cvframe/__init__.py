@@ -11,6 +11,7 @@ The public API is what this module exports; everything in ``cvframe._*`` is priv
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 from . import erlang, erlang_c
@@ -64,6 +65,14 @@ from ._frame import (
 from ._store import SyncReport, read_snapshot, sync, write_snapshot
 from ._version import __version__
 from ._wfm import to_wfm, write_wfm
+
+if _TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    import pandera.pandas as _pandera
+
+    from . import emulator
+    from ._frame import CallVolumeSchema
+
+    IntervalSchema: _pandera.DataFrameSchema
 
 # Three public names load on first use, so that ``import cvframe`` imports neither
 # pandera (most of its import time) nor the emulator's HTTP server and JWT checks:

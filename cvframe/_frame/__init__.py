@@ -25,7 +25,7 @@ package: ``CallVolumeSchema`` is resolved by the module's ``__getattr__``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._endpoints import COLUMNS, DurationUnit
 from ._arrow_to_pandas import empty_frame, frame_from_tables, keep_latest_versions, records_to_frame
@@ -43,6 +43,9 @@ from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
 from ._validation import validate
 from ._window import WINDOW_ATTR, frame_window, with_window
+
+if TYPE_CHECKING:  # resolved by __getattr__ at run time
+    from ._schema_model import CallVolumeSchema
 
 __all__ = [
     "COLUMNS",
