@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -55,6 +56,13 @@ MODEL_SL_DENOMINATORS = ("offered", "answered", "answered+abandoned")
 
 #: Tolerance for ceil() of a ratio that is a whole number up to rounding (8 / 0.8).
 _CEIL_SLACK = 1e-9
+
+#: The patience of "nobody hangs up" in a duration column (which cannot hold infinity):
+#: ``pd.Timedelta.max`` to the millisecond. :func:`estimate_patience` gives it where no
+#: contact abandoned (the estimate is unbounded) and :func:`staffing` reports it for a
+#: row planned as Erlang C; any patience at least this long is infinite. NaT is unknown.
+UNBOUNDED_PATIENCE = pd.Timedelta.max.floor("ms")
+_UNBOUNDED_MS = UNBOUNDED_PATIENCE.value / 1e6
 
 
 # --------------------------------------------------------------------------- inputs
@@ -260,6 +268,18 @@ def _check_target(sl_target: float, max_occupancy: float | None, shrinkage: Any)
         )
 
 
+def _bad_rows(
+    values: np.ndarray, bad: np.ndarray, labels: Any, *, what: str = "row", show: Any = float
+) -> str:
+    """``"2 row(s) are not (index: value) {3: 1.5, 7: -1.0}"``: the count and first three."""
+    rows = np.flatnonzero(bad)[:3]
+    named = labels is not None and len(labels) == len(values)
+    shown = ", ".join(f"{(labels[i] if named else int(i))!r}: {show(values[i])!r}" for i in rows)
+    more = ", ..." if bad.sum() > 3 else ""
+    key = "index" if what == "row" else what
+    return f"{int(bad.sum())} {what}(s) are not ({key}: value) {{{shown}{more}}}"
+
+
 def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
     """``values`` if each is in [0, 1] or NA, else ValueError naming the first bad rows.
 
@@ -269,18 +289,11 @@ def _shrinkage_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarray:
     """
     bad = ~np.isnan(values) & ~((values >= 0.0) & (values <= 1.0))
     if bad.any():
-        rows = np.flatnonzero(bad)[:3]
-        named = labels is not None and len(labels) == len(values)
-        shown = ", ".join(
-            f"{(labels[i] if named else int(i))!r}: {float(values[i])!r}"  # type: ignore[index]
-            for i in rows
-        )
-        more = ", ..." if bad.sum() > 3 else ""
         raise ValueError(
-            f"shrinkage must be in [0, 1] in every row; {int(bad.sum())} row(s) are not "
-            f"(index: value) {{{shown}{more}}}. A measured shrinkage (not-ready time over "
-            "logged-in time, cvframe.agent_occupancy) is in [0, 1] by its definition; a "
-            "share given in percent (30 for 30%) must be divided by 100"
+            f"shrinkage must be in [0, 1] in every row; {_bad_rows(values, bad, labels)}. A "
+            "measured shrinkage (not-ready time over logged-in time, cvframe.agent_occupancy) "
+            "is in [0, 1] by its definition; a share given in percent (30 for 30%) must be "
+            "divided by 100"
         )
     return values
 
@@ -364,20 +377,34 @@ def _answered_denominator(sl_denominator: str) -> bool:
     return sl_denominator == "answered"
 
 
-def _patience_seconds(b: _Broadcast, patience: Any) -> np.ndarray:
-    """Mean patience in seconds; infinity (nobody hangs up) for None, NaT or infinity."""
+def _patience_seconds(
+    b: _Broadcast, patience: Any, labels: Any = None, what: str = "row"
+) -> np.ndarray:
+    """Mean patience in seconds: infinity (nobody hangs up) for None, math.inf or
+    :data:`UNBOUNDED_PATIENCE` and longer; NaN (unknown) for NaT."""
     if patience is None:
         return np.asarray(np.inf)
     if isinstance(patience, float | np.floating) and np.isposinf(patience):
         return np.asarray(np.inf)
     seconds = b.seconds(patience, "patience")
-    seconds = np.where(np.isnan(seconds), np.inf, seconds)
-    if np.any(seconds <= 0):
+    seconds = np.where(seconds >= _UNBOUNDED_MS / 1000.0, np.inf, seconds)  # NaN stays
+    bad = seconds <= 0
+    if bad.any():
+        if labels is None and isinstance(patience, pd.Series):
+            labels = patience.index
+        flat = np.atleast_1d(seconds)
+        rows = _bad_rows(flat, np.atleast_1d(bad), labels, what=what, show=_as_timedelta)
         raise ValueError(
             "patience must be a positive duration (the mean time a contact waits before "
-            "hanging up, e.g. '90s'), or None, NaT or math.inf for nobody hangs up"
+            f"hanging up, e.g. '90s'), or None or math.inf for nobody hangs up; {rows}. An "
+            "estimate of 0 (abandons with no recorded wait) cannot be planned with: "
+            "estimate_patience gives NaT there"
         )
     return seconds
+
+
+def _as_timedelta(seconds: float) -> pd.Timedelta:
+    return pd.Timedelta(seconds=float(seconds))
 
 
 def _model_aht(b: _Broadcast, aht: Any, what: str) -> np.ndarray:
@@ -397,10 +424,18 @@ def _erlang_a_arrays(
     patience_s: np.ndarray,
     threshold_s: float,
 ) -> ErlangA:
-    """Erlang A of broadcast arrays, with NaN for an unknown AHT where no load needs one."""
+    """Erlang A of broadcast arrays, with NaN for an unknown AHT where no load needs one.
+
+    An unknown (NaN) patience gives NaN figures.
+    """
     safe_aht = np.where((load == 0) & np.isnan(aht_s), 1.0, aht_s)
     safe_aht = np.where(safe_aht == 0, 1.0, safe_aht)  # no load either (load = volume x AHT)
-    return erlang_a(agents, load, safe_aht, patience_s, threshold_s)
+    unknown = np.isnan(patience_s)
+    model = erlang_a(agents, load, safe_aht, np.where(unknown, np.inf, patience_s), threshold_s)
+    if not unknown.any():
+        return model
+    figures = {f.name: np.where(unknown, np.nan, getattr(model, f.name)) for f in fields(model)}
+    return ErlangA(**figures)
 
 
 def _plan(
@@ -450,17 +485,9 @@ def _concurrency_range(values: np.ndarray, labels: pd.Index | None) -> np.ndarra
     bad = ~np.isnan(values) & ~((values >= 1) & (values == np.floor(values)))
     bad |= np.isinf(values)
     if bad.any():
-        rows = np.flatnonzero(bad)[:3]
-        named = labels is not None and len(labels) == len(values)
-        shown = ", ".join(
-            f"{(labels[i] if named else int(i))!r}: {float(values[i])!r}"  # type: ignore[index]
-            for i in rows
-        )
-        more = ", ..." if bad.sum() > 3 else ""
         raise ValueError(
             f"concurrency must be a whole number >= 1 in every row (the contacts one agent "
-            f"handles at once: 1 for calls, e.g. 3 for chat); {int(bad.sum())} row(s) are "
-            f"not (index: value) {{{shown}{more}}}"
+            f"handles at once: 1 for calls, e.g. 3 for chat); {_bad_rows(values, bad, labels)}"
         )
     return values
 
@@ -548,7 +575,7 @@ def _row_concurrency(concurrency: Any, df: pd.DataFrame) -> np.ndarray:
 
 
 def _row_patience(patience: Any, df: pd.DataFrame) -> np.ndarray:
-    """Given mean patience of each row, in seconds: infinity where it is NaT (Erlang C)."""
+    """Given mean patience of each row, in seconds: NaN where it is NaT (unknown)."""
     if isinstance(patience, str) and patience in df.columns:
         patience = df[patience]
     if isinstance(patience, pd.Series) and not patience.index.equals(df.index):
@@ -563,12 +590,17 @@ def _row_patience(patience: Any, df: pd.DataFrame) -> np.ndarray:
                 "estimate_patience(history, by='queue_id') gives)",
             )
     if isinstance(patience, Mapping):
-        per_queue = {
-            key: float(_patience_seconds(_Broadcast(), value)) for key, value in patience.items()
-        }
+        per_queue = {}
+        for key, value in patience.items():
+            try:
+                per_queue[key] = float(_patience_seconds(_Broadcast(), value, [key], "queue"))
+            except ValueError as error:
+                if repr(key) in str(error):
+                    raise
+                raise ValueError(f"{error} (for the queue {key!r})") from None
         _, column = _by_queue(patience, df, "patience")
         return column.map(per_queue).to_numpy(np.float64)
-    seconds = _patience_seconds(_Broadcast(), patience)
+    seconds = _patience_seconds(_Broadcast(), patience, df.index)
     return np.broadcast_to(seconds, (len(df),)).astype(np.float64)
 
 
@@ -583,9 +615,18 @@ def _estimated_patience_ms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _patience_of(total_ms: np.ndarray, abandoned: np.ndarray) -> np.ndarray:
-    """The exponential-patience MLE in ms: NaN where unknown or no contact abandoned."""
+    """The exponential-patience MLE in whole ms: infinity where no contact abandoned;
+    NaN where a total is unknown, or where contacts abandoned after no recorded wait (an
+    estimate that rounds to 0 ms, which no queue model can plan with)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(abandoned > 0, total_ms / np.where(abandoned > 0, abandoned, 1), np.nan)
+        ms = np.rint(total_ms / np.where(abandoned > 0, abandoned, 1))
+    ms = np.where(ms > 0, ms, np.nan)
+    return np.where(abandoned == 0, np.inf, ms)  # NaN abandoned: False, stays NaN
+
+
+def _reported_ms(ms: np.ndarray) -> np.ndarray:
+    """Patience in ms for a duration column: infinity as :data:`UNBOUNDED_PATIENCE`."""
+    return np.where(np.isinf(ms), _UNBOUNDED_MS, ms)
 
 
 # --------------------------------------------------------------------------- public
@@ -641,8 +682,9 @@ def probability_of_waiting(
     aht : duration or Series of durations, optional
         Average handle time; needed with a ``patience``.
     patience : duration or Series of durations, optional
-        Mean time a contact waits before hanging up (exponential). None, NaT or
-        ``math.inf``: nobody hangs up (Erlang C).
+        Mean time a contact waits before hanging up (exponential). None,
+        ``math.inf`` or ``pd.Timedelta.max`` (what :func:`estimate_patience` gives
+        where nobody abandoned): nobody hangs up (Erlang C). NaT is unknown: NaN.
 
     Returns
     -------
@@ -701,7 +743,8 @@ def service_level(
     sl_threshold : str or Timedelta, default "20s"
         The service-level threshold T, a duration with its unit.
     patience : duration or Series of durations, optional
-        Mean patience (Erlang A); None, NaT or ``math.inf`` for Erlang C.
+        Mean patience (Erlang A); None, ``math.inf`` or ``pd.Timedelta.max`` for
+        Erlang C; NaT (unknown) gives NaN.
     sl_denominator : {"offered", "answered"}, default "offered"
         What the answered-within-T contacts are divided by ("answered+abandoned" is
         "offered" in the model).
@@ -759,7 +802,8 @@ def asa(agents: Values, load: Values, aht: Values, *, patience: Values = None) -
     aht : duration or Series of durations
         Average handle time.
     patience : duration or Series of durations, optional
-        Mean patience (Erlang A); None, NaT or ``math.inf`` for Erlang C.
+        Mean patience (Erlang A); None, ``math.inf`` or ``pd.Timedelta.max`` for
+        Erlang C; NaT (unknown) gives NaN.
 
     Returns
     -------
@@ -808,8 +852,8 @@ def abandonment(agents: Values, load: Values, aht: Values, *, patience: Values) 
     aht : duration or Series of durations
         Average handle time.
     patience : duration or Series of durations
-        Mean time a contact waits before hanging up (exponential); None, NaT or
-        ``math.inf``: nobody hangs up.
+        Mean time a contact waits before hanging up (exponential); None,
+        ``math.inf`` or ``pd.Timedelta.max``: nobody hangs up; NaT (unknown) gives NaN.
 
     Returns
     -------
@@ -854,7 +898,8 @@ def occupancy(agents: Values, load: Values, *, aht: Values = None, patience: Val
     aht : duration or Series of durations, optional
         Average handle time; needed with a ``patience``.
     patience : duration or Series of durations, optional
-        Mean patience (Erlang A); None, NaT or ``math.inf`` for Erlang C.
+        Mean patience (Erlang A); None, ``math.inf`` or ``pd.Timedelta.max`` for
+        Erlang C; NaT (unknown) gives NaN.
 
     Returns
     -------
@@ -937,7 +982,8 @@ def required_agents(
         exponential patience, ``patience`` required).
     patience : duration or Series of durations, optional
         The mean patience, for ``model="erlang_a"`` only (e.g. from
-        :func:`estimate_patience` on the history); NaT: nobody hangs up.
+        :func:`estimate_patience` on the history); ``math.inf`` or
+        ``pd.Timedelta.max``: nobody hangs up; NaT (unknown) gives NA.
     concurrency : int or Series, default 1
         Contacts one agent handles at once (chat), a whole number >= 1.
     sl_denominator : {"offered", "answered"}, default "offered"
@@ -1038,9 +1084,21 @@ def estimate_patience(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
     -------
     pandas.Series
         ``timedelta64[ms]`` named ``patience``: with ``df``'s index (``by=None``), or
-        indexed by the ``by`` keys. NaT where no contact abandoned (the estimate is
-        infinite: plan that row or queue as Erlang C, which :func:`staffing` does)
-        or where a total it needs is NA.
+        indexed by the ``by`` keys. Two cases are not a number of seconds, and are
+        kept apart:
+
+        - no contact abandoned: the estimate is unbounded, and a duration cannot be
+          infinite, so it is ``pd.Timedelta.max`` to the millisecond
+          (``pd.Timedelta.max.floor("ms")``, 106,751 days). Every function of
+          :mod:`cvframe.erlang` reads it as "nobody hangs up" (Erlang C);
+        - unknown: NaT, where a total it needs is NA, or where contacts abandoned
+          but no wait was recorded (all three totals 0 ms: an estimate of 0, which
+          no queue can have; a channel that does not time its queue). A NaT
+          patience gives NA, never Erlang C.
+
+        Pooled (``by``), a row missing a total is left out of its key's sums (its
+        waits and its abandons together): the estimate is over the rows that have
+        all three, NaT only where none has.
 
     Examples
     --------
@@ -1053,32 +1111,49 @@ def estimate_patience(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
     ...     "queueHoldTimeAnswered": 46 * 20_000, "queueHoldTimeAbandoned": 4 * 50_000}])
     >>> cvframe.erlang.estimate_patience(df).tolist()
     [Timedelta('0 days 00:04:40')]
+
+    Where nobody hung up the estimate is unbounded; where a total is missing, unknown:
+
+    >>> df = cvframe.records_to_frame([{
+    ...     "_id": f"r{i}", "queueId": "q1",
+    ...     "intervalStartTimeStamp": f"2024-01-01T{9 + i}:00:00Z",
+    ...     "intervalEndTimeStamp": f"2024-01-01T{9 + i}:15:00Z",
+    ...     "offeredContacts": 50, "answeredContacts": 50, "abandonedContacts": 0,
+    ...     "queueHoldTimeAnswered": 50 * 20_000,
+    ...     "queueHoldTimeAbandoned": None if i else 0} for i in (0, 1)])
+    >>> cvframe.erlang.estimate_patience(df).tolist()
+    [Timedelta('106751 days 23:47:16.854000'), NaT]
     """
     columns = ["queue_hold_time_answered", "queue_hold_time_abandoned", "abandoned_contacts"]
     keys = key_list(by)
     require_columns(df, [*columns, *keys], what="estimate_patience")
     check_input(df, columns, what="estimate_patience")
     total_ms, abandoned = _estimated_patience_ms(df)
-    if not keys:
-        ms = _patience_of(total_ms, abandoned)
-        b = _Broadcast()
-        b.vector, b.index = True, df.index
-        return b.wrap(ms, "timedelta64[ms]").rename("patience")
-    sums = (
-        pd.DataFrame({"total": total_ms, "abandoned": abandoned})
-        .groupby([df[k].to_numpy() for k in keys], sort=True, dropna=False)
-        .sum(min_count=1)
-    )
-    unknown = (
-        pd.DataFrame({"unknown": np.isnan(total_ms)})
-        .groupby([df[k].to_numpy() for k in keys], sort=True, dropna=False)["unknown"]
-        .any()
-    )
-    ms = _patience_of(sums["total"].to_numpy(), sums["abandoned"].to_numpy())
-    ms = np.where(unknown.to_numpy(), np.nan, ms)
     b = _Broadcast()
     b.vector = True
-    out = b.wrap(ms, "timedelta64[ms]").rename("patience")
+    if not keys:
+        b.index = df.index
+        return b.wrap(_reported_ms(_patience_of(total_ms, abandoned)), "timedelta64[ms]").rename(
+            "patience"
+        )
+    # Pooled over the rows that have all three totals: a row missing one is a missing
+    # observation (its waits and its abandons are left out together), not a reason to
+    # give up on the queue; a key with no such row is unknown.
+    complete = ~np.isnan(total_ms)
+    sums = (
+        pd.DataFrame(
+            {
+                "total": np.where(complete, total_ms, 0.0),
+                "abandoned": np.where(complete, abandoned, 0.0),
+                "complete": complete,
+            }
+        )
+        .groupby([df[k].to_numpy() for k in keys], sort=True, dropna=False)
+        .sum()
+    )
+    ms = _patience_of(sums["total"].to_numpy(), sums["abandoned"].to_numpy())
+    ms = np.where(sums["complete"].to_numpy() > 0, ms, np.nan)
+    out = b.wrap(_reported_ms(ms), "timedelta64[ms]").rename("patience")
     out.index = sums.index.set_names(keys)
     return out
 
@@ -1108,11 +1183,13 @@ def staffing(
     ``model="erlang_c"`` (the default) assumes nobody hangs up. ``model="erlang_a"``
     lets contacts hang up after an exponential patience: given, or estimated for
     each row by :func:`estimate_patience` (total queue wait of all contacts /
-    abandoned contacts). A row that had no abandoned contact has an infinite
-    estimate: it is planned with Erlang C, and says so with ``patience`` NaT and
-    ``expected_abandon_rate`` 0. Quarter-hour estimates are noisy (few hang-ups
-    each): pass ``patience=estimate_patience(history, by="queue_id")`` to plan with
-    one pooled patience per queue.
+    abandoned contacts). A row that had no abandoned contact has an unbounded
+    estimate: it is planned with Erlang C, and says so with ``patience``
+    ``pd.Timedelta.max`` (to the ms) and ``expected_abandon_rate`` 0. A row whose
+    patience is unknown (a total NA, or abandons with no recorded wait) gets NA.
+    Quarter-hour estimates are noisy (few hang-ups each): pass
+    ``patience=estimate_patience(history, by="queue_id")`` to plan with one pooled
+    patience per queue; the same rules hold for it.
 
     ``concurrency=k``: an agent handles k contacts at once (chat). N agents serve
     as N·k independent slots, each taking a contact for the contact's own handle
@@ -1147,8 +1224,10 @@ def staffing(
         ``df``'s index or indexed by ``queue_id``/``queue_name`` (as
         ``estimate_patience(history, by=...)`` gives), or a mapping by queue. None:
         estimated per row from ``queue_hold_time_answered``,
-        ``queue_hold_time_abandoned`` and ``abandoned_contacts`` (NA where one is
-        NA). A NaT patience means nobody hangs up (Erlang C for that row).
+        ``queue_hold_time_abandoned`` and ``abandoned_contacts``, as
+        :func:`estimate_patience` gives it. ``math.inf`` or ``pd.Timedelta.max``
+        (and longer): nobody hangs up (Erlang C for that row); NaT: unknown (NA). A
+        patience <= 0 is refused, naming its row or queue.
     concurrency : int, str, Series or mapping, default 1
         Contacts an agent handles at once: a whole number >= 1, a column's name, a
         Series with ``df``'s index, or a mapping by ``queue_id`` (or by
@@ -1233,12 +1312,9 @@ def staffing(
     slots_per_agent = _row_concurrency(concurrency, df)
     patience_s: np.ndarray | None = None
     if estimated:
-        total_ms, abandoned = _estimated_patience_ms(df)
-        # Rounded to the ms, as reported (the plan uses the patience it shows). An MLE of
-        # 0 (every hang-up on arrival, waits rounded to 0 ms) is the shortest patience the
-        # data can show: 1 ms, as Erlang A needs a positive one.
-        mle_ms = np.maximum(np.rint(_patience_of(total_ms, abandoned)), 1.0)
-        patience_s = np.where(abandoned == 0, np.inf, mle_ms / 1000.0)
+        # The MLE in whole ms, as estimate_patience reports it (the plan uses the patience
+        # it shows): infinite where nobody abandoned, NaN where it cannot be estimated.
+        patience_s = _patience_of(*_estimated_patience_ms(df)) / 1000.0
     elif model == "erlang_a":
         patience_s = _row_patience(patience, df)
     index = df.index
@@ -1291,6 +1367,5 @@ def staffing(
     out["expected_occupancy"] = b.wrap(busy, "Float64")
     if patience_s is not None and abandon is not None:
         out["expected_abandon_rate"] = b.wrap(np.where(unknown_row, np.nan, abandon), "Float64")
-        finite_ms = np.where(np.isinf(patience_s), np.nan, np.rint(patience_s * 1000.0))
-        out["patience"] = b.wrap(finite_ms, "timedelta64[ms]")
+        out["patience"] = b.wrap(_reported_ms(np.rint(patience_s * 1000.0)), "timedelta64[ms]")
     return out

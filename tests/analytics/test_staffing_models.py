@@ -25,6 +25,8 @@ from tests._queue_sim import Contacts, simulate_queue
 
 #: Batches of the batch-means standard error.
 BATCHES = 20
+#: What estimate_patience gives where nobody abandoned: the estimate is unbounded.
+UNBOUNDED = pd.Timedelta.max.floor("ms")
 
 
 def batch_mean_and_error(hits: np.ndarray) -> tuple[float, float]:
@@ -156,7 +158,7 @@ def test_estimated_patience_of_simulated_quarter_hours_is_the_true_one(
     rows = erlang.estimate_patience(df)
     assert rows.index.equals(df.index) and rows.name == "patience"
     no_abandon = df["abandoned_contacts"] == 0
-    assert rows[no_abandon].isna().all() and rows[~no_abandon].notna().all()
+    assert (rows[no_abandon] == UNBOUNDED).all() and (rows[~no_abandon] < UNBOUNDED).all()
 
 
 def test_erlang_a_staffing_of_simulated_quarter_hours(
@@ -241,7 +243,7 @@ def test_rows_without_abandons_are_planned_with_erlang_c_and_missing_totals_give
     plan_c = cvframe.staffing(df)
     assert out["patience"].iloc[0] == pd.Timedelta(seconds=(38 * 15 + 2 * 40) / 2)
     # No abandon: the MLE is infinite, the row is Erlang C and says so.
-    assert out["patience"].isna().iloc[1]
+    assert out["patience"].iloc[1] == UNBOUNDED
     assert out["expected_abandon_rate"].iloc[1] == 0.0
     assert out["productive_agents"].iloc[1] == plan_c["productive_agents"].iloc[1]
     assert out["expected_service_level"].iloc[1] == pytest.approx(
@@ -255,7 +257,7 @@ def test_rows_without_abandons_are_planned_with_erlang_c_and_missing_totals_give
     assert out["productive_agents"].iloc[0] <= plan_c["productive_agents"].iloc[0]
 
 
-def test_na_concurrency_gives_na_and_a_patience_of_nat_is_erlang_c() -> None:
+def test_na_concurrency_gives_na_and_a_patience_of_nat_is_unknown() -> None:
     df = frame(
         [
             record(
@@ -275,11 +277,18 @@ def test_na_concurrency_gives_na_and_a_patience_of_nat_is_erlang_c() -> None:
     assert out["productive_agents"].isna().iloc[1] and out["required_agents"].isna().iloc[1]
     nat = pd.Series(pd.to_timedelta([None, None]), index=df.index).astype("timedelta64[ms]")
     a = cvframe.staffing(df, model="erlang_a", patience=nat)
+    assert a["productive_agents"].isna().all() and a["expected_abandon_rate"].isna().all()
+    assert erlang.service_level(pd.Series([12, 13]), 13.3, "200s", patience=nat).isna().all()
+    # Nobody hangs up is said with math.inf, or the unbounded estimate in a duration column.
+    unbounded = pd.Series(UNBOUNDED, index=df.index).astype("timedelta64[ms]")
     c = cvframe.staffing(df)
-    assert a["productive_agents"].tolist() == c["productive_agents"].tolist()
-    assert a["expected_abandon_rate"].tolist() == [0.0, 0.0]
+    for nobody in (math.inf, unbounded):
+        a = cvframe.staffing(df, model="erlang_a", patience=nobody)
+        assert a["productive_agents"].tolist() == c["productive_agents"].tolist()
+        assert a["expected_abandon_rate"].tolist() == [0.0, 0.0]
+        assert (a["patience"] == UNBOUNDED).all()
     assert (
-        erlang.service_level(pd.Series([12, 13]), 13.3, "200s", patience=nat).tolist()
+        erlang.service_level(pd.Series([12, 13]), 13.3, "200s", patience=unbounded).tolist()
         == erlang.service_level(pd.Series([12, 13]), 13.3, "200s").tolist()
     )
 
@@ -435,3 +444,120 @@ def test_required_agents_with_concurrency_and_patience_broadcast() -> None:
     c = cvframe.required_agents(volume, "3min", "30min", concurrency=2)
     assert (got <= c).iloc[:3].all()
     assert cvframe.required_agents(100, "3min", "30min", model="erlang_a", patience=math.inf) == 14
+
+
+# --------------------------------------------------------------------------- unknown vs none
+
+
+def _half_hours(n: int, start: str = "2024-01-01T09:00", **changes: Any) -> list[dict[str, Any]]:
+    """``n`` half hours of q1: 100 offered, 90 answered after 30 s, 10 hung up after 60 s."""
+    base: dict[str, Any] = {
+        "offered_contacts": 100,
+        "answered_contacts": 90,
+        "completed_contacts": 90,
+        "abandoned_contacts": 10,
+        "conversation_handle_time": 90 * 180_000,
+        "queue_hold_time_answered": 90 * 30_000,
+        "queue_hold_time_abandoned": 10 * 60_000,
+    }
+    starts = pd.date_range(start, periods=n, freq="30min")
+    return [record(s, length=pd.Timedelta("30min"), **{**base, **changes}) for s in starts]
+
+
+def test_a_pooled_patience_with_a_record_missing_a_total_is_not_erlang_c() -> None:
+    """Review finding 2: one record without queue_hold_time_abandoned made the whole
+    queue's pooled patience NaT, which staffing planned as "nobody hangs up"."""
+    df = frame(_half_hours(8))
+    df["queue_hold_time_abandoned"] = df["queue_hold_time_abandoned"].mask(df.index == 3)
+    pooled = erlang.estimate_patience(df, by="queue_id")
+    # Pooled over the 7 complete rows: (90·30 s + 10·60 s) / 10 per row.
+    assert pooled.loc["q1"] == pd.Timedelta("5min30s")
+    plan = cvframe.staffing(df, model="erlang_a", patience=pooled)
+    assert (plan["patience"] == pd.Timedelta("5min30s")).all()
+    assert (plan["expected_abandon_rate"] > 0).all()
+    per_row = cvframe.staffing(df, model="erlang_a")
+    complete = df.index != 3
+    assert plan["productive_agents"][complete].tolist() == (
+        per_row["productive_agents"][complete].tolist()
+    )
+    assert per_row["productive_agents"].isna().iloc[3]
+
+
+def test_unknown_and_no_abandons_are_apart_on_the_per_row_and_pooled_paths() -> None:
+    """NaT is unknown (NA rows); nobody abandoned is the unbounded estimate (Erlang C)."""
+    nobody = {"abandoned_contacts": 0, "answered_contacts": 100, "completed_contacts": 100}
+    df = frame(
+        [
+            *_half_hours(1),
+            *_half_hours(1, "2024-01-01T09:30", **nobody, queue_hold_time_abandoned=0),
+            *_half_hours(1, "2024-01-01T10:00"),
+        ]
+    )
+    df["queue_hold_time_answered"] = df["queue_hold_time_answered"].mask(df.index == 2)
+    estimate = erlang.estimate_patience(df)
+    assert estimate.iloc[0] == pd.Timedelta("5min30s")
+    assert estimate.iloc[1] == UNBOUNDED
+    assert estimate.isna().iloc[2]
+    per_row = cvframe.staffing(df, model="erlang_a")
+    given = cvframe.staffing(df, model="erlang_a", patience=estimate)
+    pd.testing.assert_frame_equal(per_row, given)
+    pd.testing.assert_series_equal(per_row["patience"], estimate)
+    plan_c = cvframe.staffing(df)
+    assert per_row["productive_agents"].iloc[1] == plan_c["productive_agents"].iloc[1]
+    assert per_row["expected_abandon_rate"].iloc[1] == 0.0
+    assert per_row.loc[2, ["productive_agents", "expected_abandon_rate"]].isna().all()
+
+    # Pooled: a queue with no complete record is unknown, one with no abandon unbounded.
+    quiet = frame(_half_hours(2, abandoned_contacts=0, queue_hold_time_abandoned=0))
+    assert erlang.estimate_patience(quiet, by="queue_id").tolist() == [UNBOUNDED]
+    blind = frame(_half_hours(2))
+    blind["queue_hold_time_abandoned"] = blind["queue_hold_time_abandoned"].mask(blind.index >= 0)
+    pooled = erlang.estimate_patience(blind, by="queue_id")
+    assert pooled.isna().all()
+    plan = cvframe.staffing(blind, model="erlang_a", patience=pooled)
+    assert plan["productive_agents"].isna().all() and plan["patience"].isna().all()
+    # A given NaT (scalar, Series, mapping) is unknown too; None and math.inf are Erlang C.
+    assert (
+        cvframe.staffing(blind, model="erlang_a", patience={"q1": pd.NaT})["productive_agents"]
+        .isna()
+        .all()
+    )
+    assert math.isnan(erlang.service_level(12, 10.0, "3min", patience=pd.NaT))
+    assert erlang.service_level(12, 10.0, "3min", patience=UNBOUNDED) == erlang.service_level(
+        12, 10.0, "3min"
+    )
+
+
+def test_abandons_without_a_recorded_wait_cannot_be_estimated_on_either_path() -> None:
+    """Review finding 3: abandons with 0 recorded wait gave an estimate of 0, which
+    staffing planned as 1 ms and a given patience refused without naming the row."""
+    df = frame(
+        [
+            *_half_hours(1),
+            *_half_hours(
+                1, "2024-01-01T09:30", queue_hold_time_answered=0, queue_hold_time_abandoned=0
+            ),
+        ]
+    )
+    estimate = erlang.estimate_patience(df)
+    assert estimate.iloc[0] == pd.Timedelta("5min30s") and estimate.isna().iloc[1]
+    per_row = cvframe.staffing(df, model="erlang_a")
+    assert per_row["productive_agents"].isna().iloc[1] and per_row["patience"].isna().iloc[1]
+    pd.testing.assert_frame_equal(
+        per_row, cvframe.staffing(df, model="erlang_a", patience=estimate)
+    )
+    zero = df.iloc[[1]]
+    assert erlang.estimate_patience(zero, by="queue_id").isna().all()
+    pooled = cvframe.staffing(
+        zero, model="erlang_a", patience=erlang.estimate_patience(zero, by="queue_id")
+    )
+    assert pooled["productive_agents"].isna().all()
+
+
+def test_a_bad_given_patience_names_its_row_or_queue() -> None:
+    df = frame(_half_hours(3))
+    bad = pd.Series(pd.to_timedelta(["1min", "0s", "-5s"]), index=df.index)
+    with pytest.raises(ValueError, match=r"patience must be a positive.*2 row\(s\).*\{1: "):
+        cvframe.staffing(df, model="erlang_a", patience=bad)
+    with pytest.raises(ValueError, match=r"patience must be a positive.*'q1'"):
+        cvframe.staffing(df, model="erlang_a", patience={"q1": "0s"})
