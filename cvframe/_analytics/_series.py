@@ -10,17 +10,19 @@ and a tz-naive local clock.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ._buckets import parse_freq, to_utc_ms
+from .._frame import frame_window
+from ._buckets import instant_text, parse_freq, to_utc_ms
 from ._kpis import AVERAGES, RATIOS, kpis
 from ._measures import MEASURE_COLUMNS, column_tz, instants_ms, key_list
 from ._resample import resample_intervals
-from ._service_level import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
+from ._service_level import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, sl_definition
 
 __all__ = ["EDGES", "KPI_METRICS", "LABELS", "LAYOUTS", "series_labels", "to_series"]
 
@@ -57,9 +59,8 @@ def _kpi_columns(metric: str, sl_denominator: str) -> tuple[str, ...]:
         return AVERAGES[metric]
     if metric in RATIOS:
         return RATIOS[metric]
-    definition: Any = SL_DENOMINATORS.get(sl_denominator)  # an unknown one: kpis lists them
-    columns: Any = getattr(definition, "columns", definition) or ()
-    return (*_SL_COLUMNS, *(c for c in columns if isinstance(c, str) and c not in _SL_COLUMNS))
+    columns = sl_definition(sl_denominator).columns
+    return (*_SL_COLUMNS, *(c for c in columns if c not in _SL_COLUMNS))
 
 
 def to_series(
@@ -103,21 +104,28 @@ def to_series(
     denominator is 0 (no contacts answered, completed or offered), filled gaps
     included: there is no rate to give, and 0 would be a wrong one.
 
-    **Partial edge buckets.** The *covered span* is ``[start, end)`` where given;
-    otherwise it runs from the earliest ``interval_start`` to the latest
-    ``interval_end`` of ``df``'s records (all series together: a quiet queue is not
-    uncovered). A bucket is *covered* when it lies wholly inside that span, i.e. its
-    start is at or after the span's start and its end at or before the span's end;
-    only the first and the last bucket can fail that (e.g. a New York day of which
-    the records hold 19:00 to midnight because the read started at 00:00 UTC).
-    Such a bucket holds part of a bucket's contacts: as a day's volume it is wrong,
-    and a forecaster reads it as a dip (a seasonal naive repeats it). So
-    ``edges="trim"`` (the default) drops it, ``"flag"`` keeps it with a boolean
-    ``partial`` column (long layout only) and ``"keep"`` keeps it unmarked. The
-    frame cannot tell "no contacts" from "not read": a read whose first contacts
-    come after the first bucket's start looks partial. Pass ``start``/``end`` (the
-    read's window, on bucket boundaries) to say what was read; the buckets in
-    ``[start, end)`` are then all covered, and only those are returned.
+    **Partial edge buckets.** A first or last bucket that reaches outside what was
+    read holds part of a bucket's contacts (e.g. a New York day of which only 19:00 to
+    midnight was read, because the read started at 00:00 UTC): as a day's volume it
+    is wrong, and a forecaster reads it as a dip (a seasonal naive repeats it). The
+    *covered span* is ``[start, end)`` where given; otherwise the window the frame was
+    read for, which :func:`cvframe.read_callvolume`, the other readers and
+    :func:`cvframe.read_snapshot` record on it (``df.attrs["cvframe_window"]``). A
+    bucket is *covered* when it lies wholly inside the span; a covered bucket is
+    complete, quiet or not (the API sends no record for a quarter hour without
+    contacts, so a quiet last quarter hour does not make a day partial). With the span
+    known, ``edges="trim"`` (the default) drops the buckets that are not covered,
+    ``"flag"`` keeps them with a boolean ``partial`` column (long layout only) and
+    ``"keep"`` keeps them unmarked. Where a side of the span is unknown (no
+    ``start``/``end`` and no recorded window, e.g. a frame built by hand or by
+    :func:`cvframe.records_to_frame`), the frame cannot tell "no contacts" from "not
+    read", so nothing is dropped on that side: a first (last) bucket that the records
+    do not reach from its start (to its end) is kept, flagged with ``"flag"``, and a
+    ``UserWarning`` names it and says to pass ``start``/``end`` or read with
+    cvframe's readers (``"keep"`` keeps it without a warning). The recorded window
+    stays on the frame through row selection: after cutting a read by time off a
+    bucket boundary, pass ``start``/``end``. No bucket is added for the span's quiet
+    ends: the series runs from the first record's bucket to the last's.
 
     Parameters
     ----------
@@ -148,13 +156,14 @@ def to_series(
         ``"id"`` does. ``"id"``: the ids themselves, level
         ``queue_id`` (what ``to_series`` gave before it named series).
     edges : {"trim", "flag", "keep"}, default "trim"
-        What happens to a first or last bucket that is not covered (above).
+        What happens to a first or last bucket that is not covered (above); with the
+        span unknown, ``"trim"`` drops nothing (and warns).
         ``"flag"`` needs ``layout="long"``: a wide frame's rows hold every series at
         once, and a ``partial`` column there would read as one more series.
     start, end : timestamp-like, optional
         The covered span and the buckets returned: ``[start, end)``, each a bucket
         boundary, as for :func:`cvframe.resample_intervals` (a naive time is read in
-        ``tz``).
+        ``tz``). Each one given overrides that side of the frame's recorded window.
     tz_naive : bool, default False
         Give the bucket starts as wall-clock times of ``tz`` without a zone (Prophet
         refuses tz-aware ``ds``). Days, weeks and months map one to one. Buckets
@@ -177,6 +186,12 @@ def to_series(
         column per series, sorted by their labels. Long: ``unique_id`` (str),
         ``ds`` (datetime), ``y`` (``float64``), and ``partial`` (bool) with
         ``edges="flag"``; the multi-key ``unique_id`` joins its labels with ``" / "``.
+
+    Warns
+    -----
+    UserWarning
+        Where a side of the covered span is unknown and its edge bucket may be partial
+        (above), unless ``edges="keep"``.
 
     Raises
     ------
@@ -212,19 +227,34 @@ def to_series(
     >>> list(cvframe.to_series(df, "offered_contacts", "30min", label="id").columns)
     ['q1', 'q2']
 
-    The long layout, hourly: the data end at 10:30, so the 10:00 hour is partial,
-    trimmed by default and flagged on request:
+    The long layout, hourly, for a read of 09:00 to 10:30 (the window a reader would
+    record): the 10:00 hour is partial, trimmed by default and flagged on request:
 
-    >>> cvframe.to_series(df, freq="1h", layout="long")
+    >>> import pandas as pd
+    >>> read = df.copy()
+    >>> read.attrs["cvframe_window"] = (
+    ...     pd.Timestamp("2024-01-01 09:00", tz="UTC"), pd.Timestamp("2024-01-01 10:30", tz="UTC"))
+    >>> cvframe.to_series(read, freq="1h", layout="long")
       unique_id                        ds    y
     0   Billing 2024-01-01 09:00:00+00:00  0.0
     1     Sales 2024-01-01 09:00:00+00:00  4.0
-    >>> cvframe.to_series(df, freq="1h", layout="long", edges="flag", tz_naive=True)
+    >>> cvframe.to_series(read, freq="1h", layout="long", edges="flag", tz_naive=True)
       unique_id                  ds    y  partial
     0   Billing 2024-01-01 09:00:00  0.0    False
     1   Billing 2024-01-01 10:00:00  7.0     True
     2     Sales 2024-01-01 09:00:00  4.0    False
     3     Sales 2024-01-01 10:00:00  0.0     True
+
+    Without a window (``records_to_frame`` records none), the 10:00 hour may be
+    partial or quiet after 10:30: it is kept, with a warning naming it:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     len(cvframe.to_series(df, freq="1h"))
+    2
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    to_series: the last bucket (freq 'h') starting 2024-01-01 10:00:00+00:00 (the records ...
     """
     _choice(metric, (*_MEASURES, *KPI_METRICS), "metric")
     _choice(layout, LAYOUTS, "layout")
@@ -272,7 +302,11 @@ def to_series(
             kwargs["sl_denominator"] = denominator
         buckets = kpis(buckets, **kwargs)
 
-    partial = _partial_buckets(df, buckets, zone, start, end)
+    partial, unsure = _partial_buckets(df, buckets, zone, start, end)
+    if edges != "keep" and unsure:
+        _warn_unsure(unsure, spec.text, zone, edges)
+    if edges == "flag":
+        partial |= _unsure_rows(buckets, unsure)
     if edges == "trim" and partial.any():
         buckets = buckets.loc[~partial].reset_index(drop=True)
         partial = np.zeros(len(buckets), dtype=bool)
@@ -288,30 +322,77 @@ def to_series(
 
 def _partial_buckets(
     df: pd.DataFrame, buckets: pd.DataFrame, zone: str, start: Any, end: Any
-) -> np.ndarray:
-    """Per bucket row: whether the bucket reaches outside the covered span."""
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """Per bucket row: whether it reaches outside the known covered span; the unsure edges.
+
+    A side of the span is known from ``start``/``end``, else from the window a reader
+    recorded on ``df`` (:func:`cvframe._frame.frame_window`). Where a side is unknown,
+    nothing is partial on it; the edge is *unsure* (``("first", bucket start ms)`` or
+    ``("last", ...)``) when the records' first start (last end) is not the first
+    bucket's start (last bucket's end): that bucket may be partial or merely quiet.
+    """
+    out = np.zeros(len(buckets), dtype=bool)
+    unsure: list[tuple[str, int]] = []
     if buckets.empty:
-        return np.zeros(0, dtype=bool)
-    row_start = instants_ms(df["interval_start"], name="interval_start")
-    row_end = instants_ms(df["interval_end"], name="interval_end")
+        return out, unsure
+    window = frame_window(df)
     lo: int | None = None
     hi: int | None = None
     if start is not None:
         lo = to_utc_ms(start, zone, name="start")
-    elif len(row_start):
-        lo = int(row_start.min())
+    elif window is not None:
+        lo = to_utc_ms(window[0], zone, name="start")
     if end is not None:
         hi = to_utc_ms(end, zone, name="end")
-    elif len(row_end):
-        hi = int(row_end.max())
+    elif window is not None:
+        hi = to_utc_ms(window[1], zone, name="end")
     b_start = instants_ms(buckets["interval_start"], name="interval_start")
     b_end = instants_ms(buckets["interval_end"], name="interval_end")
-    out = np.zeros(len(buckets), dtype=bool)
+    row_start = instants_ms(df["interval_start"], name="interval_start")
+    row_end = instants_ms(df["interval_end"], name="interval_end")
     if lo is not None:
         out |= b_start < lo
+    elif len(row_start) and int(row_start.min()) != int(b_start.min()):
+        unsure.append(("first", int(b_start.min())))
     if hi is not None:
         out |= b_end > hi
-    return out
+    elif len(row_end) and int(row_end.max()) != int(b_end.max()):
+        unsure.append(("last", int(b_start[b_end == b_end.max()][0])))
+    return out, unsure
+
+
+def _unsure_rows(buckets: pd.DataFrame, unsure: list[tuple[str, int]]) -> np.ndarray:
+    """Per bucket row: whether it is one of the unsure edge buckets."""
+    b_start = instants_ms(buckets["interval_start"], name="interval_start")
+    return np.isin(b_start, np.array([ms for _, ms in unsure], dtype=np.int64))
+
+
+def _warn_unsure(unsure: list[tuple[str, int]], freq_text: str, zone: str, edges: str) -> None:
+    """One warning naming the edge buckets that may be partial (the read's window unknown)."""
+    where = {
+        "first": "the records start after its start",
+        "last": "the records end before its end",
+    }
+    if len(unsure) == 2 and unsure[0][1] == unsure[1][1]:  # one bucket, both edges
+        named = (
+            f"the only bucket (freq {freq_text!r}) starting {instant_text(unsure[0][1], zone)} "
+            f"({where['first']} and end before its end)"
+        )
+    else:
+        named = "; ".join(
+            f"the {side} bucket (freq {freq_text!r}) starting {instant_text(ms, zone)} "
+            f"({where[side]})"
+            for side, ms in unsure
+        )
+    done = "kept, flagged partial" if edges == "flag" else "kept"
+    warnings.warn(
+        f"to_series: {named} may be partial (not wholly read) or complete (quiet there): "
+        "the frame carries no read window and start=/end= were not given, so it is "
+        f"{done}. Pass start=/end= (the window read), or read with cvframe's readers "
+        "(read_callvolume, read_snapshot), which record the window on the frame",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _bucket_starts(buckets: pd.DataFrame, spec: Any) -> pd.DatetimeIndex:

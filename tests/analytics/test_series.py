@@ -64,8 +64,9 @@ def test_local_days_across_a_dst_change_keep_a_regular_daily_index() -> None:
 
 def test_weekly_and_monthly_indexes_have_their_freq() -> None:
     df = synthetic(np.random.default_rng(10), start="2024-01-25", days=20, keep=0.2)
-    assert to_series(df, freq="W").index.freqstr == "W-MON"  # weeks start on Monday
-    assert to_series(df, freq="MS").index.freqstr == "MS"
+    # A synthetic frame carries no read window; edges="keep" says not to doubt it.
+    assert to_series(df, freq="W", edges="keep").index.freqstr == "W-MON"  # weeks start Monday
+    assert to_series(df, freq="MS", edges="keep").index.freqstr == "MS"
 
 
 def test_by_none_gives_one_column_named_after_the_metric() -> None:
@@ -79,7 +80,7 @@ def test_buckets_that_a_dst_change_makes_uneven_are_refused() -> None:
     starts = pd.date_range("2024-03-09", "2024-03-12", freq=QUARTER, tz="UTC", inclusive="left")
     df = frame(record(t, offered_contacts=1) for t in starts)
     with pytest.raises(ValueError, match="not evenly spaced"):
-        to_series(df, freq="2h", tz="America/New_York")
+        to_series(df, freq="2h", tz="America/New_York", edges="keep")
     assert to_series(df, freq="2h").index.freqstr == "2h"  # fine in UTC
 
 
@@ -94,3 +95,14 @@ def test_empty_frame_gives_an_empty_regular_index() -> None:
     wide = to_series(df, freq="1h")
     assert len(wide) == 0
     assert wide.index.freqstr == "h"
+
+
+def test_a_service_level_names_the_columns_of_its_definition() -> None:
+    df = synthetic(np.random.default_rng(13), days=1)
+    with pytest.raises(ValueError, match=r"sl_denominator must be one of \[.*'genesys'.*got 'x'"):
+        to_series(df, "service_level", "D", sl_denominator="x")
+    lacking = df.drop(columns=["queue_hold_time_abandoned", "max_queue_hold_time_abandoned"])
+    with pytest.raises(ValueError, match=r"lacks \['queue_hold_time_abandoned', 'max_queue_"):
+        to_series(lacking, "service_level", "D", sl_denominator="amazon_connect")
+    level = to_series(df, "service_level", "D", sl_denominator="amazon_connect", edges="keep")
+    assert level.notna().all().all()

@@ -1,11 +1,14 @@
 """to_series as forecasting libraries take it: long layout, KPI series, names, edges, tz-naive.
 
-The emulator's three queues over three weeks are read once (about 1.5 s); statsforecast
-and statsmodels take the output as it comes, without any reshaping.
+The emulator's three queues over three weeks are read once for the module (about 1.5 s)
+and carry the read's window, as cvframe's readers record it; statsforecast (one small
+fit: its first fit compiles with numba) and statsmodels take the output as it comes,
+without any reshaping.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,6 +18,7 @@ import pytest
 import cvframe
 from cvframe import kpis, resample_intervals, to_series
 from cvframe._analytics._series import series_labels
+from cvframe._frame import frame_window, with_window
 from cvframe.emulator import Emulator
 from tests._analytics_helpers import COUNTS, DURATIONS, QUARTER, frame, record
 
@@ -25,59 +29,58 @@ NAMES = ["Billing", "Sales", "Tech Support"]
 
 @pytest.fixture(scope="module")
 def records() -> Iterator[pd.DataFrame]:
+    """The read, with its window recorded (the readers do it; set here so as not to rely on it)."""
     with Emulator(days=21, queues=3) as emu:
-        yield cvframe.read_callvolume(START, END, progress=False, **emu.settings())
+        read = cvframe.read_callvolume(START, END, progress=False, **emu.settings())
+    yield with_window(read, START, END)
+
+
+@pytest.fixture
+def bare(records: pd.DataFrame) -> pd.DataFrame:
+    """The same records with no window: as a frame built by hand would come."""
+    return with_window(records.copy(), None, None)
+
+
+def test_the_read_is_complete_yet_its_last_quarter_hour_is_quiet(records: pd.DataFrame) -> None:
+    # What makes the edge tests below mean something: the records end a quarter hour
+    # before the window, though every day was read whole.
+    assert records["interval_start"].min() == pd.Timestamp(START, tz="UTC")
+    assert records["interval_end"].max() == pd.Timestamp("2023-01-22 23:45", tz="UTC")
+    assert frame_window(records) == (pd.Timestamp(START, tz="UTC"), pd.Timestamp(END, tz="UTC"))
 
 
 # ------------------------------------------------------------------ forecasting libraries
 
 
-def test_the_long_layout_feeds_statsforecast_without_reshaping(records: pd.DataFrame) -> None:
-    statsforecast = pytest.importorskip("statsforecast")
-    from statsforecast.models import SeasonalNaive
-
+def test_the_long_layout_is_what_nixtla_libraries_take(records: pd.DataFrame) -> None:
     long = to_series(records, "offered_contacts", "30min", layout="long")
-    # The last quarter hour had no contact, so the data end at 23:45 and the last half
-    # hour looks partial: trimmed. The read's window says it was read whole.
-    assert long["ds"].max() == pd.Timestamp("2023-01-22 23:00", tz="UTC")
-    long = to_series(records, "offered_contacts", "30min", layout="long", start=START, end=END)
     assert list(long.columns) == ["unique_id", "ds", "y"]
     assert long["y"].dtype == np.float64
     assert sorted(long["unique_id"].unique()) == NAMES
-    assert len(long) == 3 * 21 * 48  # every queue, every half hour, zero-filled
+    # Every queue, every half hour of the window, zero-filled: the quiet last one too.
+    assert len(long) == 3 * 21 * 48
+    assert long["ds"].max() == pd.Timestamp("2023-01-22 23:30", tz="UTC")
     assert long.equals(long.sort_values(["unique_id", "ds"], ignore_index=True))
 
-    sf = statsforecast.StatsForecast(models=[SeasonalNaive(season_length=48)], freq="30min")
-    forecast = sf.forecast(df=long, h=48)
-    forecast = forecast.reset_index() if "unique_id" not in forecast.columns else forecast
-    assert len(forecast) == 3 * 48
-    assert sorted(forecast["unique_id"].unique()) == NAMES
-    assert not forecast["SeasonalNaive"].isna().any()
-    for name, got in forecast.groupby("unique_id"):
-        history = long[long["unique_id"] == name]
-        # A seasonal naive repeats the last day: the values arrived in their order.
-        assert got["SeasonalNaive"].tolist() == history["y"].iloc[-48:].tolist()
-        first = pd.Timestamp(got["ds"].iloc[0])
-        assert first.tz_localize(None) == history["ds"].iloc[-1].tz_localize(None) + pd.Timedelta(
-            minutes=30
-        )
 
-
-def test_a_daily_kpi_series_in_new_york_feeds_statsforecast(records: pd.DataFrame) -> None:
+def test_a_daily_series_in_new_york_feeds_statsforecast(records: pd.DataFrame) -> None:
     statsforecast = pytest.importorskip("statsforecast")
     from statsforecast.models import SeasonalNaive
 
-    aht = to_series(records, "aht", "D", tz=NY, layout="long", tz_naive=True)
+    daily = to_series(records, "offered_contacts", "D", tz=NY, layout="long", tz_naive=True)
     # 19:00 on Jan 1 to 19:00 on Jan 22, New York: the two partial days are trimmed.
-    assert aht["ds"].min() == pd.Timestamp("2023-01-02")
-    assert aht["ds"].max() == pd.Timestamp("2023-01-21")
-    assert not aht["y"].isna().any()  # every queue completes contacts every day
+    assert daily["ds"].min() == pd.Timestamp("2023-01-02")
+    assert daily["ds"].max() == pd.Timestamp("2023-01-21")
     sf = statsforecast.StatsForecast(models=[SeasonalNaive(season_length=7)], freq="D")
-    forecast = sf.forecast(df=aht, h=7)
+    forecast = sf.forecast(df=daily, h=7)
     forecast = forecast.reset_index() if "unique_id" not in forecast.columns else forecast
     assert len(forecast) == 3 * 7
-    assert not forecast["SeasonalNaive"].isna().any()
+    assert sorted(forecast["unique_id"].unique()) == NAMES
     assert pd.Timestamp(forecast["ds"].min()) == pd.Timestamp("2023-01-22")
+    for name, got in forecast.groupby("unique_id"):
+        history = daily[daily["unique_id"] == name]
+        # A seasonal naive repeats the last week: the values arrived in their order.
+        assert got["SeasonalNaive"].tolist() == history["y"].iloc[-7:].tolist()
 
 
 def test_a_wide_column_feeds_statsmodels_without_reshaping(records: pd.DataFrame) -> None:
@@ -240,6 +243,25 @@ def test_several_keys_join_their_labels_in_the_long_unique_id() -> None:
 # ----------------------------------------------------------------------------------- edges
 
 
+def test_a_complete_read_keeps_every_day_and_week_though_its_end_is_quiet(
+    records: pd.DataFrame,
+) -> None:
+    # Review finding 4: the records' own span (to 23:45) made the 22nd and the third
+    # week look partial, and the default trim dropped them.
+    days = to_series(records, freq="D")
+    assert len(days) == 21
+    assert days.index[-1] == pd.Timestamp("2023-01-22", tz="UTC")
+    sums = records.groupby("queue_name")["offered_contacts"].sum()
+    assert days.sum().to_dict() == sums.to_dict()  # nothing read is lost
+    weeks = to_series(records, freq="W")
+    assert weeks.index.tolist() == list(
+        pd.date_range("2023-01-02", periods=3, freq="W-MON", tz="UTC")
+    )
+    assert weeks.sum().to_dict() == sums.to_dict()
+    flagged = to_series(records, freq="W", layout="long", edges="flag")
+    assert not flagged["partial"].any()
+
+
 def test_a_new_york_day_read_from_19_00_is_trimmed_flagged_or_kept(records: pd.DataFrame) -> None:
     trimmed = to_series(records, freq="D", tz=NY, layout="long")
     flagged = to_series(records, freq="D", tz=NY, layout="long", edges="flag")
@@ -260,13 +282,53 @@ def test_a_new_york_day_read_from_19_00_is_trimmed_flagged_or_kept(records: pd.D
     assert (first < whole.reindex(first.index)).all()
 
 
+def test_an_unknown_window_keeps_the_edge_buckets_and_warns_naming_them(
+    bare: pd.DataFrame,
+) -> None:
+    with pytest.warns(UserWarning, match=r"the last bucket \(freq 'D'\) starting 2023-01-22 ") as w:
+        days = to_series(bare, freq="D")
+    assert len(w) == 1
+    assert "pass start=/end=" in str(w[0].message).lower()
+    assert "cvframe's readers" in str(w[0].message)
+    assert len(days) == 21  # kept: nothing dropped on a guess
+    # In New York both edge days may be partial: one warning names both; "trim" keeps
+    # them, "flag" marks them, "keep" keeps them quietly.
+    with pytest.warns(UserWarning, match="first bucket.*2023-01-01 00:00:00-05:00.*last bucket"):
+        ny = to_series(bare, freq="D", tz=NY)
+    assert len(ny) == 22
+    with pytest.warns(UserWarning, match="flagged partial"):
+        flagged = to_series(bare, freq="D", tz=NY, layout="long", edges="flag")
+    assert flagged.loc[flagged["partial"], "ds"].dt.day.unique().tolist() == [1, 22]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(to_series(bare, freq="D", tz=NY, edges="keep")) == 22
+        # Records that reach both edges of their buckets leave nothing to doubt.
+        assert len(to_series(bare, freq="D", end="2023-01-23")) == 21
+
+
+def test_start_and_end_override_the_recorded_window(records: pd.DataFrame) -> None:
+    cut = with_window(records.copy(), START, "2023-01-22 12:00")  # a window said half a day
+    assert len(to_series(cut, freq="D")) == 20  # the 22nd reaches past it: partial
+    days = to_series(cut, freq="D", end=END)  # the caller knows better
+    assert len(days) == 21
+    late = to_series(records, freq="D", start="2023-01-09")
+    assert late.index[0] == pd.Timestamp("2023-01-09", tz="UTC")
+    assert len(late) == 14
+
+
 def test_start_and_end_state_the_read_window() -> None:
-    # A queue that was quiet until 09:00: without the window its day looks partial.
+    # A queue that was quiet until 09:00: without a window its day may be partial.
     df = frame([record("2024-01-01 09:00", offered_contacts=3)])
-    assert to_series(df, freq="D").empty
-    day = to_series(df, freq="D", start="2024-01-01", end="2024-01-02")
+    with pytest.warns(
+        UserWarning, match=r"the only bucket \(freq 'D'\) starting 2024-01-01 00:00:00"
+    ):
+        assert to_series(df, freq="D").iloc[:, 0].tolist() == [3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        day = to_series(df, freq="D", start="2024-01-01", end="2024-01-02")
     assert day.iloc[:, 0].tolist() == [3]
-    assert len(to_series(df, freq="D", edges="keep")) == 1
+    read_late = with_window(df.copy(), "2024-01-01 09:00", "2024-01-02")
+    assert to_series(read_late, freq="D").empty  # the window says the day was read in part
     with pytest.raises(ValueError, match="is not a boundary"):
         to_series(df, freq="D", start="2024-01-01 09:00")
 
