@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._durations import Duration, duration_ms
 from ._checks import check_input, is_duration_dtype, require_columns
-from ._erlang_a import ErlangA, erlang_a, required_agents_a
+from ._erlang_a import ErlangA, erlang_a, erlang_b, required_agents_a
 from ._kpis import AVERAGES
 from ._measures import instants_ms, key_list, measure_arrays
 from ._service_level import DEFAULT_SL_THRESHOLD, is_default_sl_threshold
@@ -175,17 +175,6 @@ def _sl_threshold_seconds(sl_threshold: Duration, threshold: Duration | None) ->
 # --------------------------------------------------------------------------- the math
 
 
-def _erlang_b(agents: np.ndarray, load: np.ndarray) -> np.ndarray:
-    """Erlang B blocking probability by the stable recursion, elementwise."""
-    blocking = np.ones_like(load)
-    finite = ~np.isnan(agents)
-    top = int(np.max(agents[finite])) if finite.any() else 0
-    for k in range(1, top + 1):
-        step = load * blocking / (k + load * blocking)
-        blocking = np.where(k <= agents, step, blocking)
-    return blocking
-
-
 def _erlang_c_from_b(agents: np.ndarray, load: np.ndarray, blocking: np.ndarray) -> np.ndarray:
     stable = agents > load
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -196,7 +185,7 @@ def _erlang_c_from_b(agents: np.ndarray, load: np.ndarray, blocking: np.ndarray)
 
 
 def _wait_probability(agents: np.ndarray, load: np.ndarray) -> np.ndarray:
-    return _erlang_c_from_b(agents, load, _erlang_b(agents, load))
+    return _erlang_c_from_b(agents, load, erlang_b(agents, load))
 
 
 def _service_level(
@@ -235,7 +224,7 @@ def _required(
     load = np.where(known, load, 0.0)
     safe_aht = np.where(known & (aht_s > 0), aht_s, 1.0)
     agents = np.where(load > 0, np.floor(load) + 1.0, 0.0)
-    blocking = _erlang_b(agents, load)
+    blocking = erlang_b(agents, load)
     # Agents rise one at a time where the target is missed, carrying B forward. This ends:
     # the service level tends to 1 as agents grow, and the target is below 1.
     while True:

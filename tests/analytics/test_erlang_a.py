@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cvframe import erlang_c, required_agents
-from cvframe._analytics._erlang_a import erlang_a, required_agents_a
+from cvframe._analytics._erlang_a import erlang_a, erlang_b, required_agents_a
 from tests._queue_sim import simulate_queue
 
 AHT = 180.0
@@ -319,6 +319,40 @@ def test_required_agents_is_the_fewest_meeting_the_target() -> None:
         assert np.all(getattr(erlang_a(agents, load, AHT, patience, 20.0), field) >= 0.8)
         below = getattr(erlang_a(agents - 1, load, AHT, patience, 20.0), field)
         assert np.all(np.nan_to_num(below, nan=0.0) < 0.8)
+
+
+def plain_erlang_b(agents: int, load: float) -> float:
+    """Erlang B by its recursion, one float at a time (the reference)."""
+    blocking = 1.0
+    for k in range(1, agents + 1):
+        blocking = load * blocking / (k + load * blocking)
+    return blocking
+
+
+def test_erlang_b_is_the_recursion_to_the_bit_for_many_rows_and_for_a_few_large_ones() -> None:
+    """Review finding 13: the rows with the most agents finish their recursion in Python
+    floats (the same operations, so the same bits) instead of one numpy step per agent."""
+    rng = np.random.default_rng(13)
+    agents = np.concatenate([rng.integers(0, 60, 30), rng.integers(500, 3000, 10)]).astype(float)
+    load = rng.uniform(0.1, 1.2, agents.size) * np.maximum(agents, 1.0)
+    agents[3] = np.nan
+    got = erlang_b(agents, load)
+    assert np.isnan(agents[3]) and got[3] == 1.0
+    want = [plain_erlang_b(int(n), a) for n, a in zip(agents, load, strict=True) if n == n]
+    assert got[~np.isnan(agents)].tolist() == want
+    assert float(erlang_b(np.asarray(20_000.0), np.asarray(19_900.0))) == plain_erlang_b(
+        20_000, 19_900.0
+    )
+
+
+@pytest.mark.parametrize("load", [1e4, 1e5])
+def test_required_agents_is_the_fewest_at_ten_and_a_hundred_thousand_erlangs(load: float) -> None:
+    """The search at loads where Erlang B's recursion is 10^4-10^5 steps (finding 13)."""
+    for patience in (120.0, 30.0):
+        n = float(required_agents_a(load, AHT, patience, 20.0, 0.8))
+        levels = erlang_a(np.array([n - 1, n]), load, AHT, patience, 20.0).service_level
+        assert levels[0] < 0.8 <= levels[1], (load, patience, n, levels)
+        assert n < load  # callers who hang up lower the need below the load
 
 
 def test_required_agents_edges() -> None:
