@@ -43,6 +43,10 @@ level is that race summed over the stationary law (the formulas are in the priva
 ``cvframe._analytics._erlang_a``). With an infinite patience Erlang A is Erlang C;
 the more contacts hang up, the fewer agents a service level over offered needs.
 
+"Nobody hangs up" is ``patience=None``, ``math.inf`` or, in a duration column (which
+cannot hold infinity), ``pd.Timedelta.max``: what :func:`estimate_patience` gives
+where no contact abandoned. A NaT patience is unknown: NaN (NA), never Erlang C.
+
 Concurrency (``concurrency=k``, chat): N agents each handling k contacts at once
 serve as N·k independent slots, each holding a contact for the contact's own handle
 time; the fewest N whose N·k slots meet the target is planned.
