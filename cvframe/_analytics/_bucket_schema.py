@@ -21,7 +21,14 @@ import pandas as pd
 from .._errors import SchemaError
 from .._frame import contract_dtypes, is_contract_string
 from ._measures import KEY_COLUMNS, MEASURE_COLUMNS
-from ._service_level import SL_COLUMNS, SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN, sl_counts_in_order
+from ._service_level import (
+    SL_ABANDONED_COUNT_COLUMNS,
+    SL_CARRIED_COUNTS,
+    SL_COLUMNS,
+    SL_THRESHOLD_COLUMN,
+    abandoned_counts_in_order,
+    sl_counts_in_order,
+)
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -54,6 +61,11 @@ def _one_row_per_series_and_bucket(df: pd.DataFrame) -> bool:
 
 def _sl_columns_together(df: pd.DataFrame) -> bool:
     present = [name for name in SL_COLUMNS if name in df.columns]
+    abandoned = [name for name in SL_ABANDONED_COUNT_COLUMNS if name in df.columns]
+    if abandoned and (
+        len(abandoned) < len(SL_ABANDONED_COUNT_COLUMNS) or len(present) < len(SL_COLUMNS)
+    ):
+        return False
     return not present or len(present) == len(SL_COLUMNS)
 
 
@@ -96,7 +108,7 @@ def resampled_schema() -> pa.DataFrameSchema:
             ],
             nullable=True,
         )
-    for name, kind in SL_COUNT_COLUMNS.items():
+    for name, kind in SL_CARRIED_COUNTS.items():
         dtype = "Float64" if kind == "float" else "Int64"
         columns[name] = pa.Column(
             checks=[
@@ -128,13 +140,21 @@ def resampled_schema() -> pa.DataFrameSchema:
             pa.Check(
                 _sl_columns_together,
                 element_wise=False,
-                name=f"{', '.join(SL_COLUMNS)} together or not at all",
+                name=(
+                    f"{', '.join(SL_COLUMNS)} together or not at all; "
+                    f"{', '.join(SL_ABANDONED_COUNT_COLUMNS)} all or none, only with them"
+                ),
             ),
             pa.Check(_one_sl_threshold, element_wise=False, name="one sl_threshold"),
             pa.Check(
                 sl_counts_in_order,
                 element_wise=False,
                 name="answered_within_sl_low <= _estimate <= _high <= answered_contacts",
+            ),
+            pa.Check(
+                abandoned_counts_in_order,
+                element_wise=False,
+                name="abandoned_within_sl_low <= _estimate <= _high <= abandoned_contacts",
             ),
             pa.Check(
                 _one_row_per_series_and_bucket,
@@ -162,7 +182,8 @@ def resampled_schema() -> pa.DataFrameSchema:
 #: ``Float64``, ``timedelta64[ms]``), non-negative. One row per series and bucket.
 #: Optionally, all together, the service-level counts of :data:`SL_COUNT_COLUMNS`
 #: (non-negative, ``low <= estimate <= high <= answered_contacts``) and
-#: :data:`SL_THRESHOLD_COLUMN` (positive, one value per frame).
+#: :data:`SL_THRESHOLD_COLUMN` (positive, one value per frame); with them, optionally,
+#: those of :data:`SL_ABANDONED_COUNT_COLUMNS` (all three, ``<= abandoned_contacts``).
 #: Validate with ``cvframe.IntervalSchema.validate(df)``. Built on first access
 #: (:func:`resampled_schema`), so that ``import cvframe`` does not import pandera.
 RESAMPLED_SCHEMA: pa.DataFrameSchema
@@ -197,11 +218,11 @@ def _plainly_valid(out: pd.DataFrame) -> bool:
         elif name in ("interval_start", "interval_end"):
             if not _is_ms_datetime_tz(series) or series.isna().any():
                 return False
-        elif name in measures or name in SL_COUNT_COLUMNS or name == SL_THRESHOLD_COLUMN:
+        elif name in measures or name in SL_CARRIED_COUNTS or name == SL_THRESHOLD_COLUMN:
             if name in measures:
                 expected: Any = dtypes[name]
-            elif name in SL_COUNT_COLUMNS:
-                expected = "Float64" if SL_COUNT_COLUMNS[name] == "float" else "Int64"
+            elif name in SL_CARRIED_COUNTS:
+                expected = "Float64" if SL_CARRIED_COUNTS[name] == "float" else "Int64"
             else:
                 expected = np.dtype("timedelta64[ms]")
             if not _has_dtype(expected)(series):
@@ -223,7 +244,11 @@ def _plainly_valid(out: pd.DataFrame) -> bool:
             return False  # a column the strict schema does not know
     start = pd.DatetimeIndex(out["interval_start"]).asi8
     end = pd.DatetimeIndex(out["interval_end"]).asi8
-    return bool(np.all(end > start)) and bool(sl_counts_in_order(out).all())
+    return (
+        bool(np.all(end > start))
+        and bool(sl_counts_in_order(out).all())
+        and bool(abandoned_counts_in_order(out).all())
+    )
 
 
 def validated(out: pd.DataFrame) -> pd.DataFrame:

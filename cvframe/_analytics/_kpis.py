@@ -26,7 +26,9 @@ from ._service_level import (
     DEFAULT_SL_THRESHOLD,
     SlDenominator,
     answered_within_threshold,
+    carried_abandoned_within,
     carried_answered_within,
+    carries_abandoned_counts,
     carries_sl_counts,
     sl_definition,
     sl_ratio,
@@ -166,7 +168,9 @@ def kpis(
         and high columns combine the counts' ends (the ratio grows with AW and BW),
         and ``service_level_exact`` needs both counts exact. On a resampled frame
         BW comes from each bucket's own abandoned totals: right, but wide for long
-        buckets (only AW is carried per record).
+        buckets, unless the frame carries BW's counts too (a resample with
+        ``sl_threshold`` does: ``abandoned_within_sl_low``, ``_estimate``, ``_high``),
+        which it then divides, as tight as the records allow.
     csat : {"average", "sum"}, default "average"
         How ``csat_score`` is read:
         the average score of the row's ``csat_responses`` (what the newer API pages
@@ -243,13 +247,18 @@ def kpis(
             value, na = _ratio(columns, numerator, denominator)
         out[name] = measure_series(value, na, "float").set_axis(df.index)
 
-    if carries_sl_counts(df):
+    carried = carries_sl_counts(df)
+    if carried:
         within = {ANSWERED_WITHIN: carried_answered_within(columns, threshold, sl_threshold)}
     else:
         within = {ANSWERED_WITHIN: answered_within_threshold(columns, threshold)}
     if ABANDONED_WITHIN in definition.bounded:
-        # From each row's own abandoned totals (a bucket's too: wide where it is long).
-        within[ABANDONED_WITHIN] = within_threshold(columns, threshold, ABANDONED_WITHIN)
+        if carried and carries_abandoned_counts(df, answered=True):
+            within[ABANDONED_WITHIN] = carried_abandoned_within(columns)
+        else:
+            # From each row's own abandoned totals (an older version's buckets too:
+            # right, but wide where they are long).
+            within[ABANDONED_WITHIN] = within_threshold(columns, threshold, ABANDONED_WITHIN)
     levels, na, exact = sl_ratio(definition, columns, within)
     for column, level in zip(
         ("service_level_low", "service_level", "service_level_high"), levels, strict=True

@@ -51,7 +51,7 @@ from ._measures import (
     measure_series,
 )
 from ._service_level import (
-    SL_COUNT_COLUMNS,
+    SL_CARRIED_COUNTS,
     SL_THRESHOLD_COLUMN,
     SlCounts,
     sl_counts_to_sum,
@@ -117,11 +117,16 @@ def resample_intervals(
         are worked out from that record's own total and longest wait, then summed
         per bucket into ``answered_within_sl_low`` (``Int64``),
         ``answered_within_sl_estimate`` (``Float64``) and ``answered_within_sl_high``
-        (``Int64``), with T in ``sl_threshold`` (``timedelta64[ms]``, the same in
-        every row). :func:`cvframe.kpis` then takes its service level from them, as
-        tight as the records allow, instead of from the bucket's single longest wait.
-        A frame that already carries these columns has them summed whether or not
-        ``sl_threshold`` is given (it must then equal the recorded one).
+        (``Int64``); the same for the abandoned contacts that hung up within T,
+        from their total and longest wait, into ``abandoned_within_sl_low``,
+        ``abandoned_within_sl_estimate`` and ``abandoned_within_sl_high`` (BW, for the
+        definitions that use it); with T in ``sl_threshold`` (``timedelta64[ms]``,
+        the same in every row). :func:`cvframe.kpis` then takes its service level
+        from them, as tight as the records allow, instead of from the bucket's single
+        longest wait. A frame that already carries these columns has them summed
+        whether or not ``sl_threshold`` is given (it must then equal the recorded
+        one); one that carries the answered counts only (an older version's) has
+        the abandoned counts worked out from each of its rows.
     csat : {"average", "sum"}, default "average"
         How ``csat_score`` is read (:data:`CSAT_READINGS`). ``"average"``: it is the
         average score of the row's ``csat_responses`` (what the newer API pages
@@ -388,7 +393,7 @@ def _aggregate(
         )
     if sl is not None:
         for name, (values, missing) in sl.columns.items():
-            kind = SL_COUNT_COLUMNS[name]
+            kind = SL_CARRIED_COUNTS[name]
             columns[name] = _reduce(values, missing, positions, size, "sum", kind)
         columns[SL_THRESHOLD_COLUMN] = threshold_series(sl.threshold_ms, size)
 
@@ -491,7 +496,8 @@ def _empty_buckets(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | No
     for column in MEASURE_COLUMNS:
         columns[column.name] = pd.Series([], dtype=dtypes[column.name])
     if sl is not None:
-        for name, kind in SL_COUNT_COLUMNS.items():
+        for name in sl.columns:
+            kind = SL_CARRIED_COUNTS[name]
             columns[name] = pd.Series([], dtype="Float64" if kind == "float" else "Int64")
         columns[SL_THRESHOLD_COLUMN] = threshold_series(sl.threshold_ms, 0)
     out = pd.DataFrame(columns)

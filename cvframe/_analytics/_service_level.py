@@ -63,7 +63,13 @@ of a bucket is the sum of its records' true counts, each within its own bounds, 
 the sums bound it. They travel in :data:`SL_COUNT_COLUMNS`, the threshold in
 :data:`SL_THRESHOLD_COLUMN`; a frame that carries them is summed again when
 resampled, and :func:`cvframe.kpis` divides those sums instead, which keeps the
-tightness of the 15-minute records however coarse the bucket.
+tightness of the 15-minute records however coarse the bucket. The abandoned contacts
+that hung up within ``T`` (BW, for the definitions that use it) are bounded the same
+way from the abandoned contacts' total and longest wait, and carried the same way, in
+:data:`SL_ABANDONED_COUNT_COLUMNS`. A frame that carries only the answered counts
+(written by a version before them, or by hand) still works: :func:`cvframe.kpis` then
+takes BW from each row's own abandoned totals, and a resample works BW out per row of
+it (each row's bounds hold, so their sums do).
 """
 
 from __future__ import annotations
@@ -85,6 +91,8 @@ __all__ = [
     "ANSWERED_WITHIN",
     "DEFAULT_SL_DENOMINATOR",
     "DEFAULT_SL_THRESHOLD",
+    "SL_ABANDONED_COUNT_COLUMNS",
+    "SL_CARRIED_COUNTS",
     "SL_COLUMNS",
     "SL_COUNT_COLUMNS",
     "SL_DENOMINATORS",
@@ -93,8 +101,11 @@ __all__ = [
     "SlCounts",
     "SlDefinition",
     "SlDenominator",
+    "abandoned_counts_in_order",
     "answered_within_threshold",
+    "carried_abandoned_within",
     "carried_answered_within",
+    "carries_abandoned_counts",
     "carries_sl_counts",
     "is_default_sl_threshold",
     "missed_bounds",
@@ -144,6 +155,25 @@ SL_THRESHOLD_COLUMN = "sl_threshold"
 
 #: All the columns of the carried counts, which go together or not at all.
 SL_COLUMNS = (*SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN)
+
+#: The abandoned contacts that hung up within the threshold (BW), carried beside
+#: :data:`SL_COUNT_COLUMNS` for the same threshold: the fewest possible, the estimate
+#: and the most possible, each summed over the records of a bucket (``Int64``,
+#: ``Float64``, ``Int64``), bounded from the abandoned contacts' total and longest
+#: wait. All three or none, and only with :data:`SL_COLUMNS` (a frame of an older
+#: version has those alone). Kept as data: the README lists the same columns.
+SL_ABANDONED_COUNT_COLUMNS: Mapping[str, Literal["int", "float"]] = {
+    "abandoned_within_sl_low": "int",
+    "abandoned_within_sl_estimate": "float",
+    "abandoned_within_sl_high": "int",
+}
+
+#: Every carried count with its kind, in the order of a resampled frame's columns
+#: (then :data:`SL_THRESHOLD_COLUMN`).
+SL_CARRIED_COUNTS: Mapping[str, Literal["int", "float"]] = {
+    **SL_COUNT_COLUMNS,
+    **SL_ABANDONED_COUNT_COLUMNS,
+}
 
 
 SlDenominator = Literal[
@@ -301,14 +331,23 @@ def sl_definition(sl_denominator: Any) -> SlDefinition:
 ROUNDING_MARGIN_MS = 1.0
 
 
+def _counts_in_order(df: pd.DataFrame, names: Mapping[str, str], count: str) -> pd.Series:
+    if not set(names) <= set(df.columns) or count not in df.columns:
+        return pd.Series(True, index=df.index)
+    low, estimate, high = (df[name].astype("Float64") for name in names)
+    total = df[count].astype("Float64")
+    ok = (low <= estimate) & (estimate <= high) & (high <= total)
+    return ok.fillna(True).astype(bool)
+
+
 def sl_counts_in_order(df: pd.DataFrame) -> pd.Series:
     """Per row: low <= estimate <= high <= answered_contacts (True where any is NA)."""
-    if not set(SL_COUNT_COLUMNS) <= set(df.columns) or "answered_contacts" not in df.columns:
-        return pd.Series(True, index=df.index)
-    low, estimate, high = (df[name].astype("Float64") for name in SL_COUNT_COLUMNS)
-    answered = df["answered_contacts"].astype("Float64")
-    ok = (low <= estimate) & (estimate <= high) & (high <= answered)
-    return ok.fillna(True).astype(bool)
+    return _counts_in_order(df, SL_COUNT_COLUMNS, "answered_contacts")
+
+
+def abandoned_counts_in_order(df: pd.DataFrame) -> pd.Series:
+    """Per row: the abandoned counts' low <= estimate <= high <= abandoned_contacts."""
+    return _counts_in_order(df, SL_ABANDONED_COUNT_COLUMNS, "abandoned_contacts")
 
 
 def missed_bounds(
@@ -579,6 +618,27 @@ def carried_answered_within(
     )
 
 
+def carried_abandoned_within(
+    columns: FloatColumns,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`within_threshold` for BW, from the counts a resampled frame carries.
+
+    The threshold is the frame's (:func:`carried_answered_within` checks it).
+    """
+    df = columns.df
+    low, estimate, high = (
+        measure_arrays(df[name], kind) for name, kind in SL_ABANDONED_COUNT_COLUMNS.items()
+    )
+    _, abandoned_missing = columns("abandoned_contacts")
+    unknown = low[1] | estimate[1] | high[1] | abandoned_missing
+    return (
+        low[0].astype(np.float64),
+        estimate[0].astype(np.float64),
+        high[0].astype(np.float64),
+        unknown,
+    )
+
+
 @dataclass(frozen=True)
 class SlCounts:
     """Service-level counts to sum: per column (values, missing) of each row, and the threshold."""
@@ -607,7 +667,35 @@ def carries_sl_counts(df: pd.DataFrame) -> bool:
             f"the frame has {present} but not {missing}: the service-level counts and their "
             "threshold go together; drop them all, or resample the records with sl_threshold"
         )
+    carries_abandoned_counts(df, answered=bool(present))
     return bool(present)
+
+
+def carries_abandoned_counts(df: pd.DataFrame, *, answered: bool | None = None) -> bool:
+    """Whether ``df`` carries the abandoned counts; ValueError if only some, or alone.
+
+    ``answered``: whether it carries :data:`SL_COLUMNS` (found when not given).
+    """
+    present = [name for name in SL_ABANDONED_COUNT_COLUMNS if name in df.columns]
+    if not present:
+        return False
+    if len(present) < len(SL_ABANDONED_COUNT_COLUMNS):
+        missing = [name for name in SL_ABANDONED_COUNT_COLUMNS if name not in df.columns]
+        raise ValueError(
+            f"the frame has {present} but not {missing}: the abandoned-within counts go "
+            "together; drop them all (BW then comes from each row's abandoned totals), or "
+            "resample the records with sl_threshold"
+        )
+    if answered is None:
+        answered = all(name in df.columns for name in SL_COLUMNS)
+    if not answered:
+        missing = [name for name in SL_COLUMNS if name not in df.columns]
+        raise ValueError(
+            f"the frame has {present} but not {missing}: the abandoned-within counts go with "
+            "the answered ones and their threshold; drop them too, or resample the records "
+            "with sl_threshold"
+        )
+    return True
 
 
 def _recorded_sl_threshold(df: pd.DataFrame) -> int | None:
@@ -648,29 +736,57 @@ def sl_counts_to_sum(df: pd.DataFrame, sl_threshold: Any) -> SlCounts | None:
                 "count, and buckets cannot be recounted: resample the 15-minute records with "
                 f"sl_threshold={sl_threshold!r}, or drop those columns first"
             )
-        disorder = ~sl_counts_in_order(df).to_numpy(dtype=bool)
-        if disorder.any():
-            i = int(np.flatnonzero(disorder)[0])
-            raise ValueError(
-                f"row {i} breaks answered_within_sl_low <= answered_within_sl_estimate <= "
-                "answered_within_sl_high <= answered_contacts"
-            )
+        _check_order(df, sl_counts_in_order, "answered")
+        threshold = recorded if recorded is not None else wanted
         columns = {name: measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()}
-        return SlCounts(recorded if recorded is not None else wanted, columns)
+        if carries_abandoned_counts(df, answered=True):
+            _check_order(df, abandoned_counts_in_order, "abandoned")
+            columns.update(
+                (name, measure_arrays(df[name], kind))
+                for name, kind in SL_ABANDONED_COUNT_COLUMNS.items()
+            )
+        else:  # a frame of an older version: BW's bounds of each of its rows, summed
+            at = float(threshold) if threshold is not None else 1.0  # (no rows: any)
+            bounds = within_threshold(FloatColumns(df), at, ABANDONED_WITHIN)
+            columns.update(_count_columns(SL_ABANDONED_COUNT_COLUMNS, bounds))
+        return SlCounts(threshold, columns)
     if wanted is None:
         return None
-    low, estimate, high, unknown = answered_within_threshold(FloatColumns(df), float(wanted))
-    counts = zip(SL_COUNT_COLUMNS.items(), (low, estimate, high), strict=True)
+    floats = FloatColumns(df)
     return SlCounts(
         wanted,
         {
-            name: (
-                np.where(unknown, 0, values).astype(np.int64 if kind == "int" else np.float64),
-                unknown,
-            )
-            for (name, kind), values in counts
+            **_count_columns(SL_COUNT_COLUMNS, answered_within_threshold(floats, float(wanted))),
+            **_count_columns(
+                SL_ABANDONED_COUNT_COLUMNS,
+                within_threshold(floats, float(wanted), ABANDONED_WITHIN),
+            ),
         },
     )
+
+
+def _check_order(df: pd.DataFrame, in_order: Any, term: str) -> None:
+    disorder = ~in_order(df).to_numpy(dtype=bool)
+    if disorder.any():
+        i = int(np.flatnonzero(disorder)[0])
+        raise ValueError(
+            f"row {i} breaks {term}_within_sl_low <= {term}_within_sl_estimate <= "
+            f"{term}_within_sl_high <= {term}_contacts"
+        )
+
+
+def _count_columns(
+    names: Mapping[str, str], bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(values, missing) per count column from (low, estimate, high, unknown)."""
+    *values, unknown = bounds
+    return {
+        name: (
+            np.where(unknown, 0, value).astype(np.int64 if kind == "int" else np.float64),
+            unknown,
+        )
+        for (name, kind), value in zip(names.items(), values, strict=True)
+    }
 
 
 def threshold_series(threshold_ms: int | None, size: int) -> pd.Series:

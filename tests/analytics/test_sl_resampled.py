@@ -16,6 +16,7 @@ import cvframe
 from cvframe import IntervalSchema, kpis, resample_intervals, staffing, to_series
 from cvframe._analytics._measures import FloatColumns
 from cvframe._analytics._service_level import (
+    SL_CARRIED_COUNTS,
     SL_COUNT_COLUMNS,
     SL_THRESHOLD_COLUMN,
     answered_within_threshold,
@@ -24,7 +25,7 @@ from cvframe._errors import SchemaError
 from cvframe.emulator._data import SyntheticData, default_queues
 from tests._analytics_helpers import QUARTER, frame, record, synthetic
 
-SL_COLUMNS = [*SL_COUNT_COLUMNS, SL_THRESHOLD_COLUMN]
+SL_COLUMNS = [*SL_CARRIED_COUNTS, SL_THRESHOLD_COLUMN]
 LEVELS = ["service_level_low", "service_level", "service_level_high"]
 DENOMINATORS = ["offered", "answered", "answered+abandoned"]
 ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Kathmandu"]
@@ -341,7 +342,7 @@ def test_per_record_counts_are_kpis_own_bounds_and_estimate() -> None:
 def test_columns_dtypes_order_and_the_recorded_threshold(simulated: Simulated) -> None:
     out = resample_intervals(simulated.records, "D", sl_threshold=pd.Timedelta(seconds=20))
     IntervalSchema.validate(out)
-    assert list(out.columns[-4:]) == SL_COLUMNS
+    assert list(out.columns[-len(SL_COLUMNS) :]) == SL_COLUMNS
     assert str(out["answered_within_sl_low"].dtype) == "Int64"
     assert str(out["answered_within_sl_estimate"].dtype) == "Float64"
     assert str(out["answered_within_sl_high"].dtype) == "Int64"
@@ -617,7 +618,7 @@ def test_counts_for_two_thresholds_are_not_added_up() -> None:
 
 def test_an_empty_frame_keeps_the_columns_and_needs_a_threshold_to_fill() -> None:
     empty = resample_intervals(cvframe.empty_frame(), "1h", sl_threshold="20s")
-    assert list(empty.columns[-4:]) == SL_COLUMNS
+    assert list(empty.columns[-len(SL_COLUMNS) :]) == SL_COLUMNS
     assert len(resample_intervals(empty, "D")) == 0
     with pytest.raises(ValueError, match="no row to tell"):
         resample_intervals(empty, "D", by=None, start="2024-01-01", end="2024-01-03")
