@@ -1085,9 +1085,10 @@ def estimate_patience(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
           no queue can have; a channel that does not time its queue). A NaT
           patience gives NA, never Erlang C.
 
-        Pooled (``by``), a row missing a total is left out of its key's sums (its
-        waits and its abandons together): the estimate is over the rows that have
-        all three, NaT only where none has.
+        Pooled (``by``), a row that is unknown on its own (a total NA, or abandons
+        with no recorded wait) is left out of its key's sums, its waits and its
+        abandons together: the estimate is over the other rows, NaT only where no
+        row is left.
 
     Examples
     --------
@@ -1125,10 +1126,12 @@ def estimate_patience(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
         return b.wrap(_reported_ms(_patience_of(total_ms, abandoned)), "timedelta64[ms]").rename(
             "patience"
         )
-    # Pooled over the rows that have all three totals: a row missing one is a missing
-    # observation (its waits and its abandons are left out together), not a reason to
-    # give up on the queue; a key with no such row is unknown.
-    complete = ~np.isnan(total_ms)
+    # Pooled over the rows that have all three totals and, where someone abandoned, a
+    # recorded wait: a row missing one, or not timed, is a missing observation (its waits
+    # and its abandons are left out together), not a reason to give up on the queue; a
+    # key with no such row is unknown.
+    with np.errstate(invalid="ignore"):
+        complete = ~np.isnan(total_ms) & ~((abandoned > 0) & (total_ms == 0))
     sums = (
         pd.DataFrame(
             {

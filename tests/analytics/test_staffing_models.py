@@ -546,6 +546,8 @@ def test_abandons_without_a_recorded_wait_cannot_be_estimated_on_either_path() -
     pd.testing.assert_frame_equal(
         per_row, cvframe.staffing(df, model="erlang_a", patience=estimate)
     )
+    # Pooled, the untimed row is left out (as a row missing a total is); alone, unknown.
+    assert erlang.estimate_patience(df, by="queue_id").tolist() == [pd.Timedelta("5min30s")]
     zero = df.iloc[[1]]
     assert erlang.estimate_patience(zero, by="queue_id").isna().all()
     pooled = cvframe.staffing(
