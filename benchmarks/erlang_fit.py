@@ -165,8 +165,10 @@ def predictions(data: Day) -> dict[str, np.ndarray]:
     def level(load: np.ndarray, aht_s: np.ndarray, patience_s: np.ndarray | None) -> np.ndarray:
         patience = None
         if patience_s is not None:
-            finite = np.where(np.isfinite(patience_s), patience_s, np.nan)
-            patience = pd.Series(pd.to_timedelta(finite, unit="s"))  # NaT: nobody hangs up
+            finite = np.where(np.isfinite(patience_s), patience_s, 0.0)
+            patience = pd.Series(pd.to_timedelta(finite, unit="s"))
+            # No abandon: the estimate is unbounded, pd.Timedelta.max (nobody hangs up).
+            patience = patience.mask(np.isinf(patience_s), pd.Timedelta.max)
         out = erlang.service_level(
             pd.Series(data.agents.astype(np.int64)),
             pd.Series(load),
