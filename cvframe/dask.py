@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -55,6 +55,11 @@ from ._times import TimeLike, resolve_window
 __all__ = ["kpis", "read_snapshot", "resample_intervals", "to_series"]
 
 _DAY = pd.Timedelta(days=1)
+
+# cvframe.to_series' choices (it checks them).
+Layout = Literal["wide", "long"]
+Label = Literal["name", "id"]
+Edges = Literal["trim", "flag", "keep"]
 
 
 def _read_day(
@@ -245,8 +250,8 @@ def resample_intervals(
     fill_gaps : bool, default True
         Add a row of zeros for every bucket without a record, for every series.
     sl_threshold : str or Timedelta, optional
-        Carry each record's answered-within-threshold bounds into the buckets, as
-        :func:`cvframe.resample_intervals` does.
+        Carry each record's answered- and abandoned-within-threshold bounds into
+        the buckets, summed, as :func:`cvframe.resample_intervals` does.
     csat : {"average", "sum"}, default "average"
         How ``csat_score`` is read and aggregated, as for
         :func:`cvframe.resample_intervals`.
@@ -336,14 +341,11 @@ def kpis(
     return df.map_partitions(_kpis, meta=_kpis(df._meta, **kwargs), **kwargs)
 
 
-def _series_part(part: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
-    metric, freq, tz, by, start, end = (
-        kwargs[k] for k in ("metric", "freq", "tz", "by", "start", "end")
-    )
+def _buckets_part(part: pd.DataFrame, pieces: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """One partition's rows for :func:`to_series` (None when it holds no record)."""
     if part.empty:
-        return pd.DataFrame()
-    buckets = _resample_intervals(part, freq, by=by, tz=tz, start=start, end=end)
-    return _to_series(buckets, metric, freq, tz=tz, by=by)
+        return None
+    return pd.concat([_resample_intervals(part, **piece) for piece in pieces], ignore_index=True)
 
 
 def to_series(
@@ -353,30 +355,59 @@ def to_series(
     *,
     tz: str | None = None,
     by: str | Sequence[str] = "queue_id",
+    layout: Layout = "wide",
+    label: Label = "name",
+    edges: Edges = "trim",
+    start: Any = None,
+    end: Any = None,
+    tz_naive: bool = False,
+    sl_threshold: str | pd.Timedelta | None = None,
+    sl_denominator: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`cvframe.to_series` with each series computed on the cluster.
+    """:func:`cvframe.to_series` with each series resampled on the cluster.
 
-    The wide result (one column per series, one row per bucket) is small, so it is
-    gathered and returned as a pandas DataFrame, equal to what
-    :func:`cvframe.to_series` gives on the same data.
+    Each series is resampled in the partition that holds its rows (with the
+    service-level counts of every record where ``metric="service_level"``): the
+    inner buckets at ``freq``, over the buckets of the whole frame, and the first
+    and the last bucket at the records' own length, so that the first start and the
+    last end of the whole frame's records are still there to tell a partial edge
+    bucket. Those rows (about one per series and bucket) are gathered and given to
+    :func:`cvframe.to_series`, which sums them into the same buckets: labels (names
+    shared by several ids, across partitions), partial edge buckets (and the warning
+    where the read's window is unknown), KPIs as ratios of each bucket's sums, and
+    both layouts are exactly those of :func:`cvframe.to_series` on the same records.
+    A window recorded on ``df``'s meta (``attrs``) is passed on; a Dask frame
+    usually has none, so pass ``start``/``end`` to say what was read.
 
     Parameters
     ----------
     df : dask.dataframe.DataFrame
         Records, e.g. from :func:`read_snapshot`.
     metric : str, default "offered_contacts"
-        A count, score or total-duration column.
+        A measure column of the contract, or a KPI (``"aht"``, ``"asa"``,
+        ``"service_level"``, ``"abandon_rate"``), as for :func:`cvframe.to_series`.
     freq : str, DateOffset or Timedelta, default "30min"
         As for :func:`cvframe.resample_intervals`.
     tz : str, optional
-        The clock the buckets follow; the index is in this zone.
+        The clock the buckets follow; the index (``ds``) is in this zone.
     by : str or list of str, default "queue_id"
-        The key column(s) whose values name the columns.
+        The key column(s) that tell the series apart (at least one).
+    layout, label, edges, start, end, tz_naive, sl_threshold, sl_denominator
+        As for :func:`cvframe.to_series`: the wide or long (``unique_id``, ``ds``,
+        ``y``) layout, series named by queue name or id, partial edge buckets
+        trimmed, flagged or kept, the read window, tz-naive local times, and the
+        service level's threshold and definition.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``interval_start`` with ``freq``; columns sorted.
+        What :func:`cvframe.to_series` gives on the same records.
+
+    Raises
+    ------
+    ValueError
+        As :func:`cvframe.to_series` does (checked before any work on the cluster),
+        or if ``by`` names no key.
 
     Examples
     --------
@@ -388,20 +419,93 @@ def to_series(
     ...     {"_id": "b", "queueId": "q2", "offeredContacts": 7,
     ...      "intervalStartTimeStamp": "2024-01-01T10:15:00Z",
     ...      "intervalEndTimeStamp": "2024-01-01T10:30:00Z"}])
-    >>> cvframe.dask.to_series(dd.from_pandas(df, npartitions=2), freq="1h")
+    >>> ddf = dd.from_pandas(df, npartitions=2)
+    >>> cvframe.dask.to_series(ddf, freq="1h", edges="keep")
     queue_id                   q1  q2
     interval_start
     2024-01-01 09:00:00+00:00   4   0
     2024-01-01 10:00:00+00:00   0   7
+
+    The long layout, for a read of 09:00 to 11:00 (``start``/``end``: every bucket
+    inside it is complete, so none is partial):
+
+    >>> cvframe.dask.to_series(ddf, freq="1h", layout="long", edges="flag",
+    ...                        start="2024-01-01 09:00", end="2024-01-01 11:00")
+      unique_id                        ds    y  partial
+    0        q1 2024-01-01 09:00:00+00:00  4.0    False
+    1        q1 2024-01-01 10:00:00+00:00  0.0    False
+    2        q2 2024-01-01 09:00:00+00:00  0.0    False
+    3        q2 2024-01-01 10:00:00+00:00  7.0    False
     """
+    options: dict[str, Any] = {
+        "tz": tz,
+        "by": by,
+        "layout": layout,
+        "label": label,
+        "start": start,
+        "end": end,
+        "tz_naive": tz_naive,
+        "sl_threshold": sl_threshold,
+        "sl_denominator": sl_denominator,
+    }
+    empty = _to_series(df._meta, metric, freq, edges=edges, **options)  # refuses bad arguments
     shuffled, keys = _by_series(df, by)
-    span = _bucket_span(df, freq, tz)
+    span = _record_span(df)
     if span is None:
-        return _to_series(df._meta, metric, freq, tz=tz, by=by)
-    start, end, _zone = span
-    kwargs = {"metric": metric, "freq": freq, "tz": tz, "by": keys, "start": start, "end": end}
-    parts = [dask.delayed(_series_part)(part, **kwargs) for part in shuffled.to_delayed()]
-    wide = [w for w in dask.compute(*parts) if w.shape[1]]
-    out = pd.concat(wide, axis=1).sort_index(axis=1)
-    out.index.freq = wide[0].index.freq
-    return out
+        return empty
+    zone = column_tz(df._meta["interval_start"]) if tz is None else str(tz)
+    first, last_start, last_end, length = span
+    lo, hi = bucket_span(first, last_start, last_end, freq, zone)
+    lo = _utc_ms(start, zone) if start is not None else lo
+    hi = _utc_ms(end, zone) if end is not None else hi
+    # The first and the last bucket go at the records' own length, the others at freq:
+    # cvframe.to_series then sees the whole frame's first start and last end (a
+    # partition's buckets would cover themselves), which tell a partial edge bucket,
+    # and adds those rows into the same sums.
+    _, first_end = bucket_span(lo, lo, lo + length, freq, zone)
+    last_begin, _ = bucket_span(hi - length, hi - length, hi, freq, zone)
+    common: dict[str, Any] = {"by": keys, "tz": tz}
+    if metric == "service_level":
+        common["sl_threshold"] = DEFAULT_SL_THRESHOLD if sl_threshold is None else sl_threshold
+    fine = pd.Timedelta(milliseconds=length)
+    pieces = [{"freq": fine, "fill_gaps": False, "start": lo, "end": first_end}]
+    if first_end < last_begin:
+        pieces.append({"freq": freq, "fill_gaps": True, "start": first_end, "end": last_begin})
+    if last_begin >= first_end:
+        pieces.append({"freq": fine, "fill_gaps": False, "start": last_begin, "end": hi})
+    for piece in pieces:
+        piece.update(common, start=_instant(piece["start"], zone), end=_instant(piece["end"], zone))
+    parts = [dask.delayed(_buckets_part)(part, pieces) for part in shuffled.to_delayed()]
+    gathered = [b for b in dask.compute(*parts) if b is not None]
+    frame = pd.concat(gathered, ignore_index=True)
+    frame.attrs.update(df._meta.attrs)
+    return _to_series(frame, metric, freq, edges=edges, **options)
+
+
+def _record_span(df: dd.DataFrame) -> tuple[int, int, int, int] | None:
+    """The earliest start, latest start and latest end of the records, and the shortest
+    record (UTC ms)."""
+    first, last_start, last_end, shortest = dask.compute(
+        df["interval_start"].min(),
+        df["interval_start"].max(),
+        df["interval_end"].max(),
+        (df["interval_end"] - df["interval_start"]).min(),
+    )
+    if pd.isna(first):
+        return None
+
+    def ms(moment: Any) -> int:
+        return int(pd.Timestamp(moment).value // 1_000_000)  # .value is in ns
+
+    return ms(first), ms(last_start), ms(last_end), int(pd.Timedelta(shortest).value // 1_000_000)
+
+
+def _utc_ms(moment: Any, zone: str) -> int:
+    """A timestamp-like in UTC ms (a naive one read in ``zone``), as to_series reads it."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize(zone) if stamp.tzinfo is None else stamp
+    return int(stamp.value // 1_000_000)
+
+
+def _instant(ms: int, zone: str) -> pd.Timestamp:
+    return pd.Timestamp(ms, unit="ms", tz="UTC").tz_convert(zone)
