@@ -12,6 +12,7 @@ list_queues`) or windows cut into chunks (:meth:`CallVolumeClient.iter_activity`
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +50,7 @@ from ._transport import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_MAX_TOTAL_WAIT,
     Clock,
+    PageTooLargeError,
     RetryingTransport,
     WaitBudget,
 )
@@ -224,11 +226,12 @@ class CallVolumeClient:
         waits: WaitBudget | None = None,
         too_large_hint: str | None = None,
         timings: list[float] | None = None,
+        sizes: list[int] | None = None,
     ) -> Any:
         """One request to ``endpoint`` through the client's one transport; its decoded JSON.
 
-        ``timings`` gets the seconds of the answering exchange appended (see
-        :meth:`RetryingTransport.request_json`).
+        ``timings`` gets the seconds of the answering exchange appended, ``sizes`` its
+        body's bytes (see :meth:`RetryingTransport.request_json`).
         """
         declared = endpoint_named(endpoint)
         return self._transport.request_json(
@@ -239,6 +242,7 @@ class CallVolumeClient:
             query=query,
             too_large_hint=too_large_hint,
             timings=timings,
+            sizes=sizes,
         )
 
     def iter_pages(
@@ -336,56 +340,83 @@ class CallVolumeClient:
         base.update(declared.extra_params)
         sizer: PageSizer | None = None
         if check_page_size(page_size, auto=True) == AUTO:
-            sizer = PageSizer(AUTO_FIRST_PAGE_SIZES.get(declared.name, AUTO_FIRST_PAGE_SIZE))
+            sizer = PageSizer(
+                AUTO_FIRST_PAGE_SIZES.get(declared.name, AUTO_FIRST_PAGE_SIZE),
+                max_bytes=self._transport.max_page_bytes,
+            )
         fixed = sizer.size if sizer is not None else int(page_size)
         paginator = SkipLimitPaginator(
             declared, fixed, widen=sizer is None and not self._limit_refused
         )
+        stepping_back = threading.Lock()  # prefetching threads step back one at a time
 
-        def fetch(params: dict[str, int], timings: list[float] | None = None) -> Page:
-            try:
-                body = self.request(
-                    declared, body={**base, **params}, waits=budget, timings=timings
-                )
-            except APIError as exc:
-                if (
-                    sizer is not None
-                    and exc.status_code in LIMIT_REFUSED_STATUSES
-                    and params["limit"] > sizer.first
-                ):
-                    # "auto" asked for more than the server takes: one step back.
+        def step_back(limit: int, why: str) -> int:
+            """``"auto"`` asked for more than the server takes: the size to ask again with."""
+            assert sizer is not None
+            with stepping_back:
+                if limit == paginator.page_size:  # not stepped back already by another page
                     log.info(
-                        "cvframe: the API refused limit=%d (HTTP %s); page_size='auto' "
-                        "asks for fewer",
+                        "cvframe: the API %s for limit=%d; page_size='auto' asks for fewer",
+                        why,
+                        limit,
+                    )
+                    paginator.resize(sizer.refused("too large" if "large" in why else "refused"))
+                return min(limit, paginator.page_size)
+
+        def fetch(
+            params: dict[str, int],
+            timings: list[float] | None = None,
+            sizes: list[int] | None = None,
+        ) -> Page:
+            # Bounded: each pass round the loop asks for a smaller limit, or raises.
+            while True:
+                try:
+                    body = self.request(
+                        declared,
+                        body={**base, **params},
+                        waits=budget,
+                        timings=timings,
+                        sizes=sizes,
+                    )
+                except PageTooLargeError:
+                    # Under "auto" a body above max_page_bytes says the page grew too
+                    # large: one step back, the same page again. A fixed page_size (and
+                    # "auto"'s first size) keeps it the error it is.
+                    if sizer is None or params["limit"] <= sizer.first:
+                        raise
+                    smaller = step_back(params["limit"], "sent a body above max_page_bytes")
+                    params = {**params, "limit": smaller}
+                    continue
+                except APIError as exc:
+                    if exc.status_code not in LIMIT_REFUSED_STATUSES:
+                        raise
+                    if sizer is not None and params["limit"] > sizer.first:
+                        smaller = step_back(params["limit"], f"answered HTTP {exc.status_code}")
+                        params = {**params, "limit": smaller}
+                        continue
+                    if params["limit"] <= fixed:
+                        raise
+                    # No maximum limit is documented: a server refusing page_size +
+                    # overlap is asked for page_size from now on (the widened page alone).
+                    log.info(
+                        "cvframe: the API refused limit=%d (HTTP %s); asking for "
+                        "page_size=%d %ss a request from now on",
                         params["limit"],
                         exc.status_code,
+                        page_size,
+                        declared.item_unit,
                     )
-                    paginator.resize(sizer.refused())
-                    params = {**params, "limit": paginator.page_size}
-                    body = self.request(declared, body={**base, **params}, waits=budget)
-                    return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
-                if exc.status_code not in LIMIT_REFUSED_STATUSES or params["limit"] <= fixed:
-                    raise
-                # No maximum limit is documented: a server refusing page_size + overlap
-                # is asked for page_size from now on (the widened page goes alone).
-                log.info(
-                    "cvframe: the API refused limit=%d (HTTP %s); asking for page_size=%d "
-                    "%ss a request from now on",
-                    params["limit"],
-                    exc.status_code,
-                    page_size,
-                    declared.item_unit,
-                )
-                self._limit_refused = True
-                paginator.narrow()
-                params = {**params, "limit": fixed}
-                body = self.request(declared, body={**base, **params}, waits=budget)
-            return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
+                    self._limit_refused = True
+                    paginator.narrow()
+                    params = {**params, "limit": fixed}
+                    continue
+                return parse_page(body, declared, skip=params["skip"], limit=params["limit"])
 
         def sized() -> tuple[Page, Page]:
             """One page fetched alone, and what to keep of it; the sizer learns from it."""
             timings: list[float] = []
-            page = fetch(paginator.request_params(), timings)
+            sizes: list[int] = []
+            page = fetch(paginator.request_params(), timings, sizes)
             kept = paginator.update_state(page)
             if sizer is not None:
                 sizer.update(
@@ -393,6 +424,7 @@ class CallVolumeClient:
                     received=len(page.records),
                     has_more=page.has_more,
                     seconds=timings[-1] if timings else 0.0,
+                    nbytes=sizes[-1] if sizes else None,
                 )
                 paginator.resize(sizer.size)
             return page, kept

@@ -59,6 +59,7 @@ log = logging.getLogger("cvframe")
 
 __all__ = [
     "AUTO",
+    "AUTO_BYTES_SHARE",
     "AUTO_FIRST_PAGE_SIZE",
     "AUTO_GROWTH_LIMIT",
     "AUTO_LATENCY_BUDGET",
@@ -70,6 +71,7 @@ __all__ = [
     "PageSizer",
     "SkipLimitPaginator",
     "check_page_size",
+    "is_auto",
     "overlap_for",
     "parse_page",
 ]
@@ -95,8 +97,14 @@ PageSize = int | Literal["auto"]
 #: The first page size of ``page_size="auto"``: the fixed default, which the API serves.
 AUTO_FIRST_PAGE_SIZE = 1000
 #: ``"auto"`` grows the page size to at most this many times the first (16,000 records
-#: for call volume: about 16 MB a page, a quarter of the 64 MiB ``max_page_bytes``).
+#: for call volume, about 12 MB of JSON; 400 agents for agent performance), and never
+#: past what :data:`AUTO_BYTES_SHARE` of ``max_page_bytes`` allows.
 AUTO_GROWTH_LIMIT = 16
+#: ``"auto"`` grows a page only while the next one's expected body (the last page's
+#: bytes per item times the next size) stays under this share of ``max_page_bytes``:
+#: items differ in size (an agent with more intervals, a record with more skills), so
+#: half the cap is left for pages larger than the last one's average.
+AUTO_BYTES_SHARE = 0.5
 #: Seconds one exchange may take for ``"auto"`` to keep growing pages. At the API's
 #: 60 requests a minute and the readers' 4 requests in flight, a page answered within
 #: 4 s still arrives before the limiter lets its successor out, so the rate limit, not
@@ -104,10 +112,25 @@ AUTO_GROWTH_LIMIT = 16
 AUTO_LATENCY_BUDGET = 4.0
 
 
+def is_auto(page_size: Any) -> bool:
+    """Whether ``page_size`` spells :data:`AUTO`: any case, spaces around it ignored,
+    as ``--page-size`` on the command line reads it.
+
+    >>> [is_auto(v) for v in ("auto", "AUTO", " Auto ", "big", 1000)]
+    [True, True, True, False, False]
+    """
+    return isinstance(page_size, str) and page_size.strip().lower() == AUTO
+
+
 def check_page_size(page_size: Any, *, auto: bool = False) -> Any:
-    """``page_size`` if a whole number >= 1 (or ``"auto"`` if allowed), else a ValueError."""
-    if auto and page_size == AUTO and isinstance(page_size, str):
-        return page_size
+    """``page_size`` if a whole number >= 1 (or :data:`AUTO` if allowed, spelt as
+    :func:`is_auto` reads it), else a ValueError.
+
+    >>> check_page_size(" AUTO ", auto=True), check_page_size(25)
+    ('auto', 25)
+    """
+    if auto and is_auto(page_size):
+        return AUTO
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         also = ' or "auto"' if auto else ""
         raise ValueError(f"page_size must be a whole number >= 1{also}, got {page_size!r}")
@@ -119,12 +142,15 @@ class PageSizer:
 
     It starts at ``first`` and doubles after every full page (every record asked for
     arrived, and more remain) answered within ``budget`` seconds
-    (:data:`AUTO_LATENCY_BUDGET`), up to ``first *``
-    :data:`AUTO_GROWTH_LIMIT`. It settles for good at the ceiling, at the size a server
-    sends when it sends fewer records than asked while more remain (its cap), or, when
-    a page takes longer than ``budget`` or its ``limit`` is refused, back at the size
-    before (never below ``first``). The paginator's rules are the same at any size:
-    ``skip`` advances by what arrives.
+    (:data:`AUTO_LATENCY_BUDGET`), up to ``first *`` :data:`AUTO_GROWTH_LIMIT`, and, when
+    ``max_bytes`` is given and the page's ``nbytes`` known, to at most the size whose
+    expected body (the page's bytes per item times the size) stays under
+    :data:`AUTO_BYTES_SHARE` of ``max_bytes``. It settles for good at the ceiling, where
+    the bytes allow no more growth, at the size a server sends when it sends fewer
+    records than asked while more remain (its cap), or, when a page takes longer than
+    ``budget`` or is refused (its ``limit``, or its body above ``max_bytes``), back at
+    the size before (never below ``first``). The paginator's rules are the same at any
+    size: ``skip`` advances by what arrives.
 
     >>> sizer = PageSizer(1000)
     >>> sizer.update(asked=1000, received=1000, has_more=True, seconds=0.2)
@@ -134,6 +160,14 @@ class PageSizer:
     >>> sizer.update(asked=4000, received=2500, has_more=True, seconds=0.3)  # a cap
     >>> sizer.size, sizer.settled
     (2500, True)
+    >>> sizer = PageSizer(25, max_bytes=3_000_000)  # 25 agents in 400 kB: 3 MB / 2 fits 93
+    >>> sizer.update(asked=25, received=25, has_more=True, seconds=0.2, nbytes=400_000)
+    >>> sizer.update(asked=50, received=50, has_more=True, seconds=0.2, nbytes=800_000)
+    >>> sizer.size, sizer.settled
+    (93, False)
+    >>> sizer.update(asked=93, received=93, has_more=True, seconds=0.2, nbytes=1_500_000)
+    >>> sizer.size, sizer.settled, sizer.reason
+    (93, True, 'bytes')
     """
 
     def __init__(
@@ -142,17 +176,28 @@ class PageSizer:
         *,
         ceiling: int | None = None,
         budget: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         self.first = first
         self.ceiling = first * AUTO_GROWTH_LIMIT if ceiling is None else ceiling
         self.budget = AUTO_LATENCY_BUDGET if budget is None else budget
+        self.max_bytes = max_bytes
         self.size = first
         self.settled = False
-        #: Why it settled: "ceiling", "cap", "slow" or "refused" (None while growing).
+        #: Why it settled: "ceiling", "bytes", "cap", "slow", "refused" or "too large"
+        #: (None while growing).
         self.reason: str | None = None
 
-    def update(self, *, asked: int, received: int, has_more: bool, seconds: float) -> None:
-        """Take one page's outcome: ``received`` of ``asked`` items in ``seconds``."""
+    def update(
+        self,
+        *,
+        asked: int,
+        received: int,
+        has_more: bool,
+        seconds: float,
+        nbytes: int | None = None,
+    ) -> None:
+        """Take one page's outcome: ``received`` of ``asked`` items, ``nbytes``, in ``seconds``."""
         if self.settled or asked != self.size:
             return  # settled, or a page asked at another size (a re-read's, the first's)
         if has_more and 0 < received < asked:
@@ -162,12 +207,20 @@ class PageSizer:
         elif has_more and received == asked:
             if self.size >= self.ceiling:
                 self._settle(self.size, "ceiling")
-            else:
-                self.size = min(self.ceiling, self.size * 2)
+                return
+            grown = min(self.ceiling, self.size * 2)
+            if self.max_bytes is not None and nbytes is not None and received > 0:
+                fits = int(self.max_bytes * AUTO_BYTES_SHARE * received // max(1, nbytes))
+                if fits <= self.size:
+                    self._settle(self.size, "bytes")
+                    return
+                grown = min(grown, fits)
+            self.size = grown
 
-    def refused(self) -> int:
-        """The server refused ``limit=size``: settle on the size before; return it."""
-        self._settle(max(self.first, self.size // 2), "refused")
+    def refused(self, reason: str = "refused") -> int:
+        """The server refused ``limit=size`` (or its body was too large): settle on the
+        size before; return it."""
+        self._settle(max(self.first, self.size // 2), reason)
         return self.size
 
     def _settle(self, size: int, reason: str) -> None:

@@ -355,7 +355,7 @@ def read_window(
     check_client_settings(reader, client_settings)
     backend = check_dtype_backend(dtype_backend)
     check_duration_unit(duration_unit)
-    check_page_size(page_size, auto=True)
+    page_size = check_page_size(page_size, auto=True)
     wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
     org = None if endpoint.org_key is None else resolve_org_id(org_id)

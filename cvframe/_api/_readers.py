@@ -34,7 +34,7 @@ from .._frame import (
 from .._times import TimeLike, resolve_window
 from ._chunks import check_chunk, clock_changes_back, split_at, split_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
-from ._paging import PageSize, check_page_size
+from ._paging import PageSize, check_page_size, is_auto
 from ._read import (
     finished_frame,
     progress_bar_class,
@@ -198,6 +198,12 @@ def read_agents(
     (['account_id', 'agent_id', 'first_name', 'last_name'], True)
     """
     backend = check_dtype_backend(dtype_backend)
+    if is_auto(page_size):
+        raise ValueError(
+            f"page_size={page_size!r}: 'auto' applies to the skip/limit endpoints (call "
+            "volume, skill volume, agent performance); read_agents pages by offset/limit, "
+            f"so pass a number of agents a request (default {DEFAULT_AGENTS_PAGE_SIZE})"
+        )
     check_page_size(page_size)
     del org_id  # not sent: see the docstring
     unknown: set[str] = set()

@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_MAX_TOTAL_WAIT",
     "RATE_WINDOW_MARGIN",
     "Clock",
+    "PageTooLargeError",
     "RateLimiter",
     "RetryPolicy",
     "RetryingTransport",
@@ -86,6 +87,14 @@ DEADLINE_PER_TIMEOUT = 4
 #: records is about 1 MB, so 64 MiB leaves room for very large pages but not for a
 #: body that inflates without end.
 DEFAULT_MAX_PAGE_BYTES = 64 << 20
+
+
+class PageTooLargeError(ResponseError):
+    """An answer above ``max_page_bytes``, refused before it is decoded (never retried).
+
+    ``page_size="auto"`` takes it as the server's page having grown too large: it steps
+    back and asks for that page again (see ``CallVolumeClient.iter_pages``).
+    """
 
 
 class Clock(Protocol):
@@ -436,6 +445,7 @@ class RetryingTransport:
         query: Mapping[str, Any] | None = None,
         too_large_hint: str | None = None,
         timings: list[float] | None = None,
+        sizes: list[int] | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON answer, retrying what may be retried.
 
@@ -446,7 +456,9 @@ class RetryingTransport:
         ``too_large_hint`` replaces the advice of the error for an answer above
         ``max_page_bytes`` (an endpoint without paging asks for a smaller window).
         ``timings``, when given, gets the seconds of the exchange that brought the answer
-        appended (the rate limiter's wait and earlier attempts not counted).
+        appended (the rate limiter's wait and earlier attempts not counted), and
+        ``sizes`` its body's bytes. An answer above ``max_page_bytes`` is a
+        :class:`PageTooLargeError` (a :class:`ResponseError`), never retried.
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
         that miss the deadline and 2xx bodies that are not JSON (a proxy's page, a
@@ -524,6 +536,8 @@ class RetryingTransport:
                 if 200 <= status < 300:
                     if timings is not None:
                         timings.append(self.clock.monotonic() - started)
+                    if sizes is not None:
+                        sizes.append(len(response.content))
                     try:
                         return self._decode(response)
                     except ResponseError as exc:
@@ -572,9 +586,9 @@ class RetryingTransport:
             )
             self.clock.sleep(delay)
 
-    def _too_large(self, size: str, hint: str | None = None) -> ResponseError:
+    def _too_large(self, size: str, hint: str | None = None) -> PageTooLargeError:
         advice = hint or "for really large pages lower page_size or raise max_page_bytes"
-        return ResponseError(
+        return PageTooLargeError(
             f"the API's answer is larger than max_page_bytes={_size_text(self.max_page_bytes)} "
             f"({size}); a page is far smaller, so cvframe refuses it rather than inflate it "
             f"whole. Check host; {advice}"
