@@ -123,9 +123,10 @@ def to_series(
     do not reach from its start (to its end) is kept, flagged with ``"flag"``, and a
     ``UserWarning`` names it and says to pass ``start``/``end`` or read with
     cvframe's readers (``"keep"`` keeps it without a warning). The recorded window
-    stays on the frame through row selection: after cutting a read by time off a
-    bucket boundary, pass ``start``/``end``. No bucket is added for the span's quiet
-    ends: the series runs from the first record's bucket to the last's.
+    holds for the rows read: a frame filtered or concatenated since has none (its
+    span is unknown, as above), so pass ``start``/``end`` for a cut read. No bucket
+    is added for the span's quiet ends: the series runs from the first record's
+    bucket to the last's.
 
     Parameters
     ----------
@@ -230,10 +231,8 @@ def to_series(
     The long layout, hourly, for a read of 09:00 to 10:30 (the window a reader would
     record): the 10:00 hour is partial, trimmed by default and flagged on request:
 
-    >>> import pandas as pd
-    >>> read = df.copy()
-    >>> read.attrs["cvframe_window"] = (
-    ...     pd.Timestamp("2024-01-01 09:00", tz="UTC"), pd.Timestamp("2024-01-01 10:30", tz="UTC"))
+    >>> from cvframe._frame import with_window  # what the readers do
+    >>> read = with_window(df.copy(), "2024-01-01 09:00", "2024-01-01 10:30")
     >>> cvframe.to_series(read, freq="1h", layout="long")
       unique_id                        ds    y
     0   Billing 2024-01-01 09:00:00+00:00  0.0
