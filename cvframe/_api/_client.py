@@ -287,10 +287,14 @@ class CallVolumeClient:
             ``"auto"`` finds the largest page the server serves well: it starts at
             1,000 items (25 agents for agent performance) and doubles after every
             full page answered within 4 seconds (``AUTO_LATENCY_BUDGET``), up to
-            16 times the start (16,000 records). It settles at the server's cap when
-            a page brings fewer items than asked while more remain, and one step
-            back when a page is slower than that or its ``limit`` is refused (never
-            below the start). The pages are read one at a time until it settles.
+            16 times the start (16,000 records), and only while the next page's
+            expected body (the last page's bytes per item times the next size) stays
+            under half of ``max_page_bytes``. It settles at the server's cap when
+            a page brings fewer items than asked while more remain, where the bytes
+            allow no more, and one step back when a page is slower than that, its
+            ``limit`` is refused or its body is above ``max_page_bytes`` (that page
+            is asked for again; never below the start, where a body too large stays
+            the error). The pages are read one at a time until it settles.
         concurrency : int, default 1
             Requests in flight at once after the first page has told ``totalCount``
             (with ``page_size="auto"``, once the page size has settled).

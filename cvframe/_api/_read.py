@@ -426,10 +426,12 @@ def read_callvolume(
     page_size : int or "auto", default 1000
         Records asked for per request. ``"auto"`` lets the read find the largest page
         the server serves well: it starts at 1,000 and doubles after every full page
-        answered within 4 seconds, up to 16,000; it settles at the server's cap when a
-        page brings fewer records than asked while more remain, and one step back when
-        a page is slower or its ``limit`` is refused (never below 1,000). Every
-        integrity rule of the read holds at any size.
+        answered within 4 seconds, up to 16,000 and while the next page's expected
+        body stays under half of ``max_page_bytes``; it settles at the server's cap
+        when a page brings fewer records than asked while more remain, and one step
+        back when a page is slower, its ``limit`` is refused or its body is above
+        ``max_page_bytes`` (never below 1,000). Every integrity rule of the read holds
+        at any size.
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
     duration_unit : {"ms", "s"}, default "ms"

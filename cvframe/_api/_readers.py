@@ -259,9 +259,11 @@ def read_agent_performance(
     page_size : int or "auto", default 25
         Agents asked for per request (a page of agents holds all their rows: see
         :data:`DEFAULT_AGENT_PERFORMANCE_PAGE_SIZE`). ``"auto"`` starts at 25 and
-        doubles after every full page answered within 4 seconds, up to 400; it
-        settles at the server's cap, or one step back when a page is slower or its
-        ``limit`` is refused (never below 25).
+        doubles after every full page answered within 4 seconds, up to 400 and
+        while the next page's expected body stays under half of ``max_page_bytes``
+        (an agent's page is large: tens of kB an agent for a month); it settles at
+        the server's cap, or one step back when a page is slower, its ``limit`` is
+        refused or its body is above ``max_page_bytes`` (never below 25).
     queues : str or list of str, optional
         Keep only the rows of these queues, given by queue id or queue name.
     dtype_backend : {"numpy_nullable", "pyarrow"}, default "numpy_nullable"
@@ -366,10 +368,12 @@ def read_skill_volume(
     page_size : int or "auto", default 1000
         Records asked for per request. ``"auto"`` lets the read find the largest page
         the server serves well: it starts at 1,000 and doubles after every full page
-        answered within 4 seconds, up to 16,000; it settles at the server's cap when a
-        page brings fewer records than asked while more remain, and one step back when
-        a page is slower or its ``limit`` is refused (never below 1,000). Every
-        integrity rule of the read holds at any size.
+        answered within 4 seconds, up to 16,000 and while the next page's expected
+        body stays under half of ``max_page_bytes``; it settles at the server's cap
+        when a page brings fewer records than asked while more remain, and one step
+        back when a page is slower, its ``limit`` is refused or its body is above
+        ``max_page_bytes`` (never below 1,000). Every integrity rule of the read holds
+        at any size.
     queues : str or list of str, optional
         Keep only these queues, given by queue id or queue name.
     duration_unit : {"ms", "s"}, default "ms"
