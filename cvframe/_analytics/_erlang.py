@@ -1347,8 +1347,9 @@ def staffing(
         asa_s, busy, abandon = queue.asa_s, queue.occupancy, queue.abandon_probability
     level, asa_s, busy = (np.where(unknown_row, np.nan, x) for x in (level, asa_s, busy))
 
-    added = STAFFING_COLUMNS if patience_s is None else STAFFING_COLUMNS_A
-    out = df.drop(columns=[c for c in added if c in df.columns])
+    # Every column either model adds goes, so an Erlang C plan of an Erlang A plan
+    # carries no stale abandon rate or patience.
+    out = df.drop(columns=[c for c in STAFFING_COLUMNS_A if c in df.columns])
     b = _Broadcast()
     b.vector, b.index = True, index
     out["offered_load"] = b.wrap(load, "Float64")

@@ -563,3 +563,28 @@ def test_a_bad_given_patience_names_its_row_or_queue() -> None:
         cvframe.staffing(df, model="erlang_a", patience=bad)
     with pytest.raises(ValueError, match=r"patience must be a positive.*'q1'"):
         cvframe.staffing(df, model="erlang_a", patience={"q1": "0s"})
+
+
+def test_an_erlang_c_plan_of_an_erlang_a_plan_drops_the_erlang_a_columns() -> None:
+    # Review finding 17: staffing(model="erlang_c") on staffing(model="erlang_a")'s output
+    # kept the old expected_abandon_rate and patience beside the new Erlang C plan.
+    df = frame(
+        [
+            record(
+                "2024-01-01T09:00:00Z",
+                length=pd.Timedelta("30min"),
+                offered_contacts=110,
+                answered_contacts=100,
+                completed_contacts=100,
+                abandoned_contacts=10,
+                conversation_handle_time=100 * 180_000,
+                queue_hold_time_answered=100 * 20_000,
+                queue_hold_time_abandoned=10 * 30_000,
+            )
+        ]
+    )
+    a = cvframe.staffing(df, model="erlang_a")
+    assert {"expected_abandon_rate", "patience"} <= set(a.columns)
+    c = cvframe.staffing(a, model="erlang_c")
+    assert "expected_abandon_rate" not in c.columns and "patience" not in c.columns
+    pd.testing.assert_frame_equal(c, cvframe.staffing(df, model="erlang_c"))
