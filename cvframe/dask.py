@@ -47,7 +47,7 @@ from ._analytics import resample_intervals as _resample_intervals
 from ._analytics import to_series as _to_series
 from ._arguments import queue_list
 from ._endpoints import endpoint_named
-from ._frame import empty_frame
+from ._frame import WINDOW_ATTR, empty_frame, with_window
 from ._store import read_snapshot as _read_snapshot
 from ._store import snapshot_days, snapshot_endpoint
 from ._times import TimeLike, resolve_window
@@ -376,8 +376,10 @@ def to_series(
     shared by several ids, across partitions), partial edge buckets (and the warning
     where the read's window is unknown), KPIs as ratios of each bucket's sums, and
     both layouts are exactly those of :func:`cvframe.to_series` on the same records.
-    A window recorded on ``df``'s meta (``attrs``) is passed on; a Dask frame
-    usually has none, so pass ``start``/``end`` to say what was read.
+    The read's window recorded on ``df``'s meta (``attrs``, e.g. by
+    ``dd.from_pandas`` of a frame a cvframe reader returned) is passed on while
+    ``df`` still has the rows it was recorded with; otherwise pass ``start``/``end``
+    to say what was read.
 
     Parameters
     ----------
@@ -454,7 +456,9 @@ def to_series(
     if span is None:
         return empty
     zone = column_tz(df._meta["interval_start"]) if tz is None else str(tz)
-    first, last_start, last_end, length = span
+    first, last_start, last_end, length, rows = span
+    if length <= 0:  # as cvframe.resample_intervals refuses it
+        raise ValueError("every record needs interval_end after interval_start")
     lo, hi = bucket_span(first, last_start, last_end, freq, zone)
     lo = _utc_ms(start, zone) if start is not None else lo
     hi = _utc_ms(end, zone) if end is not None else hi
@@ -478,18 +482,21 @@ def to_series(
     parts = [dask.delayed(_buckets_part)(part, pieces) for part in shuffled.to_delayed()]
     gathered = [b for b in dask.compute(*parts) if b is not None]
     frame = pd.concat(gathered, ignore_index=True)
-    frame.attrs.update(df._meta.attrs)
+    window = df._meta.attrs.get(WINDOW_ATTR)  # the read's, while the rows are its rows
+    if isinstance(window, tuple) and len(window) == 3 and window[2] == rows:
+        with_window(frame, window[0], window[1])
     return _to_series(frame, metric, freq, edges=edges, **options)
 
 
-def _record_span(df: dd.DataFrame) -> tuple[int, int, int, int] | None:
+def _record_span(df: dd.DataFrame) -> tuple[int, int, int, int, int] | None:
     """The earliest start, latest start and latest end of the records, and the shortest
-    record (UTC ms)."""
-    first, last_start, last_end, shortest = dask.compute(
+    record (UTC ms), and the number of records."""
+    first, last_start, last_end, shortest, rows = dask.compute(
         df["interval_start"].min(),
         df["interval_start"].max(),
         df["interval_end"].max(),
         (df["interval_end"] - df["interval_start"]).min(),
+        df.map_partitions(len).sum(),
     )
     if pd.isna(first):
         return None
@@ -497,7 +504,8 @@ def _record_span(df: dd.DataFrame) -> tuple[int, int, int, int] | None:
     def ms(moment: Any) -> int:
         return int(pd.Timestamp(moment).value // 1_000_000)  # .value is in ns
 
-    return ms(first), ms(last_start), ms(last_end), int(pd.Timedelta(shortest).value // 1_000_000)
+    length = int(pd.Timedelta(shortest).value // 1_000_000)
+    return ms(first), ms(last_start), ms(last_end), length, int(rows)
 
 
 def _utc_ms(moment: Any, zone: str) -> int:
