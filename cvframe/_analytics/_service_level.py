@@ -531,7 +531,8 @@ def within_threshold(
     missed_low, missed_estimate, missed_high = missed_bounds(
         count, total_wait, max_wait, max_missing, threshold
     )
-    unknown = count_missing | total_missing
+    # No contacts means none within T, exactly, whatever their (absent) wait totals say.
+    unknown = count_missing | (total_missing & (count != 0))
     return count - missed_high, count - missed_estimate, count - missed_low, unknown
 
 

@@ -420,3 +420,31 @@ def test_abandoned_counts_go_together_with_the_answered_ones_and_in_order(
         cvframe.IntervalSchema.validate(bad)
     with pytest.raises(Exception, match="only with them"):
         cvframe.IntervalSchema.validate(hourly.drop(columns=["sl_threshold"]))
+
+
+@pytest.mark.parametrize("name", ["amazon_connect", "cisco_positive", "cisco_ignore_abandons"])
+def test_no_abandons_make_bw_exactly_zero_whatever_the_abandoned_totals(name: str) -> None:
+    # Review finding 6: a record with 0 abandoned and no abandoned wait totals got NA
+    # for every definition that uses BW, although BW is exactly 0 there.
+    def rec(**extra: int) -> dict[str, object]:
+        return {
+            "_id": "r",
+            "queueId": "q1",
+            "intervalStartTimeStamp": "2024-01-01T09:00:00Z",
+            "intervalEndTimeStamp": "2024-01-01T09:15:00Z",
+            "offeredContacts": 10,
+            "answeredContacts": 10,
+            "abandonedContacts": 0,
+            "queueHoldTimeAnswered": 100_000,
+            "maxQueueHoldTimeAnswered": 30_000,
+            **extra,
+        }
+
+    without = cvframe.kpis(cvframe.records_to_frame([rec()]), sl_denominator=name)
+    timed = cvframe.kpis(
+        cvframe.records_to_frame([rec(queueHoldTimeAbandoned=0, maxqueueHoldTimeAbandoned=0)]),
+        sl_denominator=name,
+    )
+    columns = ["service_level_low", "service_level", "service_level_high", "service_level_exact"]
+    assert timed[columns].notna().all(axis=None)
+    pd.testing.assert_frame_equal(without[columns], timed[columns])
