@@ -483,7 +483,7 @@ def to_series(
     gathered = [b for b in dask.compute(*parts) if b is not None]
     frame = pd.concat(gathered, ignore_index=True)
     window = df._meta.attrs.get(WINDOW_ATTR)  # the read's, while the rows are its rows
-    if isinstance(window, tuple) and len(window) == 3 and window[2] == rows:
+    if isinstance(window, list | tuple) and len(window) == 3 and window[2] == rows:
         with_window(frame, window[0], window[1])
     return _to_series(frame, metric, freq, edges=edges, **options)
 

@@ -31,6 +31,7 @@ from .._frame import (
     queue_mask,
     records_to_table,
     warn_drift,
+    with_window,
 )
 from .._frame import (
     validate as validate_frame,
@@ -375,7 +376,7 @@ def read_window(
         tables = window.read()
     unknown = window.unknown_fields
     del window  # its ids of every record are no longer needed
-    return finished_frame(
+    df = finished_frame(
         tables,
         endpoint=endpoint,
         dtype_backend=backend,
@@ -383,6 +384,8 @@ def read_window(
         unknown_fields=unknown,
         stacklevel=stacklevel + 1,
     )
+    # The window asked for (when both sides are known), for to_series' edge buckets.
+    return with_window(df, begin, stop)
 
 
 def read_callvolume(

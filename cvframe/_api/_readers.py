@@ -30,6 +30,7 @@ from .._frame import (
     check_dtype_backend,
     check_time_zone,
     records_to_table,
+    with_window,
 )
 from .._times import TimeLike, resolve_window
 from ._chunks import check_chunk, clock_changes_back, split_at, split_window
@@ -566,10 +567,11 @@ def read_agent_activity(
     finally:
         if bar is not None:
             bar.close()
-    return finished_frame(
+    df = finished_frame(
         tables,
         endpoint=AGENT_ACTIVITY,
         dtype_backend=backend,
         validate=validate,
         unknown_fields=unknown,
     )
+    return with_window(df, begin, stop)  # the window asked for, for to_series

@@ -22,8 +22,10 @@ import pandas as pd
 
 __all__ = ["WINDOW_ATTR", "frame_window", "with_window"]
 
-#: The key of ``DataFrame.attrs`` holding the read's ``(start, end, rows)``: UTC
-#: Timestamps, and the number of rows the frame had when the window was recorded.
+#: The key of ``DataFrame.attrs`` holding the read's ``[start, end, rows]``: UTC ISO
+#: times and the number of rows the frame had when the window was recorded. JSON values,
+#: so that ``df.to_parquet`` (which writes ``attrs`` as JSON) takes a read frame, and a
+#: parquet round trip (attrs come back as JSON: a list) keeps the window.
 WINDOW_ATTR = "cvframe_window"
 
 
@@ -48,19 +50,22 @@ def with_window(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     if start is None or end is None:
         df.attrs.pop(WINDOW_ATTR, None)
         return df
-    df.attrs[WINDOW_ATTR] = (_utc(start), _utc(end), len(df))
+    df.attrs[WINDOW_ATTR] = [_utc(start).isoformat(), _utc(end).isoformat(), len(df)]
     return df
 
 
 def frame_window(df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The ``(start, end)`` a reader recorded on ``df``, or None: none was, or its rows changed."""
     window = df.attrs.get(WINDOW_ATTR)
-    if not (isinstance(window, tuple) and len(window) == 3):
+    if not (isinstance(window, list | tuple) and len(window) == 3):
         return None
     start, end, rows = window
-    if not (isinstance(start, pd.Timestamp) and isinstance(end, pd.Timestamp)):
+    if not (isinstance(start, str) and isinstance(end, str) and rows == len(df)):
         return None
-    return (start, end) if rows == len(df) else None
+    try:
+        return _utc(start), _utc(end)
+    except ValueError:
+        return None
 
 
 def _utc(value: Any) -> pd.Timestamp:

@@ -103,7 +103,9 @@ def frame_to_table(
         validate_frame(df, endpoint=endpoint)
     names = column_names(endpoint)
     try:
-        table = pa.Table.from_pandas(df[names], preserve_index=False)
+        picked = df[names]
+        picked.attrs = {}  # a read's window is no part of a day file
+        table = pa.Table.from_pandas(picked, preserve_index=False)
     except UnicodeEncodeError:
         # Python-storage strings can hold a lone surrogate, which no file can.
         bad = [name for name in names if not _all_text(df[name])]

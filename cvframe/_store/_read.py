@@ -22,6 +22,7 @@ from .._frame import (
     keep_latest_versions,
     pandas_types_mapper,
     queue_mask,
+    with_window,
 )
 from .._frame import validate as validate_frame
 from .._times import TimeLike, to_utc
@@ -316,4 +317,6 @@ def read_snapshot(
     df.index = pd.RangeIndex(len(df))
     if validate and columns is None:
         validate_frame(df, endpoint=chosen, dtype_backend=backend)
-    return df
+    # The window read, when both sides are given (for to_series' edge buckets); a read
+    # without one records nothing: the snapshot may not hold the whole of its span.
+    return with_window(df, begin, stop)
