@@ -84,8 +84,8 @@ def add_fetch_command(subcommands: Subcommands) -> None:
         type=page_size_argument,
         default=None,
         help="records per request (agents per request for agentperformance; default "
-        f"{DEFAULT_PAGE_SIZE} for callvolume), or auto: start at {DEFAULT_PAGE_SIZE} and grow "
-        "while the server sends full pages quickly (not for agents)",
+        f"{DEFAULT_PAGE_SIZE} for callvolume), or auto: start at the default and grow while "
+        "the server sends full pages quickly and small enough (not for agents)",
     )
     fetch.add_argument(
         "--duration-unit",
