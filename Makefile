@@ -39,7 +39,7 @@ typecheck: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -c "import pandas, pyarrow; print('pandas', pandas.__version__, 'pyarrow', pyarrow.__version__)"
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## cassettes: re-record the vcrpy cassettes from the emulator
 cassettes: $(VENV)/.installed-dev

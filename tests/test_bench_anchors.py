@@ -20,7 +20,7 @@ pytest.importorskip("polars")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import run
+import _analytics as anchors
 from _frames import interval_frame
 
 #: A total wait that DuckDB's epoch() of an INTERVAL does not give back exactly.
@@ -45,9 +45,9 @@ def test_duckdb_anchor_gives_cvframes_numbers_on_the_snapshots_columns() -> None
     df = small_frame()
     ours = cvframe.kpis(cvframe.resample_intervals(df, "1h"))
     with duckdb.connect() as con:
-        con.register("df", run.natural_table(df))
-        theirs = run.duckdb_hourly_kpis(con, 20_000)
-    run._same_numbers(ours, theirs, "DuckDB")
+        con.register("df", anchors.natural_table(df))
+        theirs = anchors.duckdb_hourly_kpis(con, 20_000)
+    anchors._same_numbers(ours, theirs, "DuckDB")
 
 
 def test_polars_anchor_gives_cvframes_numbers_on_the_snapshots_columns() -> None:
@@ -55,14 +55,14 @@ def test_polars_anchor_gives_cvframes_numbers_on_the_snapshots_columns() -> None
 
     df = small_frame()
     ours = cvframe.kpis(cvframe.resample_intervals(df, "1h"))
-    theirs = run.polars_hourly_kpis(pl.from_arrow(run.natural_table(df)), 20_000)
-    run._same_numbers(ours, theirs, "polars")
+    theirs = anchors.polars_hourly_kpis(pl.from_arrow(anchors.natural_table(df)), 20_000)
+    anchors._same_numbers(ours, theirs, "polars")
 
 
 def test_the_anchors_input_is_plain_int64_milliseconds() -> None:
     import pyarrow as pa
 
-    table = run.natural_table(small_frame())
+    table = anchors.natural_table(small_frame())
     assert table.schema.field("queue_hold_time_answered").type == pa.int64()
     assert table.schema.field("offered_contacts").type == pa.int64()
     assert table.schema.field("interval_start").type == pa.timestamp("ms", tz="UTC")
