@@ -360,7 +360,7 @@ class CallVolumeClient:
             with stepping_back:
                 if limit == paginator.page_size:  # not stepped back already by another page
                     log.info(
-                        "cvframe: the API %s for limit=%d; page_size='auto' asks for fewer",
+                        "the API %s for limit=%d; page_size='auto' asks for fewer",
                         why,
                         limit,
                     )
@@ -403,7 +403,7 @@ class CallVolumeClient:
                     # No maximum limit is documented: a server refusing page_size +
                     # overlap is asked for page_size from now on (the widened page alone).
                     log.info(
-                        "cvframe: the API refused limit=%d (HTTP %s); asking for "
+                        "the API refused limit=%d (HTTP %s); asking for "
                         "page_size=%d %ss a request from now on",
                         params["limit"],
                         exc.status_code,

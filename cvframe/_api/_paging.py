@@ -225,7 +225,7 @@ class PageSizer:
 
     def _settle(self, size: int, reason: str) -> None:
         self.size, self.settled, self.reason = size, True, reason
-        log.info("cvframe: page_size='auto' settles on %d (%s)", size, reason)
+        log.info("page_size='auto' settles on %d (%s)", size, reason)
 
 
 def overlap_for(received: int) -> int:
@@ -522,7 +522,7 @@ class SkipLimitPaginator:
             past = ids[inside:]
             if (past or not kept) and self._all_seen(past, also=ids[:inside]):
                 log.warning(
-                    "cvframe: the API said hasMore=true on a page reaching totalCount=%d "
+                    "the API said hasMore=true on a page reaching totalCount=%d "
                     "and sent nothing new past it; stopping there",
                     total,
                 )
@@ -593,7 +593,7 @@ class SkipLimitPaginator:
         self.skip = max(0, page.skip - back)
         self.has_next_page = True
         log.info(
-            "cvframe: the page at skip=%d shares no record with the one before (records "
+            "the page at skip=%d shares no record with the one before (records "
             "were deleted under the read); reading again from skip=%d",
             page.skip,
             self.skip,

@@ -157,7 +157,7 @@ class WindowReader:
                 and previous[0].equals(seen)
             ):
                 log.warning(
-                    "cvframe: %d passes over the window agree on %d distinct %ss, but "
+                    "%d passes over the window agree on %d distinct %ss, but "
                     "the API's totalCount says %d; it seems to count some %ss twice. "
                     "Returning the %d %ss",
                     attempt,
@@ -171,7 +171,7 @@ class WindowReader:
                 return tables
             previous = (seen, last_total) if steady else None
             log.warning(
-                "cvframe: pass %d ended with %d distinct %ss but totalCount=%d; "
+                "pass %d ended with %d distinct %ss but totalCount=%d; "
                 "%ss changed under the read, reading the window again",
                 attempt,
                 distinct,

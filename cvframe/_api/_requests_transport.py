@@ -235,7 +235,7 @@ def _watched(pool: Any) -> Any:
         return pool
     take = getattr(pool, "_get_conn", None)
     if not callable(take):
-        log.debug("cvframe: urllib3's pool has no _get_conn; the deadline covers bodies only")
+        log.debug("urllib3's pool has no _get_conn; the deadline covers bodies only")
         return pool
 
     def get_conn(*args: Any, **kwargs: Any) -> Any:

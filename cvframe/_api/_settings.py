@@ -254,7 +254,7 @@ class Settings:
             # A ready token is the more explicit of the two; signing a JWT behind it
             # (on a 401, say) would quietly switch identities.
             log.info(
-                "cvframe: both a token and client_id/client_secret are set; using the "
+                "both a token and client_id/client_secret are set; using the "
                 "token (client_id and client_secret are ignored)"
             )
             cid = csecret = None

@@ -347,6 +347,14 @@ def _error_ending_retries(failure: CvframeError, why: str) -> CvframeError:
     return type(failure)(f"{failure}; {why}")
 
 
+def _failure_text(failure: Exception) -> str:
+    """What a retry log line says went wrong: the HTTP status, or the transport's failure."""
+    status = getattr(failure, "status_code", None)
+    if status is not None:
+        return f"HTTP {status} ({type(failure).__name__})"
+    return f"no answer ({type(failure).__name__})"
+
+
 def _orjson_loads() -> Callable[[bytes], Any] | None:
     """orjson's ``loads`` when the optional ``fast`` extra is installed, else None."""
     try:
@@ -578,8 +586,8 @@ class RetryingTransport:
             attempt += 1
             self.retries += 1
             log.info(
-                "cvframe: %s; retry %d/%d in %.1fs",
-                type(failure).__name__,
+                "%s; retry %d/%d in %.1f s",
+                _failure_text(failure),
                 attempt,
                 self.retry.max_retries,
                 delay,
