@@ -4,23 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Extra requirement for the test venv, e.g. PANDAS_SPEC='pandas>=2.2,<2.3' (see .ci/run).
 PANDAS_SPEC ?=
+# A path entry, not an import hook: mypy and IDEs find an editable cvframe (and its py.typed).
+EDITABLE := --config-settings editable_mode=compat
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench cassettes clean
+.PHONY: demo test lint typecheck pytest bench cassettes package clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(PIP) install -e . $(EDITABLE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev]' $(if $(PANDAS_SPEC),'$(PANDAS_SPEC)')
+	$(PIP) install -e '.[dev]' $(EDITABLE) $(if $(PANDAS_SPEC),'$(PANDAS_SPEC)')
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev,bench]'
+	$(PIP) install -e '.[dev,bench]' $(EDITABLE)
 	touch $@
 
 ## demo: run the main job on the built-in emulator (no account needed)
@@ -49,5 +51,19 @@ cassettes: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
+## package: build the wheel and sdist, install the wheel in a fresh venv, import and type-check it
+package: $(VENV)/.installed-dev
+	rm -rf dist .venv-wheel
+	$(PIP) install build
+	$(BIN)/python -m build --outdir dist . >/dev/null
+	$(PYTHON) -m venv .venv-wheel
+	.venv-wheel/bin/python -m pip --disable-pip-version-check -q install dist/cvframe-*.whl
+	cd .ci && ../.venv-wheel/bin/python installed_wheel_check.py
+	# From .ci/, where no cvframe/ directory is beside the file: mypy must find the installed
+	# package, the wheel's and the editable install's alike.
+	cd .ci && for venv in .venv-wheel $(VENV); do \
+		../$(BIN)/mypy --config-file= --python-executable ../$$venv/bin/python --strict \
+			--follow-imports=silent --cache-dir=/dev/null installed_wheel_check.py || exit 1; done
+
 clean:
-	rm -rf .venv .venv-* demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .venv .venv-* dist demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
