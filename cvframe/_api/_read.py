@@ -8,6 +8,7 @@ frame at the end (drift warning, validation).
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import logging
 import sys
@@ -48,6 +49,7 @@ __all__ = [
     "check_client_settings",
     "drained",
     "finished_frame",
+    "log_bar_class",
     "progress_bar_class",
     "progress_wanted",
     "read_callvolume",
@@ -68,7 +70,14 @@ def progress_wanted(progress: bool | None) -> bool:
 
 
 def progress_bar_class() -> Any:
-    """tqdm's notebook widget where it can render (ipywidgets installed), else text."""
+    """The tqdm class for where the bar is seen: a notebook, a terminal, or a log.
+
+    In a notebook, tqdm's widget where it can render (ipywidgets installed), else its
+    text bar (the notebook's stderr understands carriage returns). In a terminal,
+    tqdm's text bar, redrawn in place and wiped by ``leave=False``. Anywhere else (a
+    pipe, a file, a CI log) a carriage return does not go back: the bar is written as
+    whole lines instead (see :func:`log_bar_class`).
+    """
     if "ipykernel" in sys.modules:
         try:
             import ipywidgets  # noqa: F401
@@ -76,9 +85,57 @@ def progress_bar_class() -> Any:
             from tqdm.std import tqdm as text_bar
 
             return text_bar
+    elif not getattr(sys.stderr, "isatty", lambda: False)():
+        return log_bar_class()
     from tqdm.auto import tqdm as auto_bar
 
     return auto_bar
+
+
+#: Seconds between two lines of a bar written to a log: a line now and then, not one
+#: per page.
+LOG_BAR_INTERVAL = 10.0
+
+
+class _WholeLines:
+    """A file for tqdm that writes each redraw of the bar as a line of its own.
+
+    tqdm redraws with ``"\r" + bar + padding`` and wipes with ``"\r" + spaces``;
+    a log keeps all of it, on one line that the next print continues. Here each
+    redraw becomes ``bar + "\n"`` and a wipe (or tqdm's own line end) nothing.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").rstrip()
+        if line:
+            self._stream.write(line + "\n")
+
+    def flush(self) -> None:
+        getattr(self._stream, "flush", lambda: None)()
+
+
+@functools.cache
+def log_bar_class() -> Any:
+    """A tqdm class that writes whole lines to stderr: for a pipe, a file or a CI log.
+
+    Each line is the bar as it stands (in ASCII, which any log can show), one at the
+    start, one at most every :data:`LOG_BAR_INTERVAL` seconds, and one at the end
+    (``leave`` is ignored: a log keeps the last line, so it says where the read got
+    to); the next output starts on a fresh line.
+    """
+    from tqdm.std import tqdm as text_bar
+
+    class LogBar(text_bar):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("file", _WholeLines(sys.stderr))
+            kwargs.setdefault("mininterval", LOG_BAR_INTERVAL)
+            kwargs.update(ascii=True, leave=True, dynamic_ncols=False)
+            super().__init__(*args, **kwargs)
+
+    return LogBar
 
 
 #: Whole-window passes a read may make while its pages do not add up: the distinct ids
