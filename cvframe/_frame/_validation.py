@@ -202,6 +202,9 @@ def validate(
                 columns=["column", "dtype", "expected"],
             ),
         )
+    if _contract_holds(df, declared):
+        return df
+    # Some check fails (or the fast checks could not tell): pandera builds the report.
     import pandera.pandas as pa
 
     schema = _pandera_schema(df, backend, declared)
@@ -213,6 +216,45 @@ def validate(
         cases = getattr(exc, "failure_cases", None)
         raise SchemaError(_summarize(exc, cases, declared), failure_cases=cases) from None
     return df
+
+
+def _contract_holds(df: pd.DataFrame, endpoint: Endpoint) -> bool:
+    """True when ``df`` (of the contract's columns and dtypes) passes every contract check.
+
+    The checks pandera's schema makes, done as a few vectorised reductions per column
+    (a minimum, a null count, one hash of the key): about a tenth of pandera's time,
+    without importing it. Never laxer than the schema: where this says True, pandera
+    passes too (tests/frame/test_fast_validation.py holds both to the same verdicts);
+    where it says False, :func:`validate` runs pandera, which builds the report.
+    """
+    if list(df.columns) != [c.name for c in endpoint.columns]:
+        return False  # the schema is ordered=True: let pandera name the order
+    required = frozenset(required_columns(endpoint))
+    keys = endpoint.key_columns
+    for column in endpoint.columns:
+        values = df[column.name]
+        if column.name in required and values.isna().any():
+            return False
+        if column.kind == "float":
+            # A comparison, not a minimum: NaN (which is not NA) fails ``>= 0`` here as in
+            # pandera, where a minimum would skip it.
+            if not bool((values >= 0).fillna(True).all()):
+                return False
+        elif column.kind in _NON_NEGATIVE and len(values):
+            low = values.min()
+            if (
+                low is not pd.NA
+                and low is not pd.NaT
+                and not bool(low >= _NON_NEGATIVE[column.kind])
+            ):
+                return False
+    if len(keys) == 1:
+        if not df[keys[0]].is_unique:  # a null counts as a value: two nulls repeat
+            return False
+    elif len(df) and bool(df.duplicated(subset=list(keys)).any()):
+        return False
+    pair = all(name in df.columns for name in INTERVAL_PAIR)
+    return not pair or bool(_interval_end_after_start(df).all())
 
 
 #: Rows pandera checks at a time in a large frame: its checks allocate temporaries the
