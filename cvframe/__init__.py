@@ -14,18 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from . import erlang, erlang_c
-from ._analytics import (
-    DEFAULT_STATE_CATEGORIES,
-    agent_kpis,
-    agent_occupancy,
-    agent_state_intervals,
-    kpis,
-    required_agents,
-    resample_intervals,
-    staffing,
-    to_series,
-)
 from ._api import (
     CallVolumeClient,
     HttpRequest,
@@ -64,38 +52,73 @@ from ._frame import (
 )
 from ._store import SyncReport, read_snapshot, sync, write_snapshot
 from ._version import __version__
-from ._wfm import to_wfm, write_wfm
 
 if _TYPE_CHECKING:  # what the lazy names below are, for type checkers
     import pandera.pandas as _pandera
 
-    from . import emulator
+    from . import emulator, erlang, erlang_c
+    from ._analytics import (
+        DEFAULT_STATE_CATEGORIES,
+        agent_kpis,
+        agent_occupancy,
+        agent_state_intervals,
+        kpis,
+        required_agents,
+        resample_intervals,
+        staffing,
+        to_series,
+    )
     from ._frame import CallVolumeSchema
+    from ._wfm import to_wfm, write_wfm
 
     IntervalSchema: _pandera.DataFrameSchema
 
-# Three public names load on first use, so that ``import cvframe`` imports neither
-# pandera (most of its import time) nor the emulator's HTTP server and JWT checks:
-# ``CallVolumeSchema`` (the pandera model of call volume), ``IntervalSchema`` (the pandera
-# schema of resample_intervals' output: an instance, where CallVolumeSchema is a class;
-# the name is kept for compatibility) and ``emulator``. ``from cvframe import X`` and
+# Some public names load on first use, so that ``import cvframe`` costs little more than
+# ``import pandas, pyarrow``: the analytics and WFM exports (``kpis``, ``staffing``,
+# ``to_wfm``, the ``erlang`` modules, ...: numpy-heavy modules a read never needs),
+# ``CallVolumeSchema`` (the pandera model of call volume; pandera is most of the import
+# time), ``IntervalSchema`` (the pandera schema of resample_intervals' output: an
+# instance, where CallVolumeSchema is a class; the name is kept for compatibility) and
+# ``emulator`` (an HTTP server and JWT checks). ``from cvframe import X`` and
 # ``dir(cvframe)`` see them as always.
+
+#: Lazy public name -> (module it lives in, attribute there; None: the module itself).
+_ON_FIRST_USE: dict[str, tuple[str, str | None]] = {
+    **{
+        name: ("._analytics", name)
+        for name in (
+            "DEFAULT_STATE_CATEGORIES",
+            "agent_kpis",
+            "agent_occupancy",
+            "agent_state_intervals",
+            "kpis",
+            "required_agents",
+            "resample_intervals",
+            "staffing",
+            "to_series",
+        )
+    },
+    "to_wfm": ("._wfm", "to_wfm"),
+    "write_wfm": ("._wfm", "write_wfm"),
+    "CallVolumeSchema": ("._frame", "CallVolumeSchema"),
+    "emulator": (".emulator", None),
+    "erlang": (".erlang", None),
+    "erlang_c": (".erlang_c", None),
+}
 
 
 def __getattr__(name: str) -> _Any:
-    value: _Any
-    if name == "CallVolumeSchema":
-        from ._frame import CallVolumeSchema
+    import importlib
 
-        value = CallVolumeSchema
-    elif name == "IntervalSchema":
+    value: _Any
+    if name == "IntervalSchema":
         from ._analytics import resampled_schema
 
         value = resampled_schema()
-    elif name == "emulator":
-        import importlib
-
-        value = importlib.import_module(f"{__name__}.emulator")
+    elif name in _ON_FIRST_USE:
+        module_name, attribute = _ON_FIRST_USE[name]
+        module = importlib.import_module(module_name, __name__)
+        value = module if attribute is None else getattr(module, attribute)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -24,6 +24,8 @@ ON_FIRST_USE = ("requests", "urllib3", "tqdm", "fsspec", "dask", "duckdb", "pola
 PANDERA_AND_EMULATOR = ("pandera", "pydantic", "typeguard", "jwt", "cryptography", "socketserver")
 #: Modules (full names) the snapshot store loads where it reads or writes a file.
 STORE_MODULES = ("pyarrow.dataset", "pyarrow.parquet")
+#: cvframe's own modules a read never needs, loaded with the first analytics or WFM name.
+ANALYTICS_MODULES = ("cvframe._analytics", "cvframe._wfm", "cvframe.erlang", "cvframe.erlang_c")
 
 #: The steps, each followed by a listing of what is loaded.
 _STEPS = {
@@ -35,6 +37,13 @@ _STEPS = {
         "assert CallVolumeSchema.to_schema().columns['id'].unique\n"
         "assert IntervalSchema.name == 'IntervalSchema'\n"
         "assert emulator.Emulator is cvframe.emulator.Emulator"
+    ),
+    "analytics": (
+        "from cvframe import kpis, to_wfm, erlang\n"
+        "import cvframe.erlang_c\n"
+        "assert kpis is cvframe._analytics.kpis and erlang is cvframe.erlang\n"
+        "assert to_wfm is cvframe._wfm.to_wfm and cvframe.erlang_c.staffing is erlang.staffing\n"
+        "assert {'kpis', 'staffing', 'erlang', 'write_wfm'} <= set(dir(cvframe))"
     ),
 }
 
@@ -48,7 +57,7 @@ def loaded() -> dict[str, list[str]]:
         lines.append(code)
         lines.append(
             f"seen[{name!r}] = sorted(({{m.split('.')[0] for m in sys.modules}} & "
-            f"{set(watched)!r}) | (set(sys.modules) & {set(STORE_MODULES)!r}))"
+            f"{set(watched)!r}) | (set(sys.modules) & {set(STORE_MODULES + ANALYTICS_MODULES)!r}))"
         )
     lines.append("print(json.dumps(seen))")
     done = subprocess.run(
@@ -85,3 +94,12 @@ def test_import_cvframe_loads_neither_pandera_nor_the_emulator(
 
 def test_import_cvframe_loads_no_parquet_or_dataset_module(loaded: dict[str, list[str]]) -> None:
     assert set(loaded["import"]) & set(STORE_MODULES) == set()
+
+
+def test_import_cvframe_loads_no_analytics_or_wfm_module(loaded: dict[str, list[str]]) -> None:
+    assert set(loaded["import"]) & set(ANALYTICS_MODULES) == set()
+
+
+def test_the_analytics_names_load_with_their_first_use(loaded: dict[str, list[str]]) -> None:
+    # The step's assertions ran in the child: the names are the functions they were.
+    assert set(ANALYTICS_MODULES) <= set(loaded["analytics"])
