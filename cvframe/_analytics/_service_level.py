@@ -606,17 +606,7 @@ def carried_answered_within(
             f"records with resample_intervals(..., sl_threshold={sl_threshold!r}), or drop "
             "those columns (the bounds then come from each row's longest wait)"
         )
-    low, estimate, high = (
-        measure_arrays(df[name], kind) for name, kind in SL_COUNT_COLUMNS.items()
-    )
-    _, answered_missing = columns("answered_contacts")
-    unknown = low[1] | estimate[1] | high[1] | answered_missing
-    return (
-        low[0].astype(np.float64),
-        estimate[0].astype(np.float64),
-        high[0].astype(np.float64),
-        unknown,
-    )
+    return _carried(columns, SL_COUNT_COLUMNS, of="answered_contacts")
 
 
 def carried_abandoned_within(
@@ -626,12 +616,17 @@ def carried_abandoned_within(
 
     The threshold is the frame's (:func:`carried_answered_within` checks it).
     """
-    df = columns.df
-    low, estimate, high = (
-        measure_arrays(df[name], kind) for name, kind in SL_ABANDONED_COUNT_COLUMNS.items()
-    )
-    _, abandoned_missing = columns("abandoned_contacts")
-    unknown = low[1] | estimate[1] | high[1] | abandoned_missing
+    return _carried(columns, SL_ABANDONED_COUNT_COLUMNS, of="abandoned_contacts")
+
+
+def _carried(
+    columns: FloatColumns, counts: Mapping[str, Any], *, of: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (low, estimate, high) counts a resampled frame carries in ``counts``' columns,
+    as floats, and where they are unknown: any of them or the contacts ``of`` missing."""
+    low, estimate, high = (measure_arrays(columns.df[name], kind) for name, kind in counts.items())
+    _, of_missing = columns(of)
+    unknown = low[1] | estimate[1] | high[1] | of_missing
     return (
         low[0].astype(np.float64),
         estimate[0].astype(np.float64),
