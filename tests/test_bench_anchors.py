@@ -67,3 +67,30 @@ def test_the_anchors_input_is_plain_int64_milliseconds() -> None:
     assert table.schema.field("offered_contacts").type == pa.int64()
     assert table.schema.field("interval_start").type == pa.timestamp("ms", tz="UTC")
     assert table["queue_hold_time_answered"][0].as_py() == INEXACT_MS
+
+
+def test_the_end_to_end_anchors_give_cvframes_numbers_from_the_snapshot(tmp_path: Path) -> None:
+    import duckdb
+
+    df = small_frame()
+    cvframe.write_snapshot(df, tmp_path)
+    ours = anchors.cvframe_snapshot_kpis(str(tmp_path))
+    # Reading the snapshot back changes nothing: the KPIs of the frame that was written.
+    pd.testing.assert_frame_equal(ours, cvframe.kpis(cvframe.resample_intervals(df, "1h")))
+    with duckdb.connect() as con:
+        theirs = anchors.duckdb_snapshot_kpis(con, str(tmp_path), 20_000)
+    anchors._same_numbers(ours, theirs, "DuckDB")
+    anchors._same_numbers(ours, anchors.polars_snapshot_kpis(str(tmp_path), 20_000), "polars")
+
+
+def test_the_end_to_end_anchors_read_every_day_file_of_the_snapshot(tmp_path: Path) -> None:
+    import duckdb
+
+    df = small_frame()  # two days: two day files
+    cvframe.write_snapshot(df, tmp_path)
+    assert len(list(tmp_path.rglob("*.parquet"))) == 2
+    with duckdb.connect() as con:
+        theirs = anchors.duckdb_snapshot_kpis(con, str(tmp_path), 20_000)
+    assert theirs["offered_contacts"].sum() == df["offered_contacts"].sum()
+    lazy = anchors.polars_snapshot_kpis(str(tmp_path), 20_000)
+    assert lazy["offered_contacts"].sum() == df["offered_contacts"].sum()
