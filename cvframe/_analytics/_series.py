@@ -550,7 +550,10 @@ def _wide(
         if names is not None:
             mapping = dict(zip(buckets["queue_id"].astype(object), names, strict=True))
             if len(keys) == 1:
+                ids = wide.columns.dtype
+                # Labels of the ids' dtype: rename gives object labels on pandas 2.x.
                 wide = wide.rename(columns=mapping)
+                wide.columns = wide.columns.astype(ids)
                 wide.columns.name = "queue"
             else:
                 wide = wide.rename(columns=mapping, level="queue_id")

@@ -106,3 +106,23 @@ def test_a_service_level_names_the_columns_of_its_definition() -> None:
         to_series(lacking, "service_level", "D", sl_denominator="amazon_connect")
     level = to_series(df, "service_level", "D", sl_denominator="amazon_connect", edges="keep")
     assert level.notna().all().all()
+
+
+@pytest.mark.parametrize("by", ["queue_id", ["queue_id", "source"]])
+def test_queue_names_and_ids_label_columns_of_one_dtype(by: str | list[str]) -> None:
+    # label="name" gave object labels on pandas 2.x where label="id" gave string ones.
+    df = frame(
+        [
+            record("2024-01-01 09:00", queue="q1", name="Billing", offered_contacts=4),
+            record("2024-01-01 09:15", queue="q2", name="Sales", offered_contacts=1),
+        ]
+    )
+    by_id = to_series(df, "offered_contacts", "30min", label="id", by=by)
+    by_name = to_series(df, "offered_contacts", "30min", label="name", by=by)
+    if isinstance(by_id.columns, pd.MultiIndex):
+        ids, names = by_id.columns.levels[0], by_name.columns.levels[0]
+    else:
+        ids, names = by_id.columns, by_name.columns
+    assert list(names) == ["Billing", "Sales"]
+    assert names.dtype == ids.dtype
+    assert by_name.to_numpy().tolist() == by_id.to_numpy().tolist()
