@@ -303,7 +303,7 @@ def to_series(
 
     partial, unsure = _partial_buckets(df, buckets, zone, start, end)
     if edges != "keep" and unsure:
-        _warn_unsure(unsure, spec.text, zone, edges)
+        _warn_unsure(unsure, spec.index_offset().freqstr, zone, edges)
     if edges == "flag":
         partial |= _unsure_rows(buckets, unsure)
     if edges == "trim" and partial.any():

@@ -13,6 +13,7 @@ import pytest
 import cvframe
 from cvframe._frame import frame_window, with_window
 from cvframe.emulator import Emulator
+from tests._analytics_helpers import frame, record
 
 START, END = "2023-01-02", "2023-01-05"
 
@@ -41,3 +42,19 @@ def test_to_series_does_not_take_a_filtered_edge_day_for_a_whole_one(read: pd.Da
     # Its window kept (the rows it was read with), the same first day is whole.
     whole = cvframe.to_series(read, freq="D", layout="long", edges="flag")
     assert not whole["partial"].any()
+
+
+def test_the_partial_edge_warning_names_the_freq_the_index_carries() -> None:
+    # 'W' is pandas' W-SUN; cvframe's weeks start on Monday and the index says W-MON.
+    df = frame(
+        [
+            record("2024-01-03 09:00", queue="q1", offered_contacts=4),
+            record("2024-01-10 09:15", queue="q1", offered_contacts=1),
+        ]
+    )
+    df.attrs.clear()  # no read window: the edges are unsure
+    with pytest.warns(UserWarning, match="may be partial") as caught:
+        wide = cvframe.to_series(df, "offered_contacts", "W")
+    message = str(caught[0].message)
+    assert wide.index.freqstr == "W-MON"
+    assert "freq 'W-MON'" in message and "W-SUN" not in message
