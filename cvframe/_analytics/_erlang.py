@@ -312,21 +312,13 @@ def _row_shrinkage(shrinkage: Any, df: pd.DataFrame) -> np.ndarray:
             )
         shrinkage = df[shrinkage]
     if isinstance(shrinkage, pd.Series):
-        if not shrinkage.index.equals(index):
-            if not (index.is_unique and shrinkage.index.is_unique) or set(shrinkage.index) != set(
-                index
-            ):
-                raise ValueError(
-                    "shrinkage is a Series whose index is not the frame's rows; align it "
-                    "first (e.g. by merging it into the frame and passing the column's name)"
-                )
-            shrinkage = shrinkage.reindex(index)
-        if pd.api.types.is_bool_dtype(shrinkage.dtype) or not pd.api.types.is_numeric_dtype(
-            shrinkage.dtype
-        ):
-            raise ValueError(f"shrinkage must hold numbers, got dtype {shrinkage.dtype}")
-        values = shrinkage.astype("Float64").to_numpy(np.float64, na_value=np.nan)
-        return _shrinkage_range(values, index)
+        shrinkage = _aligned(
+            shrinkage,
+            df,
+            "shrinkage",
+            "align it first (e.g. by merging it into the frame and passing the column's name)",
+        )
+        return _shrinkage_range(_numbers(shrinkage, "shrinkage"), index)
     if isinstance(shrinkage, np.ndarray | list | tuple):
         values = np.asarray(shrinkage, dtype=np.float64)
         if values.shape != (len(index),):
@@ -526,6 +518,13 @@ def _aligned(values: pd.Series, df: pd.DataFrame, name: str, fix: str) -> pd.Ser
     return values.reindex(index)
 
 
+def _numbers(values: pd.Series, name: str) -> np.ndarray:
+    """A per-row Series of numbers as float64, NaN where NA; ValueError for other dtypes."""
+    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        raise ValueError(f"{name} must hold numbers, got dtype {values.dtype}")
+    return values.astype("Float64").to_numpy(np.float64, na_value=np.nan)
+
+
 def _row_concurrency(concurrency: Any, df: pd.DataFrame) -> np.ndarray:
     """Contacts per agent at once for each row of ``df``: one number, column, Series or map."""
     index = df.index
@@ -548,12 +547,7 @@ def _row_concurrency(concurrency: Any, df: pd.DataFrame) -> np.ndarray:
         concurrency = _aligned(
             concurrency, df, "concurrency", "align it first, or pass a mapping by queue"
         )
-        if pd.api.types.is_bool_dtype(concurrency.dtype) or not pd.api.types.is_numeric_dtype(
-            concurrency.dtype
-        ):
-            raise ValueError(f"concurrency must hold numbers, got dtype {concurrency.dtype}")
-        values = concurrency.astype("Float64").to_numpy(np.float64, na_value=np.nan)
-        return _concurrency_range(values, index)
+        return _concurrency_range(_numbers(concurrency, "concurrency"), index)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int | float | np.number):
         raise ValueError(
             "concurrency must be a whole number >= 1, a column's name, a Series or a "
