@@ -21,6 +21,7 @@ import inspect
 import io
 import itertools
 import re
+import shlex
 import sys
 import warnings
 from collections.abc import Iterator
@@ -144,6 +145,82 @@ def test_every_output_block_follows_code() -> None:
         for before, block in itertools.pairwise(found):
             if block.marker == "output":
                 assert before.lang == "python", f"{block.page}:{block.line}"
+
+
+_SHELLS = {"sh", "bash", "console", "shell"}
+
+
+def _commands() -> list[tuple[str, list[str], str]]:
+    """Each ``cvframe ...`` line of the shell blocks: where, its arguments, its output.
+
+    The output is what a ``console`` block shows under a ``$ cvframe ...`` line.
+    """
+    found = []
+    for path in PAGES:
+        for block in blocks(path):
+            if block.lang not in _SHELLS:
+                continue
+            lines = block.code.splitlines()
+            for number, line in enumerate(lines):
+                command = line.strip()
+                if block.lang == "console" and not command.startswith("$ "):
+                    continue
+                words = shlex.split(command.removeprefix("$ "), comments=True)
+                if not words or words[0] != "cvframe":
+                    continue
+                output = []
+                if block.lang == "console":
+                    rest = itertools.takewhile(
+                        lambda ln: not ln.startswith("$ "), lines[number + 1 :]
+                    )
+                    output = list(rest)
+                where = f"{block.page}:{block.line + 1 + number}"
+                found.append((where, words[1:], "\n".join(output)))
+    return found
+
+
+def test_every_command_line_shown_is_one_the_cli_takes() -> None:
+    """Options and choices as the parser knows them (bad usage would exit 2)."""
+    from cvframe._cli._main import build_parser
+
+    bad = []
+    for where, words, _ in _commands():
+        if {"-h", "--help", "--version"} & set(words):
+            continue
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            try:
+                build_parser().parse_args(words)
+            except SystemExit:
+                bad.append(f"{where}: cvframe {shlex.join(words)}: {err.getvalue().strip()}")
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    "where, words, output",
+    [c for c in _commands() if c[2]] or [pytest.param("", [], "", marks=pytest.mark.skip)],
+    ids=lambda v: v if isinstance(v, str) and ".md:" in v else "",
+)
+def test_every_console_output_shown_is_what_the_command_prints(
+    where: str, words: list[str], output: str
+) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cvframe", *words],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT,
+    )
+    checker = doctest.OutputChecker()
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    got = done.stdout + done.stderr
+    assert checker.check_output(output + "\n", got, flags), (
+        f"{where}: cvframe {shlex.join(words)} prints\n{got}"
+    )
 
 
 # ---------------------------------------------------------------- names
