@@ -294,7 +294,9 @@ class Buckets:
                 # Buckets of one length (UTC, or hours of most zones): arithmetic,
                 # the same answer as the binary search without its log factor.
                 where = (instants - self.start[0]) // step
-                return np.clip(where, -1, len(self.start) - 1)
+                if where.min() < -1 or where.max() > len(self.start) - 1:
+                    return np.clip(where, -1, len(self.start) - 1)
+                return where  # the usual case: every instant on the grid, no copy
         return np.searchsorted(self.start, instants, side="right") - 1
 
     def locate_spans(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, int | None]:

@@ -257,42 +257,46 @@ def resample_intervals(
 _DENSE_SLOTS_PER_ROW = 8
 
 
-def _arrow_codes(chunks: pa_arrow.ChunkedArray) -> tuple[np.ndarray, pa_arrow.Array]:
-    """Dictionary codes of an Arrow column (-1 for null), and the distinct values."""
+def _arrow_sorted_codes(chunks: pa_arrow.ChunkedArray) -> tuple[np.ndarray, pa_arrow.Array]:
+    """Codes of an Arrow column in sorted order of its values (-1 for null), and those values.
+
+    Arrow's dictionary encoding hashes the strings once, faster than pandas' factorize;
+    the (few) distinct values are then sorted (UTF-8 bytes sort as code points, the
+    order of Python's str), and each chunk's indices are mapped to their rank straight
+    into one int64 array: one pass over the rows.
+    """
     encoded = pc.dictionary_encode(chunks)
     if encoded.num_chunks > 1:  # one dictionary for all chunks
         encoded = pa_arrow.table({"key": encoded}).unify_dictionaries()["key"]
     dictionary = encoded.chunk(0).dictionary
-    parts = []
+    order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
+    rank = np.empty(len(dictionary) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(dictionary))
+    rank[-1] = -1  # a null's index, filled with -1, reads the last entry
+    codes = np.empty(len(encoded), dtype=np.int64)
+    offset = 0
     for chunk in encoded.chunks:
         indices = chunk.indices
         if indices.null_count:
-            parts.append(np.asarray(indices.fill_null(-1), dtype=np.int64))
-        else:
-            parts.append(np.asarray(indices, dtype=np.int64))
-    return np.concatenate(parts), dictionary
+            indices = indices.fill_null(-1)
+        np.take(rank, np.asarray(indices), out=codes[offset : offset + len(chunk)])
+        offset += len(chunk)
+    return codes, pc.take(dictionary, pa_arrow.array(order))
 
 
 def _key_codes(series: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
     """Codes of a key column in sorted order of its values, NA last; and those values."""
     arrow = getattr(series.array, "__arrow_array__", None)
     if arrow is not None and isinstance(series.dtype, pd.StringDtype) and len(series):
-        # Arrow's dictionary encoding hashes the strings once, faster than pandas'
-        # factorize; the (few) distinct values are then sorted (UTF-8 bytes sort as
-        # code points, the order of Python's str).
-        codes, dictionary = _arrow_codes(pa_arrow.chunked_array(arrow()))
-        order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
-        rank = np.empty(len(dictionary) + 1, dtype=np.int64)
-        rank[order] = np.arange(len(dictionary))
-        rank[-1] = -1  # a null's code, -1, reads the last entry
-        codes = rank[codes]
-        uniques: Any = pc.take(dictionary, pa_arrow.array(order))
+        chunks = pa_arrow.chunked_array(arrow())
+        codes, uniques = _arrow_sorted_codes(chunks)
+        has_missing = chunks.null_count > 0
     else:
         codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+        has_missing = bool((codes < 0).any())
     values = pd.array(uniques, dtype=series.dtype)
-    missing = codes < 0
-    if missing.any():
-        codes = np.where(missing, len(values), codes)
+    if has_missing:
+        codes = np.where(codes < 0, len(values), codes)
         values = pd.array([*values, pd.NA], dtype=series.dtype)
     return np.asarray(codes, dtype=np.int64), values
 
@@ -443,14 +447,24 @@ def _weighted_mean(
     is 0 does not weigh in, missing or not.
     """
     counts, counts_missing = weights
-    counts = counts.astype(np.float64)
-    weighed = counts > 0
+    counts = counts.astype(np.float64)  # (ufunc.at's fast loop needs one dtype)
     total = np.zeros(size)
-    np.add.at(total, positions, np.where(weighed & ~missing, values * counts, 0.0))
     count = np.zeros(size)
     np.add.at(count, positions, counts)
+    plain = not missing.any() and not counts_missing.any()
+    if plain:
+        # Nothing missing (the usual case): a value whose count is 0 adds 0 exactly,
+        # the same sums as leaving it out, without the masks; unless a value is not
+        # finite (inf * 0), which the slot's total then shows.
+        np.add.at(total, positions, values * counts)
+        plain = bool(np.isfinite(total).all())
+    if not plain:
+        total[:] = 0.0
+        weighed = counts > 0
+        np.add.at(total, positions, np.where(weighed & ~missing, values * counts, 0.0))
     out_missing = np.zeros(size, dtype=bool)
-    out_missing[positions[counts_missing | (missing & weighed)]] = True
+    if not plain:
+        out_missing[positions[counts_missing | (missing & weighed)]] = True
     out_missing |= count == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(out_missing, 0.0, total / np.where(count == 0, 1.0, count))
@@ -464,24 +478,51 @@ def _latest_names(
 
     Found with two maxima per group (the latest start among rows with a name, then the
     last such row) instead of sorting the rows by time: the names are only read for the
-    few rows chosen.
+    few rows chosen. Rows in time order (as read) need one: the last named row, looked
+    for from the end.
     """
     names = frame["queue_name"].astype(contract_dtypes()["queue_name"]).array
     has_name = ~np.asarray(names.isna(), dtype=bool)
     every = bool(has_name.all())
+    if len(row_start) < 2 or bool(np.all(row_start[1:] >= row_start[:-1])):
+        return names.take(_last_rows(ids, has_name, every, n_groups), allow_fill=True)
     named = np.arange(len(names)) if every else np.flatnonzero(has_name)
     named_ids = ids if every else ids[named]
     row = np.full(n_groups, -1, dtype=np.int64)
-    if len(row_start) < 2 or bool(np.all(row_start[1:] >= row_start[:-1])):
-        # Rows in time order (as read): the latest named row is the last one.
-        np.maximum.at(row, named_ids, named)
-        return names.take(row, allow_fill=True)
     starts = row_start if every else row_start[named]
     latest = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(latest, named_ids, starts)
     chosen = np.flatnonzero(starts == latest[named_ids])
     np.maximum.at(row, named_ids[chosen], named[chosen])
     return names.take(row, allow_fill=True)
+
+
+#: The rows :func:`_last_rows` looks at first, per group (doubled each time short).
+_TAIL_ROWS_PER_GROUP = 4
+
+
+def _last_rows(ids: np.ndarray, has_name: np.ndarray, every: bool, n_groups: int) -> np.ndarray:
+    """Each group's last row with a name (-1 for none), reading blocks from the end.
+
+    A row in a later block comes after every row of an earlier one, so once each group
+    has a row the earlier blocks cannot change it: for rows as read (every queue in
+    every interval) the last block of a few intervals is all that is read. Every group
+    has a row (the ids number the groups present), so with every name present the
+    search ends there; else it may read the whole frame, as one pass would.
+    """
+    row = np.full(n_groups, -1, dtype=np.int64)
+    stop, block = len(ids), max(_TAIL_ROWS_PER_GROUP * n_groups, 1 << 16)
+    while stop > 0:
+        begin = max(stop - block, 0)
+        if every:
+            np.maximum.at(row, ids[begin:stop], np.arange(begin, stop))
+        else:
+            named = begin + np.flatnonzero(has_name[begin:stop])
+            np.maximum.at(row, ids[named], named)
+        if bool((row >= 0).all()):
+            break
+        stop, block = begin, 2 * block
+    return row
 
 
 def _empty_buckets(df: pd.DataFrame, keys: list[str], tz: str, sl: SlCounts | None) -> pd.DataFrame:
