@@ -6,6 +6,7 @@ module only says what each kind is in Arrow and in each ``dtype_backend``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from ._per_endpoint import EndpointLike, per_endpoint, resolve
 
 __all__ = [
     "ARROW_TYPES",
+    "POOL",
     "DtypeBackend",
     "arrow_schema",
     "check_dtype_backend",
@@ -24,6 +26,7 @@ __all__ = [
     "contract_dtypes",
     "is_contract_string",
     "pandas_types_mapper",
+    "release_unused",
 ]
 
 DtypeBackend = Literal["numpy_nullable", "pyarrow"]
@@ -36,6 +39,35 @@ ARROW_TYPES: Mapping[Kind, pa_arrow.DataType] = {
     "datetime": pa_arrow.timestamp("ms", tz="UTC"),
     "duration": pa_arrow.duration("ms"),
 }
+
+
+def _frame_pool() -> pa_arrow.MemoryPool:
+    """The Arrow pool the frame's columns are built in, apart from Arrow's default.
+
+    A read converts page after page, each page's columns kept and its temporaries
+    freed between them; in one mimalloc pool (pyarrow's default) the kept columns pin
+    the pages the temporaries freed, so a read of a million records held ~130 MB more
+    than it used, and to_pandas grew the process from there. Built in a pool of their
+    own (jemalloc where pyarrow has it, else the system allocator) the columns leave
+    the temporaries' memory free to be reused and returned. A pool the user chose
+    with ``ARROW_DEFAULT_MEMORY_POOL`` is used as it is.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return pa_arrow.default_memory_pool()
+    try:
+        return pa_arrow.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc (Windows, some macOS wheels)
+        return pa_arrow.system_memory_pool()
+
+
+#: Where the frame's Arrow columns are allocated (see :func:`_frame_pool`).
+POOL = _frame_pool()
+
+
+def release_unused() -> None:
+    """Hand the memory Arrow's pools hold free back to the system (a few milliseconds)."""
+    POOL.release_unused()
+    pa_arrow.default_memory_pool().release_unused()
 
 
 _NUMPY_NULLABLE_DTYPES: Mapping[Kind, Any] = {

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from .._endpoints import CALLVOLUME, Column, DurationUnit, Endpoint
 from .._errors import ResponseError, SchemaDriftWarning
 from .._gc import gc_paused
-from ._dtypes import ARROW_TYPES, arrow_schema
+from ._dtypes import ARROW_TYPES, POOL, arrow_schema
 from ._local_times import Window, check_time_zone, check_window, local_times_to_utc
 from ._per_endpoint import EndpointLike, per_endpoint, resolve
 from ._shapes import flat_rows
@@ -100,11 +100,11 @@ def _is_text(value: Any) -> bool:
 
 def _int_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
-        arr = pa_arrow.array(values)
+        arr = pa_arrow.array(values, memory_pool=POOL)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
         raise _bad_value(column, describe, values, _is_int64, _INT64_TEXT) from None
     if pa_arrow.types.is_signed_integer(arr.type) or pa_arrow.types.is_null(arr.type):
-        return arr.cast(pa_arrow.int64())
+        return arr.cast(pa_arrow.int64(), memory_pool=POOL)
     if pa_arrow.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
         whole = pc.equal(arr, pc.floor(arr))
@@ -112,7 +112,7 @@ def _int_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_
         # beyond them would wrap (1e19 would become -9223372036854775808).
         in_range = pc.and_(pc.greater_equal(arr, -(2.0**63)), pc.less(arr, 2.0**63))
         if pc.all(pc.and_kleene(pc.and_kleene(finite, whole), in_range)).as_py() is not False:
-            return arr.cast(pa_arrow.int64(), safe=False)
+            return arr.cast(pa_arrow.int64(), safe=False, memory_pool=POOL)
     raise _bad_value(column, describe, values, _is_int64, _INT64_TEXT)
 
 
@@ -121,7 +121,7 @@ _INT64_TEXT = "a whole number within the 64-bit range"
 
 def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
-        arr = pa_arrow.array(values)
+        arr = pa_arrow.array(values, memory_pool=POOL)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
         raise _bad_value(column, describe, values, _is_finite, "a finite number") from None
     if (
@@ -129,7 +129,7 @@ def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> p
         or pa_arrow.types.is_floating(arr.type)
         or pa_arrow.types.is_null(arr.type)
     ):
-        floats = arr.cast(pa_arrow.float64())
+        floats = arr.cast(pa_arrow.float64(), memory_pool=POOL)
         # JSON has no NaN or infinity; Python's parser takes them (and 1e400 as inf).
         if pc.all(pc.is_finite(floats)).as_py() is not False:
             return floats
@@ -140,11 +140,11 @@ def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> p
 def _string_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
         try:
-            return pa_arrow.array(values, pa_arrow.string())
+            return pa_arrow.array(values, pa_arrow.string(), memory_pool=POOL)
         except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError):
             # An id sent as a number is still an id: documented coercion to its text.
             texts = [None if v is None else str(v) for v in values]
-            return pa_arrow.array(texts, pa_arrow.string())
+            return pa_arrow.array(texts, pa_arrow.string(), memory_pool=POOL)
     except UnicodeEncodeError:
         # A lone surrogate ("\ud800" in the JSON) is no character at all.
         raise _bad_value(column, describe, values, _is_text, _TEXT_TEXT) from None
@@ -156,7 +156,7 @@ _TEXT_TEXT = "valid Unicode text (it holds a lone surrogate)"
 def _datetime_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     target = ARROW_TYPES["datetime"]
     try:
-        return pa_arrow.array(values, pa_arrow.string()).cast(target)
+        return pa_arrow.array(values, pa_arrow.string()).cast(target, memory_pool=POOL)
     except UnicodeEncodeError:
         raise _bad_value(column, describe, values, _is_text, _TEXT_TEXT) from None
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, pa_arrow.ArrowNotImplementedError):
@@ -176,7 +176,9 @@ def _datetime_array(column: Column, describe: Describe, values: Sequence[Any]) -
             return True
 
         raise _bad_value(column, describe, values, parses) from None
-    return pa_arrow.array(parsed.dt.floor("ms").astype("datetime64[ms, UTC]"), target)
+    return pa_arrow.array(
+        parsed.dt.floor("ms").astype("datetime64[ms, UTC]"), target, memory_pool=POOL
+    )
 
 
 def _local_datetime_array(
@@ -223,7 +225,9 @@ def _duration_array(
             lambda v: _is_finite(v) and abs(v) * scale <= MAX_DURATION_MS,
             f"a duration cvframe can hold (at most {MAX_DURATION_MS:,} ms, about 292 years)",
         )
-    return millis.cast(pa_arrow.int64()).cast(ARROW_TYPES["duration"])
+    return millis.cast(pa_arrow.int64(), memory_pool=POOL).cast(
+        ARROW_TYPES["duration"], memory_pool=POOL
+    )
 
 
 @dataclass(frozen=True)

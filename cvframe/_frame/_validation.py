@@ -18,6 +18,8 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from .._endpoints import Endpoint, Kind
 from .._errors import SchemaError
@@ -34,7 +36,7 @@ from ._per_endpoint import (
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-__all__ = ["VALIDATION_CHUNK_ROWS", "contract_schema", "validate"]
+__all__ = ["VALIDATION_CHUNK_ROWS", "contract_schema", "table_holds", "validate"]
 
 
 #: The pandera dtype of each kind (numpy_nullable): what CallVolumeSchema's annotations
@@ -255,6 +257,36 @@ def _contract_holds(df: pd.DataFrame, endpoint: Endpoint) -> bool:
         return False
     pair = all(name in df.columns for name in INTERVAL_PAIR)
     return not pair or bool(_interval_end_after_start(df).all())
+
+
+def table_holds(table: pa_arrow.Table, endpoint: Endpoint) -> bool:
+    """True when a table that :func:`~cvframe._frame.frame_from_tables` made passes the contract.
+
+    The checks of :func:`_contract_holds`, on the Arrow table before it becomes the
+    frame: null counts, minimums, ``interval_end > interval_start``. One row per
+    natural key holds by construction (``keep_latest_versions`` kept one, or rows whose
+    required key is null, which the null counts catch), and the columns and their
+    types are the contract's, so neither is checked again. Never laxer than the
+    schema: False sends the caller to :func:`validate`, which builds the report.
+    """
+    required = frozenset(required_columns(endpoint))
+    for column in endpoint.columns:
+        values = table[column.name]
+        if column.name in required and values.null_count:
+            return False
+        if column.kind == "float":
+            # NaN fails ``>= 0`` here as in pandera (a minimum would skip it).
+            if pc.all(pc.greater_equal(values, 0.0)).as_py() is False:
+                return False
+        elif column.kind in ("int", "duration") and len(values):
+            # Durations as their int64 milliseconds: Arrow has no minimum of a duration.
+            low = pc.min(values.cast(pa_arrow.int64())).as_py()
+            if low is not None and low < 0:
+                return False
+    if all(name in table.column_names for name in INTERVAL_PAIR):
+        after = pc.greater(table["interval_end"], table["interval_start"])
+        return bool(pc.all(pc.fill_null(after, False)).as_py() is not False)
+    return True
 
 
 #: Rows pandera checks at a time in a large frame: its checks allocate temporaries the

@@ -12,15 +12,25 @@ import warnings
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cvframe
 from cvframe._endpoints import ENDPOINTS
-from cvframe._frame import DtypeBackend, _validation
+from cvframe._frame import (
+    DtypeBackend,
+    _arrow_to_pandas,
+    _validation,
+    arrow_schema,
+    frame_from_tables,
+    keep_latest_versions,
+    records_to_table,
+)
 from cvframe._frame._per_endpoint import INTERVAL_PAIR, required_columns, resolve
 from tests.frame.test_contracts import sample_frame
+from tests.frame.test_schema import SAMPLE
 
 BACKENDS = ("numpy_nullable", "pyarrow")
 
@@ -75,7 +85,7 @@ def _pandera_passes(df: pd.DataFrame, endpoint: str, backend: str) -> bool:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations=st.lists(MUTATION, max_size=4))
 def test_the_fast_checks_agree_with_pandera_on_randomly_broken_frames(
     endpoint: str, backend: DtypeBackend, mutations: list[tuple[str, int, int]]
@@ -135,3 +145,50 @@ def test_a_nan_score_is_refused_as_pandera_refuses_it() -> None:
     holds = _validation._contract_holds(nan, resolve("callvolume"))
     # Never laxer than the schema: a NaN the schema refuses is refused here too.
     assert holds is False or _pandera_passes(nan, "callvolume", "numpy_nullable")
+
+
+def _outcome(make: Any) -> tuple[str, Any]:
+    """("ok", frame) or ("error", message) of ``make()``."""
+    try:
+        return "ok", make()
+    except cvframe.SchemaError as error:
+        return "error", str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutations=st.lists(MUTATION, max_size=4))
+def test_validating_the_arrow_table_gives_validate_s_verdict_and_report(
+    endpoint: str, backend: DtypeBackend, mutations: list[tuple[str, int, int]]
+) -> None:
+    df = _mutated(sample_frame(endpoint, "numpy_nullable"), endpoint, mutations)
+    table = pa.Table.from_pandas(df, schema=arrow_schema(endpoint), preserve_index=False)
+    plain = frame_from_tables([table], endpoint=endpoint, dtype_backend=backend)
+    # frame_from_tables checks the table it keeps: one row per natural key.
+    kept = keep_latest_versions(table, endpoint=endpoint)
+    assert _validation.table_holds(kept, resolve(endpoint)) is _validation._contract_holds(
+        plain, resolve(endpoint)
+    )
+    expected = _outcome(lambda: cvframe.validate(plain, endpoint=endpoint))
+    got = _outcome(
+        lambda: frame_from_tables([table], endpoint=endpoint, dtype_backend=backend, validate=True)
+    )
+    assert got[0] == expected[0]
+    if got[0] == "ok":
+        pd.testing.assert_frame_equal(got[1], plain)
+    else:
+        assert got[1] == expected[1]
+
+
+def test_a_large_read_frame_is_the_same_frame_with_its_pools_released() -> None:
+    # Past the size at which frame_from_tables hands freed memory back around to_pandas.
+    records = [
+        {**SAMPLE, "_id": f"r{i:07d}", "offeredContacts": i % 7}
+        for i in range(_arrow_to_pandas._RELEASE_ROWS + 10)
+    ]
+    tables = [records_to_table(records[i : i + 5000]) for i in range(0, len(records), 5000)]
+    df = frame_from_tables(tables, validate=True)
+    assert len(df) == len(records) and df["id"].is_unique
+    assert df["offered_contacts"].sum() == sum(i % 7 for i in range(len(records)))
+    assert cvframe.validate(df) is df
