@@ -8,7 +8,7 @@ PANDAS_SPEC ?=
 EDITABLE := --config-settings editable_mode=compat
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench cassettes package clean
+.PHONY: demo test lint typecheck pytest bench cassettes package docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[dev,bench]' $(EDITABLE)
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[docs,dask]' $(EDITABLE)
 	touch $@
 
 ## demo: run the main job on the built-in emulator (no account needed)
@@ -64,6 +68,10 @@ package: $(VENV)/.installed-dev
 	cd .ci && for venv in .venv-wheel $(VENV); do \
 		../$(BIN)/mypy --config-file= --python-executable ../$$venv/bin/python --strict \
 			--follow-imports=silent --cache-dir=/dev/null installed_wheel_check.py || exit 1; done
+
+## docs: build the documentation site into docs/_build/html (warnings are errors)
+docs: $(VENV)/.installed-docs
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 clean:
 	rm -rf .venv .venv-* dist demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -99,9 +99,9 @@ def agent_occupancy(
     Handle time comes from agent performance (what agents booked on contacts), the
     time in each state from agent activity (:func:`cvframe.agent_state_intervals`):
 
-    ==================  ===================================================
+    =================== ===================================================
     column              definition
-    ==================  ===================================================
+    =================== ===================================================
     ``handle_time``     sum of ``conversation_handle_time`` (performance)
     ``handling_time``   time in ``handling`` (activity: busy, acw)
     ``idle_time``       time in ``idle`` (activity: available)
@@ -111,7 +111,7 @@ def agent_occupancy(
     ``available_time``  handling + idle (logged in and not "not ready")
     ``occupancy``       handle_time / available_time
     ``shrinkage``       not_ready_time / logged_in_time
-    ==================  ===================================================
+    =================== ===================================================
 
     A ratio is NA where its denominator is 0 (no agent available, or none logged
     in) or its numerator is NA, never ``inf``. Which activity counts as which state,
