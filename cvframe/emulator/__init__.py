@@ -11,6 +11,10 @@ use, ``_faults`` and ``_rate_limit`` the scripted misbehaviour and the 429s,
 ``_endpoint`` answers a request (no sockets), ``_server`` is the sockets,
 ``_emulator`` the :class:`Emulator` that ties them together.
 
+An :class:`Emulator` starts with a fixed history (``days`` from ``start``);
+:meth:`Emulator.advance` lets time pass, serving later days too, so a scheduled job
+(an incremental :func:`cvframe.sync`) can be shown or tested run after run.
+
 Examples
 --------
 >>> from cvframe.emulator import Emulator

@@ -159,6 +159,52 @@ class Emulator(EmulatedAPI):
         """``http://127.0.0.1:PORT``: pass it as ``host``."""
         return f"http://127.0.0.1:{self.port}"
 
+    # ------------------------------------------------------------------ time passing
+    def advance(self, end: str | date) -> None:
+        """Let time pass on the account: serve data up to (not including) the UTC day ``end``.
+
+        The emulator starts with ``days`` days of data from ``start``
+        (:attr:`data_start` to :attr:`data_end`, exclusive). A real account gains a
+        day of records every day; ``advance`` plays that, so a job that runs again
+        later (an incremental :func:`cvframe.sync`, a nightly export) finds the new
+        days on the next request, as it would the next morning. Every endpoint
+        follows: call volume, its skill breakdown, agent performance and agent
+        activity serve the same days. The new days are the synthetic data the
+        emulator would have served with a larger ``days`` (the same ``seed`` gives the
+        same records), so a read after ``advance`` equals a read of an emulator
+        started with the longer history. An ``end`` before :attr:`data_end` hides
+        the days from it on again. Records changed with :meth:`touch` or added with
+        :meth:`insert` stay as they are.
+
+        Parameters
+        ----------
+        end : str or date
+            The first UTC day *not* served, e.g. ``"2023-02-13"`` to serve up to and
+            including 12 February; a datetime counts as its UTC day.
+
+        See Also
+        --------
+        data_end : the day the data now end before.
+
+        Examples
+        --------
+        One day of data, then a second one arrives:
+
+        >>> import cvframe
+        >>> from cvframe.emulator import Emulator
+        >>> with Emulator(days=1, queues=1) as emu:
+        ...     window = ("2023-01-02", "2023-01-04")
+        ...     before = cvframe.read_callvolume(*window, progress=False, **emu.settings())
+        ...     emu.advance("2023-01-04")
+        ...     after = cvframe.read_callvolume(*window, progress=False, **emu.settings())
+        ...     served_until = emu.data_end
+        >>> before["interval_start"].dt.date.nunique(), after["interval_start"].dt.date.nunique()
+        (1, 2)
+        >>> served_until
+        datetime.date(2023, 1, 4)
+        """
+        super().advance(end)
+
     # ------------------------------------------------------------------ clients
     def client_settings(self) -> dict[str, Any]:
         """Keyword arguments for :class:`cvframe.CallVolumeClient` against this emulator."""
