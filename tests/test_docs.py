@@ -165,9 +165,13 @@ def _commands() -> list[tuple[str, list[str], str]]:
                 command = line.strip()
                 if block.lang == "console" and not command.startswith("$ "):
                     continue
-                words = shlex.split(command.removeprefix("$ "), comments=True)
-                if not words or words[0] != "cvframe":
+                command = command.removeprefix("$ ")
+                if not command.startswith("cvframe "):
                     continue
+                try:
+                    words = shlex.split(command, comments=True)
+                except ValueError:  # unbalanced quotes: the parser test names the line
+                    words = ["cvframe", f"<unbalanced quotes: {command}>"]
                 output = []
                 if block.lang == "console":
                     rest = itertools.takewhile(
