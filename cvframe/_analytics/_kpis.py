@@ -105,9 +105,9 @@ def kpis(
     that every KPI is a ratio of totals. A zero (or missing) denominator gives NA,
     never ``inf`` or an error.
 
-    ======================  =====================================================
+    ======================= =====================================================
     column                  definition
-    ======================  =====================================================
+    ======================= =====================================================
     ``aht``                 conversation_handle_time / completed_contacts
     ``asa``                 queue_hold_time_answered / answered_contacts
     ``avg_abandon_wait``    queue_hold_time_abandoned / abandoned_contacts
@@ -122,7 +122,7 @@ def kpis(
     ``service_level``       estimate (see below) / denominator
     ``service_level_high``  most possible answered within T / denominator
     ``service_level_exact``  True when low == high (the value is known exactly)
-    ======================  =====================================================
+    ======================= =====================================================
 
     Averages are ``timedelta64[ms]`` (rounded to the millisecond); rates are
     ``Float64``; ``service_level_exact`` is ``bool``.

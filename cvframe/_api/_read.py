@@ -34,9 +34,6 @@ from .._frame import (
     warn_drift,
     with_window,
 )
-from .._frame import (
-    validate as validate_frame,
-)
 from .._times import TimeLike, resolve_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._paging import PageSize, check_page_size
@@ -378,10 +375,9 @@ def finished_frame(
 ) -> pd.DataFrame:
     """The reader's frame: drift warned, one row per natural key, sorted, validated."""
     warn_drift(unknown_fields, stacklevel=stacklevel + 1)
-    df = frame_from_tables(drained(tables), endpoint=endpoint, dtype_backend=dtype_backend)
-    if validate:
-        validate_frame(df, endpoint=endpoint, dtype_backend=dtype_backend)
-    return df
+    return frame_from_tables(
+        drained(tables), endpoint=endpoint, dtype_backend=dtype_backend, validate=validate
+    )
 
 
 def read_window(
