@@ -103,6 +103,8 @@ def _int_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_
         arr = pa_arrow.array(values, memory_pool=POOL)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
         raise _bad_value(column, describe, values, _is_int64, _INT64_TEXT) from None
+    if arr.type == pa_arrow.int64():  # the usual case: whole numbers, as sent
+        return arr
     if pa_arrow.types.is_signed_integer(arr.type) or pa_arrow.types.is_null(arr.type):
         return arr.cast(pa_arrow.int64(), memory_pool=POOL)
     if pa_arrow.types.is_floating(arr.type):
@@ -215,9 +217,10 @@ def _duration_array(
         seconds = _float_array(column, describe, values)
         millis = pc.round(pc.multiply(seconds, 1000.0))
         limit, scale = float(MAX_DURATION_MS), 1000
-    # Both bounds, not abs(): abs(-2**63) wraps around to itself.
-    fits = pc.and_(pc.greater_equal(millis, -limit), pc.less_equal(millis, limit))
-    if pc.all(fits).as_py() is False:
+    # Both bounds, not abs(): abs(-2**63) wraps around to itself. One pass for both
+    # (nulls skipped; the floats are finite, _float_array saw to it).
+    low, high = _bounds(millis)
+    if low is not None and (low < -limit or high > limit):
         raise _bad_value(
             column,
             describe,
@@ -225,9 +228,20 @@ def _duration_array(
             lambda v: _is_finite(v) and abs(v) * scale <= MAX_DURATION_MS,
             f"a duration cvframe can hold (at most {MAX_DURATION_MS:,} ms, about 292 years)",
         )
-    return millis.cast(pa_arrow.int64(), memory_pool=POOL).cast(
-        ARROW_TYPES["duration"], memory_pool=POOL
-    )
+    if millis.type != pa_arrow.int64():
+        millis = millis.cast(pa_arrow.int64(), memory_pool=POOL)
+    return millis.view(ARROW_TYPES["duration"])  # the same buffers, read as milliseconds
+
+
+def _bounds(values: pa_arrow.Array) -> tuple[Any, Any]:
+    """The least and the greatest value (None, None when there are none), nulls skipped."""
+    if not len(values) or values.null_count == len(values):
+        return None, None
+    if not values.null_count:  # numpy's reductions on the same buffer: the cheapest call
+        numbers = values.to_numpy(zero_copy_only=True)
+        return numbers.min().item(), numbers.max().item()
+    bounds = pc.min_max(values)
+    return bounds["min"].as_py(), bounds["max"].as_py()
 
 
 @dataclass(frozen=True)
@@ -237,27 +251,41 @@ class _Layout:
     columns: tuple[Column, ...]
     getters: tuple[Callable[[Mapping[str, Any]], Any], ...]
     known: frozenset[str]
+    #: Every column's value of one record, as a tuple (in ``columns`` order).
+    row: Callable[[Mapping[str, Any]], tuple[Any, ...]]
 
 
 @per_endpoint
 def _layout(endpoint: Endpoint) -> _Layout:
     columns = endpoint.columns
+    names = [c.api_name for c in columns]
+    row = itemgetter(*names) if len(names) > 1 else lambda r: (r[names[0]],)
     return _Layout(
-        columns, tuple(itemgetter(c.api_name) for c in columns), frozenset(endpoint.api_fields)
+        columns,
+        tuple(itemgetter(name) for name in names),
+        frozenset(endpoint.api_fields),
+        row,
     )
 
 
 def _column_values(
     records: Sequence[Mapping[str, Any]], layout: _Layout
-) -> tuple[list[list[Any]], bool]:
+) -> tuple[Sequence[Sequence[Any]], bool]:
     """The values of each contract column, and whether every record had every field.
 
-    One C-level pass per column (``map`` of an ``itemgetter``) when every record has
-    the field, as the API sends them; per-record ``get`` for a column where some lack
-    it. Lists of plain values, unlike a transposed list of tuples, give the garbage
-    collector nothing to scan.
+    When every record has every field, as the API sends them: one C-level pass taking
+    each record's row (one ``itemgetter`` of all the fields) and one transposing them
+    (``zip``), a fifth faster than a pass per column. Otherwise a pass per column
+    (``map`` of an ``itemgetter``), per-record ``get`` for a column where some lack it.
+    The caller pauses the garbage collector, which the rows' tuples would otherwise
+    wake.
     """
-    columns: list[list[Any]] = []
+    if records:
+        try:
+            return tuple(zip(*map(layout.row, records), strict=True)), True
+        except KeyError:
+            pass
+    columns: list[Sequence[Any]] = []
     complete = True
     for column, getter in zip(layout.columns, layout.getters, strict=True):
         try:
