@@ -57,11 +57,13 @@ def memory(records: int, page_size: int) -> dict[str, Any]:
     )  # fmt: skip
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    after = _rss_bytes()  # what the read leaves resident beside the frame
     return {
         "rows": len(df),
         "frame_bytes": int(df.memory_usage(deep=True).sum()),
         "baseline_rss": baseline,
         "peak_rss": peak,
+        "after_rss": after,
         "seconds": seconds,
     }
 

@@ -253,6 +253,7 @@ def _cpu_seconds(fn: Callable[[], Any]) -> float:
 
 
 def _parsers() -> dict[str, Callable[[bytes], Any]]:
+    """The JSON parsers installed, each decoding a page to Python objects (dicts, lists)."""
     found: dict[str, Callable[[bytes], Any]] = {"json": json.loads}
     for name in ("orjson", "msgspec.json", "simdjson", "ujson"):
         try:
@@ -263,6 +264,34 @@ def _parsers() -> dict[str, Callable[[bytes], Any]]:
         if loads is not None:
             found[name] = loads
     return found
+
+
+def typed_decoder() -> Callable[[bytes], Any]:
+    """msgspec's typed decode of a call-volume page: a Struct per record, no dicts built.
+
+    The second floor: the contract's fields with their types (times as strings,
+    durations as integer milliseconds), renamed to the API's spelling, ``gc=False``.
+    What parsing alone costs when it yields typed values rather than generic objects
+    (about 1.5x faster than orjson.loads here).
+    """
+    import msgspec
+
+    kinds = {"string": str, "int": int, "float": float, "datetime": str, "duration": int}
+    fields = [
+        (c.name, kinds[c.kind] | None, msgspec.field(default=None, name=c.api_name))
+        for c in cvframe.COLUMNS
+    ]
+    record = msgspec.defstruct("Record", fields, gc=False, forbid_unknown_fields=False)
+    page = msgspec.defstruct(
+        "Page",
+        [
+            ("records", list[record], msgspec.field(name="CallVolumeUpdate")),  # type: ignore[valid-type]
+            ("has_more", bool, msgspec.field(name="hasMore")),
+            ("total_count", int, msgspec.field(name="totalCount")),
+        ],
+        gc=False,
+    )
+    return msgspec.json.Decoder(page).decode
 
 
 def naive_frame(bodies: list[bytes]) -> pd.DataFrame:
@@ -308,7 +337,10 @@ def bench_cpu(runs: int, quick: bool) -> list[Row]:
 
     assert len(cvframe_read()) == total
     parsers = _parsers()
+    typed = typed_decoder()
+    assert len(typed(bodies[0]).records) == page_size
     ours, naive, floors = [], [], {name: [] for name in parsers}  # type: dict[str, list[float]]
+    typed_floor: list[float] = []
     for _ in range(runs):
         ours.append(total / _cpu_seconds(cvframe_read))
         naive.append(total / _cpu_seconds(lambda: naive_frame(bodies)))
@@ -316,18 +348,25 @@ def bench_cpu(runs: int, quick: bool) -> list[Row]:
             floors[name].append(
                 total / _cpu_seconds(lambda loads=loads: [loads(b) for b in bodies])
             )
-    floor_name = max(floors, key=lambda name: _median(floors[name]))
+        typed_floor.append(total / _cpu_seconds(lambda: [typed(b) for b in bodies]))
     value = _median(ours)
-    naive_value, floor_value = _median(naive), _median(floors[floor_name])
+    naive_value = _median(naive)
+    # The floor is orjson.loads (what cvframe parses pages with), else the fastest parser.
+    floor_name = "orjson" if "orjson" in floors else max(floors, key=lambda n: _median(floors[n]))
+    floor_value, typed_value = _median(floors[floor_name]), _median(typed_floor)
     return [
         _row(
             "2 cpu", f"records/s, page bytes -> validated frame ({total:,} records)", value,
-            "naive json_normalize", naive_value, ">= 3x", value >= 3 * naive_value, "rec/s",
+            "naive json_normalize", naive_value, ">= 4x", value >= 4 * naive_value, "rec/s",
         ),
         _row(
             "2 cpu", "records/s vs parsing alone", value, f"floor: {floor_name}.loads",
-            floor_value, ">= 0.5x", value >= 0.5 * floor_value, "rec/s",
+            floor_value, ">= 0.7x", value >= 0.7 * floor_value, "rec/s",
             parsers={name: _median(v) for name, v in floors.items()},
+        ),
+        _row(
+            "2 cpu", "records/s vs a typed decode alone", value,
+            "floor: msgspec typed Struct decode", typed_value, "(reported)", True, "rec/s",
         ),
     ]  # fmt: skip
 
@@ -383,9 +422,12 @@ def bench_memory(runs: int, quick: bool) -> list[Row]:
     return [
         _row(
             "3 memory", f"peak RSS growth, MB, read of {records:,} records", peak_mb,
-            "frame memory_usage(deep)", frame_mb, "<= 2.5x", peak_mb <= 2.5 * frame_mb, "MB",
+            "frame memory_usage(deep)", frame_mb, "<= 1.8x", peak_mb <= 1.8 * frame_mb, "MB",
             ratio_with_validate_false=ratios_unvalidated[0],
             absolute_peak_rss_mb=_median([a["peak_rss"] for a in answers]) / 1e6,
+            resident_after_read_mb=_median(
+                [a["after_rss"] - a["baseline_rss"] for a in answers]
+            ) / 1e6,
         )
     ]  # fmt: skip
 
