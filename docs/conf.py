@@ -100,6 +100,9 @@ html_theme_options = {
     "navigation_with_keys": False,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
+    # The errors page draws the exception tree as a wide literal block: it gets the
+    # page's full width instead of a one-line "on this page".
+    "secondary_sidebar_items": {"**": ["page-toc"], "api/errors": []},
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
@@ -201,7 +204,8 @@ def _public_bases(app, name, obj, options, bases):
             return [b for parent in base.__bases__ for b in public(parent)]
         return [base]
 
-    bases[:] = [b for base in list(bases) for b in public(base)] or [object]
+    # ``object`` says nothing: a class whose only base it is shows no "Bases" line.
+    bases[:] = [b for base in list(bases) for b in public(base) if b is not object]
 
 
 def _skip_member(app, what, name, obj, skip, options):
