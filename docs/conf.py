@@ -105,6 +105,8 @@ html_theme_options = {
     "secondary_sidebar_items": {"**": ["page-toc"], "api/errors": []},
 }
 html_context = {"default_mode": "light"}
+# Pages without sub-pages: no empty "Section Navigation" column beside them.
+html_sidebars = {"getting-started": [], "changelog": []}
 html_show_sourcelink = False
 
 
