@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from .._errors import ConfigurationError
 from ._settings import Secret, Settings
 
@@ -28,7 +30,15 @@ def make_jwt(client_id: str, client_secret: str) -> str:
         )
     import jwt  # with the first token signed, not with ``import cvframe``
 
-    return jwt.encode({"appId": client_id}, client_secret, algorithm="HS256")
+    with warnings.catch_warnings():
+        # pyjwt >= 2.10 warns (InsecureKeyLengthWarning) about an HMAC key under 32 bytes
+        # on every token made. The secret is the app's, issued by Kore.ai: the server
+        # decides whether it is good (a wrong one is a 401 with its own message), and a
+        # third-party warning on every CLI run would bury the line that matters.
+        short_key = getattr(getattr(jwt, "warnings", None), "InsecureKeyLengthWarning", None)
+        if isinstance(short_key, type) and issubclass(short_key, Warning):
+            warnings.simplefilter("ignore", short_key)
+        return jwt.encode({"appId": client_id}, client_secret, algorithm="HS256")
 
 
 class Credentials:

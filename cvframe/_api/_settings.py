@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -23,9 +23,12 @@ __all__ = [
     "DEFAULT_REQUESTS_PER_MINUTE",
     "DEFAULT_TIMEOUT",
     "ENV_VARS",
+    "MISSING_HINTS",
     "SETTINGS_ARGUMENTS",
     "Secret",
     "Settings",
+    "missing_settings",
+    "missing_settings_error",
     "resolve_org_id",
 ]
 
@@ -182,11 +185,90 @@ def _missing_setting(name: str, hint: str = "") -> ConfigurationError:
     )
 
 
-def resolve_org_id(org_id: str | None, env: Mapping[str, str] | None = None) -> str:
-    """Return ``org_id``, else ``$CVFRAME_ORG_ID``, else raise ConfigurationError."""
-    found = _pick("org_id", org_id, os.environ if env is None else env)
+#: How to give each setting :func:`missing_settings` can report, for the library's message
+#: (the CLI words its own, with its options).
+MISSING_HINTS: Mapping[str, str] = {
+    "org_id": "pass org_id=... or set CVFRAME_ORG_ID",
+    "host": "pass host=... or set CVFRAME_HOST, e.g. platform.kore.ai",
+    "account_id": "pass account_id=... or set CVFRAME_ACCOUNT_ID",
+    "credentials": "pass token=... or set CVFRAME_TOKEN, or pass both client_id and "
+    "client_secret or set CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (cvframe makes the JWT)",
+    "client_id": "pass client_id=... or set CVFRAME_CLIENT_ID (or pass a token instead)",
+    "client_secret": "pass client_secret=... or set CVFRAME_CLIENT_SECRET (or pass a "
+    "token instead)",
+}
+
+
+def missing_settings(
+    given: Mapping[str, object] | None = None,
+    *,
+    org_id: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every setting neither ``given`` (the client keyword arguments) nor in ``env`` holds.
+
+    In the order reported: ``"org_id"`` (only when ``org_id`` is True: the endpoint
+    takes one), ``"host"``, ``"account_id"``, then the credentials: ``"credentials"``
+    when there is no token and neither of the client id and secret, else the one of
+    the pair that is missing. Blank values count as missing, as in
+    :meth:`Settings.resolve`.
+    """
+    values = dict(given or {})
+    environ = os.environ if env is None else env
+
+    def has(name: str) -> bool:
+        value = values.get(name)
+        return _pick(name, value if isinstance(value, str) else None, environ) is not None
+
+    wanted = ("org_id", "host", "account_id") if org_id else ("host", "account_id")
+    missing = [name for name in wanted if not has(name)]
+    if not has("token"):
+        pair = [name for name in ("client_id", "client_secret") if not has(name)]
+        missing += ["credentials"] if len(pair) == 2 else pair
+    return missing
+
+
+def missing_settings_error(missing: Sequence[str]) -> ConfigurationError:
+    """One :class:`ConfigurationError` naming every setting in ``missing``, and how to give it.
+
+    One missing setting keeps its own message; several are listed in one, so a first
+    run is fixed in one go rather than one setting per run.
+    """
+    if len(missing) == 1:
+        (name,) = missing
+        if name == "host":
+            return _missing_setting("host", " (e.g. platform.kore.ai)")
+        if name in ("org_id", "account_id"):
+            return _missing_setting(name)
+        absent = "client_id" if name in ("credentials", "client_id") else "client_secret"
+        return ConfigurationError(
+            "missing credentials: pass token=... (or set CVFRAME_TOKEN), or both "
+            "client_id and client_secret (CVFRAME_CLIENT_ID, CVFRAME_CLIENT_SECRET) "
+            f"so cvframe can make the JWT; {absent!r} is not set"
+        )
+    listed = "; ".join(f"{name}: {MISSING_HINTS[name]}" for name in missing)
+    return ConfigurationError(
+        f"missing {len(missing)} settings: {listed}. Set all of them, then run again"
+    )
+
+
+def resolve_org_id(
+    org_id: str | None,
+    env: Mapping[str, str] | None = None,
+    *,
+    settings: Mapping[str, object] | None = None,
+) -> str:
+    """Return ``org_id``, else ``$CVFRAME_ORG_ID``, else raise ConfigurationError.
+
+    ``settings``, the client keyword arguments a read is about to connect with: when
+    the org id is missing, the error names every other missing setting among them
+    too (host, account id, credentials), not the org id alone.
+    """
+    environ = os.environ if env is None else env
+    found = _pick("org_id", org_id, environ)
     if found is None:
-        raise _missing_setting("org_id")
+        others = [] if settings is None else missing_settings(settings, env=environ)
+        raise missing_settings_error(["org_id", *others])
     return found
 
 
@@ -236,12 +318,19 @@ class Settings:
         secret are dropped (and an INFO line on the ``cvframe`` logger says so).
         """
         environ = os.environ if env is None else env
+        given = {
+            "host": host,
+            "account_id": account_id,
+            "token": token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        missing = missing_settings(given, env=environ)
+        if missing:
+            raise missing_settings_error(missing)
         host_value = _pick("host", host, environ)
-        if host_value is None:
-            raise _missing_setting("host", " (e.g. platform.kore.ai)")
         account = _pick("account_id", account_id, environ)
-        if account is None:
-            raise _missing_setting("account_id")
+        assert host_value is not None and account is not None
         if any(char in account for char in "/?#%") or any(c.isspace() for c in account):
             raise ConfigurationError(
                 f"account_id {account!r} is not an account id (no spaces, '/', '?', '#' or "
@@ -258,13 +347,6 @@ class Settings:
                 "token (client_id and client_secret are ignored)"
             )
             cid = csecret = None
-        if tok is None and (cid is None or csecret is None):
-            absent = "client_id" if cid is None else "client_secret"
-            raise ConfigurationError(
-                "missing credentials: pass token=... (or set CVFRAME_TOKEN), or both "
-                "client_id and client_secret (CVFRAME_CLIENT_ID, CVFRAME_CLIENT_SECRET) "
-                f"so cvframe can make the JWT; {absent!r} is not set"
-            )
         if not _is_finite_number(requests_per_minute) or not requests_per_minute > 0:
             raise ValueError(
                 f"requests_per_minute must be a finite number > 0, got {requests_per_minute!r}"

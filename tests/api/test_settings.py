@@ -274,3 +274,45 @@ def test_the_client_takes_the_connection_settings_as_settings_resolve_defines_th
     assert cvframe.CallVolumeClient.__doc__ is not None
     documented = cvframe.CallVolumeClient.__doc__
     assert all(name in documented for name in client)
+
+
+# --------------------------------------------------------------------------- issue 15:
+# every missing setting in one message, not one per run.
+
+
+def test_every_missing_setting_is_named_in_one_error() -> None:
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        Settings.resolve(env={})
+    text = str(info.value)
+    assert text.startswith("missing 3 settings: host: ")
+    for name in ("CVFRAME_HOST", "CVFRAME_ACCOUNT_ID", "CVFRAME_TOKEN", "CVFRAME_CLIENT_ID"):
+        assert name in text
+    with pytest.raises(cvframe.ConfigurationError, match="missing 2 settings: account_id: "):
+        Settings.resolve("platform.kore.ai", client_id="cs-1", env={})
+
+
+def test_a_missing_org_id_names_the_missing_client_settings_too() -> None:
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        resolve_org_id(None, env={"CVFRAME_HOST": "platform.kore.ai"}, settings={"token": "t"})
+    assert str(info.value).startswith("missing 2 settings: org_id: ")
+    assert "CVFRAME_ACCOUNT_ID" in str(info.value) and "CVFRAME_HOST" not in str(info.value)
+    # Alone, the org id keeps its own message.
+    with pytest.raises(cvframe.ConfigurationError, match="missing setting 'org_id'"):
+        resolve_org_id(None, env={}, settings={"host": "h", "account_id": "a", "token": "t"})
+
+
+def test_a_missing_half_of_the_client_pair_is_named() -> None:
+    from cvframe._api._settings import missing_settings
+
+    assert missing_settings({"client_id": "cs-1"}, env={}) == [
+        "host",
+        "account_id",
+        "client_secret",
+    ]
+    assert missing_settings({"token": " "}, org_id=True, env={}) == [
+        "org_id",
+        "host",
+        "account_id",
+        "credentials",
+    ]
+    assert missing_settings({"host": "h", "account_id": "a", "token": "t"}, env={}) == []
