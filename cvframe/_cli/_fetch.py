@@ -25,15 +25,19 @@ from .._api import (
 )
 from .._atomic import write_atomically
 from .._endpoints import CALLVOLUME, SKILL_VOLUME, DurationUnit
-from ._errors import CommandError, UsageError
+from ._errors import CommandError, NothingWrittenError, UsageError
 from ._options import (
     Subcommands,
+    add_allow_empty_option,
     add_connection_options,
     add_endpoint_option,
+    check_settings,
     connection_settings,
+    notice,
     page_size_argument,
     refuse_options,
 )
+from ._output import CSV_DURATION_SUFFIX, write_csv, write_parquet
 
 __all__ = ["add_fetch_command"]
 
@@ -59,7 +63,11 @@ def add_fetch_command(subcommands: Subcommands) -> None:
         help="read a window of call volume (or another --endpoint) into a Parquet or CSV file",
         description="Read every row of [--from, --to) of the --endpoint into one validated "
         "file (queues and agents: the whole directory). Credentials come from "
-        "CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
+        "CVFRAME_CLIENT_ID and CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN). In a CSV file a "
+        f"duration column NAME is NAME{CSV_DURATION_SUFFIX}, whole milliseconds "
+        "(cvframe.read_csv reads it back into the frame); Parquet keeps the types and "
+        "names each duration's unit in its field metadata. Zero rows read: nothing is "
+        "written and the exit status is 3, unless --allow-empty.",
     )
     add_endpoint_option(fetch)
     fetch.add_argument(
@@ -100,6 +108,7 @@ def add_fetch_command(subcommands: Subcommands) -> None:
         help="agentactivity: the IANA zone its zone-less event times are in (default UTC)",
     )
     fetch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_allow_empty_option(fetch, "write the file (a header-only CSV, an empty Parquet file)")
     add_connection_options(fetch)
     fetch.set_defaults(func=_fetch)
 
@@ -110,14 +119,24 @@ def _fetch(args: argparse.Namespace) -> int:
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
     _check_output_path(out)
     refuse_options(args, _APPLIES_TO)
+    if args.endpoint not in ("queues", "agents"):
+        check_settings(args, args.endpoint)
     df = _read(args)
+    if df.empty:
+        what = _nothing_read(args)
+        if not args.allow_empty:
+            raise NothingWrittenError(
+                f"{what}, so nothing was written to {out} (exit 3). Check --from/--to "
+                "and --queue against the data, or pass --allow-empty if an empty file is right"
+            )
+        notice(f"{what}; writing an empty {out.name} (--allow-empty)")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         # Atomically: a failed write leaves the previous file whole (a cron job's output).
         if out.suffix.lower() == ".parquet":
-            write_atomically(out, lambda fh: df.to_parquet(fh, index=False))
+            write_atomically(out, lambda fh: write_parquet(df, fh))
         else:
-            write_atomically(out, lambda fh: df.to_csv(fh, index=False))
+            write_atomically(out, lambda fh: write_csv(df, fh))
     except OSError as exc:
         raise CommandError(
             f"cannot write {out}: {exc.strerror or exc}; the {len(df)} records were read "
@@ -125,6 +144,15 @@ def _fetch(args: argparse.Namespace) -> int:
         ) from exc
     print(f"wrote {len(df)} records to {out}")
     return 0
+
+
+def _nothing_read(args: argparse.Namespace) -> str:
+    """What a read of zero rows asked for, for its message."""
+    if args.endpoint in ("queues", "agents"):
+        return f"the {args.endpoint} directory is empty"
+    window = f"[{args.start or 'the first record'}, {args.end or 'now'})"
+    queues = f" for --queue {', '.join(args.queue)}" if args.queue else ""
+    return f"no {args.endpoint} records in {window}{queues}"
 
 
 def _read(args: argparse.Namespace) -> pd.DataFrame:

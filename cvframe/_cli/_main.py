@@ -1,10 +1,12 @@
 """The ``cvframe`` command: the parser of every subcommand, and :func:`main`.
 
-Exit codes: 0 success, 1 an error (one ``cvframe: error:`` line on stderr), 2 bad
-usage (argparse's message, or one ``cvframe: error:`` line for an option that does not
-apply to the ``--endpoint`` chosen), 130 Ctrl-C. Every command's errors, a bare
-``OSError`` included, go through the one handler in :func:`main` (see
-:mod:`cvframe._cli._errors`).
+Exit codes (:data:`EXIT_CODES`, shown by ``cvframe --help``): 0 success, 1 an error
+(one ``cvframe: error:`` line on stderr), 2 bad usage (argparse's message, or one
+``cvframe: error:`` line for options that do not go together), 3 nothing to write (a
+fetch or export of zero rows, unless ``--allow-empty``), 130 Ctrl-C. Every command's
+errors, a bare ``OSError`` included, go through the one handler in :func:`main` (see
+:mod:`cvframe._cli._errors`); its log lines and warnings through
+:mod:`cvframe._cli._logging`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections.abc import Sequence
 from .._version import __version__
 from ._demo import add_demo_command
 from ._emulator import add_emulator_command
-from ._errors import REPORTED_ERRORS, UsageError, error_line
+from ._errors import EXIT_CODES, REPORTED_ERRORS, error_line, exit_code
 from ._fetch import add_fetch_command
+from ._logging import add_logging_options, command_logging, log_level
 from ._snapshot import add_export_command, add_sync_command
 
 __all__ = ["build_parser", "main"]
@@ -25,12 +28,16 @@ __all__ = ["build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cvframe`` command."""
+    codes = "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
         prog="cvframe",
         description="Kore.ai WFM Integration API history (call volume, skills, agent "
         "performance and activity, queues, agents) as validated pandas DataFrames.",
+        epilog=f"exit status:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cvframe {__version__}")
+    add_logging_options(parser, where="main")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_command in (
         add_fetch_command,
@@ -40,17 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
         add_export_command,
     ):
         add_command(subcommands)
+    for command in subcommands.choices.values():
+        add_logging_options(command, where="command")
+        command.epilog = command.epilog or f"exit status:\n{codes}"
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cvframe`` command; return its exit code."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except REPORTED_ERRORS as exc:
-        print(f"cvframe: error: {error_line(exc)}", file=sys.stderr)
-        return 2 if isinstance(exc, UsageError) else 1
-    except KeyboardInterrupt:
-        print("cvframe: interrupted", file=sys.stderr)
-        return 130
+    with command_logging(log_level(args)):
+        try:
+            return int(args.func(args))
+        except REPORTED_ERRORS as exc:
+            print(f"cvframe: error: {error_line(exc)}", file=sys.stderr)
+            return exit_code(exc)
+        except KeyboardInterrupt:
+            print("cvframe: interrupted", file=sys.stderr)
+            return 130

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any, TypeAlias
 
-from .._api import DEFAULT_REQUESTS_PER_MINUTE
+from .._api import DEFAULT_REQUESTS_PER_MINUTE, resolve_org_id
+from .._endpoints import endpoint_named
 from ._errors import UsageError
 
 __all__ = [
     "ENDPOINT_HELP",
     "HISTORY_ENDPOINTS",
     "Subcommands",
+    "add_allow_empty_option",
     "add_connection_options",
     "add_endpoint_option",
+    "check_settings",
     "connection_settings",
+    "notice",
     "page_size_argument",
     "refuse_options",
 ]
@@ -97,6 +102,33 @@ def connection_settings(args: argparse.Namespace) -> dict[str, Any]:
         if value is not None:
             settings[name] = value
     return settings
+
+
+def check_settings(args: argparse.Namespace, endpoint: str) -> None:
+    """ConfigurationError naming *every* setting the command lacks, before any request.
+
+    For an endpoint that takes an org id the library resolves it before the client's
+    settings, and would report the org id, then the host, the account... one per run:
+    a first run of a cron job is fixed in one go instead. (Without an org id, the
+    client's own settings are reported together already.)
+    """
+    if endpoint_named(endpoint).org_key is not None:
+        resolve_org_id(getattr(args, "org", None), settings=connection_settings(args))
+
+
+def add_allow_empty_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--allow-empty``: zero rows are fine (a notice, exit 0) instead of exit 3."""
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help=f"zero rows read is not an error: {what}, print a notice and exit 0 "
+        "(without it: nothing is written, exit status 3)",
+    )
+
+
+def notice(text: str) -> None:
+    """One ``cvframe: notice:`` line on stderr: worth knowing, not a failure."""
+    print(f"cvframe: notice: {text}", file=sys.stderr)
 
 
 def page_size_argument(text: str) -> int | str:

@@ -10,13 +10,16 @@ from typing import Any
 from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
 from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, sync
 from .._wfm import write_wfm
-from ._errors import UsageError
+from ._errors import NothingWrittenError, UsageError
 from ._options import (
     HISTORY_ENDPOINTS,
     Subcommands,
+    add_allow_empty_option,
     add_connection_options,
     add_endpoint_option,
+    check_settings,
     connection_settings,
+    notice,
     page_size_argument,
     refuse_options,
 )
@@ -44,7 +47,9 @@ def add_sync_command(subcommands: Subcommands) -> None:
         "complete: it is upserted only unless --prune is given. The first run reads "
         "from --from (default: the first record; agentactivity needs --from). One PATH "
         "holds one --endpoint: give each endpoint its own. Exit 0 on success, 1 with a "
-        "one-line reason on failure. Credentials come from CVFRAME_CLIENT_ID and "
+        "one-line reason on failure. A run that reads no new records succeeds (exit 0: "
+        "a quiet night is no failure); while the snapshot still holds no records at all, "
+        "a 'cvframe: notice:' line says so. Credentials come from CVFRAME_CLIENT_ID and "
         "CVFRAME_CLIENT_SECRET (or CVFRAME_TOKEN).",
     )
     parser.add_argument(
@@ -113,6 +118,7 @@ def _sync(args: argparse.Namespace) -> int:
             f"write it whole with cvframe fetch --endpoint {args.endpoint} -o FILE"
         )
     refuse_options(args, _SYNC_APPLIES_TO)
+    check_settings(args, args.endpoint)
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size
@@ -132,6 +138,16 @@ def _sync(args: argparse.Namespace) -> int:
         **settings,
     )
     print(report.to_json() if args.json else report)
+    if report.high_water_mark is None:
+        # Not an error: a new account, or a window before its first record, has no data
+        # yet, and the next run reads from where this one started. But a wrong --from
+        # or --queue looks the same, so say it once per run while nothing is stored.
+        queues = f" of --queue {', '.join(args.queue)}" if args.queue else ""
+        notice(
+            f"the snapshot at {report.path} holds no {args.endpoint} records{queues} yet "
+            f"(this run read {report.rows_fetched}); if data was expected, check --from, "
+            "--to and --queue"
+        )
     return 0
 
 
@@ -142,7 +158,8 @@ def add_export_command(subcommands: Subcommands) -> None:
         help="write a WFM import (Genesys Cloud, generic or mapped CSV)",
         description="Read a snapshot (optionally a window and some queues) and write it "
         "for a WFM tool: genesys writes a directory with one CSV per queue and media type; "
-        "generic and --mapping write one CSV file.",
+        "generic and --mapping write one CSV file. Zero rows selected: nothing is "
+        "written and the exit status is 3, unless --allow-empty.",
     )
     parser.add_argument(
         "snapshot",
@@ -168,6 +185,7 @@ def add_export_command(subcommands: Subcommands) -> None:
     parser.add_argument(
         "--sl-threshold", default=DEFAULT_SL_THRESHOLD, help="service-level threshold"
     )
+    add_allow_empty_option(parser, "write the empty export (genesys: no file; else a header)")
     parser.add_argument(
         "--sl-denominator",
         choices=tuple(SL_DENOMINATORS),
@@ -187,6 +205,16 @@ def _export(args: argparse.Namespace) -> int:
         storage_options=_storage_options(args),
         endpoint="callvolume",  # a WFM import is of call volume
     )
+    if df.empty:
+        window = f"[{args.start or 'the first record'}, {args.end or 'the last'})"
+        queues = f" for --queue {', '.join(args.queue)}" if args.queue else ""
+        what = f"the snapshot {args.snapshot} holds no call volume in {window}{queues}"
+        if not args.allow_empty:
+            raise NothingWrittenError(
+                f"{what}, so nothing was written to {args.output} (exit 3). Check --from/"
+                "--to and --queue against the snapshot, or pass --allow-empty if that is right"
+            )
+        notice(f"{what}; writing an empty export (--allow-empty)")
     files = write_wfm(
         df,
         args.output,

@@ -270,6 +270,9 @@ def test_every_reported_error_is_one_line_and_exit_1(
         raise error
 
     monkeypatch.setattr(cli_fetch, "read_callvolume", fail)
+    # Every setting given (the CLI checks they are there before reading): the reader fails.
+    for name in ("ORG_ID", "HOST", "ACCOUNT_ID", "TOKEN"):
+        monkeypatch.setenv(f"CVFRAME_{name}", "given")
     assert main(["fetch", "-o", "never-written.parquet", "-q"]) == 1
     line = one_error_line(capsys.readouterr().err)
     if isinstance(error, PermissionError):
