@@ -29,7 +29,7 @@ import pyarrow as pa
 from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import CvframeError, SnapshotError
 from ._files import as_snapshot_error, prepare_root, remove_day, remove_stale_temp_files, write_day
-from ._format import as_contract, check_file_schema, unreadable_day
+from ._format import as_contract, check_file_schema, unreadable_day, with_duration_units
 from ._layout import PART_FILE, PARTITION_FIELD, day_file, directory_days
 from ._location import SnapshotLocation, snapshot_location
 
@@ -144,7 +144,7 @@ class LocalDays:
         return as_snapshot_error(self.root, self.root if day is None else self.path(day))
 
     def write(self, day: str, table: pa.Table) -> None:
-        write_day(table, self.path(day))
+        write_day(with_duration_units(table), self.path(day))
 
     def remove(self, day: str) -> None:
         remove_day(self.path(day))
@@ -264,7 +264,7 @@ class ObjectDays:
         import pyarrow.parquet as pq
 
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
+        pq.write_table(with_duration_units(table), sink)
         # One PUT of the whole file: the object is replaced whole or not at all.
         self.fs.pipe_file(self.key(day), sink.getvalue().to_pybytes())
 
