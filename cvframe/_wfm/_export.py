@@ -64,7 +64,9 @@ def to_wfm(
         ``"fraction"`` (default) or ``"percent"``.
     media_type : str or mapping, default "voice"
         Genesys only: the media type of every queue, or queue id or name -> media
-        type (voice, chat, email, callback, message); the API does not say it.
+        type (voice, chat, email, callback, message); the API does not say it. A
+        queue the mapping leaves out is voice; a key naming no queue of ``df`` is
+        said in a warning on the ``cvframe`` logger (a typo, or no rows for it).
     skill_set, language : str or mapping, optional
         Genesys only: the optional Skill Set and Language columns, for every queue
         or per queue id or name (a list of skills is joined with ``|||``).

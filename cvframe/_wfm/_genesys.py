@@ -6,6 +6,7 @@ The layout follows "Prepare the historical data import .csv file"
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias
@@ -15,6 +16,8 @@ import pandas as pd
 
 from .._analytics import check_input
 from ._fields import ISO_SECONDS, count_values, milliseconds
+
+log = logging.getLogger("cvframe")
 
 __all__ = [
     "GENESYS_COLUMNS",
@@ -74,15 +77,20 @@ def _per_queue(df: pd.DataFrame, value: PerQueue, name: str, *, join: bool = Fal
     by_name = df["queue_name"].astype("string").map(table)
     found = by_id.fillna(by_name).astype("string")
     if name == "media_type":
-        unmapped = found.isna()
-        if unmapped.any():
-            missing = sorted(
-                set(df.loc[unmapped, "queue_name"].fillna(df.loc[unmapped, "queue_id"]))
+        # Queues not in the mapping get the documented default, voice. A key that names
+        # no queue of the frame may be a typo, or a queue with no rows in this window (a
+        # quiet day must not fail a nightly export): said on the log, not refused.
+        known = set(df["queue_id"].astype("string").dropna()) | set(
+            df["queue_name"].astype("string").dropna()
+        )
+        unknown = sorted(set(table) - known)
+        if unknown and not df.empty:
+            log.warning(
+                "media_type names %s, which match no queue id or name of the frame (no "
+                "rows for them, or a typo); the frame's queues without an entry are voice",
+                unknown,
             )
-            raise ValueError(
-                f"media_type has no entry for the queue(s) {missing}; key it by queue id "
-                "or queue name, one entry per queue"
-            )
+        return found.fillna("voice")
     return found.fillna("")
 
 
