@@ -40,19 +40,20 @@ html_css_files = ["cvframe.css"]
 # They are copied next to docs/examples/index.md on every build (the copies are
 # git-ignored): a Sphinx source must live under docs/, and notebooks/ stays where
 # `make test` runs them. A copy is rewritten only when it differs, so an unchanged
-# notebook is not rebuilt.
+# notebook is not rebuilt, and a copy whose notebook is gone is removed.
 EXAMPLES = DOCS / "examples"
 for _notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
     _copy = EXAMPLES / _notebook.name
     if not _copy.exists() or _copy.read_bytes() != _notebook.read_bytes():
         shutil.copyfile(_notebook, _copy)
+for _copy in EXAMPLES.glob("*.ipynb"):  # a notebook removed from notebooks/ leaves too
+    if not (ROOT / "notebooks" / _copy.name).exists():
+        _copy.unlink()
 
 nb_execution_mode = "off"  # the stored outputs are the ones `make test` checked
 nb_merge_streams = True
 myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
-# The CHANGELOG is written for GitHub: its headings are not targets of the site.
-suppress_warnings = ["myst.xref_missing"]
 
 # --- The API reference: one page per public name -------------------------------------
 autosummary_generate = True
