@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._endpoints import COLUMNS, DurationUnit
+from ._arrow_to_pandas import _is_sorted as rows_in_order
 from ._arrow_to_pandas import empty_frame, frame_from_tables, keep_latest_versions, records_to_frame
 from ._dtypes import (
     DtypeBackend,
@@ -41,7 +42,7 @@ from ._dtypes import (
 from ._local_times import check_time_zone
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
-from ._validation import validate
+from ._validation import table_holds, validate
 from ._window import WINDOW_ATTR, frame_window, with_window
 
 if TYPE_CHECKING:  # resolved by __getattr__ at run time
@@ -69,6 +70,8 @@ __all__ = [
     "queue_mask",
     "records_to_frame",
     "records_to_table",
+    "rows_in_order",
+    "table_holds",
     "validate",
     "warn_drift",
     "with_window",

@@ -408,3 +408,26 @@ def test_an_empty_day_directory_left_by_a_crash_is_removed_by_the_next_write(
     assert len(pd.read_parquet(tmp_path)) == len(frame)
     cvframe.write_snapshot(frame.iloc[:1], tmp_path)
     assert not (tmp_path / "date=2023-01-09").exists()
+
+
+def test_a_day_file_out_of_order_or_breaking_the_contract_reads_as_written(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    # read_snapshot skips its sort when the rows are in order and checks the contract on
+    # the Arrow table: a hand-made file must still come back sorted, or be refused.
+    cvframe.write_snapshot(frame, tmp_path)
+    expected = cvframe.read_snapshot(tmp_path)
+    path = part_file(tmp_path, DAYS[0])
+    table = pq.read_table(path)
+    pq.write_table(table.take(pa.array(range(table.num_rows - 1, -1, -1))), path)
+    pd.testing.assert_frame_equal(cvframe.read_snapshot(tmp_path), expected)
+    offered = table["offered_contacts"].to_pylist()
+    offered[0] = -1
+    broken = table.set_column(
+        table.schema.get_field_index("offered_contacts"),
+        table.schema.field("offered_contacts"),
+        pa.array(offered, table["offered_contacts"].type),
+    )
+    pq.write_table(broken, path)
+    with pytest.raises(cvframe.SchemaError, match="offered_contacts"):
+        cvframe.read_snapshot(tmp_path)
