@@ -205,7 +205,7 @@ def test_every_command_line_shown_is_one_the_cli_takes() -> None:
     ids=lambda v: v if isinstance(v, str) and ".md:" in v else "",
 )
 def test_every_console_output_shown_is_what_the_command_prints(
-    where: str, words: list[str], output: str
+    where: str, words: list[str], output: str, tmp_path: Path
 ) -> None:
     import os
     import subprocess
@@ -217,7 +217,7 @@ def test_every_console_output_shown_is_what_the_command_prints(
         text=True,
         timeout=60,
         env=env,
-        cwd=ROOT,
+        cwd=tmp_path,  # cvframe demo writes demo-output/ there
     )
     checker = doctest.OutputChecker()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
