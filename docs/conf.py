@@ -195,6 +195,57 @@ def _resolve_cvframe(app, env, node, contnode):
     return None
 
 
+# --- Public data (constants) ----------------------------------------------------------
+# A constant's text is the ``#:`` comment above it in the module that defines it (for a
+# name imported into cvframe, autodoc would show the docstring of its type: "int([x]) ->
+# integer"). Names defined where no comment can sit are described here. A public
+# constant with neither is a warning, so -W fails until it is documented.
+DATA_DOCS = {
+    "cvframe.__version__": "The version of the installed cvframe package.",
+    "cvframe.IntervalSchema": (
+        "The pandera schema of :func:`cvframe.resample_intervals`' output: a "
+        "``DataFrameSchema`` instance (where :class:`cvframe.CallVolumeSchema` is a "
+        "class), built on first use. ``cvframe.IntervalSchema.validate(frame)`` checks a "
+        "resampled frame's columns and dtypes."
+    ),
+}
+
+
+def _defining_comment(name, obj):
+    """The ``#:`` comment of ``obj`` in the cvframe module that assigns it, if any."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    short = name.rsplit(".", 1)[-1]
+    for module_name, module in sorted(sys.modules.items()):
+        if not module_name.startswith("cvframe") or getattr(module, short, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        except Exception:  # a module without source: look on
+            continue
+        if ("", short) in docs:
+            return list(docs[("", short)])
+    return None
+
+
+def _data_docstring(app, what, name, obj, options, lines):
+    if what != "data" or not name.startswith("cvframe"):
+        return
+    doc = _defining_comment(name, obj)
+    if doc is None and name in DATA_DOCS:
+        doc = [DATA_DOCS[name], ""]
+    if doc is None:
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).warning(
+            "%s has no documentation: add a #: comment above it where it is assigned", name
+        )
+        doc = []
+    if isinstance(obj, (int, str)):
+        doc += ["", f"Value: ``{obj!r}``."]
+    lines[:] = doc
+
+
 def _public_bases(app, name, obj, options, bases):
     """Show a public class's bases without cvframe's private ones (their bases instead)."""
 
@@ -225,4 +276,5 @@ def _skip_member(app, what, name, obj, skip, options):
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-bases", _public_bases)
+    app.connect("autodoc-process-docstring", _data_docstring)
     app.connect("missing-reference", _resolve_cvframe)

@@ -165,3 +165,22 @@ def test_unresolved_reference_fails_unless_the_object_exists() -> None:
     assert not conf._private_object_exists("MAX_READ_PASSAGES", None)
     assert not conf._private_object_exists("cvframe.read_callvolumes", None)
     assert not conf._private_object_exists("retried", "cvframe.RetryingTransport")
+
+
+def test_every_public_constant_is_documented() -> None:
+    """A constant's API page shows its ``#:`` comment (or the site's own text for it)."""
+    conf = _conf()
+    constants = [
+        name
+        for name in _public_names()
+        if not callable(obj := _resolve(name)) and not isinstance(obj, ModuleType)
+    ]
+    assert "cvframe.COLUMNS" in constants and "cvframe.__version__" in constants
+    for name in constants:
+        documented = conf._defining_comment(name, _resolve(name)) or name in conf.DATA_DOCS
+        assert documented, f"{name} has no #: comment where it is assigned"
+
+
+def _resolve(name: str) -> object:
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)

@@ -15,6 +15,9 @@ from ._declaration import Column, Endpoint
 __all__ = ["API_FIELDS", "CALLVOLUME", "COLUMNS", "SCHEMA_VERSION"]
 
 # fmt: off
+#: The call-volume contract, one :class:`Column` per column in frame order: its name,
+#: the API field it comes from, its kind and its meaning (``c.name``, ``c.api_name``,
+#: ``c.description``); :func:`cvframe.contract_dtypes` gives each one's dtype.
 COLUMNS: tuple[Column, ...] = (
     Column("id", "_id", "string", "record id (a database document id)"),
     Column("org_id", "orgId", "string", "organization id"),
