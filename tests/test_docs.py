@@ -5,7 +5,8 @@ Every ``python`` block of ``README.md``, ``docs/getting-started.md`` and
 ``docs/user-guide/*.md`` runs as pasted, in order, one fresh namespace per page, against
 the emulator the pages point at (``cvframe emulator`` and its ``CVFRAME_*`` variables);
 a block after ``<!-- no-run: why -->`` is skipped (it needs an account, a bucket or a
-cluster), and a block after ``<!-- output -->`` is what the blocks before it printed.
+cluster), a shell block after ``<!-- run -->`` runs too (``cvframe`` on ``PATH``), and a
+block after ``<!-- output -->`` is what the blocks before it printed.
 The generated tables (service-level definitions, the estimator comparison, the Erlang
 fit, the benchmark table) are held equal to their sources;
 ``python tests/test_docs.py --write`` rewrites them from those sources (after ``make
@@ -20,6 +21,7 @@ import importlib
 import inspect
 import io
 import itertools
+import os
 import re
 import shlex
 import sys
@@ -62,7 +64,7 @@ class Block:
 
 
 _FENCE = re.compile(r"^([ \t]*)```(\S*)[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
-_MARKER = re.compile(r"<!--\s*(output|no-run:[^>]*?)\s*-->\s*$")
+_MARKER = re.compile(r"<!--\s*(output|run|no-run:[^>]*?)\s*-->\s*$")
 
 
 def blocks(path: Path) -> list[Block]:
@@ -93,6 +95,9 @@ def docs_environment(
     with Emulator() as emu:
         for name, value in emu.env().items():
             monkeypatch.setenv(name, value)
+        # The cvframe command is on PATH, as in an activated virtual environment.
+        bin_dir = str(Path(sys.executable).parent)
+        monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
         monkeypatch.chdir(tmp_path)
         yield
 
@@ -111,6 +116,15 @@ def _run_page(path: Path) -> None:
                 f"{where}: the output shown is not what the code before it printed:\n"
                 + checker.output_difference(doctest.Example("", want), got, flags)
             )
+        elif block.marker == "run":
+            import subprocess
+
+            assert block.lang in {"sh", "bash"}, f"{where}: only shell blocks are marked run"
+            done = subprocess.run(
+                ["bash", "-e", "-c", block.code], capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, f"{where} fails when pasted: {done.stderr}"
+            printed.write(done.stdout)
         elif block.lang == "python" and not block.marker.startswith("no-run"):
             with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as seen:
                 warnings.simplefilter("always")
@@ -207,7 +221,6 @@ def test_every_command_line_shown_is_one_the_cli_takes() -> None:
 def test_every_console_output_shown_is_what_the_command_prints(
     where: str, words: list[str], output: str, tmp_path: Path
 ) -> None:
-    import os
     import subprocess
 
     env = {**os.environ, "COLUMNS": "80"}
