@@ -412,7 +412,9 @@ def read_window(
     page_size = check_page_size(page_size, auto=True)
     wanted_queues = queue_list(queues)
     begin, stop = resolve_window(start, end)
-    org = None if endpoint.org_key is None else resolve_org_id(org_id)
+    # A missing org id names every other missing setting too (not one per run).
+    settings = None if client is not None else client_settings
+    org = None if endpoint.org_key is None else resolve_org_id(org_id, settings=settings)
     with reading_client(client, client_settings, reader=reader) as active:
         window = WindowReader(
             active,

@@ -380,7 +380,9 @@ def sync(
     floor = None if floor is None else floor.floor("ms")
     location = snapshot_location(path, storage_options)
     if declared.org_key is not None:
-        org_id = resolve_org_id(org_id)  # fail before creating anything
+        # Fail before creating anything, naming every missing setting at once.
+        settings = None if "client" in client_settings else client_settings
+        org_id = resolve_org_id(org_id, settings=settings)
     days = day_files(location, declared)
     days.prepare()
     with locked(location, lock_timeout) as lock:

@@ -316,3 +316,21 @@ def test_a_missing_half_of_the_client_pair_is_named() -> None:
         "credentials",
     ]
     assert missing_settings({"host": "h", "account_id": "a", "token": "t"}, env={}) == []
+
+
+@pytest.mark.parametrize("call", ["read_callvolume", "sync"])
+def test_a_read_or_sync_with_nothing_set_names_every_missing_setting_at_once(
+    call: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    for variable in ENV_VARS.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("CVFRAME_ORG_ID", raising=False)
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        if call == "sync":
+            cvframe.sync(tmp_path, end="2023-01-03")  # type: ignore[arg-type]
+        else:
+            cvframe.read_callvolume("2023-01-02", "2023-01-03")
+    text = str(info.value)
+    assert text.startswith("missing 4 settings: org_id: "), text
+    for variable in ("CVFRAME_ORG_ID", "CVFRAME_HOST", "CVFRAME_ACCOUNT_ID", "CVFRAME_TOKEN"):
+        assert variable in text
