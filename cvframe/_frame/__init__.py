@@ -28,8 +28,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._endpoints import COLUMNS, DurationUnit
-from ._arrow_to_pandas import _is_sorted as rows_in_order
-from ._arrow_to_pandas import empty_frame, frame_from_tables, keep_latest_versions, records_to_frame
+from ._arrow_to_pandas import (
+    empty_frame,
+    frame_from_tables,
+    keep_latest_versions,
+    records_to_frame,
+    rows_in_order,
+)
 from ._dtypes import (
     DtypeBackend,
     arrow_schema,

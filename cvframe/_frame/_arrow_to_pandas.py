@@ -28,7 +28,13 @@ from ._records_to_arrow import records_to_table, warn_drift
 from ._validation import table_holds
 from ._validation import validate as validate_frame
 
-__all__ = ["empty_frame", "frame_from_tables", "keep_latest_versions", "records_to_frame"]
+__all__ = [
+    "empty_frame",
+    "frame_from_tables",
+    "keep_latest_versions",
+    "records_to_frame",
+    "rows_in_order",
+]
 
 
 def frame_from_tables(
@@ -64,7 +70,7 @@ def frame_from_tables(
     # Rows the sort keys tie keep the order they arrived in (sort_by is stable): an
     # agent's events of one second say, by their order, which state the agent ended in.
     order = declared.sort_keys
-    if not _is_sorted(table, order):
+    if not rows_in_order(table, order):
         table = table.sort_by([(name, "ascending") for name in order])
     holds = table_holds(table, declared) if validate else True
     big = table.num_rows >= _RELEASE_ROWS
@@ -91,7 +97,7 @@ def frame_from_tables(
 _RELEASE_ROWS = 100_000
 
 
-def _is_sorted(table: pa_arrow.Table, sort_keys: Sequence[str] = CALLVOLUME.sort_keys) -> bool:
+def rows_in_order(table: pa_arrow.Table, sort_keys: Sequence[str] = CALLVOLUME.sort_keys) -> bool:
     """Whether the rows already follow ``sort_keys`` strictly (no two rows tie).
 
     The API sends call-volume records in that order (interval_start, queue_id, id), so

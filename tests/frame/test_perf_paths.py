@@ -13,7 +13,7 @@ import pytest
 import cvframe
 from cvframe._api._transport import _FAST_LOADS
 from cvframe._frame import frame_from_tables, records_to_table
-from cvframe._frame._arrow_to_pandas import _is_sorted
+from cvframe._frame._arrow_to_pandas import rows_in_order
 from tests.fakes import CLIENT_ID, CLIENT_SECRET, URL, FakeTransport, answer, page
 from tests.frame.test_schema import SAMPLE
 
@@ -69,9 +69,9 @@ def test_whole_floats_still_read_as_integers_and_fractions_are_refused() -> None
 def test_frames_in_api_order_skip_the_sort_and_match_a_sorted_frame() -> None:
     records = [_record(i) for i in range(12)]
     tables = [records_to_table(records[:5]), records_to_table(records[5:])]
-    assert _is_sorted(pa.concat_tables(tables))
+    assert rows_in_order(pa.concat_tables(tables))
     shuffled = [records_to_table(records[5:]), records_to_table(records[:5])]
-    assert not _is_sorted(pa.concat_tables(shuffled))
+    assert not rows_in_order(pa.concat_tables(shuffled))
     pd.testing.assert_frame_equal(frame_from_tables(tables), frame_from_tables(shuffled))
 
 
@@ -100,7 +100,7 @@ def test_the_order_check_compares_every_sort_key(
             "id": [k[2] for k in keys],
         }
     )
-    assert _is_sorted(table) is expected
+    assert rows_in_order(table) is expected
 
 
 def _client(body: bytes) -> cvframe.CallVolumeClient:
