@@ -99,7 +99,7 @@ class Transport(Protocol):
     """Sends an :class:`HttpRequest` and hands back the whole :class:`HttpResponse`.
 
     Hand one to :class:`cvframe.CallVolumeClient` as ``transport=`` (the default sends
-    with ``requests``); see this module's docstring for the whole contract. The client
+    with ``requests``); its two methods below are the whole contract. The client
     keeps its rate limit, retries, errors and redaction whatever the transport.
 
     Examples
@@ -120,8 +120,21 @@ class Transport(Protocol):
     [0]
     """
 
-    def handle(self, request: HttpRequest) -> HttpResponse: ...
-    def close(self) -> None: ...
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and return the server's whole answer, whatever its status.
+
+        A 429 or a 500 is an answer: return it. The body is whole and decoded from any
+        content coding. When no whole answer arrives (a refused or reset connection, a
+        timeout, a body cut short, ``request.deadline`` passed) raise
+        :class:`cvframe.TransportError`, which the client retries; an answer larger
+        than ``request.max_body_bytes`` may be refused with ``BodyTooLargeError`` (the
+        client checks the size again either way).
+        """
+        ...
+
+    def close(self) -> None:
+        """Release what the transport holds (its connections or session)."""
+        ...
 
 
 class NoAnswerError(TransportError):
