@@ -66,6 +66,12 @@ def frame_from_tables(
     # column (self_destruct) instead of keeping a second copy of the data until the end.
     counts = [piece.num_rows for piece in pieces]
     del pieces, tables
+    big = table.num_rows >= _RELEASE_ROWS
+    if big:
+        # The pages' temporaries (the read's id hash, the per-page conversions) are
+        # free in Arrow's pools but still resident: hand them back before the key's
+        # hash below, and again before to_pandas allocates the numpy columns.
+        release_unused()
     table = keep_latest_versions(table, endpoint=declared, pieces=counts)
     # Rows the sort keys tie keep the order they arrived in (sort_by is stable): an
     # agent's events of one second say, by their order, which state the agent ended in.
@@ -73,12 +79,8 @@ def frame_from_tables(
     if not rows_in_order(table, order):
         table = table.sort_by([(name, "ascending") for name in order])
     holds = table_holds(table, declared) if validate else True
-    big = table.num_rows >= _RELEASE_ROWS
     if big:
-        # The pages' temporaries (the id hash above, the per-page conversions) are free
-        # in Arrow's pool but still resident: hand them back before to_pandas allocates
-        # the frame's numpy columns beside the table.
-        release_unused()
+        release_unused()  # the key's hash
     df = table.to_pandas(
         types_mapper=pandas_types_mapper(dtype_backend), self_destruct=True, split_blocks=True
     )
