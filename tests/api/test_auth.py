@@ -57,3 +57,13 @@ def test_client_and_credentials_reprs_hide_secrets() -> None:
     for text in (repr(client), repr(creds), repr(client.settings)):
         assert CLIENT_SECRET not in text
         assert token not in text
+
+
+def test_a_short_secret_signs_without_a_third_party_warning() -> None:
+    """pyjwt warns about an HMAC key under 32 bytes; the server judges the secret (issue 15)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = make_jwt(CLIENT_ID, "short")
+    assert jwt.decode(token, "short", algorithms=["HS256"]) == {"appId": CLIENT_ID}

@@ -267,3 +267,19 @@ def test_a_fetched_parquet_names_each_duration_unit(emulator: Emulator, tmp_path
         assert field.metadata == {b"unit": b"ms", b"cvframe.duration": b"milliseconds"}
     assert schema.field("id").metadata is None
     assert str(pd.read_parquet(out)["acw_duration"].dtype) == "timedelta64[ms]"
+
+
+def test_a_warning_is_one_cvframe_line(quiet_emulator: Emulator, tmp_path: Path) -> None:
+    """A Python warning (here: a field the contract does not know) prints as one line
+    a cron log can grep, not Python's two (file:line: Category: message, source)."""
+    (first, *_) = quiet_emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
+    quiet_emulator.touch([first["_id"]], brandNewField=1)
+    done = run_cli("fetch", *DAY, "-q", "-o", str(tmp_path / "x.csv"), env=quiet_emulator.env())
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "cvframe: warning: the API sent field(s) cvframe does not know: brandNewField; they "
+        "were dropped. Upgrade cvframe if a newer release knows them (SchemaDriftWarning)"
+    ]
+    done = run_cli("--log-level", "error", "fetch", *DAY, "-q", "-o", str(tmp_path / "y.csv"),
+                   env=quiet_emulator.env())  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
