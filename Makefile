@@ -74,4 +74,4 @@ docs: $(VENV)/.installed-docs
 	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 clean:
-	rm -rf .venv .venv-* dist demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .venv .venv-* dist demo-output docs/_build docs/jupyter_execute docs/api/generated docs/examples/*.ipynb .pytest_cache .mypy_cache .ruff_cache .hypothesis
