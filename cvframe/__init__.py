@@ -47,6 +47,7 @@ from ._errors import (
 from ._frame import (
     contract_dtypes,
     empty_frame,
+    read_csv,
     records_to_frame,
     validate,
 )
@@ -170,6 +171,7 @@ __all__ = [
     "read_agent_performance",
     "read_agents",
     "read_callvolume",
+    "read_csv",
     "read_queues",
     "read_skill_volume",
     "read_snapshot",

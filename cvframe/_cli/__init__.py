@@ -3,8 +3,8 @@
 ``_main`` builds the parser and runs a command; ``_options`` holds the connection
 options the reading commands share; ``_errors`` the one line a failure prints and
 the exit codes; ``_logging`` ``--log-level``/``-v`` and the ``cvframe: <level>:``
-lines; ``_output`` the files ``fetch`` writes and :func:`read_csv`, the way back
-from its CSV;
+lines; ``_output`` the files ``fetch`` writes (their formats, and ``cvframe.read_csv``, the
+way back from the CSV, are ``_frame``'s);
 ``_fetch``, ``_demo``, ``_emulator`` and ``_snapshot`` (sync, export) each add their
 commands.
 """

@@ -1,118 +1,19 @@
-"""The files ``cvframe fetch`` writes, and the way back from its CSV into the contract.
-
-Parquet keeps the contract's Arrow types (durations as ``duration[ms]``) and names the
-unit of each duration column in its field metadata, as snapshot day files do, for
-DuckDB and Spark, which read such a column as a BIGINT. CSV has no types: a duration
-column ``acw_duration`` is written as ``acw_duration_ms``, whole milliseconds (empty
-when unknown), which any tool reads as a number; :func:`read_csv` turns such a file
-back into the endpoint's contract frame.
-"""
+"""The files ``cvframe fetch`` writes (the formats are :mod:`cvframe._frame._files`')."""
 
 from __future__ import annotations
 
-import os
-from typing import IO, Any
+from typing import IO
 
 import pandas as pd
 
-from .._endpoints import endpoint_named
-from .._frame import contract_dtypes, validate
+from .._frame import CSV_DURATION_SUFFIX, with_duration_units, write_csv
 
-__all__ = ["CSV_DURATION_SUFFIX", "read_csv", "write_csv", "write_parquet"]
-
-#: The header suffix of a duration column in a CSV file: its values are whole milliseconds.
-CSV_DURATION_SUFFIX = "_ms"
-#: Arrow field metadata of a duration column (snapshot day files carry the same keys).
-_UNIT_KEY = b"unit"
-_DURATION_KEY = b"cvframe.duration"
-_UNIT_WORDS = {"s": b"seconds", "ms": b"milliseconds", "us": b"microseconds", "ns": b"nanoseconds"}
-
-
-def _is_duration(dtype: Any) -> bool:
-    return pd.api.types.is_timedelta64_dtype(dtype) or (
-        isinstance(dtype, pd.ArrowDtype) and dtype.kind == "m"
-    )
-
-
-def write_csv(df: pd.DataFrame, fh: IO[bytes]) -> None:
-    """Write ``df`` as CSV: durations as whole milliseconds under ``<name>_ms``."""
-    out = df.copy(deep=False)
-    renamed = {}
-    for name in df.columns:
-        if _is_duration(df[name].dtype):
-            ms = pd.to_timedelta(df[name]).astype("timedelta64[ms]")
-            whole = pd.Series(ms.array.asi8, index=df.index, dtype="Int64")
-            out[name] = whole.mask(ms.isna())
-            renamed[name] = f"{name}{CSV_DURATION_SUFFIX}"
-    out.rename(columns=renamed).to_csv(fh, index=False)
+__all__ = ["CSV_DURATION_SUFFIX", "write_csv", "write_parquet"]
 
 
 def write_parquet(df: pd.DataFrame, fh: IO[bytes]) -> None:
     """Write ``df`` as Parquet, each duration field naming its unit in its metadata."""
     import pyarrow as pa
 
-    schema = pa.Schema.from_pandas(df, preserve_index=False)
-    fields = []
-    for field in schema:
-        if pa.types.is_duration(field.type):
-            unit = field.type.unit
-            meta = {**(field.metadata or {}), _UNIT_KEY: unit.encode()}
-            field = field.with_metadata({**meta, _DURATION_KEY: _UNIT_WORDS[unit]})
-        fields.append(field)
-    df.to_parquet(fh, index=False, schema=pa.schema(fields, metadata=schema.metadata))
-
-
-def read_csv(path: str | os.PathLike[str], *, endpoint: str = "callvolume") -> pd.DataFrame:
-    """Read a CSV file ``cvframe fetch -o FILE.csv`` wrote back into the endpoint's contract.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file (``cvframe fetch --endpoint ENDPOINT -o path.csv``).
-    endpoint : str, default "callvolume"
-        The ``--endpoint`` it was fetched from: ``"callvolume"``, ``"skillvolume"``,
-        ``"agentperformance"``, ``"agentactivity"``, ``"queues"`` or ``"agents"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The frame the reader returned, validated: ``<name>_ms`` columns (whole
-        milliseconds) back as ``timedelta64[ms]`` columns ``<name>``, times as
-        ``datetime64[ms, UTC]``, text as ``string``, counts as ``Int64``.
-
-    Raises
-    ------
-    cvframe.SchemaError
-        If the file does not hold the endpoint's columns (another endpoint's, say).
-    ValueError
-        For an unknown ``endpoint``.
-
-    Examples
-    --------
-    >>> import io
-    >>> df = read_csv(io.StringIO(
-    ...     "agent_id,event_time,activity,reason_code\\n"
-    ...     "ag-1,2024-03-04 09:00:00+00:00,available,\\n"), endpoint="agentactivity")
-    >>> df.dtypes.astype(str).tolist()
-    ['string', 'datetime64[ms, UTC]', 'string', 'string']
-    """
-    declared = endpoint_named(endpoint)
-    dtypes = contract_dtypes(endpoint=declared)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    columns: dict[str, pd.Series] = {}
-    for name, dtype in dtypes.items():
-        stored = f"{name}{CSV_DURATION_SUFFIX}" if _is_duration(dtype) else name
-        if stored not in raw.columns:
-            continue  # validate names what is missing
-        text = raw[stored]
-        if _is_duration(dtype):
-            columns[name] = pd.to_timedelta(pd.to_numeric(text), unit="ms").astype(dtype)
-        elif pd.api.types.is_datetime64_any_dtype(dtype):
-            columns[name] = pd.to_datetime(text, utc=True, format="ISO8601").astype(dtype)
-        elif pd.api.types.is_string_dtype(dtype):
-            columns[name] = text.astype(dtype)
-        else:
-            columns[name] = pd.to_numeric(text).astype(dtype)
-    df = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
-    validate(df, endpoint=declared)
-    return df
+    schema = with_duration_units(pa.Schema.from_pandas(df, preserve_index=False))
+    df.to_parquet(fh, index=False, schema=schema)

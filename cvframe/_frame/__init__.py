@@ -44,6 +44,7 @@ from ._dtypes import (
     is_contract_string,
     pandas_types_mapper,
 )
+from ._files import CSV_DURATION_SUFFIX, read_csv, with_duration_units, write_csv
 from ._local_times import check_time_zone
 from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
 from ._rows import queue_expression, queue_mask
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # resolved by __getattr__ at run time
 
 __all__ = [
     "COLUMNS",
+    "CSV_DURATION_SUFFIX",
     "WINDOW_ATTR",
     "CallVolumeSchema",
     "DtypeBackend",
@@ -73,13 +75,16 @@ __all__ = [
     "pandas_types_mapper",
     "queue_expression",
     "queue_mask",
+    "read_csv",
     "records_to_frame",
     "records_to_table",
     "rows_in_order",
     "table_holds",
     "validate",
     "warn_drift",
+    "with_duration_units",
     "with_window",
+    "write_csv",
 ]
 
 

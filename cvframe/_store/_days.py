@@ -28,8 +28,9 @@ import pyarrow as pa
 
 from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import CvframeError, SnapshotError
+from .._frame import with_duration_units
 from ._files import as_snapshot_error, prepare_root, remove_day, remove_stale_temp_files, write_day
-from ._format import as_contract, check_file_schema, unreadable_day, with_duration_units
+from ._format import as_contract, check_file_schema, unreadable_day
 from ._layout import PART_FILE, PARTITION_FIELD, day_file, directory_days
 from ._location import SnapshotLocation, snapshot_location
 

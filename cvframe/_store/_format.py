@@ -9,7 +9,7 @@ or version, or one another tool rewrote without a column cvframe needs, is a
 Each file's metadata names the endpoint whose rows it holds (``cvframe.endpoint``) and
 that contract's schema version; a file without the endpoint key was written before
 snapshots held anything but call volume, and holds call volume. Each duration field
-names its unit in its own metadata (:func:`with_duration_units`: ``unit`` ``ms``,
+names its unit in its own metadata (``with_duration_units`` of ``_frame``: ``unit`` ``ms``,
 ``cvframe.duration`` ``milliseconds``), for DuckDB and Spark, which read it as a
 BIGINT; files written before carry none, and read the same.
 """
@@ -39,7 +39,6 @@ __all__ = [
     "frame_to_table",
     "rewrite_hint",
     "unreadable_day",
-    "with_duration_units",
 ]
 
 #: Keys of the Parquet file metadata that say what the file holds and who wrote it.
@@ -97,30 +96,6 @@ def _file_metadata(name: str) -> tuple[tuple[bytes, bytes], ...]:
         (_SCHEMA_VERSION_KEY, str(endpoint.schema_version).encode()),
         (_CVFRAME_VERSION_KEY, __version__.encode()),
     )
-
-
-#: Arrow field metadata of a duration field: its unit, short and in words.
-_UNIT_KEY = b"unit"
-_DURATION_KEY = b"cvframe.duration"
-_UNIT_WORDS = {"s": b"seconds", "ms": b"milliseconds", "us": b"microseconds", "ns": b"nanoseconds"}
-
-
-def with_duration_units(table: pa.Table) -> pa.Table:
-    """``table`` with each duration field naming its unit in the field's metadata.
-
-    Parquet has no duration type: pyarrow keeps ``duration[ms]`` in the Arrow schema
-    it stores beside the data, but DuckDB and Spark see a BIGINT. The field metadata
-    (``unit: ms``, ``cvframe.duration: milliseconds``) says what its numbers are.
-    The data is untouched.
-    """
-    fields = []
-    for field in table.schema:
-        if pa.types.is_duration(field.type):
-            unit = field.type.unit
-            meta = {**(field.metadata or {}), _UNIT_KEY: unit.encode()}
-            field = field.with_metadata({**meta, _DURATION_KEY: _UNIT_WORDS[unit]})
-        fields.append(field)
-    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
 def frame_to_table(

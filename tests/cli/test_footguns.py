@@ -208,7 +208,6 @@ def test_without_verbose_a_retry_is_silent(quiet_emulator: Emulator, tmp_path: P
 def test_a_fetched_csv_reads_back_into_the_frame(
     endpoint: str, emulator: Emulator, tmp_path: Path
 ) -> None:
-    from cvframe._cli._output import read_csv
 
     out = tmp_path / "x.csv"
     done = run_cli("fetch", "--endpoint", endpoint, *DAY, "-q", "-o", str(out),
@@ -225,7 +224,7 @@ def test_a_fetched_csv_reads_back_into_the_frame(
         expected = cvframe.read_skill_volume(*DAY[1::2], progress=False, **settings)
     else:
         expected = cvframe.read_callvolume(*DAY[1::2], progress=False, **settings)
-    back = read_csv(out, endpoint=endpoint)
+    back = cvframe.read_csv(out, endpoint=endpoint)
     pd.testing.assert_frame_equal(back, expected)
     # The milliseconds are the durations' own, not rounded.
     first = expected["acw_duration"].iloc[0]
@@ -235,7 +234,7 @@ def test_a_fetched_csv_reads_back_into_the_frame(
 def test_an_unknown_duration_is_an_empty_csv_cell_and_reads_back_as_nat(tmp_path: Path) -> None:
     import io
 
-    from cvframe._cli._output import read_csv, write_csv
+    from cvframe._frame import read_csv, write_csv
 
     df = cvframe.records_to_frame(
         [
