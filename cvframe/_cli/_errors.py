@@ -27,6 +27,7 @@ EXIT_CODES = {
     3: "nothing to write: the fetch or export found zero rows (pass --allow-empty to "
     "write the empty file and exit 0)",
     130: "interrupted (Ctrl-C)",
+    141: "the reader of the output stopped early (e.g. '| head'): what it read is whole",
 }
 
 

@@ -12,6 +12,7 @@ errors, a bare ``OSError`` included, go through the one handler in :func:`main` 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -60,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with command_logging(log_level(args)):
         try:
             return int(args.func(args))
+        except BrokenPipeError:
+            # The reader of stdout (`| head`) has what it wanted: no error line, and no
+            # second BrokenPipeError when Python flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
         except REPORTED_ERRORS as exc:
             print(f"cvframe: error: {error_line(exc)}", file=sys.stderr)
             return exit_code(exc)

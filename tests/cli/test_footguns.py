@@ -282,3 +282,26 @@ def test_a_warning_is_one_cvframe_line(quiet_emulator: Emulator, tmp_path: Path)
     done = run_cli("--log-level", "error", "fetch", *DAY, "-q", "-o", str(tmp_path / "y.csv"),
                    env=quiet_emulator.env())  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    # `cvframe demo | head` printed "cvframe: error: Broken pipe; check the path and its
+    # permissions": a reader that has read enough is not a failure of cvframe's.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CVFRAME_")}
+    environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [
+            "bash",
+            "-o",
+            "pipefail",
+            "-c",
+            f"'{sys.executable}' -m cvframe demo --days 2 --output '{tmp_path}' | head -c 1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=environ,
+    )
+    assert "error" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr
+    assert done.stdout == "d"  # the first byte of "demo data: ..."
