@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 from .._errors import ConfigurationError
@@ -30,7 +31,9 @@ def make_jwt(client_id: str, client_secret: str) -> str:
         )
     import jwt  # with the first token signed, not with ``import cvframe``
 
-    with warnings.catch_warnings():
+    # catch_warnings swaps the process's filter list and restores it on exit: two
+    # threads inside at once could leave one's filter behind for good. One at a time.
+    with _SIGNING, warnings.catch_warnings():
         # pyjwt >= 2.10 warns (InsecureKeyLengthWarning) about an HMAC key under 32 bytes
         # on every token made. The secret is the app's, issued by Kore.ai: the server
         # decides whether it is good (a wrong one is a 401 with its own message), and a
@@ -39,6 +42,9 @@ def make_jwt(client_id: str, client_secret: str) -> str:
         if isinstance(short_key, type) and issubclass(short_key, Warning):
             warnings.simplefilter("ignore", short_key)
         return jwt.encode({"appId": client_id}, client_secret, algorithm="HS256")
+
+
+_SIGNING = threading.Lock()
 
 
 class Credentials:

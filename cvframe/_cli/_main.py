@@ -3,7 +3,8 @@
 Exit codes (:data:`EXIT_CODES`, shown by ``cvframe --help``): 0 success, 1 an error
 (one ``cvframe: error:`` line on stderr), 2 bad usage (argparse's message, or one
 ``cvframe: error:`` line for options that do not go together), 3 nothing to write (a
-fetch or export of zero rows, unless ``--allow-empty``), 130 Ctrl-C. Every command's
+fetch or export of zero rows, unless ``--allow-empty``), 130 Ctrl-C, 141 the reader
+of stdout stopped early (``| head``; no error line). Every command's
 errors, a bare ``OSError`` included, go through the one handler in :func:`main` (see
 :mod:`cvframe._cli._errors`); its log lines and warnings through
 :mod:`cvframe._cli._logging`.
@@ -55,13 +56,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        events = poller.poll(0)
+    except (AttributeError, OSError, ValueError):  # no fd (captured), or no poll
+        return False
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in events)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cvframe`` command; return its exit code."""
     args = build_parser().parse_args(argv)
     with command_logging(log_level(args)):
         try:
             return int(args.func(args))
-        except BrokenPipeError:
+        except BrokenPipeError as exc:
+            if not _stdout_reader_gone():  # a socket's or a file's: an error as any other
+                print(f"cvframe: error: {error_line(exc)}", file=sys.stderr)
+                return exit_code(exc)
             # The reader of stdout (`| head`) has what it wanted: no error line, and no
             # second BrokenPipeError when Python flushes stdout at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -91,7 +91,8 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str = "callvolume") -> p
     Returns
     -------
     pandas.DataFrame
-        The frame the reader returned, validated: ``<name>_ms`` columns (whole
+        The frame the reader returned (but for one thing CSV cannot tell apart: an
+        empty text value comes back as ``<NA>``), validated: ``<name>_ms`` columns (whole
         milliseconds) back as ``timedelta64[ms]`` columns ``<name>``, times as
         ``datetime64[ms, UTC]``, text as ``string``, counts as ``Int64``.
 

@@ -75,7 +75,8 @@ def _per_queue(df: pd.DataFrame, value: PerQueue, name: str, *, join: bool = Fal
     table = {str(k): text(v) for k, v in value.items()}
     by_id = df["queue_id"].astype("string").map(table)
     by_name = df["queue_name"].astype("string").map(table)
-    found = by_id.fillna(by_name).astype("string")
+    # Both as strings before filling: an object fillna warns of downcasting on pandas 2.2.
+    found = by_id.astype("string").fillna(by_name.astype("string"))
     if name == "media_type":
         # Queues not in the mapping get the documented default, voice. A key that names
         # no queue of the frame may be a typo, or a queue with no rows in this window (a

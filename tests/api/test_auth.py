@@ -69,3 +69,18 @@ def test_a_short_secret_signs_without_a_third_party_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyjwt's decode warns too: not cvframe's code
         assert jwt.decode(token, "short", algorithms=["HS256"]) == {"appId": CLIENT_ID}
+
+
+def test_signing_from_many_threads_leaves_the_warning_filters_as_they_were() -> None:
+    # catch_warnings swaps the process's filter list: two signings interleaved could
+    # leave one's "ignore" filter behind for good. make_jwt signs one at a time.
+    import threading
+    import warnings
+
+    before = list(warnings.filters)
+    threads = [threading.Thread(target=make_jwt, args=(CLIENT_ID, "short")) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert list(warnings.filters) == before

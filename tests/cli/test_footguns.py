@@ -305,3 +305,25 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_error(tmp_path: Path)
     )
     assert "error" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr
     assert done.stdout == "d"  # the first byte of "demo data: ..."
+
+
+def test_a_broken_pipe_that_is_not_stdouts_is_an_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only a closed stdout ends quietly (141): a socket's or a file's broken pipe, met
+    # while stdout is fine, is reported like any other OSError.
+    from cvframe._cli import _demo, _main
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    real = _demo.add_demo_command
+
+    def add(commands: object) -> None:
+        real(commands)  # type: ignore[arg-type]
+        commands.choices["demo"].set_defaults(func=broken)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(_main, "add_demo_command", add)
+    assert _main.main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert one_error_line(err).startswith("cvframe: error: Broken pipe")

@@ -34,3 +34,15 @@ def test_a_key_naming_no_queue_is_said_on_the_log(caplog: pytest.LogCaptureFixtu
     table = cvframe.to_wfm(two_queues(), "genesys", media_type={"Chat Kare": "chat"})
     assert set(table["Media Type"]) == {"voice"}
     assert "['Chat Kare']" in caplog.text and "match no queue" in caplog.text
+
+
+@pytest.mark.parametrize("mapping", [{"Chat Care": "chat"}, {"qu-1": "chat", "Billing": "voice"}])
+def test_a_mapping_by_name_or_id_raises_no_warning(mapping: dict[str, str]) -> None:
+    # pandas 2.2 warned "Downcasting object dtype arrays on .fillna" on every export with
+    # a mapping, a third-party warning the CLI would print on every run.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = cvframe.to_wfm(two_queues(), "genesys", media_type=mapping)
+    assert sorted(set(table["Media Type"])) == ["chat", "voice"]
