@@ -169,6 +169,9 @@ def test_unresolved_reference_fails_unless_the_object_exists() -> None:
 
 def test_every_public_constant_is_documented() -> None:
     """A constant's API page shows its ``#:`` comment (or the site's own text for it)."""
+    # The comment is read with Sphinx's own parser: the docs extra's. Without it (the
+    # pandas 2.2 run) make docs, which CI runs, fails on an undocumented constant anyway.
+    pytest.importorskip("sphinx")
     conf = _conf()
     constants = [
         name
