@@ -44,13 +44,13 @@ import pandas as pd
 import pyarrow as pa
 
 from .._endpoints import CALLVOLUME, COLUMNS, Endpoint
+from .._frame import is_duration_dtype
 
 __all__ = [
     "CHECKED_KINDS",
     "check_input",
     "check_strings",
     "checked",
-    "is_duration_dtype",
     "repeated_ids",
     "require_columns",
 ]
@@ -95,13 +95,6 @@ def _fail(what: str, series: pd.Series, bad: np.ndarray, problem: str, fix: str)
         f"{what}: {series.name} {problem} in {n} row(s) (index: value) "
         f"{_examples(series, bad)}; {fix}"
     )
-
-
-def is_duration_dtype(dtype: Any) -> bool:
-    """Whether ``dtype`` holds durations: ``timedelta64[*]`` or Arrow ``duration``."""
-    if isinstance(dtype, pd.ArrowDtype):
-        return str(dtype.pyarrow_dtype).startswith("duration")
-    return bool(pd.api.types.is_timedelta64_dtype(dtype))
 
 
 def _is_datetime(dtype: Any) -> tuple[bool, bool]:

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .._durations import Duration, duration_ms
-from ._checks import check_input, is_duration_dtype, require_columns
+from .._frame import is_duration_dtype
+from ._checks import check_input, require_columns
 from ._erlang_a import ErlangA, erlang_a, erlang_b, required_agents_a
 from ._kpis import AVERAGES
 from ._measures import instants_ms, key_list, measure_arrays

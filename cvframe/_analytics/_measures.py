@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .._endpoints import COLUMNS, Column
-from ._checks import CHECKED_KINDS, is_duration_dtype
+from .._frame import is_duration_dtype
+from ._checks import CHECKED_KINDS
 
 __all__ = [
     "AGGREGATIONS",

@@ -63,6 +63,10 @@ def progress_wanted(progress: bool | None) -> bool:
         return bool(progress)
     if "ipykernel" in sys.modules:
         return True
+    return _stderr_is_a_terminal()
+
+
+def _stderr_is_a_terminal() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
@@ -82,7 +86,7 @@ def progress_bar_class() -> Any:
             from tqdm.std import tqdm as text_bar
 
             return text_bar
-    elif not getattr(sys.stderr, "isatty", lambda: False)():
+    elif not _stderr_is_a_terminal():
         return log_bar_class()
     from tqdm.auto import tqdm as auto_bar
 

@@ -42,6 +42,7 @@ from ._dtypes import (
     column_names,
     contract_dtypes,
     is_contract_string,
+    is_duration_dtype,
     pandas_types_mapper,
 )
 from ._files import CSV_DURATION_SUFFIX, read_csv, with_duration_units, write_csv
@@ -71,6 +72,7 @@ __all__ = [
     "frame_from_tables",
     "frame_window",
     "is_contract_string",
+    "is_duration_dtype",
     "keep_latest_versions",
     "pandas_types_mapper",
     "queue_expression",

@@ -25,11 +25,20 @@ __all__ = [
     "column_names",
     "contract_dtypes",
     "is_contract_string",
+    "is_duration_dtype",
     "pandas_types_mapper",
     "release_unused",
 ]
 
 DtypeBackend = Literal["numpy_nullable", "pyarrow"]
+
+
+def is_duration_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` holds durations: ``timedelta64[*]`` or Arrow ``duration``."""
+    if isinstance(dtype, pd.ArrowDtype):
+        return str(dtype.pyarrow_dtype).startswith("duration")
+    return bool(pd.api.types.is_timedelta64_dtype(dtype))
+
 
 #: The Arrow type of each kind of column (also what snapshots store).
 ARROW_TYPES: Mapping[Kind, pa_arrow.DataType] = {

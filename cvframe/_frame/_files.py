@@ -14,13 +14,13 @@ endpoint's contract frame.
 from __future__ import annotations
 
 import os
-from typing import IO, Any, TypeVar
+from typing import IO, TypeVar
 
 import pandas as pd
 import pyarrow as pa
 
 from .._endpoints import endpoint_named
-from ._dtypes import contract_dtypes
+from ._dtypes import contract_dtypes, is_duration_dtype
 from ._validation import validate
 
 __all__ = ["CSV_DURATION_SUFFIX", "read_csv", "with_duration_units", "write_csv"]
@@ -58,18 +58,12 @@ def with_duration_units(data: Arrow) -> Arrow:
     return named if isinstance(data, pa.Schema) else data.cast(named)
 
 
-def _is_duration(dtype: Any) -> bool:
-    return pd.api.types.is_timedelta64_dtype(dtype) or (
-        isinstance(dtype, pd.ArrowDtype) and dtype.kind == "m"
-    )
-
-
 def write_csv(df: pd.DataFrame, fh: IO[bytes]) -> None:
     """Write ``df`` as CSV: durations as whole milliseconds under ``<name>_ms``."""
     out = df.copy(deep=False)
     renamed = {}
     for name in df.columns:
-        if _is_duration(df[name].dtype):
+        if is_duration_dtype(df[name].dtype):
             ms = pd.to_timedelta(df[name]).astype("timedelta64[ms]")
             whole = pd.Series(ms.array.asi8, index=df.index, dtype="Int64")
             out[name] = whole.mask(ms.isna())
@@ -118,11 +112,11 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str = "callvolume") -> p
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     columns: dict[str, pd.Series] = {}
     for name, dtype in dtypes.items():
-        stored = f"{name}{CSV_DURATION_SUFFIX}" if _is_duration(dtype) else name
+        stored = f"{name}{CSV_DURATION_SUFFIX}" if is_duration_dtype(dtype) else name
         if stored not in raw.columns:
             continue  # validate names what is missing
         text = raw[stored]
-        if _is_duration(dtype):
+        if is_duration_dtype(dtype):
             columns[name] = pd.to_timedelta(pd.to_numeric(text), unit="ms").astype(dtype)
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             columns[name] = pd.to_datetime(text, utc=True, format="ISO8601").astype(dtype)
