@@ -69,10 +69,17 @@ def _read_day(
     validate: bool,
     storage_options: Mapping[str, Any] | None = None,
     endpoint: str = "callvolume",
+    window: list[Any] | None = None,
 ) -> pd.DataFrame:
-    """One day of the snapshot as a contract frame (run on a worker)."""
+    """One day of the snapshot as a contract frame (run on a worker).
+
+    It carries the window of the whole read (``window``, :data:`WINDOW_ATTR`'s value,
+    with the rows of the whole read), not its day's: every partition alike, so the
+    computed frame (pandas keeps ``attrs`` its parts share) carries it, and a day alone
+    or any partition cut down does not vouch for it.
+    """
     begin, stop = bounds
-    return _read_snapshot(
+    part = _read_snapshot(
         path,
         start=begin,
         end=stop,
@@ -81,6 +88,38 @@ def _read_day(
         storage_options=storage_options,
         endpoint=endpoint,
     )
+    part.attrs.pop(WINDOW_ATTR, None)
+    if window is not None:
+        part.attrs[WINDOW_ATTR] = list(window)
+    return part
+
+
+def _window_read(
+    path: str | os.PathLike[str],
+    begin: pd.Timestamp,
+    stop: pd.Timestamp,
+    queues: list[str] | None,
+    storage_options: Mapping[str, Any] | None,
+    endpoint: str,
+) -> list[Any]:
+    """The :data:`WINDOW_ATTR` value :func:`cvframe.read_snapshot` records for this read.
+
+    Its row count is counted now, from a read of the key columns only (the same
+    filters, the same repeated keys dropped): the window holds for exactly those rows.
+    """
+    counted = _read_snapshot(
+        path,
+        start=begin,
+        end=stop,
+        queues=queues,
+        columns=list(endpoint_named(endpoint).key_columns[:1]),
+        validate=False,
+        storage_options=storage_options,
+        endpoint=endpoint,
+    )
+    window = list(with_window(pd.DataFrame(), begin, stop).attrs[WINDOW_ATTR])
+    window[2] = len(counted)
+    return window
 
 
 def read_snapshot(
@@ -124,7 +163,12 @@ def read_snapshot(
     Returns
     -------
     dask.dataframe.DataFrame
-        Lazy; nothing is read until it is computed.
+        Lazy; nothing is read until it is computed, but where both ``start`` and
+        ``end`` are given: then the key columns of the window are read once, here, to
+        count its rows. The window is recorded as :func:`cvframe.read_snapshot` records
+        it (``attrs``, on the meta, every partition and so the computed frame), for
+        :func:`cvframe.to_series` and :func:`to_series` to tell a partial edge bucket;
+        like the pandas frame's, it holds while the rows are the read's.
 
     Examples
     --------
@@ -148,6 +192,7 @@ def read_snapshot(
     if name is None:
         name = snapshot_endpoint(path, storage_options=storage_options)
     meta = empty_frame(endpoint=name)
+    window = None
     pieces = []
     for day in snapshot_days(path, storage_options=storage_options):
         lo = pd.Timestamp(day, tz="UTC")
@@ -158,6 +203,12 @@ def read_snapshot(
             hi = min(hi, stop)
         if lo < hi:
             pieces.append((lo, hi))
+    if begin is not None and stop is not None:
+        # As cvframe.read_snapshot: a read with both sides records its window.
+        with_window(meta, begin, stop)
+        if pieces:
+            window = _window_read(path, begin, stop, wanted, storage_options, name)
+            meta.attrs[WINDOW_ATTR] = list(window)
     if not pieces:
         return dd.from_pandas(meta, npartitions=1)
     return dd.from_map(
@@ -168,6 +219,7 @@ def read_snapshot(
         queues=wanted,
         validate=validate,
         endpoint=name,
+        window=window,
         meta=meta,
         divisions=None,
         enforce_metadata=False,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import cvframe
-from cvframe._frame import with_window
+from cvframe._frame import WINDOW_ATTR, frame_window, with_window
 from cvframe.emulator import Emulator
 
 pytest.importorskip("dask.dataframe")
@@ -306,3 +306,54 @@ def test_to_series_of_a_frame_whose_only_bucket_is_partial_is_as_in_pandas(
     pd.testing.assert_frame_equal(kept, cvframe.to_series(df, freq="D", edges="keep"))
     assert list(kept.columns) == ["S (q1)", "S (q2)"]
     assert kept.iloc[0].tolist() == [4, 7]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("2023-01-03", "2023-01-05"), ("2023-01-02 06:00", "2023-01-05 18:00")]
+)
+def test_read_snapshot_records_the_window_read_as_pandas_does(
+    client: object, snapshot: tuple[Path, pd.DataFrame], start: str, end: str
+) -> None:
+    path, _ = snapshot
+    expected = cvframe.read_snapshot(path, start=start, end=end)
+    assert frame_window(expected) == (pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"))
+    ddf = cvdask.read_snapshot(path, start=start, end=end)
+    assert ddf._meta.attrs == expected.attrs  # the window and the rows it holds for
+    got = ddf.compute()
+    assert got.attrs == expected.attrs
+    assert frame_window(got) == frame_window(expected)
+    # What the window is for: the partial first and last New York days are trimmed,
+    # from the computed frame and on the cluster alike, with no start/end passed.
+    options: dict[str, Any] = dict(freq="D", tz="America/New_York", layout="long", edges="flag")
+    wanted = cvframe.to_series(expected, "offered_contacts", **options)
+    assert wanted["partial"].any()
+    pd.testing.assert_frame_equal(cvframe.to_series(got, "offered_contacts", **options), wanted)
+    same_as_pandas(expected, ddf, "offered_contacts", **options)
+
+
+def test_a_read_snapshot_cut_down_after_the_read_vouches_for_no_window(
+    client: object, snapshot: tuple[Path, pd.DataFrame]
+) -> None:
+    path, df = snapshot
+    ddf = cvdask.read_snapshot(path, start="2023-01-03", end="2023-01-05")
+    queue = df["queue_id"].iloc[0]
+    cut = ddf[ddf["queue_id"] == queue]
+    assert frame_window(cut.compute()) is None
+    one_day = ddf.partitions[0].compute()
+    assert frame_window(one_day) is None  # a day's rows are not the read's
+    # On the cluster too: the edges are unsure (kept, with pandas' warning), not trimmed.
+    read = cvframe.read_snapshot(path, start="2023-01-03", end="2023-01-05")
+    kept = same_as_pandas(read[read["queue_id"] == queue], cut, "offered_contacts", "D",
+                          tz="America/New_York", edges="keep")  # fmt: skip
+    assert len(kept) == 3
+
+
+@pytest.mark.parametrize("window", [{}, {"start": "2023-01-05"}, {"end": "2023-01-03"}])
+def test_read_snapshot_without_both_sides_records_no_window(
+    client: object, snapshot: tuple[Path, pd.DataFrame], window: dict[str, str]
+) -> None:
+    path, _ = snapshot
+    assert WINDOW_ATTR not in cvframe.read_snapshot(path, **window).attrs
+    ddf = cvdask.read_snapshot(path, **window)
+    assert WINDOW_ATTR not in ddf._meta.attrs
+    assert WINDOW_ATTR not in ddf.compute().attrs
