@@ -54,6 +54,7 @@ from ._transport import (
     RetryingTransport,
     WaitBudget,
 )
+from ._typed import PageDecoder
 from ._wire import Transport
 
 if TYPE_CHECKING:
@@ -227,11 +228,13 @@ class CallVolumeClient:
         too_large_hint: str | None = None,
         timings: list[float] | None = None,
         sizes: list[int] | None = None,
+        decoder: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """One request to ``endpoint`` through the client's one transport; its decoded JSON.
 
         ``timings`` gets the seconds of the answering exchange appended, ``sizes`` its
-        body's bytes (see :meth:`RetryingTransport.request_json`).
+        body's bytes, and ``decoder`` decodes the body first when it can (see
+        :meth:`RetryingTransport.request_json`).
         """
         declared = endpoint_named(endpoint)
         return self._transport.request_json(
@@ -243,6 +246,7 @@ class CallVolumeClient:
             too_large_hint=too_large_hint,
             timings=timings,
             sizes=sizes,
+            decoder=decoder,
         )
 
     def iter_pages(
@@ -320,6 +324,30 @@ class CallVolumeClient:
             When the pages cannot add up (see :meth:`SkipLimitPaginator.update_state`),
             including a read that exceeds its request budget.
         """
+        return self._iter_pages(
+            org_id,
+            start,
+            end,
+            page_size=page_size,
+            concurrency=concurrency,
+            waits=waits,
+            endpoint=endpoint,
+        )
+
+    def _iter_pages(
+        self,
+        org_id: str | None = None,
+        start: TimeLike | None = None,
+        end: TimeLike | None = None,
+        *,
+        page_size: PageSize = DEFAULT_PAGE_SIZE,
+        concurrency: int = 1,
+        waits: WaitBudget | None = None,
+        endpoint: str | Endpoint = "callvolume",
+        decoder: PageDecoder | None = None,
+    ) -> Iterator[Page]:
+        """:meth:`iter_pages`; with a ``decoder`` (:func:`cvframe._api._typed.page_decoder`)
+        the pages it takes come as typed records (``Page.typed``), the others as dicts."""
         declared = endpoint_named(endpoint)
         if declared.paging != "skip_limit":
             raise ValueError(
@@ -381,6 +409,7 @@ class CallVolumeClient:
                         waits=budget,
                         timings=timings,
                         sizes=sizes,
+                        decoder=decoder,
                     )
                 except PageTooLargeError:
                     # Under "auto" a body above max_page_bytes says the page grew too

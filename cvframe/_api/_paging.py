@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 
 from .._endpoints import Endpoint
 from .._errors import ResponseError
+from ._typed import TypedBody
 
 log = logging.getLogger("cvframe")
 
@@ -262,14 +263,19 @@ class Page:
         The records' ``_id`` values in order, once :func:`parse_page` checked them.
     limit : int or None
         The ``limit`` this page was requested with, when known.
+    typed : bool
+        Whether ``records`` are typed records (msgspec ``Struct`` instances, see
+        :mod:`cvframe._api._typed`) rather than dicts: only inside a read, never in the
+        pages :meth:`cvframe.CallVolumeClient.iter_pages` yields.
     """
 
-    records: list[dict[str, Any]]
+    records: list[Any]
     has_more: bool
     total_count: int | None
     skip: int
     ids: list[str] | None = field(default=None, repr=False, compare=False)
     limit: int | None = field(default=None, repr=False, compare=False)
+    typed: bool = field(default=False, repr=False, compare=False)
 
 
 def parse_page(body: Any, endpoint: Endpoint, *, skip: int, limit: int | None = None) -> Page:
@@ -279,7 +285,20 @@ def parse_page(body: Any, endpoint: Endpoint, *, skip: int, limit: int | None = 
     is another endpoint's answer (or a renamed key), not an empty window, so it is a
     :class:`ResponseError` naming the keys it had. So is a record without an id (``_id``):
     without ids, cvframe cannot keep each record once.
+
+    A :class:`~cvframe._api._typed.TypedBody` (a page the typed decode took, already
+    checked) becomes a page of typed records.
     """
+    if isinstance(body, TypedBody):
+        return Page(
+            records=body.records,
+            has_more=body.has_more,
+            total_count=body.total_count,
+            skip=skip,
+            ids=body.ids,
+            limit=limit,
+            typed=True,
+        )
     records_key, has_more_key, total_key = (
         endpoint.records_key,
         endpoint.has_more_key,
@@ -364,6 +383,10 @@ class SkipLimitPaginator:
         check_page_size(page_size)
         self._id_of = itemgetter(endpoint.id_field)
         self._version_field = endpoint.version_field
+        # A typed record holds its version under the contract's column name.
+        self._version_attr = next(
+            (c.name for c in endpoint.columns if c.api_name == endpoint.version_field), None
+        )
         self.page_size = page_size
         self.skip = 0
         self.has_next_page = True
@@ -377,7 +400,7 @@ class SkipLimitPaginator:
         # The last page the pass moved on from: the next must share one of its records.
         self._anchor: set[str] | None = None
         self._anchor_ids: list[str] = []
-        self._anchor_records: list[dict[str, Any]] = []
+        self._anchor_records: list[Any] = []
         self._anchor_skip = 0
         self._misses = 0  # pages dropped in a row: how far back to read again
         self._seen: list[pa.Array] = []  # every id kept, for the rare checks past the end
@@ -500,7 +523,12 @@ class SkipLimitPaginator:
             if not common:
                 self._read_again(page)
                 return Page(
-                    records=page.records, has_more=True, total_count=total, skip=page.skip, ids=ids
+                    records=page.records,
+                    has_more=True,
+                    total_count=total,
+                    skip=page.skip,
+                    ids=ids,
+                    typed=page.typed,
                 )
             # After a re-read from further back, the same records at another skip are
             # just what a shift looks like; otherwise the server ignores skip.
@@ -552,12 +580,17 @@ class SkipLimitPaginator:
         if kept is page.records and has_more == page.has_more:
             return page
         return Page(
-            records=kept, has_more=has_more, total_count=total, skip=page.skip, ids=kept_ids
+            records=kept,
+            has_more=has_more,
+            total_count=total,
+            skip=page.skip,
+            ids=kept_ids,
+            typed=page.typed,
         )
 
     def _without_repeats(
-        self, records: list[dict[str, Any]], ids: list[str], common: set[str]
-    ) -> tuple[list[dict[str, Any]], list[str]]:
+        self, records: list[Any], ids: list[str], common: set[str]
+    ) -> tuple[list[Any], list[str]]:
         """The records (and ids) left once those the page before delivered unchanged go."""
         if not common:
             return records, ids
@@ -573,17 +606,26 @@ class SkipLimitPaginator:
                 head:
             ]
         # After a shift the shared records may sit anywhere: compare by id.
-        id_of = self._id_of
-        earlier = {id_of(r): r for r in before}
-        kept = [r for r in records if (e := earlier.get(id_of(r))) is None or not same(r, e)]
-        return kept, list(map(id_of, kept))
+        earlier = dict(zip(self._anchor_ids, before, strict=True))
+        pairs = [
+            (r, i)
+            for r, i in zip(records, ids, strict=True)
+            if (e := earlier.get(i)) is None or not same(r, e)
+        ]
+        return [r for r, _ in pairs], [i for _, i in pairs]
 
-    def _same_version(self, record: dict[str, Any], earlier: dict[str, Any]) -> bool:
+    def _same_version(self, record: Any, earlier: Any) -> bool:
         """Whether ``record`` is ``earlier`` again, unchanged: the same version, or (for
-        an endpoint whose items have no version, like agent performance) equal."""
+        an endpoint whose items have no version, like agent performance) equal. Either
+        both are dicts (API field names) or both typed records (column names)."""
         if self._version_field is None:
-            return record == earlier
-        return bool(record.get(self._version_field) == earlier.get(self._version_field))
+            return bool(record == earlier)
+        return bool(self._version(record) == self._version(earlier))
+
+    def _version(self, record: Any) -> Any:
+        if isinstance(record, dict):
+            return record.get(self._version_field)
+        return getattr(record, self._version_attr or "", None)
 
     def _read_again(self, page: Page) -> None:
         """Step back before a page that shares nothing with the one before it."""

@@ -28,9 +28,11 @@ from .._frame import (
     DurationUnit,
     check_dtype_backend,
     check_duration_unit,
+    count_distinct,
     frame_from_tables,
     queue_mask,
     records_to_table,
+    typed_records_to_table,
     warn_drift,
     with_window,
 )
@@ -38,6 +40,7 @@ from .._times import TimeLike, resolve_window
 from ._client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, CallVolumeClient
 from ._paging import PageSize, check_page_size
 from ._settings import resolve_org_id
+from ._typed import page_decoder
 
 __all__ = [
     "CLIENT_SETTINGS",
@@ -191,6 +194,11 @@ class WindowReader:
         self.concurrency = concurrency
         self.unknown_fields: set[str] = set()
         self._ids: list[pa.Array] = []
+        self._id_column = (
+            next(c.name for c in endpoint.columns if c.api_name == endpoint.id_field)
+            if endpoint.row_shape == "records"
+            else None
+        )
         # One read's retry waiting, across all its pages and passes.
         self._waits = client.transport.wait_budget()
 
@@ -203,7 +211,7 @@ class WindowReader:
             first_id = len(self._ids)
             totals = self._one_pass(tables, attempt)
             last_total = totals[-1] if totals else None
-            distinct = pc.count_distinct(pa.chunked_array(self._ids, pa.string())).as_py()
+            distinct = count_distinct(pa.chunked_array(self._ids, pa.string()))
             if last_total is None or distinct >= last_total:
                 return tables
             steady = len(set(totals)) == 1
@@ -249,7 +257,7 @@ class WindowReader:
         bar = None
         totals: list[int | None] = []
         try:
-            for page in self.client.iter_pages(
+            for page in self.client._iter_pages(
                 self.org_id,
                 self.start,
                 self.end,
@@ -257,6 +265,7 @@ class WindowReader:
                 concurrency=self.concurrency,
                 waits=self._waits,
                 endpoint=self.endpoint,
+                decoder=page_decoder(self.endpoint, self.duration_unit),
             ):
                 totals.append(page.total_count)
                 if bar is None and self.progress:
@@ -264,19 +273,31 @@ class WindowReader:
                     desc = "cvframe" if attempt == 1 else f"cvframe (pass {attempt})"
                     unit = self.endpoint.item_unit
                     bar = tqdm(total=page.total_count, unit=unit, desc=desc, leave=False)
-                table = records_to_table(
-                    page.records,
-                    endpoint=self.endpoint,
-                    duration_unit=self.duration_unit,
-                    unknown_fields=self.unknown_fields,
-                )
-                # What totalCount counts: the paged items (records, or agents).
-                ids = (
-                    page.ids
-                    if page.ids is not None
-                    else [item[self.endpoint.id_field] for item in page.records]
-                )
-                self._ids.append(pa.array(ids, pa.string()))
+                if page.typed and page.ids is not None:
+                    table = typed_records_to_table(
+                        page.records,
+                        endpoint=self.endpoint,
+                        ids=page.ids,
+                        duration_unit=self.duration_unit,
+                    )
+                else:
+                    table = records_to_table(
+                        page.records,
+                        endpoint=self.endpoint,
+                        duration_unit=self.duration_unit,
+                        unknown_fields=self.unknown_fields,
+                    )
+                # What totalCount counts: the paged items (records, or agents). Where each
+                # item is a row, the table's id column holds them already.
+                if self._id_column is not None:
+                    self._ids.append(table[self._id_column].combine_chunks())
+                else:
+                    ids = (
+                        page.ids
+                        if page.ids is not None
+                        else [item[self.endpoint.id_field] for item in page.records]
+                    )
+                    self._ids.append(pa.array(ids, pa.string()))
                 if self.queues is not None:
                     table = table.filter(queue_mask(table, self.queues))
                 tables.append(table)

@@ -454,6 +454,7 @@ class RetryingTransport:
         too_large_hint: str | None = None,
         timings: list[float] | None = None,
         sizes: list[int] | None = None,
+        decoder: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON answer, retrying what may be retried.
 
@@ -465,7 +466,9 @@ class RetryingTransport:
         ``max_page_bytes`` (an endpoint without paging asks for a smaller window).
         ``timings``, when given, gets the seconds of the exchange that brought the answer
         appended (the rate limiter's wait and earlier attempts not counted), and
-        ``sizes`` its body's bytes. An answer above ``max_page_bytes`` is a
+        ``sizes`` its body's bytes. ``decoder``, when given, decodes a 2xx body first
+        (a page's typed decode, :mod:`cvframe._api._typed`); when it returns None the
+        body is decoded as JSON as usual. An answer above ``max_page_bytes`` is a
         :class:`PageTooLargeError` (a :class:`ResponseError`), never retried.
 
         Retried: 429, 502, 503, 504, connection errors, resets, read timeouts, answers
@@ -546,6 +549,11 @@ class RetryingTransport:
                         timings.append(self.clock.monotonic() - started)
                     if sizes is not None:
                         sizes.append(len(response.content))
+                    if decoder is not None and response.content:
+                        with gc_paused():
+                            typed = decoder(response.content)
+                        if typed is not None:
+                            return typed
                     try:
                         return self._decode(response)
                     except ResponseError as exc:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._endpoints import COLUMNS, DurationUnit
 from ._arrow_to_pandas import (
+    count_distinct,
     empty_frame,
     frame_from_tables,
     keep_latest_versions,
@@ -47,7 +48,12 @@ from ._dtypes import (
 )
 from ._files import CSV_DURATION_SUFFIX, read_csv, with_duration_units, write_csv
 from ._local_times import check_time_zone
-from ._records_to_arrow import check_duration_unit, records_to_table, warn_drift
+from ._records_to_arrow import (
+    check_duration_unit,
+    records_to_table,
+    typed_records_to_table,
+    warn_drift,
+)
 from ._rows import queue_expression, queue_mask
 from ._validation import table_holds, validate
 from ._window import WINDOW_ATTR, frame_window, with_window
@@ -68,6 +74,7 @@ __all__ = [
     "check_time_zone",
     "column_names",
     "contract_dtypes",
+    "count_distinct",
     "empty_frame",
     "frame_from_tables",
     "frame_window",
@@ -82,6 +89,7 @@ __all__ = [
     "records_to_table",
     "rows_in_order",
     "table_holds",
+    "typed_records_to_table",
     "validate",
     "warn_drift",
     "with_duration_units",

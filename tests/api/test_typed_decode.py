@@ -1,0 +1,269 @@
+"""The typed decode (msgspec) is a faster road to the same frame, never a second set of rules.
+
+Every page either decodes typed into the table the dict road makes of it, or goes the
+dict road whole, so warnings, coercions and errors stay the dict road's.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cvframe
+from cvframe._api import _typed
+from cvframe._api._paging import parse_page
+from cvframe._endpoints import CALLVOLUME, SKILL_VOLUME
+from cvframe._frame import records_to_table, typed_records_to_table
+from cvframe.emulator import Emulator
+from tests._api_sample import SAMPLE_RECORD
+from tests.fakes import Answer, FakeAPI, make_record
+
+WINDOW = ("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the pages the typed decode took ("typed") and gave back ("dicts")."""
+    seen = {"typed": 0, "dicts": 0}
+    call = _typed.PageDecoder.__call__
+
+    def counting(self: _typed.PageDecoder, content: bytes) -> Any:
+        body = call(self, content)
+        seen["typed" if body is not None else "dicts"] += 1
+        return body
+
+    monkeypatch.setattr(_typed.PageDecoder, "__call__", counting)
+    return seen
+
+
+@pytest.fixture
+def dicts_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(_typed, "ENABLED", False)
+    yield
+
+
+def _read(emu: Any, **options: Any) -> pd.DataFrame:
+    return cvframe.read_callvolume(
+        "2023-01-02", "2023-01-05", progress=False, **emu.settings(), **options
+    )
+
+
+def test_the_emulators_pages_all_decode_typed(emulator: Emulator, counted: dict[str, int]) -> None:
+    """The emulator serves what the API's page shows: every page takes the fast road."""
+    df = _read(emulator, page_size=200)
+    assert len(df) > 600 and df["id"].is_unique
+    assert counted["typed"] == -(-len(df) // 197) and counted["dicts"] == 0
+
+
+@pytest.mark.parametrize("page_size", [97, 500, "auto"])
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_both_roads_give_the_same_frame(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, page_size: Any, concurrency: int
+) -> None:
+    typed = _read(emulator, page_size=page_size, concurrency=concurrency)
+    monkeypatch.setattr(_typed, "ENABLED", False)
+    plain = _read(emulator, page_size=page_size, concurrency=concurrency)
+    pd.testing.assert_frame_equal(typed, plain)
+    assert typed.attrs == plain.attrs
+
+
+def test_typed_decode_only_for_endpoints_whose_items_are_rows() -> None:
+    assert _typed.page_decoder(CALLVOLUME, "ms") is not None
+    # Skills nest a list in each record: the dict road flattens them.
+    assert _typed.page_decoder(SKILL_VOLUME, "ms") is None
+
+
+def test_without_msgspec_there_is_no_typed_decoder(dicts_only: None) -> None:
+    assert not _typed.typed_decode_available()
+    assert _typed.page_decoder(CALLVOLUME, "ms") is None
+
+
+# ----------------------------------------------------------------- page by page, both roads
+
+
+def _outcome(make: Any) -> tuple[str, Any]:
+    """("table", the table, drift) or ("error", the message), warnings recorded."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = make()
+        except cvframe.CvframeError as exc:
+            return "error", f"{type(exc).__name__}: {exc}"
+    return "table", (table, sorted(str(w.message) for w in caught))
+
+
+def _typed_road(content: bytes, unit: Any) -> Any:
+    decoder = _typed.page_decoder(CALLVOLUME, unit)
+    assert decoder is not None
+    body = decoder(content)
+    if body is None:  # the transport parses it as JSON instead
+        return None
+    page = parse_page(body, CALLVOLUME, skip=0)
+    assert page.typed and page.ids is not None
+    return typed_records_to_table(page.records, ids=page.ids, duration_unit=unit)
+
+
+def _dict_road(content: bytes, unit: Any) -> pa.Table:
+    page = parse_page(json.loads(content), CALLVOLUME, skip=0)
+    unknown: set[str] = set()
+    table = records_to_table(page.records, duration_unit=unit, unknown_fields=unknown)
+    cvframe._frame.warn_drift(unknown)
+    return table
+
+
+def _same_outcome(content: bytes, unit: str = "ms") -> bool:
+    """Assert both roads agree on ``content``; return whether the typed one took it."""
+    plain = _outcome(lambda: _dict_road(content, unit))
+    taken = _outcome(lambda: _typed_road(content, unit))
+    if taken[0] == "table" and taken[1][0] is None:
+        return False  # given back: the dict road's outcome is the outcome
+    assert taken[0] == plain[0], (taken, plain)
+    if plain[0] == "error":
+        assert taken[1] == plain[1]
+    else:
+        assert taken[1][0].equals(plain[1][0]), (taken[1][0], plain[1][0])
+        assert taken[1][1] == plain[1][1]
+    return True
+
+
+def _page(*records: dict[str, Any], **page: Any) -> bytes:
+    body = {"hasMore": False, "totalCount": len(records), "CallVolumeUpdate": list(records)}
+    return json.dumps({**body, **page}).encode()
+
+
+def test_a_page_like_the_apis_sample_decodes_typed_to_the_same_table() -> None:
+    assert _same_outcome(_page(SAMPLE_RECORD, make_record(1), make_record(2)))
+    assert _same_outcome(_page())  # an empty window
+
+
+@pytest.mark.parametrize(
+    ("changes", "typed"),
+    [
+        ({"csatScore": 4}, True),  # an integer where a float belongs: a float on both roads
+        ({"csatScore": None, "holdDuration": None}, True),  # nulls
+        ({"offeredContacts": 2**64}, True),  # decodes; the conversion refuses it, as usual
+        ({"acwDuration": 2**62}, True),  # beyond a Timedelta: refused by the conversion
+        ({"acwDuration": -5}, True),  # a negative duration is data; the contract flags it
+        ({"intervalStartTimeStamp": "2023-06-01T09:45:00.123456Z"}, True),  # pandas' parser
+        ({"intervalStartTimeStamp": "June"}, True),  # not a time: the usual message
+        ({"offeredContacts": 3.0}, False),  # a whole float where a count belongs: coerced
+        ({"queueId": 12}, False),  # an id sent as a number: its text
+        ({"offeredContacts": True}, False),
+        ({"newField": 1}, False),  # drift: the dict road names it
+        ({"_id": ""}, False),  # an empty id: the dict road's error
+        ({"_id": None}, False),
+        ({"queueName": "\ud800"}, False),  # a lone surrogate
+    ],
+)
+def test_what_the_typed_decode_takes_it_converts_as_the_dict_road_does(
+    changes: dict[str, Any], typed: bool
+) -> None:
+    record = {**SAMPLE_RECORD, **changes}
+    assert _same_outcome(_page(make_record(0), record)) is typed
+
+
+def test_a_record_without_an_id_or_a_page_without_hasmore_goes_the_dict_road() -> None:
+    no_id = {k: v for k, v in SAMPLE_RECORD.items() if k != "_id"}
+    assert not _same_outcome(_page(no_id))
+    body = json.loads(_page(SAMPLE_RECORD))
+    del body["hasMore"]
+    assert not _same_outcome(json.dumps(body).encode())
+    assert not _same_outcome(_page(SAMPLE_RECORD, totalCount=-1))
+    assert not _same_outcome(b'{"hasMore": false, "CallVolumeUpdate": [{"acwDuration": NaN}]}')
+
+
+def test_missing_fields_are_null_on_both_roads() -> None:
+    record = {k: v for k, v in SAMPLE_RECORD.items() if k not in ("csatScore", "holdDuration")}
+    assert _same_outcome(_page(record, make_record(3)))
+
+
+def test_durations_in_seconds_take_the_typed_road_too() -> None:
+    record = {**SAMPLE_RECORD, "acwDuration": 1.5, "holdDuration": 2}
+    assert _same_outcome(_page(record), unit="s")
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.integers(min_value=0, max_value=10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+    st.sampled_from(["2023-06-01T09:45:00.000Z", "2023-06-01T09:45:00Z", "2023-06-01", "x"]),
+)
+_fields = st.sampled_from([*cvframe.API_FIELDS, "extra"])
+_records = st.builds(
+    lambda changes, dropped: {
+        k: v for k, v in {**SAMPLE_RECORD, **changes}.items() if k not in dropped
+    },
+    st.dictionaries(_fields, _values, max_size=3),
+    st.sets(_fields, max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(_records, max_size=4), unit=st.sampled_from(["ms", "s"]))
+def test_any_page_gives_one_outcome_whichever_road_it_takes(
+    records: list[dict[str, Any]], unit: str
+) -> None:
+    _same_outcome(_page(*records), unit)
+
+
+# ----------------------------------------------------------------- reads that mix the roads
+
+
+def test_a_read_whose_pages_mix_the_roads_keeps_each_record_once(
+    counted: dict[str, int],
+) -> None:
+    """Pages 2 and 4 carry a new field (dict road); the others decode typed. The
+    overlap between a typed page and a dict page compares their versions all the same."""
+    records = [make_record(n) for n in range(60)]
+
+    def drift(number: int, answer: Answer) -> None:
+        if number in (2, 4):
+            body = json.loads(answer.body)
+            for record in body["CallVolumeUpdate"]:
+                record["newField"] = 1
+            answer.body = json.dumps(body).encode()
+
+    with FakeAPI(records) as api:
+        api.after_answer = drift
+        with pytest.warns(cvframe.SchemaDriftWarning, match="newField"):
+            df = cvframe.read_callvolume(*WINDOW, **api.settings(), page_size=10, progress=False)
+    assert sorted(df["id"]) == sorted(r["_id"] for r in records)
+    assert counted["typed"] >= 3 and counted["dicts"] == 2
+
+
+def test_a_server_that_never_fits_stops_being_tried(counted: dict[str, int]) -> None:
+    """After MISFITS_BEFORE_GIVING_UP pages in a row that do not fit, a read decodes
+    every later page as JSON straight away instead of twice."""
+    records = [{**make_record(n), "newField": n} for n in range(60)]
+    with FakeAPI(records) as api:
+        with pytest.warns(cvframe.SchemaDriftWarning):
+            df = cvframe.read_callvolume(*WINDOW, **api.settings(), page_size=5, progress=False)
+        assert len(df) == 60 and len(api.bodies) >= 12
+    assert counted["typed"] == 0
+    # Every page still asked the decoder, which gave up after three tries.
+    assert counted["dicts"] == len(api.bodies)
+
+
+def test_the_decoder_gives_up_after_misfits_in_a_row_only() -> None:
+    decoder = _typed.page_decoder(CALLVOLUME, "ms")
+    assert decoder is not None
+    good, bad = _page(SAMPLE_RECORD), _page({**SAMPLE_RECORD, "x": 1})
+    for _ in range(_typed.MISFITS_BEFORE_GIVING_UP - 1):
+        assert decoder(bad) is None
+    assert decoder(good) is not None  # a fit resets the count
+    for _ in range(_typed.MISFITS_BEFORE_GIVING_UP):
+        assert decoder(bad) is None
+    assert decoder(good) is None  # given up for the rest of this read
+    assert decoder.misfits == 2 * _typed.MISFITS_BEFORE_GIVING_UP - 1
+    assert _typed.page_decoder(CALLVOLUME, "ms")(good) is not None  # type: ignore[misc]
