@@ -228,12 +228,24 @@ def missing_settings(
     return missing
 
 
-def missing_settings_error(missing: Sequence[str]) -> ConfigurationError:
+def missing_settings_error(
+    missing: Sequence[str], *, hints: Mapping[str, str] | None = None
+) -> ConfigurationError:
     """One :class:`ConfigurationError` naming every setting in ``missing``, and how to give it.
 
     One missing setting keeps its own message; several are listed in one, so a first
-    run is fixed in one go rather than one setting per run.
+    run is fixed in one go rather than one setting per run. The message names keyword
+    arguments (:data:`MISSING_HINTS`); a caller that takes the settings some other way
+    (the CLI: options and environment variables) passes ``hints``, each setting's
+    ``"what: how to give it"``, which then word the whole message.
     """
+    if hints is not None:
+        listed = "; ".join(hints[name] for name in missing)
+        if len(missing) == 1:
+            return ConfigurationError(f"missing {listed}")
+        return ConfigurationError(
+            f"missing {len(missing)} settings: {listed}. Set all of them, then run again"
+        )
     if len(missing) == 1:
         (name,) = missing
         if name == "host":

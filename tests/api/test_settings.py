@@ -318,6 +318,24 @@ def test_a_missing_half_of_the_client_pair_is_named() -> None:
     assert missing_settings({"host": "h", "account_id": "a", "token": "t"}, env={}) == []
 
 
+def test_the_missing_settings_message_takes_a_callers_own_wording() -> None:
+    from cvframe._api._settings import MISSING_HINTS, missing_settings_error
+
+    missing = ["org_id", "host", "credentials"]
+    # The library's: each setting by its keyword argument and variable.
+    text = str(missing_settings_error(missing))
+    for words in ("pass org_id=...", "pass host=...", "pass token=...", "CVFRAME_ORG_ID"):
+        assert words in text, text
+    # A caller's own (the CLI's options): those words, and none of the library's.
+    hints = {name: f"the {name}: say --{name}" for name in MISSING_HINTS}
+    text = str(missing_settings_error(missing, hints=hints))
+    assert text == (
+        "missing 3 settings: the org_id: say --org_id; the host: say --host; the "
+        "credentials: say --credentials. Set all of them, then run again"
+    )
+    assert str(missing_settings_error(["host"], hints=hints)) == "missing the host: say --host"
+
+
 @pytest.mark.parametrize("call", ["read_callvolume", "sync"])
 def test_a_read_or_sync_with_nothing_set_names_every_missing_setting_at_once(
     call: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
