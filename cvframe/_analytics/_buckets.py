@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from ._blocks import row_blocks
+
 __all__ = [
     "FREQUENCY_PATTERN",
     "INTERVAL_LENGTH",
@@ -292,8 +294,10 @@ class Buckets:
             step = int(self.start[1] - self.start[0])
             if np.all(np.diff(self.start) == step) and np.all(self.end - self.start == step):
                 # Buckets of one length (UTC, or hours of most zones): arithmetic,
-                # the same answer as the binary search without its log factor.
-                where = (instants - self.start[0]) // step
+                # the same answer as the binary search without its log factor (and
+                # in place: one array of the instants' length, no temporary).
+                where = instants - self.start[0]
+                where //= step
                 if where.min() < -1 or where.max() > len(self.start) - 1:
                     return np.clip(where, -1, len(self.start) - 1)
                 return where  # the usual case: every instant on the grid, no copy
@@ -306,8 +310,12 @@ class Buckets:
         start (None when every span nests in one bucket); the caller words the refusal.
         """
         where = self.locate(start)
-        bad = (start < self.start[where]) | (end > self.end[where])
-        return where, (int(np.flatnonzero(bad)[0]) if bad.any() else None)
+        for block in row_blocks(len(where)):  # small temporaries, reused block after block
+            inside = where[block]
+            bad = (start[block] < self.start[inside]) | (end[block] > self.end[inside])
+            if bad.any():
+                return where, block.start + int(np.flatnonzero(bad)[0])
+        return where, None
 
 
 def bucket_grid(lo_ms: int, hi_ms: int, freq: Frequency, tz: str) -> Buckets:

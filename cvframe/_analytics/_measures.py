@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._endpoints import COLUMNS, Column
 from .._frame import is_duration_dtype
+from ._blocks import none_missing
 from ._checks import CHECKED_KINDS
 
 __all__ = [
@@ -28,9 +29,11 @@ __all__ = [
     "column_tz",
     "csat_reading",
     "instants_ms",
+    "instants_view",
     "key_list",
     "measure_arrays",
     "measure_series",
+    "measure_views",
     "times_of",
 ]
 
@@ -82,6 +85,16 @@ def csat_reading(value: Any) -> CsatReading:
     return "average" if value == "average" else "sum"
 
 
+#: The integer behind NaT in a ``datetime64`` or ``timedelta64`` column.
+_NOT_A_TIME = np.iinfo(np.int64).min
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def key_list(by: str | Sequence[str] | None) -> list[str]:
     """``by`` as a list of key columns, or ValueError if it names anything else."""
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
@@ -109,6 +122,21 @@ def instants_ms(series: pd.Series, *, name: str) -> np.ndarray:
         raise ValueError(f"{name} has missing values; every record needs its interval")
     index = pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ms")
     return np.asarray(index.asi8, dtype=np.int64)
+
+
+def instants_view(series: pd.Series, *, name: str) -> np.ndarray:
+    """As :func:`instants_ms`, read-only: the column's own memory when its unit is ms.
+
+    A ``datetime64[ms, tz]`` column holds its UTC instants in ms already, so no copy
+    is made (nor a mask of its missing values: NaT is the most negative integer).
+    """
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ms"):
+        return _read_only(instants_ms(series, name=name))
+    ms = _read_only(np.asarray(series.array.asi8, dtype=np.int64))
+    if len(ms) and ms.min() == _NOT_A_TIME:
+        raise ValueError(f"{name} has missing values; every record needs its interval")
+    return ms
 
 
 def times_of(ms: np.ndarray, tz: str) -> pd.Series:
@@ -143,6 +171,32 @@ def measure_arrays(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray
     return series.astype("Int64").to_numpy(dtype=np.int64, na_value=0), missing
 
 
+def measure_views(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`measure_arrays`, without a copy of a column that misses nothing.
+
+    For the contract's own dtypes (``Int64``, ``Float64``, ``timedelta64[ms]``) the
+    values are the column's memory and, where nothing is missing, ``missing`` is a
+    broadcast of False that takes no memory: both read-only, so read them, never
+    write to them. Any other dtype goes through :func:`measure_arrays`.
+    """
+    n = len(series)
+    dtype = series.dtype
+    if kind == "duration" and isinstance(dtype, np.dtype) and dtype == np.dtype("m8[ms]"):
+        values = _read_only(series.to_numpy().view(np.int64))
+        if not n or values.min() != _NOT_A_TIME:
+            return values, none_missing(n)
+    elif (kind == "int" and isinstance(dtype, pd.Int64Dtype)) or (
+        kind == "float" and isinstance(dtype, pd.Float64Dtype)
+    ):
+        array = series.array
+        data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+        if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+            if not mask.any():
+                return _read_only(data), none_missing(n)
+            return np.where(mask, data.dtype.type(0), data), _read_only(mask)
+    return measure_arrays(series, kind)
+
+
 def measure_series(values: np.ndarray, missing: np.ndarray, kind: str) -> pd.Series:
     """The inverse of :func:`measure_arrays`: a Series with the contract dtype."""
     # The masked arrays are built from (values, mask) directly, a copy of each: going
@@ -166,7 +220,8 @@ class FloatColumns:
     """A frame's measure columns as (float values with 0 for missing, missing mask).
 
     Each column is converted once however many KPIs read it (the counts divide
-    several). The arrays are shared: read them, never write to them.
+    several). The arrays are shared: read them, never write to them (a mask may be
+    the column's own, read-only).
     """
 
     def __init__(self, df: pd.DataFrame) -> None:
@@ -175,6 +230,6 @@ class FloatColumns:
 
     def __call__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in self._done:
-            values, missing = measure_arrays(self.df[name], CHECKED_KINDS[name])
+            values, missing = measure_views(self.df[name], CHECKED_KINDS[name])
             self._done[name] = values.astype(np.float64), missing
         return self._done[name]

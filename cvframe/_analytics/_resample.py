@@ -26,6 +26,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from .._frame import contract_dtypes
+from ._blocks import is_sorted, row_blocks
 from ._bucket_schema import validated
 from ._buckets import (
     Buckets,
@@ -45,10 +46,10 @@ from ._measures import (
     CsatReading,
     column_tz,
     csat_reading,
-    instants_ms,
+    instants_view,
     key_list,
-    measure_arrays,
     measure_series,
+    measure_views,
 )
 from ._service_level import (
     SL_CARRIED_COUNTS,
@@ -200,27 +201,32 @@ def resample_intervals(
     spec = parse_freq(freq)
     reading = csat_reading(csat)
     zone = column_tz(df["interval_start"]) if tz is None else str(tz)
-    row_start = instants_ms(df["interval_start"], name="interval_start")
-    row_end = instants_ms(df["interval_end"], name="interval_end")
-    if np.any(row_end <= row_start):
+    row_start = instants_view(df["interval_start"], name="interval_start")
+    row_end = instants_view(df["interval_end"], name="interval_end")
+    shortest, longest = _length_range(row_start, row_end)
+    if shortest <= 0:
         raise ValueError("every record needs interval_end after interval_start")
-    check_multiple(spec, row_end - row_start)
+    # Records of one length (the usual case) need that length checked only.
+    one_length = len(row_start) and shortest == longest
+    check_multiple(spec, np.array([shortest]) if one_length else row_end - row_start)
     sl_all = sl_counts_to_sum(df, sl_threshold)
 
     lo = to_utc_ms(start, zone, name="start") if start is not None else None
     hi = to_utc_ms(end, zone, name="end") if end is not None else None
     if lo is not None and hi is not None and hi <= lo:
         raise ValueError(f"end ({end}) must be after start ({start})")
-    keep = np.ones(len(row_start), dtype=bool)
-    if lo is not None:
-        keep &= row_end > lo
-    if hi is not None:
-        keep &= row_start < hi
-    everything = bool(keep.all())  # the usual case: no copy of the frame
-    frame = df if everything else df.loc[keep]
-    if not everything:
+    keep = None  # the usual case: every row, no copy of the frame
+    if lo is not None or hi is not None:
+        keep = np.ones(len(row_start), dtype=bool)
+        if lo is not None:
+            keep &= row_end > lo
+        if hi is not None:
+            keep &= row_start < hi
+    frame, sl = df, sl_all
+    if keep is not None and not keep.all():
+        frame = df.loc[keep]
         row_start, row_end = row_start[keep], row_end[keep]
-    sl = sl_all.subset(keep) if sl_all is not None and not everything else sl_all
+        sl = sl_all.subset(keep) if sl_all is not None else None
 
     no_rows = len(row_start) == 0
     if no_rows and (keys or lo is None or hi is None or not fill_gaps):
@@ -255,6 +261,16 @@ def resample_intervals(
 #: The most (bucket, series) slots a frame without filled gaps is counted into directly;
 #: beyond this many per input row the occupied slots are found by sorting instead.
 _DENSE_SLOTS_PER_ROW = 8
+
+
+def _length_range(start: np.ndarray, end: np.ndarray) -> tuple[int, int]:
+    """The shortest and longest ``end - start``, a block at a time (1 and 1 without rows)."""
+    shortest, longest = 1, 1
+    for i, block in enumerate(row_blocks(len(start))):
+        lengths = end[block] - start[block]
+        low, high = int(lengths.min()), int(lengths.max())
+        shortest, longest = (low, high) if i == 0 else (min(shortest, low), max(longest, high))
+    return shortest, longest
 
 
 def _arrow_sorted_codes(chunks: pa_arrow.ChunkedArray) -> tuple[np.ndarray, pa_arrow.Array]:
@@ -369,8 +385,13 @@ def _aggregate(
     ids, groups = _group_ids(frame, keys)
     n_groups = len(groups) if keys else 1
     n_buckets = max(last - first + 1, 0)
-    # One integer per (bucket, group), bucket-major: the output's sort order.
-    codes = (where - first) * n_groups + ids
+    # One integer per (bucket, group), bucket-major: the output's sort order. Made in
+    # place of ``where`` (the caller's own array, not read after this), so that no
+    # temporary of the frame's length is allocated.
+    codes = where if where.flags.writeable else where.copy()
+    codes -= first
+    codes *= n_groups
+    codes += ids
     out_codes, positions = _slots(codes, n_buckets * n_groups, fill_gaps)
     size = len(out_codes)
 
@@ -386,19 +407,27 @@ def _aggregate(
     columns["interval_start"] = _datetimes(grid.start[out_buckets], tz)
     columns["interval_end"] = _datetimes(grid.end[out_buckets], tz)
 
+    sums: dict[str, np.ndarray] = {}
     for column in MEASURE_COLUMNS:
-        values, missing = measure_arrays(frame[column.name], column.kind)
         if column.name == "csat_score" and csat == "average":
-            weights = measure_arrays(frame["csat_responses"], "int")
-            columns[column.name] = _weighted_mean(values, missing, weights, positions, size)
+            columns[column.name] = None  # (its place) once csat_responses is summed
             continue
-        columns[column.name] = _reduce(
-            values, missing, positions, size, AGGREGATIONS[column.name], column.kind
+        values, missing = measure_views(frame[column.name], column.kind)
+        sums[column.name], out_missing = _reduce(
+            values, missing, positions, size, AGGREGATIONS[column.name]
+        )
+        columns[column.name] = measure_series(sums[column.name], out_missing, column.kind)
+    if csat == "average":
+        columns["csat_score"] = _weighted_mean(
+            measure_views(frame["csat_score"], "float"),
+            measure_views(frame["csat_responses"], "int"),
+            sums["csat_responses"],
+            positions,
         )
     if sl is not None:
         for name, (values, missing) in sl.columns.items():
-            kind = SL_CARRIED_COUNTS[name]
-            columns[name] = _reduce(values, missing, positions, size, "sum", kind)
+            out, out_missing = _reduce(values, missing, positions, size, "sum")
+            columns[name] = measure_series(out, out_missing, SL_CARRIED_COUNTS[name])
         columns[SL_THRESHOLD_COLUMN] = threshold_series(sl.threshold_ms, size)
 
     for key in (*keys, "queue_name"):
@@ -420,51 +449,73 @@ def _reduce(
     positions: np.ndarray,
     size: int,
     how: Literal["sum", "max"],
-    kind: str,
-) -> pd.Series:
-    """Sum or max ``values`` into ``size`` slots; a slot with any missing input is missing."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum or max ``values`` into ``size`` slots, and where a slot has a missing input."""
     out = np.zeros(size, dtype=values.dtype)
     if how == "sum":
         np.add.at(out, positions, values)
     else:
         np.maximum.at(out, positions, values)
     out_missing = np.zeros(size, dtype=bool)
-    out_missing[positions[missing]] = True  # (missing values are usually none at all)
-    return measure_series(out, out_missing, kind)
+    if missing.any():  # (missing values are usually none at all)
+        out_missing[positions[missing]] = True
+    return out, out_missing
+
+
+def _float_sums(values: np.ndarray, positions: np.ndarray, size: int) -> np.ndarray:
+    """``values`` (float64) summed into ``size`` slots, in row order: ``np.add.at``'s sums.
+
+    ``np.bincount`` adds each weight to its bin in order from 0.0, as ``np.add.at``
+    does into zeros (so the same floats, to the bit), and its loop measured many
+    times faster than ``ufunc.at``'s float one on some arrays.
+    """
+    return np.bincount(positions, weights=values, minlength=size)
+
+
+#: Below this a float64 holds every whole number exactly, and sums of them too.
+_EXACT_FLOAT_INTEGERS = 2**53
 
 
 def _weighted_mean(
-    values: np.ndarray,
-    missing: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray],
     weights: tuple[np.ndarray, np.ndarray],
+    count_sums: np.ndarray,
     positions: np.ndarray,
-    size: int,
 ) -> pd.Series:
-    """Average ``values`` into ``size`` slots, each weighted by its count (``Float64``).
+    """Average the scores into the slots of ``count_sums``, each weighted by its count.
 
-    A slot is missing where its counts add up to 0 (no average to take), where a
-    count is missing, or where a value with a positive count is; a value whose count
-    is 0 does not weigh in, missing or not.
+    ``count_sums`` are the counts summed per slot (missing ones as 0). A slot is
+    missing (``Float64`` NA) where its counts add up to 0 (no average to take), where
+    a count is missing, or where a value with a positive count is; a value whose
+    count is 0 does not weigh in, missing or not. The products are made and added a
+    block of rows at a time, in row order: the same sums as one pass would make.
     """
+    values, missing = scores
     counts, counts_missing = weights
-    counts = counts.astype(np.float64)  # (ufunc.at's fast loop needs one dtype)
+    size = len(count_sums)
+    if len(count_sums) and int(count_sums.max()) >= _EXACT_FLOAT_INTEGERS:
+        count = np.zeros(size)  # float sums that may round: made as floats, in order
+        np.add.at(count, positions, counts.astype(np.float64))
+    else:
+        count = count_sums.astype(np.float64)  # what float sums of them give, exactly
     total = np.zeros(size)
-    count = np.zeros(size)
-    np.add.at(count, positions, counts)
+    out_missing = np.zeros(size, dtype=bool)
     plain = not missing.any() and not counts_missing.any()
     if plain:
         # Nothing missing (the usual case): a value whose count is 0 adds 0 exactly,
         # the same sums as leaving it out, without the masks; unless a value is not
         # finite (inf * 0), which the slot's total then shows.
-        np.add.at(total, positions, values * counts)
+        total = _float_sums(values * counts, positions, size)
         plain = bool(np.isfinite(total).all())
     if not plain:
         total[:] = 0.0
-        weighed = counts > 0
-        np.add.at(total, positions, np.where(weighed & ~missing, values * counts, 0.0))
-    out_missing = np.zeros(size, dtype=bool)
-    if not plain:
-        out_missing[positions[counts_missing | (missing & weighed)]] = True
+        for block in row_blocks(len(values)):
+            weighed = counts[block] > 0
+            product = values[block] * counts[block]
+            np.add.at(total, positions[block], np.where(weighed & ~missing[block], product, 0.0))
+            bad = counts_missing[block] | (missing[block] & weighed)
+            if bad.any():
+                out_missing[positions[block][bad]] = True
     out_missing |= count == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(out_missing, 0.0, total / np.where(count == 0, 1.0, count))
@@ -482,9 +533,13 @@ def _latest_names(
     for from the end.
     """
     names = frame["queue_name"].astype(contract_dtypes()["queue_name"]).array
-    has_name = ~np.asarray(names.isna(), dtype=bool)
-    every = bool(has_name.all())
-    if len(row_start) < 2 or bool(np.all(row_start[1:] >= row_start[:-1])):
+    arrow = getattr(names, "_pa_array", None)  # Arrow's null count spares a mask
+    if isinstance(arrow, pa_arrow.ChunkedArray) and arrow.null_count == 0:
+        every, has_name = True, np.ones(0, dtype=bool)
+    else:
+        has_name = ~np.asarray(names.isna(), dtype=bool)
+        every = bool(has_name.all())
+    if len(row_start) < 2 or is_sorted(row_start):
         return names.take(_last_rows(ids, has_name, every, n_groups), allow_fill=True)
     named = np.arange(len(names)) if every else np.flatnonzero(has_name)
     named_ids = ids if every else ids[named]
