@@ -11,11 +11,23 @@ out again block after block.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["BLOCK_ROWS", "NONE_MISSING", "is_sorted", "none_missing", "row_blocks"]
+__all__ = [
+    "BLOCK_ROWS",
+    "NONE_MISSING",
+    "THREAD_ROWS",
+    "each_block",
+    "is_sorted",
+    "none_missing",
+    "row_blocks",
+    "threaded",
+    "workers",
+]
 
 #: Rows per block: 64k rows, half a megabyte of float64 per temporary.
 BLOCK_ROWS = 1 << 16
@@ -48,3 +60,38 @@ def is_sorted(values: np.ndarray) -> bool:
         if not bool(np.all(values[block.start + 1 : block.stop + 1] >= values[block])):
             return False
     return True
+
+
+#: Rows from which :func:`each_block` shares the blocks between two threads.
+THREAD_ROWS = 1 << 20
+
+
+def workers() -> int:
+    """The threads a step may use: 2, or 1 on a machine with one core for this process."""
+    try:
+        return min(2, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return min(2, os.cpu_count() or 1)
+
+
+def threaded(n: int) -> bool:
+    """Whether a step over ``n`` rows is shared between two threads (see :data:`THREAD_ROWS`)."""
+    return n >= THREAD_ROWS and workers() > 1
+
+
+def each_block(step: Callable[[slice], None], n: int) -> None:
+    """Call ``step`` on every block of ``range(n)``; on two threads for a long column.
+
+    ``step`` must only write its own block's rows of its outputs. numpy releases the
+    GIL inside its loops, so two threads do an elementwise step over a long column in
+    about half the time where a second core is free; below :data:`THREAD_ROWS` rows,
+    or with one core, the blocks are done in order on this thread.
+    """
+    blocks = list(row_blocks(n))
+    if not threaded(n) or len(blocks) < 2:
+        for block in blocks:
+            step(block)
+        return
+    with ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="cvframe-block") as pool:
+        for _ in pool.map(step, blocks):  # (raises the first step's error, if any)
+            pass

@@ -34,7 +34,8 @@ frame it has checked to another one (``to_wfm`` to ``kpis``) does so inside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -45,12 +46,15 @@ import pyarrow as pa
 
 from .._endpoints import CALLVOLUME, COLUMNS, Endpoint
 from .._frame import is_duration_dtype
+from ._blocks import row_blocks, threaded
 
 __all__ = [
     "CHECKED_KINDS",
+    "Alongside",
     "check_input",
     "check_strings",
     "checked",
+    "first_error",
     "repeated_ids",
     "require_columns",
 ]
@@ -108,6 +112,49 @@ def _is_datetime(dtype: Any) -> tuple[bool, bool]:
     return bool(pd.api.types.is_datetime64_dtype(dtype)), False
 
 
+#: The integer behind NaT in ``datetime64`` and ``timedelta64`` columns.
+_NOT_A_TIME = np.iinfo(np.int64).min
+
+
+def _masked_parts(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The data and mask of an ``Int64``/``Float64`` column, without copies; else None."""
+    array = series.array
+    if not isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        return None
+    data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data, mask
+    return None
+
+
+def _plainly_fine(series: pd.Series, kind: str) -> bool:
+    """True if the numbers plainly pass (False sends them to the full check).
+
+    A pass over the values for their least and greatest (no temporary of the column's
+    length): a masked column's minimum is >= 0 (its masked slots may hold anything,
+    so a negative one sends it to the full check), and floats have a finite maximum
+    and a minimum that is not NaN (which NaN would be); whole numbers are then looked
+    at a block at a time.
+    """
+    parts = _masked_parts(series)
+    if parts is None or not len(series):
+        return False
+    data, mask = parts
+    if data.dtype.kind in "iu":
+        return bool(data.min() >= 0)
+    if mask.any():
+        return False
+    low, high = data.min(), data.max()
+    if not (low >= 0 and np.isfinite(high)):
+        return False
+    if kind == "int":
+        for block in row_blocks(len(data)):
+            values = data[block]
+            if not bool(np.all(values == np.floor(values))):
+                return False
+    return True
+
+
 def _check_number(series: pd.Series, kind: str, what: str) -> None:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
@@ -117,8 +164,8 @@ def _check_number(series: pd.Series, kind: str, what: str) -> None:
             f"df[{series.name!r}] = pd.to_numeric(df[{series.name!r}]).astype({target!r}) "
             "(cvframe.contract_dtypes() has every column's dtype)"
         )
-    if pd.api.types.is_unsigned_integer_dtype(dtype):
-        return  # whole, finite and >= 0 by its dtype
+    if pd.api.types.is_unsigned_integer_dtype(dtype) or _plainly_fine(series, kind):
+        return  # (whole, finite and >= 0 by its dtype)
     if pd.api.types.is_integer_dtype(dtype):
         # Whole and finite by their dtype: only the sign can be wrong.
         values = series.to_numpy(dtype=np.int64, na_value=0)
@@ -170,6 +217,8 @@ def _check_duration(series: pd.Series, what: str) -> None:
     else:
         # The numpy values themselves (no copy); NaT is the most negative integer.
         values = series.to_numpy()
+        if not len(values) or values.view(np.int64).min() >= 0:
+            return  # (the usual case: one pass, no mask)
         negative = values.view(np.int64) < 0
         if negative.any():
             negative &= ~np.isnat(values)
@@ -191,6 +240,9 @@ def _check_timestamp(series: pd.Series, what: str, need: str = "its interval") -
             f"guess; the contract's timestamps are UTC: df[{name!r}] = "
             f"df[{name!r}].dt.tz_localize('UTC') (or the zone they were written in)"
         )
+    aware_numpy = isinstance(series.dtype, pd.DatetimeTZDtype) and len(series)
+    if aware_numpy and series.array.asi8.min() != _NOT_A_TIME:
+        return  # no NaT (its integer is the least), found without a mask
     missing = series.isna().to_numpy(dtype=bool)
     if missing.any():
         raise _fail(what, series, missing, "is missing", f"every row needs {need}")
@@ -273,8 +325,7 @@ def repeated_ids(ids: pd.Series) -> np.ndarray | None:
     return repeated if repeated.any() else None
 
 
-def _check_ids(df: pd.DataFrame, what: str) -> None:
-    ids = df["id"]
+def _check_ids(ids: pd.Series, what: str) -> None:
     repeated = repeated_ids(ids)
     if repeated is not None:
         distinct = int(ids[repeated].nunique())
@@ -298,6 +349,24 @@ def _utc_instants(series: pd.Series) -> np.ndarray:
     return series.to_numpy()
 
 
+def _plainly_in_order(start: pd.Series, end: pd.Series) -> bool:
+    """True if every end is after its start (False sends them to the full check).
+
+    For two ``datetime64[unit, tz]`` columns of one unit without NaT: their integers,
+    compared a block at a time.
+    """
+    dtypes = (start.dtype, end.dtype)
+    if (
+        not all(isinstance(d, pd.DatetimeTZDtype) for d in dtypes)
+        or len({d.unit for d in dtypes}) > 1
+    ):
+        return False
+    first, last = start.array.asi8, end.array.asi8
+    if not len(first) or first.min() == _NOT_A_TIME or last.min() == _NOT_A_TIME:
+        return False
+    return all(bool(np.all(last[block] > first[block])) for block in row_blocks(len(first)))
+
+
 def _check_order(df: pd.DataFrame, what: str) -> None:
     start, end = df["interval_start"], df["interval_end"]
     start_is_time, start_aware = _is_datetime(start.dtype)
@@ -310,6 +379,8 @@ def _check_order(df: pd.DataFrame, what: str) -> None:
         # A naive and an aware bound cannot be ordered (pandas and Arrow raise): name the
         # naive one, with its fix, even where the function reads no times (kpis).
         _check_timestamp(end if start_aware else start, what)
+    if _plainly_in_order(start, end):
+        return
     if isinstance(start.dtype, pd.ArrowDtype) or isinstance(end.dtype, pd.ArrowDtype):
         # pandas 2.2 cannot compare an Arrow timestamp column with a numpy one: compare
         # the instants (numpy's NaT is not <= anything, as pandas' NA is not).
@@ -401,6 +472,55 @@ def _check_keys(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
         )
 
 
+class Alongside:
+    """A check made on another thread while the caller goes on.
+
+    :meth:`wait` joins it and raises its error, if it found one. numpy releases the
+    GIL while it sorts and compares, so on a machine with a second core free the
+    check costs the caller no time.
+    """
+
+    def __init__(self, check: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(check,), name="cvframe-check", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, check: Callable[[], None]) -> None:
+        try:
+            check()
+        except BaseException as error:  # (raised on the caller's thread by wait)
+            self._error = error
+
+    def wait(self) -> None:
+        """Wait for the check; raise its error, if any."""
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+@contextmanager
+def first_error(pending: Alongside | None) -> Iterator[None]:
+    """Wait for ``pending`` after the block; its error comes first, the block's next.
+
+    The check ``pending`` makes would have come before the block's work, so its error
+    is raised in place of one the block raises (or of the block's result).
+    """
+    try:
+        yield
+    except BaseException:
+        if pending is not None:
+            try:
+                pending.wait()
+            except BaseException as earlier:
+                raise earlier from None
+        raise
+    if pending is not None:
+        pending.wait()
+
+
 def check_input(
     df: Any,
     columns: Iterable[str],
@@ -409,7 +529,8 @@ def check_input(
     endpoint: Endpoint | None = None,
     keys: Sequence[str] = (),
     kinds: Mapping[str, str] | None = None,
-) -> None:
+    alongside: bool = False,
+) -> Alongside | None:
     """Check the ``columns`` ``df`` is read for, its ids and intervals; ValueError if bad.
 
     ``columns`` must all be present (those missing are named). Each is checked by its
@@ -418,6 +539,12 @@ def check_input(
     column the contract does not know, or a string column, is not checked); then
     ``id`` (when present) must be unique, the ``keys`` columns together too, and
     ``interval_end > interval_start`` (when both are present).
+
+    ``alongside=True``: the ids of a long frame (the check sorts them, the longest
+    one) are checked on another thread while the caller goes on; the
+    :class:`Alongside` returned (None when there was nothing to wait for) must then be
+    waited for, with :func:`first_error` around the caller's work, so that a repeated
+    id is the error raised, as it would have been here.
     """
     if endpoint in (None, CALLVOLUME) and isinstance(df, pd.DataFrame) and "skill_id" in df:
         raise ValueError(
@@ -439,7 +566,7 @@ def check_input(
         df, [*names, *(k for k in keys if k not in names)], what=what, endpoint=endpoint
     )
     if _TRUSTED.get():
-        return
+        return None
     for name in names:
         kind = declared.get(name)
         series = df[name]
@@ -450,9 +577,21 @@ def check_input(
         elif kind == "datetime":
             need = "its interval" if name.startswith("interval") else f"its {name}"
             _check_timestamp(series, what, need)
+    pending = None
     if "id" in df.columns and endpoint in (None, CALLVOLUME):
-        _check_ids(df, what)
-    if keys:
-        _check_keys(df, keys, what)
-    if "interval_start" in df.columns and "interval_end" in df.columns:
-        _check_order(df, what)
+        ids = df["id"]
+        if alongside and threaded(len(ids)):
+            pending = Alongside(lambda: _check_ids(ids, what))
+        else:
+            _check_ids(ids, what)
+    try:
+        if keys:
+            _check_keys(df, keys, what)
+        if "interval_start" in df.columns and "interval_end" in df.columns:
+            _check_order(df, what)
+    except ValueError:
+        if pending is not None:
+            with first_error(pending):  # the ids' error, if any, comes first
+                raise
+        raise
+    return pending

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._durations import duration_ms
+from ._blocks import each_block
 from ._checks import check_input
 from ._measures import DEFAULT_CSAT, CsatReading, FloatColumns, csat_reading, measure_series
 from ._service_level import (
@@ -24,12 +25,15 @@ from ._service_level import (
     ANSWERED_WITHIN,
     DEFAULT_SL_DENOMINATOR,
     DEFAULT_SL_THRESHOLD,
+    SL_CARRIED_COUNTS,
+    WITHIN_COLUMNS,
     SlDenominator,
     answered_within_threshold,
     carried_abandoned_within,
     carried_answered_within,
     carries_abandoned_counts,
     carries_sl_counts,
+    check_carried_threshold,
     sl_definition,
     sl_ratio,
     within_threshold,
@@ -233,36 +237,73 @@ def kpis(
     check_input(df, [*_REQUIRED, *definition.columns], what="kpis")
 
     out = df.drop(columns=[c for c in KPI_COLUMNS if c in df.columns])
-    columns = FloatColumns(df)
-    for name, (total, count) in AVERAGES.items():
-        value, na = _ratio(columns, total, count)
-        series = measure_series(np.rint(value).astype(np.int64), na, "duration")
-        out[name] = series.set_axis(df.index)
-    for name, (numerator, denominator) in RATIOS.items():
-        if name == "csat_average" and reading == "average":
-            value, na = columns(numerator)
-            responses, responses_missing = columns(denominator)
-            na = na | responses_missing | (responses == 0)
-        else:
-            value, na = _ratio(columns, numerator, denominator)
-        out[name] = measure_series(value, na, "float").set_axis(df.index)
-
     carried = carries_sl_counts(df)
+    abandoned_carried = (
+        ABANDONED_WITHIN in definition.bounded
+        and carried
+        and carries_abandoned_counts(df, answered=True)
+    )
     if carried:
-        within = {ANSWERED_WITHIN: carried_answered_within(columns, threshold, sl_threshold)}
-    else:
-        within = {ANSWERED_WITHIN: answered_within_threshold(columns, threshold)}
+        check_carried_threshold(df, threshold, sl_threshold)
+    n = len(df)
+    averages = {name: (np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)) for name in AVERAGES}
+    ratios = {name: (np.empty(n), np.empty(n, dtype=bool)) for name in RATIOS}
+    levels = tuple(np.empty(n) for _ in range(3))
+    sl_na, sl_exact = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    frame = FloatColumns(df)
+    # Every column read in place here, before any block (and thread) reads it.
+    for name in dict.fromkeys([*_REQUIRED, *definition.columns, *WITHIN_COLUMNS[ANSWERED_WITHIN]]):
+        frame.raw(name)
     if ABANDONED_WITHIN in definition.bounded:
-        if carried and carries_abandoned_counts(df, answered=True):
-            within[ABANDONED_WITHIN] = carried_abandoned_within(columns)
-        else:
-            # From each row's own abandoned totals (an older version's buckets too:
-            # right, but wide where they are long).
-            within[ABANDONED_WITHIN] = within_threshold(columns, threshold, ABANDONED_WITHIN)
-    levels, na, exact = sl_ratio(definition, columns, within)
+        for name in WITHIN_COLUMNS[ABANDONED_WITHIN]:
+            frame.raw(name)
+    for name, kind in SL_CARRIED_COUNTS.items() if carried else ():
+        if name in df.columns:
+            frame.raw(name, kind)
+
+    def block(rows: slice) -> None:
+        # Every KPI is elementwise: made a block of rows at a time (small temporaries,
+        # the same floats), each block writing only its own rows.
+        columns = frame.block(rows)
+        for name, (total, count) in AVERAGES.items():
+            value, na = _ratio(columns, total, count)
+            averages[name][0][rows] = np.rint(value)
+            averages[name][1][rows] = na
+        for name, (numerator, denominator) in RATIOS.items():
+            if name == "csat_average" and reading == "average":
+                value, na = columns(numerator)
+                responses, responses_missing = columns(denominator)
+                na = na | responses_missing | (responses == 0)
+            else:
+                value, na = _ratio(columns, numerator, denominator)
+            ratios[name][0][rows] = value
+            ratios[name][1][rows] = na
+        within = {
+            ANSWERED_WITHIN: carried_answered_within(columns, threshold, sl_threshold, check=False)
+            if carried
+            else answered_within_threshold(columns, threshold)
+        }
+        if ABANDONED_WITHIN in definition.bounded:
+            # From the counts carried, else each row's own abandoned totals (an older
+            # version's buckets too: right, but wide where they are long).
+            within[ABANDONED_WITHIN] = (
+                carried_abandoned_within(columns)
+                if abandoned_carried
+                else within_threshold(columns, threshold, ABANDONED_WITHIN)
+            )
+        block_levels, na, exact = sl_ratio(definition, columns, within)
+        for level, value in zip(levels, block_levels, strict=True):
+            level[rows] = value
+        sl_na[rows], sl_exact[rows] = na, exact
+
+    each_block(block, n)
+    for name, (whole_ms, na) in averages.items():
+        out[name] = measure_series(whole_ms, na, "duration").set_axis(df.index)
+    for name, (value, na) in ratios.items():
+        out[name] = measure_series(value, na, "float").set_axis(df.index)
     for column, level in zip(
         ("service_level_low", "service_level", "service_level_high"), levels, strict=True
     ):
-        out[column] = measure_series(level, na, "float").set_axis(df.index)
-    out["service_level_exact"] = pd.Series(exact, index=df.index)
+        out[column] = measure_series(level, sl_na, "float").set_axis(df.index)
+    out["service_level_exact"] = pd.Series(sl_exact, index=df.index)
     return out

@@ -221,15 +221,38 @@ class FloatColumns:
 
     Each column is converted once however many KPIs read it (the counts divide
     several). The arrays are shared: read them, never write to them (a mask may be
-    the column's own, read-only).
+    the column's own, read-only). ``rows`` limits them to a block of rows
+    (:meth:`block`): the columns are then read in place and only the block converted.
     """
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        rows: slice | None = None,
+        *,
+        views: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.df = df
+        self.rows = slice(0, len(df)) if rows is None else rows
+        self._views = {} if views is None else views
         self._done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(range(*self.rows.indices(len(self.df))))
+
+    def block(self, rows: slice) -> FloatColumns:
+        """The same columns, limited to ``rows`` (which share this one's views)."""
+        return FloatColumns(self.df, rows, views=self._views)
+
+    def raw(self, name: str, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Column ``name`` in its own dtype (:func:`measure_views`) for these rows."""
+        if name not in self._views:
+            self._views[name] = measure_views(self.df[name], kind or CHECKED_KINDS[name])
+        values, missing = self._views[name]
+        return values[self.rows], missing[self.rows]
 
     def __call__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in self._done:
-            values, missing = measure_views(self.df[name], CHECKED_KINDS[name])
+            values, missing = self.raw(name)
             self._done[name] = values.astype(np.float64), missing
         return self._done[name]

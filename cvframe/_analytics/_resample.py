@@ -37,7 +37,7 @@ from ._buckets import (
     parse_freq,
     to_utc_ms,
 )
-from ._checks import check_input
+from ._checks import check_input, first_error
 from ._measures import (
     AGGREGATIONS,
     DEFAULT_CSAT,
@@ -197,7 +197,24 @@ def resample_intervals(
     """
     keys = key_list(by)
     required = ["interval_start", "interval_end", *(c.name for c in MEASURE_COLUMNS), *keys]
-    check_input(df, required, what="resample_intervals")  # names missing columns too
+    # Names missing columns too; a long frame's ids are checked alongside the work.
+    pending = check_input(df, required, what="resample_intervals", alongside=True)
+    with first_error(pending):
+        return _resampled(df, keys, freq, tz, fill_gaps, start, end, sl_threshold, csat)
+
+
+def _resampled(
+    df: pd.DataFrame,
+    keys: list[str],
+    freq: str | pd.DateOffset | pd.Timedelta,
+    tz: str | None,
+    fill_gaps: bool,
+    start: Any,
+    end: Any,
+    sl_threshold: str | pd.Timedelta | dt.timedelta | None,
+    csat: CsatReading,
+) -> pd.DataFrame:
+    """:func:`resample_intervals` once ``df``'s columns are checked."""
     spec = parse_freq(freq)
     reading = csat_reading(csat)
     zone = column_tz(df["interval_start"]) if tz is None else str(tz)

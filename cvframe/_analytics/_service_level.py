@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 
 from .._durations import duration_ms
+from ._blocks import each_block
 from ._buckets import duration_words
 from ._measures import FloatColumns, measure_arrays
 
@@ -107,6 +108,7 @@ __all__ = [
     "carried_answered_within",
     "carries_abandoned_counts",
     "carries_sl_counts",
+    "check_carried_threshold",
     "is_default_sl_threshold",
     "missed_bounds",
     "sl_counts_in_order",
@@ -528,9 +530,14 @@ def within_threshold(
     count, count_missing = columns(count_column)
     total_wait, total_missing = columns(total_column)
     max_wait, max_missing = columns(max_column)
-    missed_low, missed_estimate, missed_high = missed_bounds(
-        count, total_wait, max_wait, max_missing, threshold
-    )
+    missed_low, missed_estimate, missed_high = (np.empty(len(count)) for _ in range(3))
+
+    def bounds(rows: slice) -> None:  # elementwise: the same floats block by block
+        (missed_low[rows], missed_estimate[rows], missed_high[rows]) = missed_bounds(
+            count[rows], total_wait[rows], max_wait[rows], max_missing[rows], threshold
+        )
+
+    each_block(bounds, len(count))
     # No contacts means none within T, exactly, whatever their (absent) wait totals say.
     unknown = count_missing | (total_missing & (count != 0))
     return count - missed_high, count - missed_estimate, count - missed_low, unknown
@@ -557,7 +564,7 @@ def sl_ratio(
     # value between the two. E.g. AW / (O - BW): d/dAW = 1 / (O - BW) > 0 and
     # d/dBW = AW / (O - BW)**2 >= 0. The smallest D (at the high ends) decides NA: a
     # denominator that may be 0 gives no ratio.
-    na = np.zeros(len(columns.df), dtype=bool)
+    na = np.zeros(len(columns), dtype=bool)
     plain: dict[str, np.ndarray] = {}
     for term in (*definition.numerator, *(term for term, _ in definition.denominator)):
         if term in within:
@@ -593,10 +600,20 @@ def _threshold_argument(ms: int) -> str:
 
 
 def carried_answered_within(
-    columns: FloatColumns, threshold: float, sl_threshold: Any
+    columns: FloatColumns, threshold: float, sl_threshold: Any, *, check: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """As :func:`answered_within_threshold`, from the counts a resampled frame carries."""
-    df = columns.df
+    """As :func:`answered_within_threshold`, from the counts a resampled frame carries.
+
+    ``check=False`` skips :func:`check_carried_threshold`, for a caller that made it
+    once for the whole frame and reads it a block of rows at a time.
+    """
+    if check:
+        check_carried_threshold(columns.df, threshold, sl_threshold)
+    return _carried(columns, SL_COUNT_COLUMNS, of="answered_contacts")
+
+
+def check_carried_threshold(df: pd.DataFrame, threshold: float, sl_threshold: Any) -> None:
+    """ValueError unless the counts ``df`` carries are for ``threshold`` (ms)."""
     recorded = _recorded_sl_threshold(df)
     if recorded is not None and recorded != threshold:
         raise ValueError(
@@ -606,7 +623,6 @@ def carried_answered_within(
             f"records with resample_intervals(..., sl_threshold={sl_threshold!r}), or drop "
             "those columns (the bounds then come from each row's longest wait)"
         )
-    return _carried(columns, SL_COUNT_COLUMNS, of="answered_contacts")
 
 
 def carried_abandoned_within(
@@ -624,7 +640,7 @@ def _carried(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The (low, estimate, high) counts a resampled frame carries in ``counts``' columns,
     as floats, and where they are unknown: any of them or the contacts ``of`` missing."""
-    low, estimate, high = (measure_arrays(columns.df[name], kind) for name, kind in counts.items())
+    low, estimate, high = (columns.raw(name, kind) for name, kind in counts.items())
     _, of_missing = columns(of)
     unknown = low[1] | estimate[1] | high[1] | of_missing
     return (

@@ -1,13 +1,16 @@
 """Done a block of rows at a time, resample_intervals and kpis give what one pass gives.
 
-The long-column steps (the checks, bucket lookup, the weighted CSAT mean, the
-service-level bounds) read :data:`cvframe._analytics._blocks.BLOCK_ROWS` rows at a
-time. Shrunk to a few rows, every test frame crosses many block boundaries, and the
-frames must equal (exactly) those of a single block; so must the errors, which name
-the first bad row wherever it lies.
+The long-column steps (the checks, bucket lookup, the KPIs and service-level bounds)
+read :data:`cvframe._analytics._blocks.BLOCK_ROWS` rows at a time, on two threads
+from :data:`~cvframe._analytics._blocks.THREAD_ROWS` rows. Shrunk to a few rows,
+every test frame crosses many block boundaries (and uses the threads), and the frames
+must equal (exactly) those of a single block; so must the errors, which name the
+first bad row wherever it lies.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +85,8 @@ def test_blocks_give_the_frame_of_one_pass(
     whole = CASES[case](df)
     monkeypatch.setattr(_blocks, "BLOCK_ROWS", 5)  # 72 rows: many blocks, a short last one
     pd.testing.assert_frame_equal(CASES[case](df), whole, check_exact=True)
+    monkeypatch.setattr(_blocks, "THREAD_ROWS", 10)  # and the blocks shared by two threads
+    pd.testing.assert_frame_equal(CASES[case](df), whole, check_exact=True)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +120,45 @@ def test_a_record_straddling_buckets_past_the_first_block_is_named(
     monkeypatch.setattr(_blocks, "BLOCK_ROWS", 5)
     with pytest.raises(ValueError, match=r"\[2024-03-01 03:45:00\+00:00, .* straddles two"):
         cvframe.resample_intervals(df, "1h")
+
+
+def _repeated_id(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([df, df.iloc[[30]]], ignore_index=True)  # row 30's record twice
+
+
+def _straddling(df: pd.DataFrame) -> pd.DataFrame:
+    end = df["interval_end"].copy()
+    end.iloc[47] += pd.Timedelta(minutes=15)
+    return df.assign(interval_end=end)
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (_repeated_id, "1 id.s. appear more than once"),
+        (_straddling, "straddles two"),
+        # Both: the repeated id is named, as when it was checked before the work.
+        (lambda df: _straddling(_repeated_id(df)), "1 id.s. appear more than once"),
+        (lambda df: _repeated_id(df).assign(offered_contacts=-1), "offered_contacts is negative"),
+    ],
+    ids=["repeated id", "straddling", "both", "negative count first"],
+)
+def test_ids_checked_alongside_raise_as_in_line(
+    break_it: Any, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    df = break_it(_records())
+    monkeypatch.setattr(_blocks, "THREAD_ROWS", 10)  # the ids checked on another thread
+    monkeypatch.setattr(_blocks, "workers", lambda: 2)
+    with pytest.raises(ValueError, match=message):
+        cvframe.resample_intervals(df, "1h")
+    monkeypatch.setattr(_blocks, "THREAD_ROWS", 1 << 40)  # in line: the same error
+    with pytest.raises(ValueError, match=message):
+        cvframe.resample_intervals(df, "1h")
+
+
+def test_ids_checked_alongside_give_the_same_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    df = _records()
+    whole = cvframe.resample_intervals(df, "1h")
+    monkeypatch.setattr(_blocks, "THREAD_ROWS", 10)
+    monkeypatch.setattr(_blocks, "workers", lambda: 2)
+    pd.testing.assert_frame_equal(cvframe.resample_intervals(df, "1h"), whole, check_exact=True)
