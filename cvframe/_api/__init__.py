@@ -15,7 +15,12 @@ from ._readers import (
     read_queues,
     read_skill_volume,
 )
-from ._settings import DEFAULT_REQUESTS_PER_MINUTE, resolve_org_id
+from ._settings import (
+    DEFAULT_REQUESTS_PER_MINUTE,
+    missing_settings,
+    missing_settings_error,
+    resolve_org_id,
+)
 from ._transport import RetryingTransport, WaitBudget
 from ._wire import HttpRequest, HttpResponse, Transport
 
@@ -28,6 +33,8 @@ __all__ = [
     "RetryingTransport",
     "Transport",
     "WaitBudget",
+    "missing_settings",
+    "missing_settings_error",
     "read_agent_activity",
     "read_agent_performance",
     "read_agents",
