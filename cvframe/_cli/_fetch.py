@@ -119,8 +119,7 @@ def _fetch(args: argparse.Namespace) -> int:
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
     _check_output_path(out)
     refuse_options(args, _APPLIES_TO)
-    if args.endpoint not in ("queues", "agents"):
-        check_settings(args, args.endpoint)
+    check_settings(args, args.endpoint)
     df = _read(args)
     if df.empty:
         what = _nothing_read(args)

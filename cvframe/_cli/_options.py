@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any, TypeAlias
 
-from .._api import DEFAULT_REQUESTS_PER_MINUTE, resolve_org_id
+from .._api import DEFAULT_REQUESTS_PER_MINUTE, missing_settings, missing_settings_error
 from .._endpoints import endpoint_named
 from ._errors import UsageError
 
@@ -104,16 +104,36 @@ def connection_settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
+#: How a command is given each setting it can miss (what ``missing_settings`` reports):
+#: its option or its environment variable, never the library's keyword argument.
+MISSING_HINTS = {
+    "org_id": "the org id: pass --org or set CVFRAME_ORG_ID",
+    "host": "the host: pass --host or set CVFRAME_HOST, e.g. platform.kore.ai",
+    "account_id": "the account id: pass --account or set CVFRAME_ACCOUNT_ID",
+    "credentials": "credentials: set CVFRAME_TOKEN, or both CVFRAME_CLIENT_ID and "
+    "CVFRAME_CLIENT_SECRET (cvframe makes the JWT); the command reads them from the "
+    "environment only",
+    "client_id": "credentials: CVFRAME_CLIENT_SECRET is set but CVFRAME_CLIENT_ID is not; "
+    "set it too, or set CVFRAME_TOKEN instead",
+    "client_secret": "credentials: CVFRAME_CLIENT_ID is set but CVFRAME_CLIENT_SECRET is "
+    "not; set it too, or set CVFRAME_TOKEN instead",
+}
+
+
 def check_settings(args: argparse.Namespace, endpoint: str) -> None:
     """ConfigurationError naming *every* setting the command lacks, before any request.
 
-    For an endpoint that takes an org id the library resolves it before the client's
-    settings, and would report the org id, then the host, the account... one per run:
-    a first run of a cron job is fixed in one go instead. (Without an org id, the
-    client's own settings are reported together already.)
+    The library would report the org id first, then the host, the account... and in
+    its own words (``pass org_id=...``); a first run of a cron job is fixed in one go
+    instead, told the options and variables the command takes (:data:`MISSING_HINTS`).
     """
-    if endpoint_named(endpoint).org_key is not None:
-        resolve_org_id(getattr(args, "org", None), settings=connection_settings(args))
+    given: dict[str, Any] = connection_settings(args)
+    takes_org = endpoint_named(endpoint).org_key is not None
+    if takes_org:
+        given["org_id"] = getattr(args, "org", None)
+    missing = missing_settings(given, org_id=takes_org)
+    if missing:
+        raise missing_settings_error(missing, hints=MISSING_HINTS)
 
 
 def add_allow_empty_option(parser: argparse.ArgumentParser, what: str) -> None:

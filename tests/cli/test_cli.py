@@ -342,3 +342,73 @@ def test_a_fetch_replaces_the_previous_file(
     day = emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
     assert len(pd.read_csv(out)) == len(day)
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
+def _run_cli_without_settings(*args: str, **env: str) -> str:
+    """The one error line of ``python -m cvframe ARGS`` with only ``env``'s CVFRAME_* set."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(cvframe.__file__).resolve().parents[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CVFRAME_")}
+    environ.update(env)
+    environ["PYTHONPATH"] = os.pathsep.join([str(root), environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-m", "cvframe", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+    assert done.returncode == 1, done.stderr
+    return one_error_line(done.stderr)
+
+
+#: What the library's message says that a command line cannot do: keyword arguments.
+_LIBRARY_WORDS = re.compile(r"\b(org_id|host|account_id|token|client_id|client_secret)=")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        # Several missing: each by the option that gives it, or by its variable.
+        ([], {}, ["--org", "--host", "--account", "CVFRAME_TOKEN", "CVFRAME_CLIENT_ID"]),
+        (["--org", "o"], {}, ["--host", "--account", "CVFRAME_TOKEN"]),
+        (["--host", "h"], {"CVFRAME_TOKEN": "t"}, ["--org", "--account"]),
+        (["--endpoint", "queues"], {}, ["--host", "--account", "CVFRAME_TOKEN"]),
+        (
+            ["--endpoint", "agentperformance"],
+            {"CVFRAME_CLIENT_ID": "c"},
+            ["--host", "--account", "CVFRAME_CLIENT_SECRET"],
+        ),
+        # One missing.
+        (["--org", "o", "--account", "a"], {"CVFRAME_TOKEN": "t"}, ["--host"]),
+        (["--org", "o", "--host", "h"], {"CVFRAME_TOKEN": "t"}, ["--account"]),
+        (["--host", "h", "--account", "a"], {"CVFRAME_TOKEN": "t"}, ["--org", "CVFRAME_ORG_ID"]),
+        (
+            ["--org", "o", "--host", "h", "--account", "a"],
+            {"CVFRAME_CLIENT_SECRET": "s"},
+            ["CVFRAME_CLIENT_ID", "CVFRAME_TOKEN"],
+        ),
+    ],
+)
+def test_missing_settings_are_named_by_the_commands_options_and_variables(
+    args: list[str], env: dict[str, str], named: list[str], tmp_path: Path
+) -> None:
+    window = [] if "queues" in args else ["--from", "2023-01-02", "--to", "2023-01-03"]
+    line = _run_cli_without_settings("fetch", *window, *args, "-q", "-o", str(tmp_path / "x.csv"),
+                                     **env)  # fmt: skip
+    for name in named:
+        assert name in line, line
+    assert not _LIBRARY_WORDS.search(line), line
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_sync_names_missing_settings_by_its_options(tmp_path: Path) -> None:
+    line = _run_cli_without_settings("sync", str(tmp_path / "snap"), "--from", "2023-01-02")
+    assert line.startswith("cvframe: error: missing 4 settings: "), line
+    for name in ("--org", "--host", "--account", "CVFRAME_TOKEN"):
+        assert name in line, line
+    assert not _LIBRARY_WORDS.search(line), line
