@@ -290,13 +290,45 @@ def _length_range(start: np.ndarray, end: np.ndarray) -> tuple[int, int]:
     return shortest, longest
 
 
-def _arrow_sorted_codes(chunks: pa_arrow.ChunkedArray) -> tuple[np.ndarray, pa_arrow.Array]:
-    """Codes of an Arrow column in sorted order of its values (-1 for null), and those values.
+class _RowGroups:
+    """Each row's group id: an array, or Arrow's dictionary indices and their ranks.
+
+    The second form is never made into an array of the frame's length: :meth:`add_to`
+    adds the ranks of the indices into the caller's array a block at a time.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray | None = None,
+        *,
+        indices: list[np.ndarray] | None = None,
+        rank: np.ndarray | None = None,
+    ) -> None:
+        self.ids, self.indices, self.rank = ids, indices, rank
+
+    def add_to(self, out: np.ndarray) -> None:
+        """``out += ids``, without an array of the ids."""
+        if self.ids is not None:
+            out += self.ids
+            return
+        assert self.indices is not None and self.rank is not None
+        offset = 0
+        for indices in self.indices:
+            for block in row_blocks(len(indices)):
+                out[offset + block.start : offset + block.stop] += self.rank[indices[block]]
+            offset += len(indices)
+
+
+def _arrow_sorted_groups(
+    chunks: pa_arrow.ChunkedArray,
+) -> tuple[_RowGroups, pa_arrow.Array, bool]:
+    """An Arrow column's group ids in sorted order of its values, those values, and whether
+    some are null (their group comes last).
 
     Arrow's dictionary encoding hashes the strings once, faster than pandas' factorize;
     the (few) distinct values are then sorted (UTF-8 bytes sort as code points, the
-    order of Python's str), and each chunk's indices are mapped to their rank straight
-    into one int64 array: one pass over the rows.
+    order of Python's str), and each row's group is the rank of its index, read where
+    it is needed. A dictionary holds only the values that occur, so every group has rows.
     """
     encoded = pc.dictionary_encode(chunks)
     if encoded.num_chunks > 1:  # one dictionary for all chunks
@@ -305,28 +337,37 @@ def _arrow_sorted_codes(chunks: pa_arrow.ChunkedArray) -> tuple[np.ndarray, pa_a
     order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
     rank = np.empty(len(dictionary) + 1, dtype=np.int64)
     rank[order] = np.arange(len(dictionary))
-    rank[-1] = -1  # a null's index, filled with -1, reads the last entry
-    codes = np.empty(len(encoded), dtype=np.int64)
-    offset = 0
+    rank[-1] = len(dictionary)  # a null's index, filled with -1: the group after the values
+    indices = []
     for chunk in encoded.chunks:
-        indices = chunk.indices
-        if indices.null_count:
-            indices = indices.fill_null(-1)
-        np.take(rank, np.asarray(indices), out=codes[offset : offset + len(chunk)])
-        offset += len(chunk)
-    return codes, pc.take(dictionary, pa_arrow.array(order))
+        chunk_indices = chunk.indices
+        if chunk_indices.null_count:
+            chunk_indices = chunk_indices.fill_null(-1)
+        indices.append(np.asarray(chunk_indices))
+    values = pc.take(dictionary, pa_arrow.array(order))
+    return _RowGroups(indices=indices, rank=rank), values, chunks.null_count > 0
 
 
-def _key_codes(series: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
-    """Codes of a key column in sorted order of its values, NA last; and those values."""
+def _key_codes(
+    series: pd.Series, *, lazy: bool = False
+) -> tuple[Any, pd.api.extensions.ExtensionArray]:
+    """Codes of a key column in sorted order of its values, NA last; and those values.
+
+    ``lazy``: an Arrow string column's codes as :class:`_RowGroups` (not an array).
+    """
     arrow = getattr(series.array, "__arrow_array__", None)
     if arrow is not None and isinstance(series.dtype, pd.StringDtype) and len(series):
-        chunks = pa_arrow.chunked_array(arrow())
-        codes, uniques = _arrow_sorted_codes(chunks)
-        has_missing = chunks.null_count > 0
-    else:
-        codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
-        has_missing = bool((codes < 0).any())
+        groups, uniques, has_missing = _arrow_sorted_groups(pa_arrow.chunked_array(arrow()))
+        values = pd.array(uniques, dtype=series.dtype)
+        if has_missing:
+            values = pd.array([*values, pd.NA], dtype=series.dtype)
+        if lazy:
+            return groups, values
+        codes = np.zeros(len(series), dtype=np.int64)
+        groups.add_to(codes)
+        return codes, values
+    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+    has_missing = bool((codes < 0).any())
     values = pd.array(uniques, dtype=series.dtype)
     if has_missing:
         codes = np.where(codes < 0, len(values), codes)
@@ -334,7 +375,7 @@ def _key_codes(series: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     return np.asarray(codes, dtype=np.int64), values
 
 
-def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[_RowGroups, pd.DataFrame]:
     """A group id per row, and the key values of each group (sorted, NA last).
 
     The groups and their order are those of ``groupby(keys, sort=True, dropna=False)``;
@@ -344,32 +385,35 @@ def _group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Dat
     dtypes = contract_dtypes()
     key_frame = frame[keys].reset_index(drop=True).astype({k: dtypes[k] for k in keys})
     if not keys:
-        return np.zeros(len(frame), dtype=np.int64), key_frame.iloc[:1]
-    coded = [_key_codes(key_frame[k]) for k in keys]
+        return _RowGroups(np.zeros(len(frame), dtype=np.int64)), key_frame.iloc[:1]
+    coded = [_key_codes(key_frame[k], lazy=len(keys) == 1) for k in keys]
     sizes = [len(values) for _, values in coded]
     if math.prod(sizes) >= 2**62:  # the digits would overflow: let pandas group them
         ids = key_frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy(dtype=np.int64)
         first_rows = pd.Series(np.arange(len(frame))).groupby(ids).first().to_numpy()
-        return ids, key_frame.iloc[first_rows].reset_index(drop=True)
+        return _RowGroups(ids), key_frame.iloc[first_rows].reset_index(drop=True)
     if len(keys) == 1:
         codes, values = coded[0]
+        if isinstance(codes, _RowGroups):
+            return codes, pd.DataFrame({keys[0]: values})
         present = np.zeros(len(values), dtype=bool)
         present[codes] = True
         if present.all():
-            return codes, pd.DataFrame({keys[0]: values})
+            return _RowGroups(codes), pd.DataFrame({keys[0]: values})
         # A value that only rows dropped before (by start/end) had: renumber without it.
         rank = np.cumsum(present) - 1
-        return rank[codes], pd.DataFrame({keys[0]: values[np.flatnonzero(present)]})
+        return _RowGroups(rank[codes]), pd.DataFrame({keys[0]: values[np.flatnonzero(present)]})
     combined = np.zeros(len(frame), dtype=np.int64)
     for (codes, _), size in zip(coded, sizes, strict=True):
         combined = combined * size + codes
     ids, uniques = pd.factorize(combined, sort=True)
+    ids = np.asarray(ids, dtype=np.int64)
     digits = np.asarray(uniques, dtype=np.int64)
     columns: dict[str, Any] = {}
     for key, (_, values), size in reversed(list(zip(keys, coded, sizes, strict=True))):
         digits, digit = np.divmod(digits, size)
         columns[key] = values[digit]
-    return np.asarray(ids, dtype=np.int64), pd.DataFrame({k: columns[k] for k in keys})
+    return _RowGroups(ids), pd.DataFrame({k: columns[k] for k in keys})
 
 
 def _slots(codes: np.ndarray, size: int, fill_gaps: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -399,7 +443,7 @@ def _aggregate(
     csat: CsatReading,
     row_start: np.ndarray,
 ) -> pd.DataFrame:
-    ids, groups = _group_ids(frame, keys)
+    row_groups, groups = _group_ids(frame, keys)
     n_groups = len(groups) if keys else 1
     n_buckets = max(last - first + 1, 0)
     # One integer per (bucket, group), bucket-major: the output's sort order. Made in
@@ -408,7 +452,7 @@ def _aggregate(
     codes = where if where.flags.writeable else where.copy()
     codes -= first
     codes *= n_groups
-    codes += ids
+    row_groups.add_to(codes)  # (a row's group is then codes % n_groups)
     out_codes, positions = _slots(codes, n_buckets * n_groups, fill_gaps)
     size = len(out_codes)
 
@@ -418,7 +462,7 @@ def _aggregate(
     for key in keys:
         columns[key] = pd.Series(groups[key].array.take(out_groups), copy=False)
         if key == "queue_id" and "queue_name" not in keys and "queue_name" in frame.columns:
-            names = _latest_names(frame, ids, n_groups, row_start)
+            names = _latest_names(frame, codes, n_groups, row_start)
             columns["queue_name"] = pd.Series(names.take(out_groups), copy=False)
     out_buckets = out_codes // n_groups + first
     columns["interval_start"] = _datetimes(grid.start[out_buckets], tz)
@@ -540,7 +584,7 @@ def _weighted_mean(
 
 
 def _latest_names(
-    frame: pd.DataFrame, ids: np.ndarray, n_groups: int, row_start: np.ndarray
+    frame: pd.DataFrame, codes: np.ndarray, n_groups: int, row_start: np.ndarray
 ) -> pd.api.extensions.ExtensionArray:
     """Each group's queue_name from its latest record that has one (of those, the last row).
 
@@ -557,7 +601,8 @@ def _latest_names(
         has_name = ~np.asarray(names.isna(), dtype=bool)
         every = bool(has_name.all())
     if len(row_start) < 2 or is_sorted(row_start):
-        return names.take(_last_rows(ids, has_name, every, n_groups), allow_fill=True)
+        return names.take(_last_rows(codes, has_name, every, n_groups), allow_fill=True)
+    ids = codes % n_groups  # each row's group (codes are bucket * n_groups + group)
     named = np.arange(len(names)) if every else np.flatnonzero(has_name)
     named_ids = ids if every else ids[named]
     row = np.full(n_groups, -1, dtype=np.int64)
@@ -573,8 +618,10 @@ def _latest_names(
 _TAIL_ROWS_PER_GROUP = 4
 
 
-def _last_rows(ids: np.ndarray, has_name: np.ndarray, every: bool, n_groups: int) -> np.ndarray:
+def _last_rows(codes: np.ndarray, has_name: np.ndarray, every: bool, n_groups: int) -> np.ndarray:
     """Each group's last row with a name (-1 for none), reading blocks from the end.
+
+    ``codes`` are the rows' slot codes (bucket * ``n_groups`` + group).
 
     A row in a later block comes after every row of an earlier one, so once each group
     has a row the earlier blocks cannot change it: for rows as read (every queue in
@@ -583,14 +630,14 @@ def _last_rows(ids: np.ndarray, has_name: np.ndarray, every: bool, n_groups: int
     search ends there; else it may read the whole frame, as one pass would.
     """
     row = np.full(n_groups, -1, dtype=np.int64)
-    stop, block = len(ids), max(_TAIL_ROWS_PER_GROUP * n_groups, 1 << 16)
+    stop, block = len(codes), max(_TAIL_ROWS_PER_GROUP * n_groups, 1 << 16)
     while stop > 0:
         begin = max(stop - block, 0)
         if every:
-            np.maximum.at(row, ids[begin:stop], np.arange(begin, stop))
+            np.maximum.at(row, codes[begin:stop] % n_groups, np.arange(begin, stop))
         else:
             named = begin + np.flatnonzero(has_name[begin:stop])
-            np.maximum.at(row, ids[named], named)
+            np.maximum.at(row, codes[named] % n_groups, named)
         if bool((row >= 0).all()):
             break
         stop, block = begin, 2 * block
