@@ -24,6 +24,7 @@ from .._arguments import queue_list
 from .._endpoints import CALLVOLUME, Endpoint
 from .._errors import ResponseError
 from .._frame import (
+    RELEASE_ROWS,
     DtypeBackend,
     DurationUnit,
     check_dtype_backend,
@@ -32,6 +33,7 @@ from .._frame import (
     frame_from_tables,
     queue_mask,
     records_to_table,
+    release_unused,
     typed_records_to_table,
     warn_drift,
     with_window,
@@ -194,6 +196,9 @@ class WindowReader:
         self.concurrency = concurrency
         self.unknown_fields: set[str] = set()
         self._ids: list[pa.Array] = []
+        #: After :meth:`read`: whether every record id arrived once (where the records
+        #: are the rows), so that the frame's keys are unique without a second count.
+        self.keys_unique = False
         self._id_column = (
             next(c.name for c in endpoint.columns if c.api_name == endpoint.id_field)
             if endpoint.row_shape == "records"
@@ -211,8 +216,13 @@ class WindowReader:
             first_id = len(self._ids)
             totals = self._one_pass(tables, attempt)
             last_total = totals[-1] if totals else None
+            received = sum(map(len, self._ids))
+            if received >= RELEASE_ROWS:
+                release_unused()  # the pages' temporaries, before the ids' hash
             distinct = count_distinct(pa.chunked_array(self._ids, pa.string()))
             if last_total is None or distinct >= last_total:
+                # No id came twice: the frame need not hash them again.
+                self.keys_unique = self._id_column is not None and distinct == received
                 return tables
             steady = len(set(totals)) == 1
             seen = pc.unique(pa.chunked_array(self._ids[first_id:], pa.string())).sort()
@@ -397,11 +407,20 @@ def finished_frame(
     validate: bool,
     unknown_fields: Iterable[str] = (),
     stacklevel: int = 2,
+    keys_unique: bool = False,
 ) -> pd.DataFrame:
-    """The reader's frame: drift warned, one row per natural key, sorted, validated."""
+    """The reader's frame: drift warned, one row per natural key, sorted, validated.
+
+    ``keys_unique``: the reader counted the keys and none repeats (see
+    :func:`cvframe._frame.frame_from_tables`).
+    """
     warn_drift(unknown_fields, stacklevel=stacklevel + 1)
     return frame_from_tables(
-        drained(tables), endpoint=endpoint, dtype_backend=dtype_backend, validate=validate
+        drained(tables),
+        endpoint=endpoint,
+        dtype_backend=dtype_backend,
+        validate=validate,
+        keys_unique=keys_unique,
     )
 
 
@@ -454,7 +473,7 @@ def read_window(
             concurrency=concurrency,
         )
         tables = window.read()
-    unknown = window.unknown_fields
+    unknown, keys_unique = window.unknown_fields, window.keys_unique
     del window  # its ids of every record are no longer needed
     df = finished_frame(
         tables,
@@ -463,6 +482,7 @@ def read_window(
         validate=validate,
         unknown_fields=unknown,
         stacklevel=stacklevel + 1,
+        keys_unique=keys_unique,
     )
     # The window asked for (when both sides are known), for to_series' edge buckets.
     return with_window(df, begin, stop)

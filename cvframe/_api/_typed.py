@@ -113,7 +113,8 @@ def _struct_decoder(endpoint: Endpoint, duration_unit: DurationUnit) -> Callable
     if key in _DECODERS:
         return _DECODERS[key]
     msgspec = _msgspec()
-    kinds = {**_PYTHON_TYPES, "duration": int if duration_unit == "ms" else float}
+    # Seconds may be whole or not; kept as sent, so that a message shows the value sent.
+    kinds = {**_PYTHON_TYPES, "duration": int if duration_unit == "ms" else int | float}
     fields: list[Any] = []
     for column in endpoint.columns:
         kind = kinds[column.kind]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._endpoints import COLUMNS, DurationUnit
 from ._arrow_to_pandas import (
+    RELEASE_ROWS,
     count_distinct,
     empty_frame,
     frame_from_tables,
@@ -45,6 +46,7 @@ from ._dtypes import (
     is_contract_string,
     is_duration_dtype,
     pandas_types_mapper,
+    release_unused,
 )
 from ._files import CSV_DURATION_SUFFIX, read_csv, with_duration_units, write_csv
 from ._local_times import check_time_zone
@@ -64,6 +66,7 @@ if TYPE_CHECKING:  # resolved by __getattr__ at run time
 __all__ = [
     "COLUMNS",
     "CSV_DURATION_SUFFIX",
+    "RELEASE_ROWS",
     "WINDOW_ATTR",
     "CallVolumeSchema",
     "DtypeBackend",
@@ -87,6 +90,7 @@ __all__ = [
     "read_csv",
     "records_to_frame",
     "records_to_table",
+    "release_unused",
     "rows_in_order",
     "table_holds",
     "typed_records_to_table",

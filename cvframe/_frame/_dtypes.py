@@ -6,7 +6,9 @@ module only says what each kind is in Arrow and in each ``dtype_backend``.
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -74,9 +76,34 @@ POOL = _frame_pool()
 
 
 def release_unused() -> None:
-    """Hand the memory Arrow's pools hold free back to the system (a few milliseconds)."""
+    """Hand the memory held free back to the system (a few milliseconds).
+
+    Arrow's pools keep what they freed; so does the C library's ``malloc`` (numpy's
+    arrays, the pages' bytes and Python's larger objects), as free chunks between live
+    ones. On glibc, ``malloc_trim(0)`` gives those pages back too: after the read of a
+    million records they are about 130 MB, which would otherwise stay resident under
+    the new frame's columns.
+    """
     POOL.release_unused()
     pa_arrow.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None (another C library, or no ctypes)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, ImportError):  # musl, or a sandbox without ctypes
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
 
 
 _NUMPY_NULLABLE_DTYPES: Mapping[Kind, Any] = {

@@ -130,7 +130,13 @@ _INT64_TEXT = "a whole number within the 64-bit range"
 
 def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> pa_arrow.Array:
     try:
-        arr = pa_arrow.array(values, memory_pool=POOL)
+        try:
+            arr = pa_arrow.array(values, memory_pool=POOL)
+        except OverflowError:
+            # An integer beyond 64 bits is, in a float field, the nearest float (what
+            # a JSON parser reads it as); beyond any float it is refused below.
+            floated = [float(v) if type(v) is int else v for v in values]
+            arr = pa_arrow.array(floated, memory_pool=POOL)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, OverflowError):
         raise _bad_value(column, describe, values, _is_finite, "a finite number") from None
     if (
@@ -138,7 +144,9 @@ def _float_array(column: Column, describe: Describe, values: Sequence[Any]) -> p
         or pa_arrow.types.is_floating(arr.type)
         or pa_arrow.types.is_null(arr.type)
     ):
-        floats = arr.cast(pa_arrow.float64(), memory_pool=POOL)
+        # An integer beyond 2**53 is the nearest float, as a JSON parser reads it into a
+        # float field (a safe cast refuses it, with Arrow's own error).
+        floats = arr.cast(pa_arrow.float64(), safe=False, memory_pool=POOL)
         # JSON has no NaN or infinity; Python's parser takes them (and 1e400 as inf).
         if pc.all(pc.is_finite(floats)).as_py() is not False:
             return floats

@@ -185,7 +185,7 @@ def test_a_large_read_frame_is_the_same_frame_with_its_pools_released() -> None:
     # Past the size at which frame_from_tables hands freed memory back around to_pandas.
     records = [
         {**SAMPLE, "_id": f"r{i:07d}", "offeredContacts": i % 7}
-        for i in range(_arrow_to_pandas._RELEASE_ROWS + 10)
+        for i in range(_arrow_to_pandas.RELEASE_ROWS + 10)
     ]
     tables = [records_to_table(records[i : i + 5000]) for i in range(0, len(records), 5000)]
     df = frame_from_tables(tables, validate=True)

@@ -153,3 +153,59 @@ def test_gc_paused_restores_the_collector_as_it_found_it() -> None:
         assert not gc.isenabled()  # a collector the user turned off stays off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_a_frame_made_column_by_column_is_the_frame_to_pandas_makes(
+    backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large tables become frames a column at a time (memory handed back between
+    columns): the same frame, nulls, chunks and all, on either backend."""
+    from cvframe._frame import _arrow_to_pandas
+
+    records = [
+        _record(i, csatScore=None if i % 5 == 0 else 4.5, holdDuration=None if i % 3 else 7)
+        for i in range(40)
+    ]
+    tables = [records_to_table(records[i : i + 7]) for i in range(0, 40, 7)]
+    monkeypatch.setattr(_arrow_to_pandas, "_COLUMN_BY_COLUMN_BYTES", 10**12)
+    at_once = frame_from_tables(tables, dtype_backend=backend)
+    monkeypatch.setattr(_arrow_to_pandas, "_COLUMN_BY_COLUMN_BYTES", 0)
+    monkeypatch.setattr(_arrow_to_pandas, "RELEASE_ROWS", 0)
+    monkeypatch.setattr(_arrow_to_pandas, "_RELEASE_BYTES", 1)  # hand back after each column
+    by_column = frame_from_tables(tables, dtype_backend=backend)
+    pd.testing.assert_frame_equal(by_column, at_once)
+    assert by_column._mgr.nblocks == at_once._mgr.nblocks  # one block per column, no copy
+    assert cvframe.validate(by_column, dtype_backend=backend) is by_column
+
+
+def test_keys_unique_is_only_a_promise_the_reader_has_checked() -> None:
+    """A reader that saw every id once says so and the frame skips the second count;
+    when ids came twice (a totalCount that counts one record twice makes the reader
+    read the window again) it does not, and the frame keeps one row per id."""
+    from cvframe._api._read import WindowReader
+    from tests.fakes import FakeAPI, make_record
+
+    window = (pd.Timestamp("2023-01-02", tz="UTC"), pd.Timestamp("2023-01-03", tz="UTC"))
+    with FakeAPI(make_record(n) for n in range(30)) as api:
+        client = cvframe.CallVolumeClient(**api.client_settings())
+
+        def reader() -> WindowReader:
+            return WindowReader(
+                client, "o-fake", *window, page_size=10, duration_unit="ms", queues=None,
+                progress=False, concurrency=1,
+            )  # fmt: skip
+
+        quiet = reader()
+        tables = quiet.read()
+        assert quiet.keys_unique and sum(t.num_rows for t in tables) == 30
+
+        api.total_bias = 1
+        twice = reader()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tables = twice.read()
+        ids = [i for t in tables for i in t["id"].to_pylist()]
+        assert len(ids) > len(set(ids)) == 30 and not twice.keys_unique
+        df = frame_from_tables(tables, keys_unique=twice.keys_unique)
+        assert df["id"].is_unique and len(df) == 30
