@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 
 import cvframe
 from cvframe._api import _typed
+
+pytest.importorskip("msgspec", reason="the typed decode needs the fast extra's msgspec")
+
 from cvframe._api._paging import parse_page
 from cvframe._endpoints import CALLVOLUME, SKILL_VOLUME
 from cvframe._frame import records_to_table, typed_records_to_table
