@@ -3,6 +3,7 @@
 The interface of the ``_analytics`` layer to the rest of cvframe (not public API). No I/O.
 Inside, imports run one way::
 
+    _blocks       row blocks: long columns a block of rows at a time (and on two threads)
     _checks       the input contract of every public entry
     _measures     keys and measures, how each combines, columns as numpy arrays
     _buckets      the bucket calendar: freq, local clocks, DST
