@@ -222,7 +222,11 @@ class WindowReader:
             distinct = count_distinct(pa.chunked_array(self._ids, pa.string()))
             if last_total is None or distinct >= last_total:
                 # No id came twice: the frame need not hash them again.
-                self.keys_unique = self._id_column is not None and distinct == received
+                self.keys_unique = (
+                    self._id_column is not None
+                    and self.endpoint.key_columns == (self._id_column,)
+                    and distinct == received
+                )
                 return tables
             steady = len(set(totals)) == 1
             seen = pc.unique(pa.chunked_array(self._ids[first_id:], pa.string())).sort()

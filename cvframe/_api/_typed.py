@@ -37,7 +37,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Annotated, Any
 
 from .._endpoints import DurationUnit, Endpoint
 
@@ -97,12 +97,10 @@ def _fits(endpoint: Endpoint) -> bool:
     )
 
 
-_PYTHON_TYPES: dict[str, Any] = {
-    "string": str,
-    "int": int,
-    "float": float,
-    "datetime": str,  # parsed by Arrow, as on the usual route
-}
+#: The integers the typed decode takes: the 64-bit range, which the frame holds. orjson,
+#: the usual route's parser, reads integers past 64 bits as floats, so a page with one
+#: goes that way, to meet the same outcome and message (msgspec would keep them exact).
+_INT_RANGE = {"ge": -(2**63), "le": 2**63 - 1}
 
 _DECODERS: dict[tuple[str, str], Callable[[bytes], Any]] = {}
 
@@ -113,8 +111,15 @@ def _struct_decoder(endpoint: Endpoint, duration_unit: DurationUnit) -> Callable
     if key in _DECODERS:
         return _DECODERS[key]
     msgspec = _msgspec()
-    # Seconds may be whole or not; kept as sent, so that a message shows the value sent.
-    kinds = {**_PYTHON_TYPES, "duration": int if duration_unit == "ms" else int | float}
+    whole = Annotated[int, msgspec.Meta(**_INT_RANGE)]
+    kinds: dict[str, Any] = {
+        "string": str,
+        "int": whole,
+        "float": float,
+        "datetime": str,  # parsed by Arrow, as on the usual route
+        # Seconds may be whole or not; kept as sent, so that a message shows the value.
+        "duration": whole if duration_unit == "ms" else whole | float,
+    }
     fields: list[Any] = []
     for column in endpoint.columns:
         kind = kinds[column.kind]
@@ -131,7 +136,7 @@ def _struct_decoder(endpoint: Endpoint, duration_unit: DurationUnit) -> Callable
         forbid_unknown_fields=True,  # an unknown field goes the usual way, to be named
         gc=False,  # records hold no containers: no cycles for the collector to find
     )
-    total_type: Any = int | None
+    total_type: Any = whole | None
     page = msgspec.defstruct(
         f"{endpoint.name.title()}Page",
         [
@@ -152,6 +157,11 @@ class PageDecoder:
 
     Gives up for the rest of the read after :data:`MISFITS_BEFORE_GIVING_UP` pages in
     a row that did not fit. ``misfits`` counts the pages that went the usual way.
+
+    Prefetching threads call it at once and out of order; the counters are not locked,
+    since at worst it gives up a page early or late (a retried non-JSON body counts
+    too): a page given back always goes the usual way, so no outcome depends on them.
+    ``_DECODERS`` may build one decoder twice in a race, equally harmless.
     """
 
     def __init__(self, endpoint: Endpoint, duration_unit: DurationUnit) -> None:

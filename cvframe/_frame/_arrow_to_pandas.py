@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 
 from .._endpoints import CALLVOLUME, DurationUnit
 from ._dtypes import (
-    POOL,
     DtypeBackend,
     arrow_schema,
     check_dtype_backend,
@@ -99,6 +98,10 @@ def frame_from_tables(
             types_mapper=pandas_types_mapper(dtype_backend), self_destruct=True, split_blocks=True
         )
         del table
+        for index, column in enumerate(df.columns):
+            array = df[column].array
+            if _read_only(array):
+                df.isetitem(index, array.copy())
     df.index = pd.RangeIndex(len(df))
     if not holds:
         validate_frame(df, endpoint=declared, dtype_backend=dtype_backend)  # the report
@@ -115,46 +118,47 @@ def _frame_column_by_column(
     next column is converted: a column of a thousand page-sized chunks becomes a new
     array, and the chunks it freed would otherwise stay resident until the end,
     under every new column (the read of a million records peaked some 200 MB
-    higher). Each number, time and duration column is first made one chunk, in
-    Arrow's own pool: pandas then takes times and durations without a copy, and the
-    page-sized buffers of the typed decode (``malloc``'s, between other objects) go
-    at once. The frame is built from the columns without a copy or consolidation
-    (``copy=False`` keeps one block per column, as ``split_blocks=True`` does).
+    higher). The frame is built from the columns without a copy or consolidation
+    (``copy=False`` keeps one block per column, as ``split_blocks=True`` does); every
+    column is pandas' own, writable memory (:func:`_read_only`).
     """
     table = held.pop()
     mapper = pandas_types_mapper(dtype_backend)
     names = table.column_names
     arrays: dict[str, Any] = {}
-    freed = 0
+    freed = trimmed = 0
     for name in names:
         column = table.select([0])
         table = table.remove_column(0)  # column holds the last reference to it now
-        chunked = column.column(0)
-        if chunked.num_chunks > 1 and not _is_string(chunked.type):
-            combined = chunked.combine_chunks(memory_pool=POOL)
-            del chunked
-            column = pa_arrow.table([combined], names=[name])
-            del combined
-        else:
-            del chunked
         freed += column.nbytes
-        arrays[name] = column.to_pandas(types_mapper=mapper, self_destruct=True, split_blocks=True)[
+        array = column.to_pandas(types_mapper=mapper, self_destruct=True, split_blocks=True)[
             name
         ].array
         del column
+        arrays[name] = array.copy() if _read_only(array) else array
+        del array
         if freed >= _RELEASE_BYTES:
-            release_unused()
+            trimmed += freed
+            release_unused(trim=trimmed >= _TRIM_BYTES)  # malloc_trim walks the whole heap
+            trimmed = 0 if trimmed >= _TRIM_BYTES else trimmed
             freed = 0
     release_unused()
     return pd.DataFrame(arrays, columns=names, copy=False)
 
 
-def _is_string(kind: pa_arrow.DataType) -> bool:
-    return bool(pa_arrow.types.is_string(kind) or pa_arrow.types.is_large_string(kind))
+def _read_only(array: Any) -> bool:
+    """Whether a pandas array sits on memory it cannot write: Arrow's, which
+    ``to_pandas`` hands over in place for a one-chunk time or duration column. An
+    assignment into such a column raised (pandas 3) or made it ``object`` (2.2)."""
+    data = getattr(array, "_ndarray", None)  # DatetimeArray, TimedeltaArray
+    return isinstance(data, np.ndarray) and not data.flags.writeable
 
 
-#: How many bytes of columns :func:`_frame_column_by_column` converts between hand-backs.
+#: How many bytes of columns :func:`_frame_column_by_column` converts between hand-backs
+#: of Arrow's pools, and between ``malloc_trim`` calls (which walk the whole heap: a
+#: few to tens of milliseconds on a fragmented one).
 _RELEASE_BYTES = 16 * 2**20
+_TRIM_BYTES = 64 * 2**20
 #: Tables of at least this many bytes (about 450,000 call-volume records) become a
 #: frame column by column: it costs some 10% more time than one ``to_pandas``, and
 #: saves about half the table's size at the peak.

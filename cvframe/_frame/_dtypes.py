@@ -75,20 +75,21 @@ def _frame_pool() -> pa_arrow.MemoryPool:
 POOL = _frame_pool()
 
 
-def release_unused() -> None:
+def release_unused(*, trim: bool = True) -> None:
     """Hand the memory held free back to the system (a few milliseconds).
 
     Arrow's pools keep what they freed; so does the C library's ``malloc`` (numpy's
     arrays, the pages' bytes and Python's larger objects), as free chunks between live
     ones. On glibc, ``malloc_trim(0)`` gives those pages back too: after the read of a
     million records they are about 130 MB, which would otherwise stay resident under
-    the new frame's columns.
+    the new frame's columns. ``trim=False`` leaves ``malloc_trim`` out: it walks the
+    whole heap (a few to tens of milliseconds when it is fragmented).
     """
     POOL.release_unused()
     pa_arrow.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    malloc_trim = _malloc_trim() if trim else None
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 @functools.cache

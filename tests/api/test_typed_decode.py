@@ -22,6 +22,7 @@ from cvframe._api import _typed
 
 pytest.importorskip("msgspec", reason="the typed decode needs the fast extra's msgspec")
 
+from cvframe._api import HttpResponse, RetryingTransport
 from cvframe._api._paging import parse_page
 from cvframe._endpoints import CALLVOLUME, SKILL_VOLUME
 from cvframe._frame import records_to_table, typed_records_to_table
@@ -115,7 +116,9 @@ def _typed_road(content: bytes, unit: Any) -> Any:
 
 
 def _dict_road(content: bytes, unit: Any) -> pa.Table:
-    page = parse_page(json.loads(content), CALLVOLUME, skip=0)
+    # As the transport decodes a body the typed decode gave back: orjson, then json.
+    body = RetryingTransport._decode(None, HttpResponse(200, {}, content))  # type: ignore[arg-type]
+    page = parse_page(body, CALLVOLUME, skip=0)
     unknown: set[str] = set()
     table = records_to_table(page.records, duration_unit=unit, unknown_fields=unknown)
     cvframe._frame.warn_drift(unknown)
@@ -156,8 +159,10 @@ def test_a_page_like_the_apis_sample_decodes_typed_to_the_same_table() -> None:
         # dict road raised a raw ArrowInvalid for 2**53 + 1, found by the property below).
         ({"csatScore": 2**53 + 1}, True),
         ({"csatScore": 2**63}, True),
-        ({"offeredContacts": 2**64}, True),  # decodes; the conversion refuses it, as usual
+        ({"offeredContacts": 2**64}, False),  # past 64 bits: orjson reads a float
+        ({"offeredContacts": 2**63}, False),  # past int64: refused on the dict road
         ({"acwDuration": 2**62}, True),  # beyond a Timedelta: refused by the conversion
+        ({"acwDuration": 2**63 - 1}, True),
         ({"acwDuration": -5}, True),  # a negative duration is data; the contract flags it
         ({"intervalStartTimeStamp": "2023-06-01T09:45:00.123456Z"}, True),  # pandas' parser
         ({"intervalStartTimeStamp": "June"}, True),  # not a time: the usual message
@@ -185,6 +190,45 @@ def test_a_record_without_an_id_or_a_page_without_hasmore_goes_the_dict_road() -
     assert not _same_outcome(json.dumps(body).encode())
     assert not _same_outcome(_page(SAMPLE_RECORD, totalCount=-1))
     assert not _same_outcome(b'{"hasMore": false, "CallVolumeUpdate": [{"acwDuration": NaN}]}')
+
+
+_EMPTY_WITH_A_HUGE_TOTAL = (
+    b'{"hasMore": false, "totalCount": 1' + b"0" * 23 + b', "CallVolumeUpdate": []}'
+)
+
+
+def _raw(*records: bytes) -> bytes:
+    return b'{"hasMore": false, "CallVolumeUpdate": [' + b", ".join(records) + b"]}"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Integers past 64 bits: orjson reads them as floats, so the dict road decides
+        # (a totalCount of 10**23 is not a count; the typed road took it, then re-read).
+        _EMPTY_WITH_A_HUGE_TOTAL,
+        _raw(b'{"_id": "a", "offeredContacts": 18446744073709551616}'),
+        _raw(b'{"_id": "a", "__v": -9223372036854775809}'),
+        _raw(b'{"_id": "a", "acwDuration": 99999999999999999999999}'),
+        # Bytes json.dumps never writes: duplicate keys (the last wins on both roads),
+        # escaped key names, raw UTF-8, a byte-order mark, invalid UTF-8, another case.
+        _raw(b'{"_id": "a", "_id": "b", "queueName": "x"}'),
+        _raw(b'{"\\u005fid": "a", "queue\\u004eame": "x"}'),
+        _raw('{"_id": "é", "queueName": "Übersee"}'.encode()),
+        b"\xef\xbb\xbf" + _raw(),
+        _raw(b'{"_id": "\xff"}'),
+        _raw(b'{"_id": "a", "QueueName": "x"}'),
+    ],
+)
+def test_bytes_only_a_server_writes_give_one_outcome_on_both_roads(content: bytes) -> None:
+    _same_outcome(content)  # asserts that both roads agree
+
+
+def test_integers_past_64_bits_go_the_dict_road() -> None:
+    assert not _same_outcome(_EMPTY_WITH_A_HUGE_TOTAL)
+    assert _outcome(lambda: _dict_road(_EMPTY_WITH_A_HUGE_TOTAL, "ms"))[0] == "error"
+    assert not _same_outcome(_raw(b'{"_id": "a", "offeredContacts": 18446744073709551616}'))
+    assert _same_outcome(_raw(b'{"_id": "a", "offeredContacts": 9223372036854775807}'))
 
 
 def test_missing_fields_are_null_on_both_roads() -> None:

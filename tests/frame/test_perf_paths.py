@@ -209,3 +209,29 @@ def test_keys_unique_is_only_a_promise_the_reader_has_checked() -> None:
         assert len(ids) > len(set(ids)) == 30 and not twice.keys_unique
         df = frame_from_tables(tables, keys_unique=twice.keys_unique)
         assert df["id"].is_unique and len(df) == 30
+
+
+@pytest.mark.parametrize("by_column", [False, True])
+@pytest.mark.parametrize("pieces", [1, 6])
+def test_the_frames_time_and_duration_columns_can_be_written_to(
+    by_column: bool, pieces: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow hands one-chunk time and duration columns to pandas in place, read-only:
+    an assignment then raised (pandas 3) or quietly made the column object (2.2). Every
+    frame's columns are pandas' own, whatever the read's size or its chunks."""
+    from cvframe._frame import _arrow_to_pandas
+
+    if by_column:
+        monkeypatch.setattr(_arrow_to_pandas, "_COLUMN_BY_COLUMN_BYTES", 0)
+    records = [_record(i) for i in range(36)]
+    size = -(-len(records) // pieces)
+    tables = [records_to_table(records[i : i + size]) for i in range(0, len(records), size)]
+    df = frame_from_tables(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 2.2 warned as it changed the dtype
+        df.loc[0, "interval_start"] = pd.Timestamp("2024-01-01", tz="UTC")
+        df.loc[1, "acw_duration"] = pd.Timedelta(1, "s")
+    assert df.loc[0, "interval_start"] == pd.Timestamp("2024-01-01", tz="UTC")
+    assert df.loc[1, "acw_duration"] == pd.Timedelta(1, "s")
+    assert str(df["interval_start"].dtype) == "datetime64[ms, UTC]"
+    assert str(df["acw_duration"].dtype) == "timedelta64[ms]"
