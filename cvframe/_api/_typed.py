@@ -77,8 +77,8 @@ def typed_decode_available() -> bool:
 class TypedBody:
     """A page decoded typed: what :func:`cvframe._api._paging.parse_page` wraps.
 
-    ``records`` are msgspec ``Struct`` instances whose fields are the endpoint's
-    columns, in the contract's order (``msgspec.structs.astuple`` gives a row).
+    ``records`` are msgspec ``Struct`` instances with a field per column, named as
+    the column, in the order the API sends them (``Endpoint.wire_order``).
     """
 
     records: list[Any]
@@ -121,7 +121,8 @@ def _struct_decoder(endpoint: Endpoint, duration_unit: DurationUnit) -> Callable
         "duration": whole if duration_unit == "ms" else whole | float,
     }
     fields: list[Any] = []
-    for column in endpoint.columns:
+    by_api_name = {c.api_name: c for c in endpoint.columns}
+    for column in [by_api_name[name] for name in endpoint.wire_order] or endpoint.columns:
         kind = kinds[column.kind]
         if column.api_name == endpoint.id_field:
             fields.append((column.name, kind, msgspec.field(name=column.api_name)))
@@ -140,8 +141,8 @@ def _struct_decoder(endpoint: Endpoint, duration_unit: DurationUnit) -> Callable
     page = msgspec.defstruct(
         f"{endpoint.name.title()}Page",
         [
-            ("records", list[record], msgspec.field(name=endpoint.records_key)),  # type: ignore[valid-type]
             ("has_more", bool, msgspec.field(name=endpoint.has_more_key)),
+            ("records", list[record], msgspec.field(name=endpoint.records_key)),  # type: ignore[valid-type]
             ("total_count", total_type, msgspec.field(default=None, name=endpoint.total_key)),
         ],
         kw_only=True,

@@ -391,8 +391,9 @@ def typed_records_to_table(
     ids: Sequence[str],
     duration_unit: DurationUnit = "ms",
 ) -> pa_arrow.Table:
-    """Convert a page's typed records (msgspec ``Struct`` instances whose fields are the
-    endpoint's columns, in order: see :mod:`cvframe._api._typed`) to an Arrow table.
+    """Convert a page's typed records (msgspec ``Struct`` instances with a field per
+    column, named as the column, in any order: see :mod:`cvframe._api._typed`) to an
+    Arrow table.
 
     The same table :func:`records_to_table` makes of the same page decoded into dicts:
     the values go through the same conversions and checks, column by column; only the
@@ -414,10 +415,13 @@ def typed_records_to_table(
             return _columns_to_table(
                 [()] * len(columns), declared, describe, duration_unit, "UTC", None, columns
             )
-        values = tuple(zip(*map(msgspec.structs.astuple, records), strict=True))
+        fields = type(records[0]).__struct_fields__
+        if len(fields) != len(columns):
+            raise TypeError(f"typed records of {declared.name} must have a field per column")
+        rows = map(msgspec.structs.astuple, records)
+        values = dict(zip(fields, zip(*rows, strict=True), strict=True))
         arrays = [
-            _typed_array(column, describe, column_values, duration_unit)
-            for column, column_values in zip(columns, values, strict=True)
+            _typed_array(column, describe, values[column.name], duration_unit) for column in columns
         ]
         return pa_arrow.Table.from_arrays(arrays, schema=arrow_schema(declared))
 
@@ -457,7 +461,12 @@ def _typed_array(
         return pa_arrow.array(numbers)
     if len(numbers) and (numbers.min() < -MAX_DURATION_MS or numbers.max() > MAX_DURATION_MS):
         return _duration_array(column, describe, values, duration_unit)  # raises, naming it
-    return pa_arrow.array(numbers.view("m8[ms]"))
+    # Arrow's view of the int64 array: a tenth of the time of converting a numpy
+    # timedelta64 array (whose unit Arrow looks up each time).
+    return pa_arrow.array(numbers).view(_DURATION_MS)
+
+
+_DURATION_MS = pa_arrow.duration("ms")
 
 
 def _columns_to_table(

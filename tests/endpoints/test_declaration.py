@@ -22,6 +22,8 @@ from cvframe._endpoints import (
 )
 from cvframe.emulator import Emulator
 
+from .._api_sample import SAMPLE_RECORD
+
 
 def test_the_public_contract_is_the_call_volume_declaration() -> None:
     assert cvframe.COLUMNS is CALLVOLUME.columns
@@ -38,6 +40,17 @@ def test_every_column_maps_to_one_api_field_and_back() -> None:
         CALLVOLUME.api_field("queue")
 
 
+def test_call_volume_declares_its_fields_in_the_order_of_the_apis_sample(
+    emulator: Emulator,
+) -> None:
+    # The typed decode declares its records in this order (msgspec matches keys fastest
+    # in field order); the emulator sends its records in the same order.
+    assert CALLVOLUME.wire_order == tuple(SAMPLE_RECORD)
+    with cvframe.CallVolumeClient(**emulator.client_settings()) as client:
+        page = next(client.iter_pages(emulator.org_id, "2023-01-02", "2023-01-03", page_size=5))
+    assert [tuple(record) for record in page.records] == [CALLVOLUME.wire_order] * 5
+
+
 def test_the_declared_keys_name_columns_of_the_contract() -> None:
     names = set(CALLVOLUME.column_names())
     assert {CALLVOLUME.interval_column, *CALLVOLUME.sort_keys} <= names
@@ -52,6 +65,8 @@ def test_the_declared_keys_name_columns_of_the_contract() -> None:
         ({"interval_column": "when"}, "names no column"),
         ({"sort_keys": ("interval_start", "queue")}, "names no column"),
         ({"id_field": "uuid"}, "names no column"),
+        ({"wire_order": CALLVOLUME.wire_order[1:]}, "wire_order must name each API field"),
+        ({"wire_order": (*CALLVOLUME.wire_order[1:], "queue")}, "wire_order must name each"),
     ],
 )
 def test_a_declaration_that_contradicts_itself_is_refused(change: dict, match: str) -> None:
