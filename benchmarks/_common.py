@@ -14,9 +14,12 @@ def _median(values: list[float]) -> float:
 
 def _row(
     bench: str, measure: str, value: float, anchor_name: str, anchor: float, target: str,
-    met: bool, unit: str, **extra: Any,
+    met: bool, unit: str, ratio: float | None = None, **extra: Any,
 ) -> Row:  # fmt: skip
-    ratio = value / anchor if anchor else float("nan")
+    """One row; ``ratio`` defaults to ``value / anchor`` (a benchmark that pairs its
+    runs gives the median of the paired ratios instead)."""
+    if ratio is None:
+        ratio = value / anchor if anchor else float("nan")
     return {
         "benchmark": bench,
         "measure": measure,

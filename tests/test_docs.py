@@ -504,6 +504,13 @@ def bench_block() -> str:
         f"{m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, numpy {m['numpy']}, "
         f"cvframe {m['cvframe']}; each figure the median of {result['runs']} runs."
     )
+    pairs = max((r.get("pairs", 0) for r in result["rows"]), default=0)
+    if pairs:
+        machine += (
+            f" A ratio with a range beside it is the median of {pairs} reads' ratios, each "
+            "to the anchor's runs just before and after it (the range: the lowest and "
+            "highest of them)."
+        )
     return f"{machine}\n\n{run.table(result['rows'])}"
 
 
