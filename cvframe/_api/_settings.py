@@ -25,6 +25,7 @@ __all__ = [
     "ENV_VARS",
     "MISSING_HINTS",
     "SETTINGS_ARGUMENTS",
+    "InvalidSettingError",
     "Secret",
     "Settings",
     "missing_settings",
@@ -54,6 +55,36 @@ ENV_VARS: Mapping[str, str] = {
 
 #: Settings sent as HTTP header values, which carry ASCII only.
 HEADER_SETTINGS = frozenset({"token", "instance_id"})
+
+
+class InvalidSettingError(ConfigurationError):
+    """A setting that is given but refused: its message names the keyword argument.
+
+    Besides the message, it holds what an interface that takes the setting some other
+    way (the CLI: an option or an environment variable) needs to word its own:
+
+    - ``setting``: the keyword argument's name (``"host"``);
+    - ``shown``: the value as a message may quote it (``"'not a host'"``), or ``""``
+      when it must not be shown (a secret, a control character);
+    - ``problem``: what is wrong, to follow the setting's name and ``shown``
+      (``"is not a host name or an http(s) URL"``);
+    - ``advice``: what to do, naming neither a keyword argument nor a variable.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        setting: str = "",
+        shown: str = "",
+        problem: str = "",
+        advice: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.shown = shown
+        self.problem = problem
+        self.advice = advice
 
 
 class Secret:
@@ -107,6 +138,21 @@ def _is_finite_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _is_host_name(hostname: str) -> bool:
+    """Whether ``hostname`` (from urlsplit: no port, no brackets) can name a host.
+
+    An IP address, or labels of letters, digits, ``-`` and ``_`` between dots (letters
+    of any script: an internationalized name). A space, ``%`` or ``<`` would fail in
+    the http client at the first request, with a message that names no setting.
+    """
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        labels = hostname.rstrip(".").split(".")
+        return all(label and all(c.isalnum() or c in "-_" for c in label) for label in labels)
+    return True
+
+
 def _without_userinfo(host: str) -> str:
     """``host`` with any ``user:password@`` masked, to be quoted in a message."""
     return re.sub(r"^([^/]*//)?[^/@]*@", lambda m: (m.group(1) or "") + "***@", host)
@@ -122,24 +168,63 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
     """
     text = host.strip()
     if not text:
-        raise ConfigurationError("host is empty: pass host='platform.kore.ai' or set CVFRAME_HOST")
+        raise InvalidSettingError(
+            "host is empty: pass host='platform.kore.ai' or set CVFRAME_HOST",
+            setting="host",
+            problem="is empty",
+            advice="give e.g. platform.kore.ai",
+        )
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"host {_without_userinfo(host)!r} is not a host name or an http(s) URL; "
-            "pass e.g. host='platform.kore.ai' or set CVFRAME_HOST"
+    shown = repr(_without_userinfo(host))
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not _is_host_name(parts.hostname)
+    ):
+        raise InvalidSettingError(
+            f"host {shown} is not a host name or an http(s) URL; "
+            "pass e.g. host='platform.kore.ai' or set CVFRAME_HOST",
+            setting="host",
+            shown=shown,
+            problem="is not a host name or an http(s) URL",
+            advice="give e.g. platform.kore.ai or https://platform.kore.ai",
+        )
+    try:
+        port = parts.port  # urlsplit checks the port when asked for it
+    except ValueError:
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        # "example.com:99999" or ":abc": an http client would fail on it at each request.
+        raise InvalidSettingError(
+            f"host {shown} has a port that is not a number from 1 to 65535; pass e.g. "
+            "host='platform.kore.ai' (port 443) or host='https://example.com:8443'",
+            setting="host",
+            shown=shown,
+            problem="has a port that is not a number from 1 to 65535",
+            advice="leave the port out (https: 443) or give one such as example.com:8443",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigurationError(
-            f"host {parts.scheme}://{parts.hostname} must not carry credentials, a query "
-            "or a fragment; pass only the scheme, host, port and optional path prefix"
+        bare = f"{parts.scheme}://{parts.hostname}"
+        raise InvalidSettingError(
+            f"host {bare} must not carry credentials, a query "
+            "or a fragment; pass only the scheme, host, port and optional path prefix",
+            setting="host",
+            shown=repr(bare),
+            problem="must not carry credentials, a query or a fragment",
+            advice="give only the scheme, host, port and optional path prefix",
         )
     if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
+        raise InvalidSettingError(
             f"refusing plain http:// to {parts.hostname}: the token would travel unencrypted. "
-            "Use https://, or pass allow_insecure_http=True if you really mean it"
+            "Use https://, or pass allow_insecure_http=True if you really mean it",
+            setting="host",
+            shown=shown,
+            problem=f"is plain http:// to {parts.hostname}, which is not loopback: the "
+            "token would travel unencrypted",
+            advice="use https:// (plain http:// goes to a loopback host only, such as "
+            "the emulator's)",
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
@@ -158,16 +243,25 @@ def _clean(name: str, value: str) -> str | None:
     where = f"setting {name!r} (argument {name}= or ${ENV_VARS[name]})"
     for position, char in enumerate(text, start=1):
         if not char.isprintable():
-            raise ConfigurationError(
-                f"{where} holds a control character, or another that does not print "
-                f"(U+{ord(char):04X}), at position {position}; the value is not shown. Remove "
-                "it (check the env file for stray line breaks) and try again"
+            problem = (
+                "holds a control character, or another that does not print "
+                f"(U+{ord(char):04X}), at position {position}; the value is not shown"
+            )
+            advice = "remove it (check the env file for stray line breaks) and try again"
+            raise InvalidSettingError(
+                f"{where} {problem}. {advice[0].upper()}{advice[1:]}",
+                setting=name,
+                problem=problem,
+                advice=advice,
             )
         if name in HEADER_SETTINGS and not char.isascii():
-            raise ConfigurationError(
-                f"{where} holds a character that is not ASCII at position {position}; it is "
-                "sent as an HTTP header, which carries ASCII only. The value is not shown: "
-                "copy it again from the Kore.ai app settings"
+            problem = (
+                f"holds a character that is not ASCII at position {position}; it is "
+                "sent as an HTTP header, which carries ASCII only. The value is not shown"
+            )
+            advice = "copy it again from the Kore.ai app settings"
+            raise InvalidSettingError(
+                f"{where} {problem}: {advice}", setting=name, problem=problem, advice=advice
             )
     return text
 
@@ -344,9 +438,14 @@ class Settings:
         account = _pick("account_id", account_id, environ)
         assert host_value is not None and account is not None
         if any(char in account for char in "/?#%") or any(c.isspace() for c in account):
-            raise ConfigurationError(
-                f"account_id {account!r} is not an account id (no spaces, '/', '?', '#' or "
-                "'%'); pass the id from the Kore.ai app settings or set CVFRAME_ACCOUNT_ID"
+            problem = "is not an account id (no spaces, '/', '?', '#' or '%')"
+            raise InvalidSettingError(
+                f"account_id {account!r} {problem}; pass the id from the Kore.ai app "
+                "settings or set CVFRAME_ACCOUNT_ID",
+                setting="account_id",
+                shown=repr(account),
+                problem=problem,
+                advice="give the id from the Kore.ai app settings",
             )
         tok = _pick("token", token, environ)
         cid = _pick("client_id", client_id, environ)

@@ -119,6 +119,12 @@ def _fetch(args: argparse.Namespace) -> int:
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
     _check_output_path(out)
     refuse_options(args, _APPLIES_TO)
+    if args.endpoint == "agents" and args.page_size == "auto":
+        raise UsageError(
+            "--page-size auto does not apply to --endpoint agents (its API pages by "
+            "offset/limit, so a page cannot grow); pass a number of agents a request, "
+            "or leave --page-size out for the default"
+        )
     check_settings(args, args.endpoint)
     df = _read(args)
     if df.empty:

@@ -23,6 +23,7 @@ from ._emulator import add_emulator_command
 from ._errors import EXIT_CODES, REPORTED_ERRORS, error_line, exit_code
 from ._fetch import add_fetch_command
 from ._logging import add_logging_options, command_logging, log_level
+from ._options import in_command_words
 from ._snapshot import add_export_command, add_sync_command
 
 __all__ = ["build_parser", "main"]
@@ -84,8 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 141
         except REPORTED_ERRORS as exc:
-            print(f"cvframe: error: {error_line(exc)}", file=sys.stderr)
-            return exit_code(exc)
+            told = in_command_words(exc, args)
+            print(f"cvframe: error: {error_line(told)}", file=sys.stderr)
+            return exit_code(told)
         except KeyboardInterrupt:
             print("cvframe: interrupted", file=sys.stderr)
             return 130

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any, TypeAlias
 
 from .._api import DEFAULT_REQUESTS_PER_MINUTE, missing_settings, missing_settings_error
 from .._endpoints import endpoint_named
-from ._errors import UsageError
+from .._errors import ConfigurationError
+from ._errors import CommandError, UsageError
 
 __all__ = [
     "ENDPOINT_HELP",
@@ -19,8 +21,11 @@ __all__ = [
     "add_endpoint_option",
     "check_settings",
     "connection_settings",
+    "in_command_words",
+    "nonnegative_seconds_argument",
     "notice",
     "page_size_argument",
+    "positive_number_argument",
     "refuse_options",
 ]
 
@@ -87,7 +92,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--instance-id", help="iId header value ($CVFRAME_INSTANCE_ID)")
     group.add_argument(
         "--requests-per-minute",
-        type=float,
+        type=positive_number_argument,
         default=None,
         help=f"client-side rate limit (default {DEFAULT_REQUESTS_PER_MINUTE:g}, "
         "the documented API limit)",
@@ -136,6 +141,43 @@ def check_settings(args: argparse.Namespace, endpoint: str) -> None:
         raise missing_settings_error(missing, hints=MISSING_HINTS)
 
 
+#: Each setting the library can refuse -> the option that gives it (None: the command
+#: reads it from the environment only), that option's attribute, and its variable.
+_SETTING_SOURCES: dict[str, tuple[str | None, str, str]] = {
+    "host": ("--host", "host", "CVFRAME_HOST"),
+    "account_id": ("--account", "account_id", "CVFRAME_ACCOUNT_ID"),
+    "org_id": ("--org", "org", "CVFRAME_ORG_ID"),
+    "instance_id": ("--instance-id", "instance_id", "CVFRAME_INSTANCE_ID"),
+    "token": (None, "", "CVFRAME_TOKEN"),
+    "client_id": (None, "", "CVFRAME_CLIENT_ID"),
+    "client_secret": (None, "", "CVFRAME_CLIENT_SECRET"),
+}
+
+
+def in_command_words(exc: BaseException, args: argparse.Namespace) -> BaseException:
+    """``exc`` told by the option or variable its refused setting came from, else ``exc``.
+
+    The library refuses a setting's value (a control character, a host that is not
+    one...) in words of keyword arguments (``argument host= or $CVFRAME_HOST``); its
+    error holds the setting's name, what is wrong and what to do besides
+    (``InvalidSettingError``), which this words as the command's: the option when the
+    command line gave the value (the library takes it before the variable), else the
+    variable. A secret's value is never in those parts.
+    """
+    setting = getattr(exc, "setting", "")
+    if not isinstance(exc, ConfigurationError) or setting not in _SETTING_SOURCES:
+        return exc
+    problem, advice = getattr(exc, "problem", ""), getattr(exc, "advice", "")
+    if not problem:
+        return exc
+    option, dest, variable = _SETTING_SOURCES[setting]
+    where = option if option is not None and getattr(args, dest, None) is not None else variable
+    shown = getattr(exc, "shown", "")
+    subject = f"{where} {shown}" if shown else where
+    told = f"{subject} {problem}" + (f". {advice[:1].upper()}{advice[1:]}" if advice else "")
+    return CommandError(told)
+
+
 def add_allow_empty_option(parser: argparse.ArgumentParser, what: str) -> None:
     """Add ``--allow-empty``: zero rows are fine (a notice, exit 0) instead of exit 3."""
     parser.add_argument(
@@ -149,6 +191,28 @@ def add_allow_empty_option(parser: argparse.ArgumentParser, what: str) -> None:
 def notice(text: str) -> None:
     """One ``cvframe: notice:`` line on stderr: worth knowing, not a failure."""
     print(f"cvframe: notice: {text}", file=sys.stderr)
+
+
+def positive_number_argument(text: str) -> float:
+    """``--requests-per-minute``: a finite number > 0 (the library's check, in option words)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def nonnegative_seconds_argument(text: str) -> float:
+    """``--lock-timeout``: a number of seconds >= 0 (``inf``: wait as long as it takes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
 
 
 def page_size_argument(text: str) -> int | str:

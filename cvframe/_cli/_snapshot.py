@@ -19,6 +19,7 @@ from ._options import (
     add_endpoint_option,
     check_settings,
     connection_settings,
+    nonnegative_seconds_argument,
     notice,
     page_size_argument,
     refuse_options,
@@ -74,7 +75,7 @@ def add_sync_command(subcommands: Subcommands) -> None:
     )
     parser.add_argument(
         "--lock-timeout",
-        type=float,
+        type=nonnegative_seconds_argument,
         default=DEFAULT_LOCK_TIMEOUT,
         help="seconds to wait for another sync of PATH (default %(default)g)",
     )

@@ -1,0 +1,247 @@
+"""A setting the library refuses is told in the command's words: its option or variable.
+
+``python -m cvframe`` runs in a clean environment (no ``CVFRAME_*`` but those a test
+sets). Every refused value gives one ``cvframe: error:`` line and exit status 1 (a bad
+option value that argparse checks: exit 2), names the option or the variable the value
+came from and what to do, never a keyword argument (``host=...``: no command line can
+pass one), and never shows a secret, not even a part of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cvframe
+
+#: Settings that are fine, on loopback: a test replaces the one it is about.
+GOOD = {
+    "CVFRAME_HOST": "127.0.0.1:9",
+    "CVFRAME_ACCOUNT_ID": "acct-1",
+    "CVFRAME_ORG_ID": "org-1",
+    "CVFRAME_TOKEN": "goodtoken",
+}
+#: A value's two halves: neither may be printed when the value is refused.
+HEAD, TAIL = "SECRETHEAD", "SECRETTAIL"
+
+#: The library's words that a command line cannot use: keyword arguments.
+LIBRARY_WORDS = re.compile(
+    r"\b(org_id|host|account_id|token|client_id|client_secret|instance_id|"
+    r"requests_per_minute|lock_timeout|page_size|allow_insecure_http)\s*=|\bargument \w+="
+)
+
+#: Setting -> the option that gives it (None: the environment only) and its variable.
+OPTIONS = {
+    "host": ("--host", "CVFRAME_HOST"),
+    "account_id": ("--account", "CVFRAME_ACCOUNT_ID"),
+    "org_id": ("--org", "CVFRAME_ORG_ID"),
+    "instance_id": ("--instance-id", "CVFRAME_INSTANCE_ID"),
+    "token": (None, "CVFRAME_TOKEN"),
+    "client_id": (None, "CVFRAME_CLIENT_ID"),
+    "client_secret": (None, "CVFRAME_CLIENT_SECRET"),
+}
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m cvframe ARGS`` with only ``env``'s CVFRAME_* variables set."""
+    root = Path(cvframe.__file__).resolve().parents[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CVFRAME_")}
+    environ.update(env)
+    environ["PYTHONPATH"] = os.pathsep.join([str(root), environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "cvframe", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environ,
+    )
+
+
+def error_line(done: subprocess.CompletedProcess[str], status: int = 1) -> str:
+    """The one ``cvframe: error:`` line of a run that exited with ``status``."""
+    assert done.returncode == status, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("cvframe: error: "), done.stderr
+    assert not LIBRARY_WORDS.search(lines[0]), lines[0]
+    return lines[0]
+
+
+def fetch(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    window = ["--from", "2023-01-02", "--to", "2023-01-03"]
+    out = ["-q", "-o", str(tmp_path / "x.csv")]
+    done = run_cli("fetch", *window, *out, *args, env=env)
+    assert not (tmp_path / "x.csv").exists()
+    return done
+
+
+def given(setting: str, value: str, *, by_option: bool) -> tuple[list[str], dict[str, str]]:
+    """The arguments and environment that give ``setting`` the ``value``."""
+    option, variable = OPTIONS[setting]
+    env = dict(GOOD)
+    if setting in ("client_id", "client_secret"):
+        del env["CVFRAME_TOKEN"]
+        env.update({"CVFRAME_CLIENT_ID": "cid", "CVFRAME_CLIENT_SECRET": "csecret"})
+    if by_option:
+        assert option is not None
+        return [option, value], env
+    env[variable] = value
+    return [], env
+
+
+def where(setting: str, *, by_option: bool) -> str:
+    option, variable = OPTIONS[setting]
+    return option if by_option and option is not None else variable
+
+
+_SOURCES = [
+    (setting, by_option)
+    for setting, (option, _) in OPTIONS.items()
+    for by_option in ((True, False) if option is not None else (False,))
+]
+
+
+@pytest.mark.parametrize("char", ["\x01", "\n"], ids=["U+0001", "newline"])
+@pytest.mark.parametrize(("setting", "by_option"), _SOURCES)
+def test_a_control_character_in_any_setting_names_where_it_was_set(
+    setting: str, by_option: bool, char: str, tmp_path: Path
+) -> None:
+    args, env = given(setting, f"{HEAD}{char}{TAIL}", by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    named = where(setting, by_option=by_option)
+    assert f"{named} holds a control character" in line, line
+    assert f"U+{ord(char):04X}" in line and "position 11" in line, line
+    assert "Remove it" in line, line
+    assert HEAD not in line and TAIL not in line, line
+    if by_option:  # the option's value is refused, not the variable's
+        assert OPTIONS[setting][1] not in line, line
+
+
+@pytest.mark.parametrize(
+    ("setting", "by_option"),
+    [("token", False), ("instance_id", True), ("instance_id", False)],
+)
+def test_a_header_setting_that_is_not_ascii_names_where_it_was_set(
+    setting: str, by_option: bool, tmp_path: Path
+) -> None:
+    args, env = given(setting, f"{HEAD}\u00e9{TAIL}", by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    named = where(setting, by_option=by_option)
+    assert f"{named} holds a character that is not ASCII" in line, line
+    assert HEAD not in line and TAIL not in line, line
+
+
+def test_sync_tells_a_refused_setting_by_its_variable_too(tmp_path: Path) -> None:
+    env = {**GOOD, "CVFRAME_TOKEN": f"{HEAD}\r{TAIL}"}
+    done = run_cli("sync", str(tmp_path / "snap"), "--from", "2023-01-02", env=env)
+    line = error_line(done)
+    assert "CVFRAME_TOKEN holds a control character" in line and "U+000D" in line, line
+    assert HEAD not in line and TAIL not in line, line
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("not a host", "is not a host name"),
+        ("https://exa mple.com/x", "is not a host name"),
+        ("http://", "is not a host name"),
+        ("ftp://example.com", "is not a host name"),
+        ("/just/a/path", "is not a host name"),
+        ("example.com:99999", "port"),
+        ("example.com:abc", "port"),
+        ("example.com:0", "port"),
+        ("https://example.com/?q=1", "must not carry credentials, a query or a fragment"),
+        ("http://example.com", "plain http://"),
+    ],
+)
+@pytest.mark.parametrize("by_option", [True, False], ids=["option", "variable"])
+def test_a_value_that_is_not_a_host_names_where_it_was_set(
+    host: str, says: str, by_option: bool, tmp_path: Path
+) -> None:
+    args, env = given("host", host, by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    named = where("host", by_option=by_option)
+    assert line.startswith(f"cvframe: error: {named} "), line
+    assert says in line, line
+    assert "the request to" not in line, line  # refused before any request
+    if by_option:
+        assert "CVFRAME_HOST" not in line, line
+
+
+@pytest.mark.parametrize("by_option", [True, False], ids=["option", "variable"])
+def test_a_host_with_a_password_never_shows_it(by_option: bool, tmp_path: Path) -> None:
+    args, env = given("host", f"https://user:{HEAD}@example.com", by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    assert line.startswith(f"cvframe: error: {where('host', by_option=by_option)} "), line
+    assert "must not carry credentials" in line, line
+    assert HEAD not in line and "user" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("account", "by_option"), [("acct 1", True), ("acct/1", False), ("a?b", True)]
+)
+def test_a_value_that_is_not_an_account_id_names_where_it_was_set(
+    account: str, by_option: bool, tmp_path: Path
+) -> None:
+    args, env = given("account_id", account, by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    named = where("account_id", by_option=by_option)
+    assert line.startswith(f"cvframe: error: {named} {account!r} is not an account id"), line
+    assert "Kore.ai app settings" in line, line
+
+
+# Siblings: the options with a number the library checks are checked by the command's
+# parser, as --page-size is (bad usage, exit 2), in its words.
+
+
+def usage_error(done: subprocess.CompletedProcess[str], option: str) -> str:
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert re.match(rf"cvframe \w+: error: argument {option}: ", last), done.stderr
+    assert "Traceback" not in done.stderr
+    assert not LIBRARY_WORDS.search(done.stderr), done.stderr
+    return last
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "inf"])
+def test_requests_per_minute_that_is_not_a_positive_number_is_bad_usage(
+    value: str, tmp_path: Path
+) -> None:
+    done = fetch(tmp_path, "--requests-per-minute", value, env=GOOD)
+    line = usage_error(done, "--requests-per-minute")
+    assert "a number > 0" in line and repr(value) in line, line
+
+
+def test_sync_requests_per_minute_too(tmp_path: Path) -> None:
+    args = ["--from", "2023-01-02", "--requests-per-minute", "0"]
+    done = run_cli("sync", str(tmp_path / "snap"), *args, env=GOOD)
+    usage_error(done, "--requests-per-minute")
+
+
+@pytest.mark.parametrize("value", ["-1", "nan"])
+def test_a_lock_timeout_that_is_not_a_number_of_seconds_is_bad_usage(
+    value: str, tmp_path: Path
+) -> None:
+    args = ["--from", "2023-01-02", "--lock-timeout", value]
+    done = run_cli("sync", str(tmp_path / "snap"), *args, env=GOOD)
+    line = usage_error(done, "--lock-timeout")
+    assert "seconds" in line and repr(value) in line, line
+    assert not (tmp_path / "snap").exists()
+
+
+def test_page_size_auto_for_the_agents_directory_is_refused_by_the_option(
+    tmp_path: Path,
+) -> None:
+    done = run_cli(
+        "fetch", "--endpoint", "agents", "--page-size", "auto", "-o", str(tmp_path / "a.csv"),
+        env=GOOD,
+    )  # fmt: skip
+    line = error_line(done, status=2)
+    assert "--page-size auto" in line and "--endpoint agents" in line, line
+    assert "--page-size 100" in line or "number" in line, line
