@@ -32,6 +32,8 @@ from ._options import (
     add_connection_options,
     add_endpoint_option,
     check_settings,
+    check_time_zone_option,
+    check_window_options,
     connection_settings,
     notice,
     page_size_argument,
@@ -119,6 +121,8 @@ def _fetch(args: argparse.Namespace) -> int:
         raise ValueError(f"--output must end in .parquet or .csv, got {out.name!r}")
     _check_output_path(out)
     refuse_options(args, _APPLIES_TO)
+    check_window_options(args)
+    check_time_zone_option(args)
     if args.endpoint == "agents" and args.page_size == "auto":
         raise UsageError(
             "--page-size auto does not apply to --endpoint agents (its API pages by "

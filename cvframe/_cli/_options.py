@@ -7,9 +7,14 @@ import math
 import sys
 from typing import Any, TypeAlias
 
+import pandas as pd
+
 from .._api import DEFAULT_REQUESTS_PER_MINUTE, missing_settings, missing_settings_error
+from .._durations import parse_duration
 from .._endpoints import endpoint_named
 from .._errors import ConfigurationError
+from .._frame import check_time_zone
+from .._times import format_api_time, to_utc
 from ._errors import CommandError, UsageError
 
 __all__ = [
@@ -19,7 +24,10 @@ __all__ = [
     "add_allow_empty_option",
     "add_connection_options",
     "add_endpoint_option",
+    "check_duration_option",
     "check_settings",
+    "check_time_zone_option",
+    "check_window_options",
     "connection_settings",
     "in_command_words",
     "nonnegative_seconds_argument",
@@ -176,6 +184,47 @@ def in_command_words(exc: BaseException, args: argparse.Namespace) -> BaseExcept
     subject = f"{where} {shown}" if shown else where
     told = f"{subject} {problem}" + (f". {advice[:1].upper()}{advice[1:]}" if advice else "")
     return CommandError(told)
+
+
+def check_window_options(args: argparse.Namespace, *, open_end_is_now: bool = True) -> None:
+    """``--from`` and ``--to`` read as the library will, but refused in the options' words.
+
+    The library names them ``start=`` and ``end=``. ``open_end_is_now``: a window
+    without ``--to`` ends now (fetch, sync), so ``--from`` must come before it.
+    """
+    begin = None if args.start is None else to_utc(args.start, "--from")
+    stop = None if args.end is None else to_utc(args.end, "--to")
+    if begin is None:
+        return
+    if stop is not None and stop <= begin:
+        raise CommandError(
+            f"--to ({format_api_time(stop)}) must be after --from ({format_api_time(begin)}); "
+            "the window [--from, --to) is empty otherwise"
+        )
+    if stop is None and open_end_is_now and begin >= pd.Timestamp.now(tz="UTC"):
+        raise CommandError(
+            f"--from ({format_api_time(begin)}) must be before now: without --to the "
+            "window ends now. Pass an earlier --from"
+        )
+
+
+def check_time_zone_option(args: argparse.Namespace) -> None:
+    """``--time-zone``, when given, is one the library takes; refused in the option's words."""
+    zone = getattr(args, "time_zone", None)
+    if zone is None:
+        return
+    try:
+        check_time_zone(zone)
+    except ValueError:
+        raise CommandError(
+            f"--time-zone {zone!r} is not an IANA time zone name such as 'UTC' or "
+            "'America/New_York', nor a fixed offset such as '+05:30'; pass one of those"
+        ) from None
+
+
+def check_duration_option(value: str, option: str, *, allow_zero: bool = False) -> None:
+    """``value`` of ``option`` is a duration the library takes (refused naming ``option``)."""
+    parse_duration(value, name=option, allow_zero=allow_zero)
 
 
 def add_allow_empty_option(parser: argparse.ArgumentParser, what: str) -> None:

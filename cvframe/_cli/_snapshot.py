@@ -17,7 +17,10 @@ from ._options import (
     add_allow_empty_option,
     add_connection_options,
     add_endpoint_option,
+    check_duration_option,
     check_settings,
+    check_time_zone_option,
+    check_window_options,
     connection_settings,
     nonnegative_seconds_argument,
     notice,
@@ -119,6 +122,9 @@ def _sync(args: argparse.Namespace) -> int:
             f"write it whole with cvframe fetch --endpoint {args.endpoint} -o FILE"
         )
     refuse_options(args, _SYNC_APPLIES_TO)
+    check_window_options(args)
+    check_time_zone_option(args)
+    check_duration_option(args.lookback, "--lookback", allow_zero=True)
     check_settings(args, args.endpoint)
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
@@ -198,6 +204,8 @@ def add_export_command(subcommands: Subcommands) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    check_window_options(args, open_end_is_now=False)
+    check_duration_option(args.sl_threshold, "--sl-threshold")
     df = read_snapshot(
         args.snapshot,
         start=args.start,

@@ -245,3 +245,74 @@ def test_page_size_auto_for_the_agents_directory_is_refused_by_the_option(
     line = error_line(done, status=2)
     assert "--page-size auto" in line and "--endpoint agents" in line, line
     assert "--page-size 100" in line or "number" in line, line
+
+
+# Siblings: the window and the other options the library reads are refused in the
+# option's words too (``--from 'x' is not a time``, not ``start='x'``), exit 1.
+
+_SNAKE_WORDS = re.compile(r"\b(start|end|time_zone|lookback|sl_threshold)\b(?!-)")
+
+
+def option_error(done: subprocess.CompletedProcess[str], option: str) -> str:
+    line = error_line(done)
+    assert option in line, line
+    assert not _SNAKE_WORDS.search(line.replace(option, "")), line
+    return line
+
+
+@pytest.mark.parametrize(
+    ("window", "option", "says"),
+    [
+        (["--from", "yesterday-ish"], "--from", "is not a time"),
+        (["--from", "2023-01-02", "--to", "soon"], "--to", "is not a time"),
+        (["--from", "2023-01-03", "--to", "2023-01-02"], "--to", "must be after --from"),
+        (["--from", "2999-01-01"], "--from", "must be before now"),
+    ],
+)
+@pytest.mark.parametrize("command", ["fetch", "sync"])
+def test_a_window_option_the_library_refuses_is_named_by_its_option(
+    command: str, window: list[str], option: str, says: str, tmp_path: Path
+) -> None:
+    if command == "fetch":
+        done = run_cli("fetch", *window, "-q", "-o", str(tmp_path / "x.csv"), env=GOOD)
+    else:
+        done = run_cli("sync", str(tmp_path / "snap"), *window, env=GOOD)
+    line = option_error(done, option)
+    assert says in line, line
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "snap").exists()
+
+
+def test_export_names_its_window_options_too(tmp_path: Path) -> None:
+    args = ["--from", "2023-01-03", "--to", "2023-01-02"]
+    done = run_cli("export", str(tmp_path / "snap"), str(tmp_path / "out"), *args, env={})
+    line = option_error(done, "--to")
+    assert "must be after --from" in line, line
+
+
+@pytest.mark.parametrize("command", ["fetch", "sync"])
+def test_a_time_zone_that_is_not_one_is_named_by_its_option(command: str, tmp_path: Path) -> None:
+    window = ["--from", "2023-01-02", "--to", "2023-01-03"]
+    zone = ["--endpoint", "agentactivity", "--time-zone", "Mars/Base"]
+    if command == "fetch":
+        done = run_cli("fetch", *window, *zone, "-q", "-o", str(tmp_path / "x.csv"), env=GOOD)
+    else:
+        done = run_cli("sync", str(tmp_path / "snap"), *window, *zone, env=GOOD)
+    line = option_error(done, "--time-zone")
+    assert "'Mars/Base' is not an IANA time zone" in line, line
+
+
+@pytest.mark.parametrize(("value", "says"), [("abc", "is not a duration"), ("2", "no unit")])
+def test_a_lookback_that_is_not_a_duration_is_named_by_its_option(
+    value: str, says: str, tmp_path: Path
+) -> None:
+    args = ["--from", "2023-01-02", "--lookback", value]
+    line = option_error(run_cli("sync", str(tmp_path / "snap"), *args, env=GOOD), "--lookback")
+    assert says in line, line
+    assert not (tmp_path / "snap").exists()
+
+
+def test_an_sl_threshold_that_is_not_a_duration_is_named_by_its_option(tmp_path: Path) -> None:
+    args = ["--sl-threshold", "20"]
+    done = run_cli("export", str(tmp_path / "snap"), str(tmp_path / "out"), *args, env={})
+    line = option_error(done, "--sl-threshold")
+    assert "no unit" in line and "'20s'" in line, line
