@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
-from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, sync
+from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, snapshot_days, sync
 from .._wfm import write_wfm
-from ._errors import NothingWrittenError, UsageError
+from ._errors import CommandError, NothingWrittenError, UsageError
 from ._options import (
     HISTORY_ENDPOINTS,
     Subcommands,
@@ -126,6 +126,17 @@ def _sync(args: argparse.Namespace) -> int:
     check_time_zone_option(args)
     check_duration_option(args.lookback, "--lookback", allow_zero=True)
     check_settings(args, args.endpoint)
+    # The library's words for this are start=; a snapshot with no day yet is a first run.
+    if (
+        args.endpoint == "agentactivity"
+        and args.start is None
+        and not snapshot_days(args.path, storage_options=_storage_options(args))
+    ):
+        raise CommandError(
+            "the first sync of agentactivity needs --from: its API reads bounded "
+            "windows (no paging), so there is no 'from the first record'; pass e.g. "
+            "--from 2024-03-04 (later runs go on from the snapshot)"
+        )
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size

@@ -316,3 +316,10 @@ def test_an_sl_threshold_that_is_not_a_duration_is_named_by_its_option(tmp_path:
     done = run_cli("export", str(tmp_path / "snap"), str(tmp_path / "out"), *args, env={})
     line = option_error(done, "--sl-threshold")
     assert "no unit" in line and "'20s'" in line, line
+
+
+def test_the_first_sync_of_agent_activity_asks_for_from(tmp_path: Path) -> None:
+    done = run_cli("sync", str(tmp_path / "snap"), "--endpoint", "agentactivity", env=GOOD)
+    line = option_error(done, "--from")
+    assert "first sync of agentactivity needs --from" in line, line
+    assert not (tmp_path / "snap").exists()
