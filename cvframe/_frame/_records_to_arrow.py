@@ -416,7 +416,7 @@ def typed_records_to_table(
                 [()] * len(columns), declared, describe, duration_unit, "UTC", None, columns
             )
         fields = type(records[0]).__struct_fields__
-        if len(fields) != len(columns):
+        if sorted(fields) != sorted(c.name for c in columns):
             raise TypeError(f"typed records of {declared.name} must have a field per column")
         rows = map(msgspec.structs.astuple, records)
         values = dict(zip(fields, zip(*rows, strict=True), strict=True))
@@ -463,10 +463,7 @@ def _typed_array(
         return _duration_array(column, describe, values, duration_unit)  # raises, naming it
     # Arrow's view of the int64 array: a tenth of the time of converting a numpy
     # timedelta64 array (whose unit Arrow looks up each time).
-    return pa_arrow.array(numbers).view(_DURATION_MS)
-
-
-_DURATION_MS = pa_arrow.duration("ms")
+    return pa_arrow.array(numbers).view(ARROW_TYPES["duration"])
 
 
 def _columns_to_table(

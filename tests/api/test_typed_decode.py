@@ -199,6 +199,16 @@ def test_records_whose_fields_come_in_another_order_decode_typed_to_the_same_tab
     assert _same_outcome(_page(*records))
 
 
+def test_typed_records_must_have_a_field_per_column_by_name() -> None:
+    import msgspec
+
+    named = [(c.name, Any) for c in CALLVOLUME.columns]
+    other = msgspec.defstruct("Other", [*named[:-1], ("something_else", Any)])
+    record = other(*([None] * len(named)))
+    with pytest.raises(TypeError, match="a field per column"):
+        typed_records_to_table([record], ids=["r1"])
+
+
 def test_a_record_without_an_id_or_a_page_without_hasmore_goes_the_dict_road() -> None:
     no_id = {k: v for k, v in SAMPLE_RECORD.items() if k != "_id"}
     assert not _same_outcome(_page(no_id))
@@ -268,12 +278,22 @@ _values = st.one_of(
     st.sampled_from(["2023-06-01T09:45:00.000Z", "2023-06-01T09:45:00Z", "2023-06-01", "x"]),
 )
 _fields = st.sampled_from([*cvframe.API_FIELDS, "extra"])
+
+
+def _shuffled(record: dict[str, Any], order: Any) -> dict[str, Any]:
+    keys = list(record)
+    order.shuffle(keys)
+    return {k: record[k] for k in keys}
+
+
 _records = st.builds(
-    lambda changes, dropped: {
-        k: v for k, v in {**SAMPLE_RECORD, **changes}.items() if k not in dropped
-    },
+    lambda changes, dropped, order, shuffle: (_shuffled if shuffle else lambda r, _: r)(
+        {k: v for k, v in {**SAMPLE_RECORD, **changes}.items() if k not in dropped}, order
+    ),
     st.dictionaries(_fields, _values, max_size=3),
     st.sets(_fields, max_size=2),
+    st.randoms(use_true_random=False),
+    st.booleans(),  # the API's order, or any other
 )
 
 
