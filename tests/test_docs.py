@@ -507,9 +507,11 @@ def bench_block() -> str:
     pairs = max((r.get("pairs", 0) for r in result["rows"]), default=0)
     if pairs:
         machine += (
-            f" A ratio with a range beside it is the median of {pairs} reads' ratios, each "
-            "to the anchor's runs just before and after it (the range: the lowest and "
-            "highest of them)."
+            f" The CPU rows pair runs instead: each of {pairs} reads against the anchor's "
+            "runs just before and after it. Their ratio is the median of those reads' "
+            "ratios, with the lowest and highest beside it (so not the row's two "
+            "figures divided); cvframe's figure is the median of all its reads, the "
+            "anchor's the median of its runs."
         )
     return f"{machine}\n\n{run.table(result['rows'])}"
 
