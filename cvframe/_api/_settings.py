@@ -176,12 +176,19 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
         )
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
     shown = repr(_without_userinfo(host))
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:
+        # A bracket that opens no IPv6 address ("[::1"), or one around something else
+        # ("https://[zz]"): urlsplit's own message would name no setting.
+        parts, hostname = None, None
     if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or not _is_host_name(parts.hostname)
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not hostname
+        or not _is_host_name(hostname)
     ):
         raise InvalidSettingError(
             f"host {shown} is not a host name or an http(s) URL; "
@@ -206,7 +213,7 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
             advice="leave the port out (https: 443) or give one such as example.com:8443",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        bare = f"{parts.scheme}://{parts.hostname}"
+        bare = f"{parts.scheme}://{hostname}"
         raise InvalidSettingError(
             f"host {bare} must not carry credentials, a query "
             "or a fragment; pass only the scheme, host, port and optional path prefix",
@@ -215,13 +222,13 @@ def normalize_base_url(host: str, *, allow_insecure_http: bool = False) -> str:
             problem="must not carry credentials, a query or a fragment",
             advice="give only the scheme, host, port and optional path prefix",
         )
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(hostname):
         raise InvalidSettingError(
-            f"refusing plain http:// to {parts.hostname}: the token would travel unencrypted. "
+            f"refusing plain http:// to {hostname}: the token would travel unencrypted. "
             "Use https://, or pass allow_insecure_http=True if you really mean it",
             setting="host",
             shown=shown,
-            problem=f"is plain http:// to {parts.hostname}, which is not loopback: the "
+            problem=f"is plain http:// to {hostname}, which is not loopback: the "
             "token would travel unencrypted",
             advice="use https:// (plain http:// goes to a loopback host only, such as "
             "the emulator's)",

@@ -153,6 +153,11 @@ def test_sync_tells_a_refused_setting_by_its_variable_too(tmp_path: Path) -> Non
         ("http://", "is not a host name"),
         ("ftp://example.com", "is not a host name"),
         ("/just/a/path", "is not a host name"),
+        # A bracket that opens no IPv6 address, or one around something else: urlsplit's
+        # own ValueError ("Invalid IPv6 URL") named no setting.
+        ("[::1", "is not a host name"),
+        ("https://[::1/x", "is not a host name"),
+        ("https://[zz]", "is not a host name"),
         ("example.com:99999", "port"),
         ("example.com:abc", "port"),
         ("example.com:0", "port"),
@@ -181,6 +186,25 @@ def test_a_host_with_a_password_never_shows_it(by_option: bool, tmp_path: Path) 
     assert line.startswith(f"cvframe: error: {where('host', by_option=by_option)} "), line
     assert "must not carry credentials" in line, line
     assert HEAD not in line and "user" not in line, line
+
+
+@pytest.mark.parametrize("by_option", [True, False], ids=["option", "variable"])
+def test_a_malformed_host_with_a_password_never_shows_it(by_option: bool, tmp_path: Path) -> None:
+    args, env = given("host", f"https://user:{HEAD}@[{TAIL}", by_option=by_option)
+    line = error_line(fetch(tmp_path, *args, env=env))
+    assert line.startswith(f"cvframe: error: {where('host', by_option=by_option)} "), line
+    assert "is not a host name" in line, line
+    assert HEAD not in line and "user" not in line, line
+
+
+@pytest.mark.parametrize("host", ["[::1", "https://[zz]", "https://u:pw@[zz]"])
+def test_the_library_refuses_a_malformed_host_naming_its_keyword_argument(host: str) -> None:
+    """For Python users the message keeps the library's words: host= or CVFRAME_HOST."""
+    with pytest.raises(cvframe.ConfigurationError) as info:
+        cvframe.CallVolumeClient(host=host, account_id="a", token="t")
+    message = str(info.value)
+    assert "is not a host name" in message and "host='platform.kore.ai'" in message, message
+    assert "pw" not in message, message
 
 
 @pytest.mark.parametrize(
