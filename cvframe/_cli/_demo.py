@@ -22,7 +22,7 @@ from .._analytics import (
 )
 from .._api import CallVolumeClient, read_agent_activity, read_agent_performance, read_callvolume
 from ..emulator import Emulator
-from ._options import Subcommands
+from ._options import Subcommands, whole_number_argument
 
 __all__ = ["add_demo_command"]
 
@@ -45,8 +45,10 @@ def add_demo_command(subcommands: Subcommands) -> None:
         "first day.",
     )
     demo.add_argument("--output", default="demo-output", help="folder for the Parquet file")
-    demo.add_argument("--days", type=int, default=_DAYS, help="days to read")
-    demo.add_argument("--queues", type=int, default=_QUEUES, help="queues the account has")
+    demo.add_argument("--days", type=whole_number_argument(1), default=_DAYS, help="days to read")
+    demo.add_argument(
+        "--queues", type=whole_number_argument(1), default=_QUEUES, help="queues the account has"
+    )
     demo.set_defaults(func=_demo)
 
 

@@ -6,11 +6,17 @@ import argparse
 import inspect
 import sys
 import time
+from datetime import datetime
 
 from .._api import DEFAULT_REQUESTS_PER_MINUTE
 from ..emulator import Emulator
 from ._errors import CommandError
-from ._options import Subcommands
+from ._options import (
+    Subcommands,
+    finite_seconds_argument,
+    positive_number_argument,
+    whole_number_argument,
+)
 
 __all__ = ["add_emulator_command"]
 
@@ -31,19 +37,24 @@ def add_emulator_command(subcommands: Subcommands) -> None:
         "--port", type=_port_number, default=8765, help="port (0 picks a free one)"
     )
     emulator.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="fixes the data")
-    emulator.add_argument("--queues", type=int, default=_DEFAULTS["queues"])
+    emulator.add_argument("--queues", type=whole_number_argument(1), default=_DEFAULTS["queues"])
     emulator.add_argument(
-        "--start", default=str(_DEFAULTS["start"]), help="first UTC day with data"
+        "--start",
+        type=_day_argument,
+        default=str(_DEFAULTS["start"]),
+        help="first UTC day with data",
     )
-    emulator.add_argument("--days", type=int, default=_DEFAULTS["days"])
+    emulator.add_argument("--days", type=whole_number_argument(0), default=_DEFAULTS["days"])
     emulator.add_argument(
         "--requests-per-minute",
-        type=float,
+        type=positive_number_argument,
         # The documented API limit: the emulator answers 429 where the real API would.
         default=float(DEFAULT_REQUESTS_PER_MINUTE),
         help="429 beyond this (default %(default)g)",
     )
-    emulator.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
+    emulator.add_argument(
+        "--latency", type=finite_seconds_argument, default=0.0, help="seconds per answer"
+    )
     emulator.set_defaults(func=_serve)
 
 
@@ -58,6 +69,18 @@ def _port_number(text: str) -> int:
             f"{port} is not a port: use 1 to 65535, or 0 for a free one"
         )
     return port
+
+
+def _day_argument(text: str) -> str:
+    """An argparse type: ``--start``, an ISO 8601 date (or a time, whose UTC day counts)."""
+    iso = text if "T" in text else text + "T00:00:00Z"
+    try:
+        datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 date such as 2023-01-02, got {text!r}"
+        ) from None
+    return text
 
 
 def _serve(args: argparse.Namespace) -> int:

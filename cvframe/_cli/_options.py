@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import pandas as pd
@@ -29,12 +30,14 @@ __all__ = [
     "check_time_zone_option",
     "check_window_options",
     "connection_settings",
+    "finite_seconds_argument",
     "in_command_words",
     "nonnegative_seconds_argument",
     "notice",
     "page_size_argument",
     "positive_number_argument",
     "refuse_options",
+    "whole_number_argument",
 ]
 
 #: What ``add_subparsers`` returns: each command module adds its commands to it.
@@ -262,6 +265,32 @@ def nonnegative_seconds_argument(text: str) -> float:
     if not value >= 0:  # NaN too
         raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
     return value
+
+
+def finite_seconds_argument(text: str) -> float:
+    """``emulator --latency``: a finite number of seconds >= 0 (each answer sleeps it)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def whole_number_argument(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``least`` (``--days``, ``--queues``)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text!r}")
+        return value
+
+    return whole_number
 
 
 def page_size_argument(text: str) -> int | str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
+from .._errors import LockError
 from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, snapshot_days, sync
 from .._wfm import write_wfm
 from ._errors import CommandError, NothingWrittenError, UsageError
@@ -140,21 +141,24 @@ def _sync(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size
-    report = sync(
-        args.path,
-        org_id=args.org,
-        start=args.start,
-        end=args.end,
-        lookback=args.lookback,
-        queues=args.queue or None,
-        prune=args.prune,
-        lock_timeout=args.lock_timeout,
-        progress=False,
-        storage_options=_storage_options(args),
-        endpoint=args.endpoint,
-        time_zone=args.time_zone,
-        **settings,
-    )
+    try:
+        report = sync(
+            args.path,
+            org_id=args.org,
+            start=args.start,
+            end=args.end,
+            lookback=args.lookback,
+            queues=args.queue or None,
+            prune=args.prune,
+            lock_timeout=args.lock_timeout,
+            progress=False,
+            storage_options=_storage_options(args),
+            endpoint=args.endpoint,
+            time_zone=args.time_zone,
+            **settings,
+        )
+    except LockError as exc:
+        raise CommandError(_in_option_words(exc)) from exc
     print(report.to_json() if args.json else report)
     if report.high_water_mark is None:
         # Not an error: a new account, or a window before its first record, has no data
@@ -167,6 +171,18 @@ def _sync(args: argparse.Namespace) -> int:
             "--to and --queue"
         )
     return 0
+
+
+#: How the library's lock and lease messages end: advice in its keyword argument's words.
+_LIBRARY_LOCK_ADVICE = "raise lock_timeout"
+
+
+def _in_option_words(exc: LockError) -> str:
+    """A held lock's message with the option for its advice: ``--lock-timeout``."""
+    text = str(exc)
+    if text.endswith(_LIBRARY_LOCK_ADVICE):
+        return text.removesuffix(_LIBRARY_LOCK_ADVICE) + "pass a larger --lock-timeout"
+    return text
 
 
 def add_export_command(subcommands: Subcommands) -> None:

@@ -347,3 +347,59 @@ def test_the_first_sync_of_agent_activity_asks_for_from(tmp_path: Path) -> None:
     line = option_error(done, "--from")
     assert "first sync of agentactivity needs --from" in line, line
     assert not (tmp_path / "snap").exists()
+
+
+# Siblings in the library's other words: a held lock said "raise lock_timeout", the
+# emulator's checks "requests_per_minute must be > 0", "queues must be >= 1 and days >= 0",
+# "date 'xT00:00:00Z' is not an ISO 8601 timestamp", and the demo's "days and queues must
+# be >= 1". Each is told by the command's option.
+
+
+def test_a_held_lock_asks_for_a_larger_lock_timeout(tmp_path: Path) -> None:
+    from cvframe._store._lock import DatasetLock
+
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    args = ["--from", "2023-01-02", "--to", "2023-01-03", "--lock-timeout", "0"]
+    with DatasetLock(snap, timeout=0):  # another sync holds it, in this process
+        done = run_cli("sync", str(snap), *args, env=GOOD)
+    line = error_line(done)
+    assert f"holds the lock on {snap}" in line and "within 0 s" in line, line
+    assert "try again later or pass a larger --lock-timeout" in line, line
+    assert "lock_timeout" not in line.replace("--lock-timeout", ""), line
+
+
+def run_emulator(*args: str) -> subprocess.CompletedProcess[str]:
+    """``cvframe emulator --port 0 ARGS``, which must be refused before it serves."""
+    return run_cli("emulator", "--port", "0", *args, env={})
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--requests-per-minute", "0", "a number > 0"),
+        ("--requests-per-minute", "nan", "a number > 0"),
+        ("--queues", "0", "a whole number >= 1"),
+        ("--days", "-1", "a whole number >= 0"),
+        ("--latency", "-1", "number of seconds >= 0"),
+        ("--latency", "inf", "number of seconds >= 0"),
+        ("--start", "notaday", "an ISO 8601 date"),
+    ],
+)
+def test_an_emulator_option_the_emulator_refuses_is_bad_usage(
+    option: str, value: str, says: str
+) -> None:
+    done = run_emulator(option, value)
+    line = usage_error(done, option)
+    assert says in line and repr(value) in line, line
+    assert "T00:00:00Z" not in line and "_" not in line.split(":", 2)[-1], line
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--days", "0"), ("--queues", "0"), ("--days", "-2")]
+)
+def test_a_demo_of_no_days_or_queues_is_bad_usage(option: str, value: str, tmp_path: Path) -> None:
+    done = run_cli("demo", "--output", str(tmp_path / "demo"), option, value, env={})
+    line = usage_error(done, option)
+    assert "a whole number >= 1" in line and repr(value) in line, line
+    assert not (tmp_path / "demo").exists()
