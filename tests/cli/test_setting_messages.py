@@ -369,6 +369,24 @@ def test_a_held_lock_asks_for_a_larger_lock_timeout(tmp_path: Path) -> None:
     assert "lock_timeout" not in line.replace("--lock-timeout", ""), line
 
 
+def test_a_held_lease_on_object_storage_asks_for_a_larger_lock_timeout(
+    s3_url: str, s3_options: dict[str, object]
+) -> None:
+    """The S3 lease's message ends as the lock's did ("raise lock_timeout"): told too."""
+    from cvframe._store._lease import ObjectLease
+    from cvframe._store._location import snapshot_location
+
+    lease = ObjectLease(snapshot_location(s3_url, s3_options), ttl=30, timeout=0)
+    storage = f"--endpoint-url={s3_options['endpoint_url']}"
+    args = ["--from", "2023-01-02", "--to", "2023-01-03", "--lock-timeout", "0", storage]
+    with lease:  # another sync holds it; the command's AWS_* variables are the server's
+        done = run_cli("sync", s3_url, *args, env=GOOD)
+    line = error_line(done)
+    assert f"holds the lock on {s3_url}" in line and "within 0 s" in line, line
+    assert "try again later or pass a larger --lock-timeout" in line, line
+    assert "lock_timeout" not in line.replace("--lock-timeout", ""), line
+
+
 def run_emulator(*args: str) -> subprocess.CompletedProcess[str]:
     """``cvframe emulator --port 0 ARGS``, which must be refused before it serves."""
     return run_cli("emulator", "--port", "0", *args, env={})
