@@ -289,6 +289,10 @@ def _add_storage_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: ``--storage-option`` keys that s3fs passes to its S3 client (``client_kwargs``).
+_CLIENT_OPTIONS = frozenset({"region_name"})
+
+
 def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     """The storage options ``--storage-option`` and ``--endpoint-url`` give, or None."""
     options: dict[str, Any] = {}
@@ -298,7 +302,13 @@ def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
             # Never echo the item: it may be a secret given without its key.
             raise ValueError("each --storage-option is KEY=VALUE; one has no KEY or no '='")
         lowered = value.strip().lower()
-        options[key.strip()] = {"true": True, "false": False}.get(lowered, value)
+        parsed = {"true": True, "false": False}.get(lowered, value)
+        if key.strip() in _CLIENT_OPTIONS:
+            # s3fs takes the region for its client, not as an option of its own (given
+            # so, every request failed: "AioSession got an unexpected keyword argument").
+            options.setdefault("client_kwargs", {})[key.strip()] = parsed
+        else:
+            options[key.strip()] = parsed
     if args.endpoint_url:
         # s3fs takes the endpoint as a top-level option (pandas' storage_options too).
         options["endpoint_url"] = args.endpoint_url

@@ -9,6 +9,7 @@ pass one), and never shows a secret, not even a part of it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import cvframe
+from cvframe.emulator import Emulator
 
 #: Settings that are fine, on loopback: a test replaces the one it is about.
 GOOD = {
@@ -421,3 +423,20 @@ def test_a_demo_of_no_days_or_queues_is_bad_usage(option: str, value: str, tmp_p
     line = usage_error(done, option)
     assert "a whole number >= 1" in line and repr(value) in line, line
     assert not (tmp_path / "demo").exists()
+
+
+def test_the_region_storage_option_of_the_help_reaches_the_s3_client(
+    emulator: Emulator, s3_url: str, s3_options: dict[str, object]
+) -> None:
+    """``--storage-option region_name=...``, the help's example, is s3fs' client_kwargs.
+
+    Given to s3fs as it came, every sync failed: "could not take the lease ...:
+    TypeError: AioSession.__init__() got an unexpected keyword argument 'region_name'".
+    """
+    args = ["--from", "2023-01-02", "--to", "2023-01-03", "--json", "--lock-timeout", "0"]
+    storage = [f"--endpoint-url={s3_options['endpoint_url']}", "--storage-option"]
+    done = run_cli("sync", s3_url, *args, *storage, "region_name=us-east-1", env=emulator.env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_fetched"] == len(
+        emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
+    )
