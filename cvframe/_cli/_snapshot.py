@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -251,14 +253,20 @@ def _export(args: argparse.Namespace) -> int:
                 "--to and --queue against the snapshot, or pass --allow-empty if that is right"
             )
         notice(f"{what}; writing an empty export (--allow-empty)")
-    files = write_wfm(
-        df,
-        args.output,
-        _export_target(args),
-        media_type=_media_types(args.media_type),
-        sl_threshold=args.sl_threshold,
-        sl_denominator=args.sl_denominator,
-    )
+    try:
+        files = write_wfm(
+            df,
+            args.output,
+            _export_target(args),
+            media_type=_media_types(args.media_type),
+            sl_threshold=args.sl_threshold,
+            sl_denominator=args.sl_denominator,
+        )
+    except ValueError as exc:
+        told = _media_type_in_option_words(exc)
+        if told is None:
+            raise
+        raise CommandError(told) from exc
     for path in files:
         print(path)
     return 0
@@ -287,6 +295,21 @@ def _add_storage_options(parser: argparse.ArgumentParser) -> None:
         help="an fsspec storage option (repeatable), e.g. region_name=eu-west-1, "
         "anon=true; true/false become booleans",
     )
+
+
+#: The library's refusal of a media type, in its keyword argument's words.
+_LIBRARY_MEDIA_TYPE = re.compile(r"media_type (\[[^\]]*\]) is not a Genesys media type(.*)")
+
+
+def _media_type_in_option_words(exc: ValueError) -> str | None:
+    """``write_wfm``'s refusal of a media type told by ``--media-type``, else None."""
+    match = _LIBRARY_MEDIA_TYPE.fullmatch(str(exc))
+    if match is None:
+        return None
+    bad = ast.literal_eval(match[1])
+    shown = ", ".join(repr(str(item)) for item in bad)
+    verb = "is not a Genesys media type" if len(bad) == 1 else "are not Genesys media types"
+    return f"--media-type {shown} {verb}{match[2]}"
 
 
 #: ``--storage-option`` keys that s3fs passes to its S3 client (``client_kwargs``).

@@ -440,3 +440,17 @@ def test_the_region_storage_option_of_the_help_reaches_the_s3_client(
     assert json.loads(done.stdout)["rows_fetched"] == len(
         emulator.records("2023-01-02T00:00:00Z", "2023-01-03T00:00:00Z")
     )
+
+
+@pytest.mark.parametrize("value", ["fax", "Fax"])
+def test_a_media_type_genesys_does_not_take_is_named_by_its_option(
+    value: str, fresh_emulator: Emulator, tmp_path: Path
+) -> None:
+    snap, out = tmp_path / "snap", tmp_path / "out"
+    cvframe.sync(snap, org_id=fresh_emulator.org_id, start="2023-01-02", end="2023-01-03",
+                 progress=False, **fresh_emulator.client_settings())  # fmt: skip
+    done = run_cli("export", str(snap), str(out), "--media-type", value, env={})
+    line = error_line(done)
+    assert line.startswith(f"cvframe: error: --media-type {value.lower()!r} is not a Genesys"), line
+    assert "use one of voice, chat" in line and "media_type" not in line, line
+    assert not out.exists()
