@@ -161,6 +161,8 @@ def _sync(args: argparse.Namespace) -> int:
         )
     except LockError as exc:
         raise CommandError(_in_option_words(exc)) from exc
+    except ValueError as exc:
+        raise _storage_in_option_words(exc) from exc
     print(report.to_json() if args.json else report)
     if report.high_water_mark is None:
         # Not an error: a new account, or a window before its first record, has no data
@@ -235,14 +237,17 @@ def add_export_command(subcommands: Subcommands) -> None:
 def _export(args: argparse.Namespace) -> int:
     check_window_options(args, open_end_is_now=False)
     check_duration_option(args.sl_threshold, "--sl-threshold")
-    df = read_snapshot(
-        args.snapshot,
-        start=args.start,
-        end=args.end,
-        queues=args.queue or None,
-        storage_options=_storage_options(args),
-        endpoint="callvolume",  # a WFM import is of call volume
-    )
+    try:
+        df = read_snapshot(
+            args.snapshot,
+            start=args.start,
+            end=args.end,
+            queues=args.queue or None,
+            storage_options=_storage_options(args),
+            endpoint="callvolume",  # a WFM import is of call volume
+        )
+    except ValueError as exc:
+        raise _storage_in_option_words(exc) from exc
     if df.empty:
         window = f"[{args.start or 'the first record'}, {args.end or 'the last'})"
         queues = f" for --queue {', '.join(args.queue)}" if args.queue else ""
@@ -294,6 +299,22 @@ def _add_storage_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="an fsspec storage option (repeatable), e.g. region_name=eu-west-1, "
         "anon=true; true/false become booleans",
+    )
+
+
+#: How the library refuses storage options for a local path, in its keyword's words.
+_LIBRARY_STORAGE_OPTIONS = "storage_options only apply"
+
+
+def _storage_in_option_words(exc: ValueError) -> Exception:
+    """The library's refusal of storage options for a local path, told by the options
+    that give them (``--storage-option``, ``--endpoint-url``); any other error as it is."""
+    text = str(exc)
+    if not text.startswith(_LIBRARY_STORAGE_OPTIONS):
+        return exc
+    rest = text.removeprefix("storage_options")
+    return CommandError(
+        f"--storage-option and --endpoint-url{rest}; leave them out for a local snapshot"
     )
 
 

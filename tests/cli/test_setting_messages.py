@@ -454,3 +454,27 @@ def test_a_media_type_genesys_does_not_take_is_named_by_its_option(
     assert line.startswith(f"cvframe: error: --media-type {value.lower()!r} is not a Genesys"), line
     assert "use one of voice, chat" in line and "media_type" not in line, line
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "storage"),
+    [
+        ("sync", ["--storage-option", "anon=true"]),
+        ("sync", ["--endpoint-url", "http://127.0.0.1:9"]),
+        ("export", ["--storage-option", "anon=true"]),
+        ("export", ["--endpoint-url", "http://127.0.0.1:9"]),
+    ],
+)
+def test_storage_options_for_a_local_snapshot_are_named_by_their_options(
+    command: str, storage: list[str], tmp_path: Path
+) -> None:
+    snap = tmp_path / "snap"
+    if command == "sync":
+        args = ["sync", str(snap), "--from", "2023-01-02", "--to", "2023-01-03"]
+    else:
+        snap.mkdir()
+        args = ["export", str(snap), str(tmp_path / "out")]
+    line = error_line(run_cli(*args, *storage, env=GOOD))
+    assert line.startswith("cvframe: error: --storage-option and --endpoint-url only apply"), line
+    assert f"not to the local path {str(snap)!r}" in line and "leave them out" in line, line
+    assert "storage_options" not in line.replace(str(snap), ""), line  # tmp_path names the test
