@@ -17,6 +17,7 @@ from ._readers import (
 )
 from ._settings import (
     DEFAULT_REQUESTS_PER_MINUTE,
+    InvalidSettingError,
     missing_settings,
     missing_settings_error,
     resolve_org_id,
@@ -30,6 +31,7 @@ __all__ = [
     "CallVolumeClient",
     "HttpRequest",
     "HttpResponse",
+    "InvalidSettingError",
     "RetryingTransport",
     "Transport",
     "WaitBudget",

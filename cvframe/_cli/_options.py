@@ -10,10 +10,14 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from .._api import DEFAULT_REQUESTS_PER_MINUTE, missing_settings, missing_settings_error
+from .._api import (
+    DEFAULT_REQUESTS_PER_MINUTE,
+    InvalidSettingError,
+    missing_settings,
+    missing_settings_error,
+)
 from .._durations import parse_duration
 from .._endpoints import endpoint_named
-from .._errors import ConfigurationError
 from .._frame import check_time_zone
 from .._times import format_api_time, to_utc
 from ._errors import CommandError, UsageError
@@ -175,15 +179,14 @@ def in_command_words(exc: BaseException, args: argparse.Namespace) -> BaseExcept
     command line gave the value (the library takes it before the variable), else the
     variable. A secret's value is never in those parts.
     """
-    setting = getattr(exc, "setting", "")
-    if not isinstance(exc, ConfigurationError) or setting not in _SETTING_SOURCES:
+    if not isinstance(exc, InvalidSettingError) or exc.setting not in _SETTING_SOURCES:
         return exc
-    problem, advice = getattr(exc, "problem", ""), getattr(exc, "advice", "")
+    problem, advice = exc.problem, exc.advice
     if not problem:
         return exc
-    option, dest, variable = _SETTING_SOURCES[setting]
+    option, dest, variable = _SETTING_SOURCES[exc.setting]
     where = option if option is not None and getattr(args, dest, None) is not None else variable
-    shown = getattr(exc, "shown", "")
+    shown = exc.shown
     subject = f"{where} {shown}" if shown else where
     told = f"{subject} {problem}" + (f". {advice[:1].upper()}{advice[1:]}" if advice else "")
     return CommandError(told)
