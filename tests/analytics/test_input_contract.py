@@ -488,7 +488,7 @@ def test_cli_refuses_unitless_lookback_and_sl_threshold_with_one_line(
     monkeypatch.setenv("CVFRAME_ORG_ID", "o")
     assert main(["sync", str(tmp_path / "snap"), "--lookback", "2"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("cvframe: error: lookback='2' has no unit")
+    assert err.startswith("cvframe: error: --lookback='2' has no unit")
     assert len(err.strip().splitlines()) == 1
 
     snapshot = tmp_path / "snapshot"
@@ -497,7 +497,7 @@ def test_cli_refuses_unitless_lookback_and_sl_threshold_with_one_line(
         args = ["export", str(snapshot), str(tmp_path / "out"), "--target", target]
         assert main([*args, "--sl-threshold", "20"]) == 1
         err = capsys.readouterr().err
-        assert err.startswith("cvframe: error: sl_threshold='20' has no unit")
+        assert err.startswith("cvframe: error: --sl-threshold='20' has no unit")
         assert len(err.strip().splitlines()) == 1
 
 

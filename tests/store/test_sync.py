@@ -350,8 +350,8 @@ def test_cli_sync_prints_the_report_and_exits_0(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--lookback", "later"], "cvframe: error: lookback='later' is not a duration"),
-        (["--from", "yesterday-ish"], "cvframe: error: start='yesterday-ish'"),
+        (["--lookback", "later"], "cvframe: error: --lookback='later' is not a duration"),
+        (["--from", "yesterday-ish"], "cvframe: error: --from='yesterday-ish' is not a time"),
     ],
 )
 def test_cli_sync_fails_with_one_line_and_exit_1(
