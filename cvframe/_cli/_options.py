@@ -248,37 +248,32 @@ def notice(text: str) -> None:
     print(f"cvframe: notice: {text}", file=sys.stderr)
 
 
-def positive_number_argument(text: str) -> float:
-    """``--requests-per-minute``: a finite number > 0 (the library's check, in option words)."""
+def _number_argument(text: str, ok: Callable[[float], bool], expected: str) -> float:
+    """``text`` as a float that is ``ok`` (NaN never is), else argparse's usage error."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    if math.isnan(value) or not ok(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def positive_number_argument(text: str) -> float:
+    """``--requests-per-minute``: a finite number > 0 (the library's check, in option words)."""
+    return _number_argument(text, lambda v: math.isfinite(v) and v > 0, "a number > 0")
 
 
 def nonnegative_seconds_argument(text: str) -> float:
     """``--lock-timeout``: a number of seconds >= 0 (``inf``: wait as long as it takes)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value >= 0:  # NaN too
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
-    return value
+    return _number_argument(text, lambda v: v >= 0, "a number of seconds >= 0")
 
 
 def finite_seconds_argument(text: str) -> float:
     """``emulator --latency``: a finite number of seconds >= 0 (each answer sleeps it)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
-    return value
+    return _number_argument(
+        text, lambda v: math.isfinite(v) and v >= 0, "a finite number of seconds >= 0"
+    )
 
 
 def whole_number_argument(least: int) -> Callable[[str], int]:

@@ -10,16 +10,16 @@ pass one), and never shows a secret, not even a part of it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import cvframe
 from cvframe.emulator import Emulator
+
+from .test_footguns import run_cli
 
 #: Settings that are fine, on loopback: a test replaces the one it is about.
 GOOD = {
@@ -47,22 +47,6 @@ OPTIONS = {
     "client_id": (None, "CVFRAME_CLIENT_ID"),
     "client_secret": (None, "CVFRAME_CLIENT_SECRET"),
 }
-
-
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``python -m cvframe ARGS`` with only ``env``'s CVFRAME_* variables set."""
-    root = Path(cvframe.__file__).resolve().parents[1]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CVFRAME_")}
-    environ.update(env)
-    environ["PYTHONPATH"] = os.pathsep.join([str(root), environ.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [sys.executable, "-m", "cvframe", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=environ,
-    )
 
 
 def error_line(done: subprocess.CompletedProcess[str], status: int = 1) -> str:
