@@ -45,7 +45,7 @@ import pyarrow as pa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import Row, _median, _row, paired_ratios  # noqa: E402
+from _common import Row, _median, _row, _significant, paired_ratios  # noqa: E402
 
 import cvframe  # noqa: E402
 from cvframe._endpoints import CALLVOLUME  # noqa: E402
@@ -410,8 +410,8 @@ def bench_cpu(runs: int, quick: bool) -> list[Row]:
                 ratio=ratio,
                 pairs=pairs,
                 ratio_range=[round(min(ratios), 3), round(max(ratios), 3)],
-                read_seconds=[round(r, 4) for r in reads],
-                anchor_seconds=[round(a, 4) for a in anchors],
+                read_seconds=[_significant(r) for r in reads],
+                anchor_seconds=[_significant(a) for a in anchors],
                 **extra,
             )
         )
