@@ -11,7 +11,14 @@ from typing import Any
 
 from .._analytics import DEFAULT_SL_DENOMINATOR, DEFAULT_SL_THRESHOLD, SL_DENOMINATORS
 from .._errors import LockError
-from .._store import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOOKBACK, read_snapshot, snapshot_days, sync
+from .._store import (
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_LOOKBACK,
+    StartNeededError,
+    read_snapshot,
+    snapshot_days,
+    sync,
+)
 from .._wfm import write_wfm
 from ._errors import CommandError, NothingWrittenError, UsageError
 from ._options import (
@@ -129,7 +136,9 @@ def _sync(args: argparse.Namespace) -> int:
     check_time_zone_option(args)
     check_duration_option(args.lookback, "--lookback", allow_zero=True)
     check_settings(args, args.endpoint)
-    # The library's words for this are start=; a snapshot with no day yet is a first run.
+    # A snapshot with no day yet is a first run: refused here, before the library makes
+    # its directory (a snapshot whose days are all after --to is refused by sync's
+    # StartNeededError, told in these words below).
     if (
         args.endpoint == "agentactivity"
         and args.start is None
@@ -161,6 +170,8 @@ def _sync(args: argparse.Namespace) -> int:
         )
     except LockError as exc:
         raise CommandError(_in_option_words(exc)) from exc
+    except StartNeededError as exc:
+        raise CommandError(exc.told("--from", "--to")) from exc
     except ValueError as exc:
         raise _storage_in_option_words(exc) from exc
     print(report.to_json() if args.json else report)

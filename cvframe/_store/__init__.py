@@ -27,6 +27,7 @@ from ._read import (
 )
 from ._sync import (
     DEFAULT_LOOKBACK,
+    StartNeededError,
     SyncReport,
     sync,
 )
@@ -37,6 +38,7 @@ from ._write import (
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_LOOKBACK",
+    "StartNeededError",
     "SyncReport",
     "read_snapshot",
     "snapshot_days",

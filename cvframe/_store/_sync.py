@@ -56,7 +56,7 @@ from ._prune import PruneScope
 from ._read import high_water_mark
 from ._upsert import upsert_table
 
-__all__ = ["DEFAULT_LOOKBACK", "SyncReport", "sync"]
+__all__ = ["DEFAULT_LOOKBACK", "StartNeededError", "SyncReport", "sync"]
 
 #: How far before the high-water mark a later sync starts reading again: the
 #: platform keeps updating recent intervals (a record's ``__v`` goes up).
@@ -391,6 +391,8 @@ def sync(
         if floor is not None and begin is not None:
             begin = max(begin, floor)
         stray = 0
+        if begin is None and declared is AGENT_ACTIVITY:  # no paging: a window is needed
+            raise StartNeededError(declared.name, stop, first_sync=not days.days())
         if begin is not None and begin >= stop:
             fetched = 0
             result = None
@@ -469,6 +471,32 @@ def _check_applies(endpoint: Endpoint, *, queues: list[str] | None, time_zone: s
         )
 
 
+class StartNeededError(ValueError):
+    """A sync of an endpoint read in bounded windows had no ``start=`` to begin from.
+
+    Its API has no paging, so "from the first record" means nothing; a later sync goes
+    on from the snapshot's latest record before ``end=``, and there was none: the
+    snapshot is new (``first_sync``), or all it holds is at or after ``end=``. The
+    message is told in the library's words; :meth:`told` words it for the CLI.
+    """
+
+    def __init__(self, endpoint: str, stop: pd.Timestamp, *, first_sync: bool) -> None:
+        self.endpoint, self.stop, self.first_sync = endpoint, stop, first_sync
+        super().__init__(self.told("start=", "end="))
+
+    def told(self, start: str, end: str) -> str:
+        """The message with ``start`` and ``end`` as the window's bounds are called."""
+        why = "its API reads bounded windows (no paging), so there is no 'from the first record'"
+        if self.first_sync:
+            return f"the first sync of {self.endpoint} needs {start}: {why}"
+        return (
+            f"the snapshot holds no {self.endpoint} event before {end}"
+            f"{'' if end.endswith('=') else ' '}{format_api_time(self.stop)} (what it holds "
+            "is later), so there is no latest "
+            f"event to go on from, and {why}; pass {start} for this window"
+        )
+
+
 def _read_window(
     endpoint: Endpoint,
     begin: pd.Timestamp | None,
@@ -483,11 +511,7 @@ def _read_window(
     """The validated frame of ``[begin, stop)`` from the endpoint's reader."""
     # Each reader is looked up here, when called: tests hook this module's names.
     if endpoint is AGENT_ACTIVITY:
-        if begin is None:
-            raise ValueError(
-                "the first sync of agentactivity needs start=: its API reads bounded "
-                "windows (no paging), so there is no 'from the first record'"
-            )
+        assert begin is not None, "sync() asks for start= first"
         return read_agent_activity(
             begin,
             stop,

@@ -335,6 +335,18 @@ def test_the_first_sync_of_agent_activity_asks_for_from(tmp_path: Path) -> None:
     assert not (tmp_path / "snap").exists()
 
 
+def test_an_activity_sync_with_no_stored_event_before_to_asks_for_from(tmp_path: Path) -> None:
+    # A snapshot with a day of events, none of them before --to: not a first sync,
+    # and told in the command's words (it said start=).
+    with Emulator(days=1, queues=1) as emu:
+        cvframe.sync(tmp_path / "snap", start="2023-01-02", end="2023-01-03",
+                     endpoint="agentactivity", **emu.settings())  # fmt: skip
+    args = ["--endpoint", "agentactivity", "--to", "2023-01-02"]
+    line = option_error(run_cli("sync", str(tmp_path / "snap"), *args, env=GOOD), "--from")
+    assert "holds no agentactivity event before --to" in line, line
+    assert "first sync" not in line, line
+
+
 # Siblings in the library's other words: a held lock said "raise lock_timeout", the
 # emulator's checks "requests_per_minute must be > 0", "queues must be >= 1 and days >= 0",
 # "date 'xT00:00:00Z' is not an ISO 8601 timestamp", and the demo's "days and queues must

@@ -261,6 +261,20 @@ def test_later_activity_syncs_resume_from_the_latest_event_time(
     pd.testing.assert_frame_equal(read_snapshot(tmp_path), expected)
 
 
+def test_an_activity_sync_with_no_stored_event_before_its_end_asks_for_start(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # The snapshot holds a day, but none of its events is before end=: there is no
+    # high-water mark to go on from, and this is no first sync (it used to say so).
+    first_sync(emu, tmp_path, "agentactivity")
+    before = len(emu.requests)
+    with pytest.raises(ValueError, match="holds no agentactivity event before end=") as told:
+        sync(tmp_path, end=DAY, endpoint="agentactivity", **emu.settings())
+    assert "first sync" not in str(told.value)
+    assert "pass start=" in str(told.value)
+    assert len(emu.requests) == before
+
+
 def test_activity_times_are_read_in_the_time_zone_given(tmp_path: Path) -> None:
     zone, end = "America/New_York", "2023-01-02T12:00:00Z"
     with Emulator(days=1, queues=1, activity_time_zone=zone) as emu:
