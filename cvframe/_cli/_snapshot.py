@@ -139,11 +139,7 @@ def _sync(args: argparse.Namespace) -> int:
     # A snapshot with no day yet is a first run: refused here, before the library makes
     # its directory (a snapshot whose days are all after --to is refused by sync's
     # StartNeededError, told in these words below).
-    if (
-        args.endpoint == "agentactivity"
-        and args.start is None
-        and not snapshot_days(args.path, storage_options=_storage_options(args))
-    ):
+    if args.endpoint == "agentactivity" and args.start is None and not _days_of(args):
         raise CommandError(
             "the first sync of agentactivity needs --from: its API reads bounded "
             "windows (no paging), so there is no 'from the first record'; pass e.g. "
@@ -173,7 +169,7 @@ def _sync(args: argparse.Namespace) -> int:
     except StartNeededError as exc:
         raise CommandError(exc.told("--from", "--to")) from exc
     except ValueError as exc:
-        raise _storage_in_option_words(exc) from exc
+        raise _storage_in_option_words(exc, "PATH") from exc
     print(report.to_json() if args.json else report)
     if report.high_water_mark is None:
         # Not an error: a new account, or a window before its first record, has no data
@@ -186,6 +182,14 @@ def _sync(args: argparse.Namespace) -> int:
             "--to and --queue"
         )
     return 0
+
+
+def _days_of(args: argparse.Namespace) -> list[str]:
+    """The days the snapshot at sync's ``PATH`` holds; a location refused, in its words."""
+    try:
+        return snapshot_days(args.path, storage_options=_storage_options(args))
+    except ValueError as exc:
+        raise _storage_in_option_words(exc, "PATH") from exc
 
 
 #: How the library's lock and lease messages end: advice in its keyword argument's words.
@@ -258,7 +262,7 @@ def _export(args: argparse.Namespace) -> int:
             endpoint="callvolume",  # a WFM import is of call volume
         )
     except ValueError as exc:
-        raise _storage_in_option_words(exc) from exc
+        raise _storage_in_option_words(exc, "SNAPSHOT") from exc
     if df.empty:
         window = f"[{args.start or 'the first record'}, {args.end or 'the last'})"
         queues = f" for --queue {', '.join(args.queue)}" if args.queue else ""
@@ -317,10 +321,17 @@ def _add_storage_options(parser: argparse.ArgumentParser) -> None:
 _LIBRARY_STORAGE_OPTIONS = "storage_options only apply"
 
 
-def _storage_in_option_words(exc: ValueError) -> Exception:
-    """The library's refusal of storage options for a local path, told by the options
-    that give them (``--storage-option``, ``--endpoint-url``); any other error as it is."""
+#: How the library begins its refusal of a snapshot's location: its argument's name.
+_LIBRARY_PATH = "path: "
+
+
+def _storage_in_option_words(exc: ValueError, positional: str) -> Exception:
+    """The library's refusal of a snapshot's location or of storage options for a local
+    path, told by what gives them: the command's ``positional`` argument (``PATH``,
+    ``SNAPSHOT``), ``--storage-option`` and ``--endpoint-url``; any other error as it is."""
     text = str(exc)
+    if text.startswith(_LIBRARY_PATH):
+        return CommandError(f"{positional} {text.removeprefix(_LIBRARY_PATH)}")
     if not text.startswith(_LIBRARY_STORAGE_OPTIONS):
         return exc
     rest = text.removeprefix("storage_options")

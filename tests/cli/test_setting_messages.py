@@ -347,6 +347,27 @@ def test_an_activity_sync_with_no_stored_event_before_to_asks_for_from(tmp_path:
     assert "first sync" not in line, line
 
 
+@pytest.mark.parametrize(
+    ("command", "positional", "says"),
+    [
+        (["sync", "s3://", "--from", "2023-01-02"], "PATH", "'s3://' names no bucket"),
+        (["sync", "ftp://h/x", "--from", "2023-01-02"], "PATH", "'ftp://h/x' has the URL scheme"),
+        (["sync", "ftp://h/x", "--endpoint", "agentactivity"], "PATH", "'ftp://h/x' has the URL"),
+        (["export", "s3://", "out.csv"], "SNAPSHOT", "'s3://' names no bucket"),
+        (["export", "file://h/x", "out.csv"], "SNAPSHOT", "'file://h/x' names a host"),
+    ],
+)
+def test_a_snapshot_location_refused_is_named_by_its_positional(
+    command: list[str], positional: str, says: str, tmp_path: Path
+) -> None:
+    # The library names its argument path=; the command's word is its metavar (it said
+    # "path: 's3://' names no bucket").
+    line = error_line(run_cli(*command, env=GOOD, cwd=tmp_path))
+    assert line.startswith(f"cvframe: error: {positional} {says}"), line
+    assert "path:" not in line, line
+    assert not (tmp_path / "out.csv").exists()
+
+
 # Siblings in the library's other words: a held lock said "raise lock_timeout", the
 # emulator's checks "requests_per_minute must be > 0", "queues must be >= 1 and days >= 0",
 # "date 'xT00:00:00Z' is not an ISO 8601 timestamp", and the demo's "days and queues must
