@@ -379,9 +379,7 @@ def _records_to_table(
     ):
         seen = set().union(*(r.keys() for r in records))
         unknown_fields.update(seen - layout.known)
-    return _columns_to_table(
-        columns, endpoint, describe, duration_unit, time_zone, window, layout.columns
-    )
+    return _columns_to_table(columns, endpoint, describe, duration_unit, time_zone, window)
 
 
 def typed_records_to_table(
@@ -413,7 +411,7 @@ def typed_records_to_table(
     with gc_paused():
         if not records:
             return _columns_to_table(
-                [()] * len(columns), declared, describe, duration_unit, "UTC", None, columns
+                [()] * len(columns), declared, describe, duration_unit, "UTC", None
             )
         fields = type(records[0]).__struct_fields__
         if sorted(fields) != sorted(c.name for c in columns):
@@ -473,9 +471,10 @@ def _columns_to_table(
     duration_unit: DurationUnit,
     time_zone: str,
     window: Window | None,
-    declared: Sequence[Column],
 ) -> pa_arrow.Table:
-    """The table of the contract's columns from each column's values, as sent."""
+    """The table of the contract's columns from each column's values (in the
+    contract's order, ``endpoint.columns``), as sent."""
+    declared = endpoint.columns
     ids = [values for c, values in zip(declared, columns, strict=True)
            if c.api_name == endpoint.id_field]  # fmt: skip
     arrays = []
