@@ -16,7 +16,6 @@ from .._store import (
     DEFAULT_LOOKBACK,
     StartNeededError,
     read_snapshot,
-    snapshot_days,
     sync,
 )
 from .._wfm import write_wfm
@@ -136,15 +135,6 @@ def _sync(args: argparse.Namespace) -> int:
     check_time_zone_option(args)
     check_duration_option(args.lookback, "--lookback", allow_zero=True)
     check_settings(args, args.endpoint)
-    # A snapshot with no day yet is a first run: refused here, before the library makes
-    # its directory (a snapshot whose days are all after --to is refused by sync's
-    # StartNeededError, told in these words below).
-    if args.endpoint == "agentactivity" and args.start is None and not _days_of(args):
-        raise CommandError(
-            "the first sync of agentactivity needs --from: its API reads bounded "
-            "windows (no paging), so there is no 'from the first record'; pass e.g. "
-            "--from 2024-03-04 (later runs go on from the snapshot)"
-        )
     settings: dict[str, Any] = connection_settings(args)
     if args.page_size is not None:
         settings["page_size"] = args.page_size
@@ -182,14 +172,6 @@ def _sync(args: argparse.Namespace) -> int:
             "--to and --queue"
         )
     return 0
-
-
-def _days_of(args: argparse.Namespace) -> list[str]:
-    """The days the snapshot at sync's ``PATH`` holds; a location refused, in its words."""
-    try:
-        return snapshot_days(args.path, storage_options=_storage_options(args))
-    except ValueError as exc:
-        raise _storage_in_option_words(exc, "PATH") from exc
 
 
 #: How the library's lock and lease messages end: advice in its keyword argument's words.

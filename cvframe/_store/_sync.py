@@ -384,6 +384,9 @@ def sync(
         settings = None if "client" in client_settings else client_settings
         org_id = resolve_org_id(org_id, settings=settings)
     days = day_files(location, declared)
+    if declared is AGENT_ACTIVITY and floor is None and not days.days():
+        # Fail before creating anything: a first sync has no latest event to go on from.
+        raise StartNeededError(declared.name, stop, first_sync=True)
     days.prepare()
     with locked(location, lock_timeout) as lock:
         mark = high_water_mark(days, before=stop, queues=wanted)
@@ -488,12 +491,16 @@ class StartNeededError(ValueError):
         """The message with ``start`` and ``end`` as the window's bounds are called."""
         why = "its API reads bounded windows (no paging), so there is no 'from the first record'"
         if self.first_sync:
-            return f"the first sync of {self.endpoint} needs {start}: {why}"
+            example = f"{start}{'' if start.endswith('=') else ' '}2024-03-04"
+            return (
+                f"the first sync of {self.endpoint} needs {start}: {why}; pass e.g. "
+                f"{example} (later runs go on from the snapshot)"
+            )
         return (
             f"the snapshot holds no {self.endpoint} event before {end}"
             f"{'' if end.endswith('=') else ' '}{format_api_time(self.stop)} (what it holds "
-            "is later), so there is no latest "
-            f"event to go on from, and {why}; pass {start} for this window"
+            f"is later), so there is no latest event to go on from, and {why}; pass "
+            f"{start} for this window"
         )
 
 
